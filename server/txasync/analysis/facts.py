@@ -1,0 +1,615 @@
+"""Per-file facts from one cheap `ast` parse.
+
+Stdlib `ast` is several times faster than LibCST, and facts are recomputed on every keystroke
+in the editor, so LibCST is kept for the moment an edit is produced. The walker records what
+each inlineCallbacks function does in *its own frame*: yields and `returnValue` calls inside
+nested defs, lambdas and classes belong to those scopes and change nothing for the outer one.
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import re
+import tokenize
+from dataclasses import dataclass, field
+
+from .model import (
+    CallSite,
+    ClassFact,
+    FunctionFact,
+    ModuleFacts,
+    Receiver,
+    Ref,
+    ReturnValueFact,
+    ScopeKind,
+    Span,
+    Usage,
+    Value,
+    YieldFact,
+)
+from .names import INLINE_CALLBACKS, RETURN_VALUE, ImportTable, build_import_table
+
+_NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?", re.I)
+
+
+class LineIndex:
+    """Turns `ast`'s UTF-8 byte columns into character columns."""
+
+    def __init__(self, source: str) -> None:
+        self._lines = source.splitlines(keepends=True)
+        self._ascii = [line.isascii() for line in self._lines]
+
+    def col(self, line: int, byte_col: int) -> int:
+        if line - 1 >= len(self._lines) or self._ascii[line - 1]:
+            return byte_col
+        return len(self._lines[line - 1].encode("utf-8")[:byte_col].decode("utf-8", "replace"))
+
+    def byte_find(self, line: int, text: str, start: int) -> int:
+        """Byte column of `text` on a line, searching from a byte column."""
+        if line - 1 >= len(self._lines):
+            return start
+        found = self._lines[line - 1].encode("utf-8").find(text.encode("utf-8"), start)
+        return found if found >= 0 else start
+
+    def span(self, node: ast.AST) -> Span:
+        line = node.lineno  # type: ignore[attr-defined]
+        end_line = node.end_lineno or line  # type: ignore[attr-defined]
+        return Span(
+            line,
+            self.col(line, node.col_offset),  # type: ignore[attr-defined]
+            end_line,
+            self.col(end_line, node.end_col_offset or 0),  # type: ignore[attr-defined]
+        )
+
+
+@dataclass
+class _Scope:
+    kind: ScopeKind
+    qualname: str
+    fact: FunctionFact | None = None
+    class_qualname: str = ""
+    # Inside the try-body of a handler that catches BaseException, or inside a `with`.
+    guards: list[str] = field(default_factory=list)
+
+
+_PLAIN_NODES = (
+    ast.Constant,
+    ast.List,
+    ast.Tuple,
+    ast.Set,
+    ast.Dict,
+    ast.ListComp,
+    ast.SetComp,
+    ast.DictComp,
+    ast.JoinedStr,
+    ast.BinOp,
+    ast.UnaryOp,
+    ast.Compare,
+    ast.Lambda,
+)
+
+
+def _text(node: ast.AST) -> str:
+    try:
+        return ast.unparse(node)
+    except Exception:  # pragma: no cover - unparse handles every parsed node
+        return ""
+
+
+def parse_noqa(source: str) -> dict[int, frozenset[str] | None]:
+    """`# noqa` comments per line: None means every code, else the listed codes."""
+    found: dict[int, frozenset[str] | None] = {}
+    if "noqa" not in source:
+        return found
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
+    except (tokenize.TokenError, SyntaxError):
+        return found
+    for tok in tokens:
+        if tok.type != tokenize.COMMENT:
+            continue
+        match = _NOQA.search(tok.string)
+        if not match:
+            continue
+        codes = match.group("codes")
+        found[tok.start[0]] = (
+            frozenset(c.upper() for c in re.split(r"[,\s]+", codes) if c) if codes else None
+        )
+    return found
+
+
+class _FactWalker:
+    def __init__(self, source: str, table: ImportTable, facts: ModuleFacts) -> None:
+        self.lines = LineIndex(source)
+        self.table = table
+        self.facts = facts
+        self.scopes: list[_Scope] = [_Scope("module", "")]
+        self.parents: dict[int, ast.AST] = {}
+
+    # -- helpers -----------------------------------------------------------------------
+    def ref(self, node: ast.expr) -> Ref:
+        text = _text(node)
+        if isinstance(node, ast.Name):
+            return Ref("name", node.id, self.table.resolve(node), text=text)
+        if isinstance(node, ast.Attribute):
+            base = node.value
+            receiver: Receiver = "other"
+            receiver_attr = None
+            if isinstance(base, ast.Name) and base.id in ("self", "cls"):
+                receiver = "self" if base.id == "self" else "cls"
+            elif (
+                isinstance(base, ast.Call)
+                and isinstance(base.func, ast.Name)
+                and base.func.id == "super"
+            ):
+                receiver = "super"
+            elif (
+                isinstance(base, ast.Attribute)
+                and isinstance(base.value, ast.Name)
+                and base.value.id == "self"
+            ):
+                receiver_attr = base.attr
+            qualified = self.table.resolve(node)
+            if qualified is not None and receiver == "other":
+                receiver = "module"
+            return Ref("attr", node.attr, qualified, receiver, receiver_attr, text)
+        return Ref("attr", "", None, "other", text=text)
+
+    def value(self, node: ast.expr | None) -> Value:
+        if node is None:
+            return Value("none")
+        if isinstance(node, ast.Constant) and node.value is None:
+            return Value("plain")
+        if isinstance(node, _PLAIN_NODES):
+            return Value("plain")
+        if isinstance(node, ast.Call):
+            if isinstance(node.func, (ast.Name, ast.Attribute)):
+                has_f = any(k.arg == "f" for k in node.keywords)
+                return Value("call", self.ref(node.func), has_f)
+            return Value("other")
+        if isinstance(node, ast.Name):
+            return Value("name", self.ref(node))
+        if isinstance(node, ast.Attribute):
+            return Value("attr", self.ref(node))
+        if isinstance(node, ast.GeneratorExp):
+            return Value("generator")
+        return Value("other")
+
+    def current_def(self) -> _Scope:
+        for scope in reversed(self.scopes):
+            if scope.kind in ("ic", "async", "plain", "lambda", "module"):
+                return scope
+        return self.scopes[0]
+
+    def enclosing_ic_scopes(self) -> list[_Scope]:
+        return [s for s in self.scopes if s.kind == "ic"]
+
+    def qualname_for(self, name: str) -> str:
+        parent = self.scopes[-1]
+        if parent.kind == "module":
+            return name
+        if parent.kind == "class":
+            return f"{parent.qualname}.{name}"
+        return f"{parent.qualname}.<locals>.{name}"
+
+    # -- walking -----------------------------------------------------------------------
+    def walk(self, tree: ast.Module) -> None:
+        for node in ast.walk(tree):
+            for child in ast.iter_child_nodes(node):
+                self.parents[id(child)] = node
+        self._body(tree.body)
+
+    def _body(self, stmts: list[ast.stmt]) -> None:
+        # `f = inlineCallbacks(f)`, the call form of the decorator, comes after the def it
+        # applies to; find it first so the def is walked as the IC function it is.
+        call_forms: dict[str, tuple[ast.Assign, str]] = {}
+        def_names = {s.name for s in stmts if isinstance(s, ast.FunctionDef)}
+        for stmt in stmts:
+            if (
+                isinstance(stmt, ast.Assign)
+                and len(stmt.targets) == 1
+                and isinstance(stmt.targets[0], ast.Name)
+                and isinstance(stmt.value, ast.Call)
+                and len(stmt.value.args) == 1
+                and not stmt.value.keywords
+                and isinstance(stmt.value.args[0], ast.Name)
+                and stmt.value.args[0].id == stmt.targets[0].id
+                and stmt.targets[0].id in def_names
+            ):
+                resolved = self.table.resolve(stmt.value.func)
+                if resolved in INLINE_CALLBACKS:
+                    call_forms[stmt.targets[0].id] = (stmt, resolved)
+        for stmt in stmts:
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                self._function(stmt, call_forms.get(stmt.name))
+            elif any(stmt is form[0] for form in call_forms.values()):
+                continue
+            else:
+                self.visit(stmt)
+
+    def _function(
+        self,
+        node: ast.FunctionDef | ast.AsyncFunctionDef,
+        call_form: tuple[ast.Assign, str] | None = None,
+    ) -> FunctionFact:
+        for deco in node.decorator_list:
+            self.visit(deco)
+        for default in node.args.defaults + [d for d in node.args.kw_defaults if d]:
+            self.visit(default)
+        parent = self.scopes[-1]
+        start = node.decorator_list[0] if node.decorator_list else node
+        span = self.lines.span(node)
+        start_span = self.lines.span(start)
+        def_line = node.lineno
+        after_def = self.lines.byte_find(def_line, "def", node.col_offset) + 3
+        name_col = self.lines.col(def_line, self.lines.byte_find(def_line, node.name, after_def))
+        decorators = [self.table.resolve(d) or _text(d) for d in node.decorator_list]
+        fact = FunctionFact(
+            name=node.name,
+            qualname=self.qualname_for(node.name),
+            span=Span(start_span.line, start_span.col, span.end_line, span.end_col),
+            name_span=Span(def_line, name_col, def_line, name_col + len(node.name)),
+            is_async=isinstance(node, ast.AsyncFunctionDef),
+            lines=span.end_line - start_span.line + 1,
+            class_qualname=parent.qualname if parent.kind == "class" else "",
+            decorators=decorators,
+            returns_annotation=_text(node.returns) if node.returns else "",
+        )
+        for index, name in enumerate(decorators):
+            if name in INLINE_CALLBACKS and not fact.is_async:
+                fact.ic_kind = "pytest_twisted" if name.startswith("pytest_twisted") else "twisted"
+                fact.ic_form = "decorator"
+                fact.ic_index = index
+            elif name in ("staticmethod", "builtins.staticmethod"):
+                fact.is_staticmethod = True
+            elif name in ("classmethod", "builtins.classmethod"):
+                fact.is_classmethod = True
+        if call_form is not None and not fact.is_async and not fact.is_ic:
+            fact.ic_kind = "pytest_twisted" if call_form[1].startswith("pytest") else "twisted"
+            fact.ic_form = "call"
+            fact.ic_call_span = self.lines.span(call_form[0])
+        if parent.kind == "class":
+            for cls in self.facts.classes:
+                if cls.qualname == parent.qualname:
+                    fact.class_bases = list(cls.bases)
+                    cls.methods.append(node.name)
+        for arg in node.args.args + node.args.kwonlyargs + node.args.posonlyargs:
+            annotation = arg.annotation
+            if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
+                try:
+                    annotation = ast.parse(annotation.value, mode="eval").body
+                except SyntaxError:
+                    annotation = None
+            if isinstance(annotation, (ast.Name, ast.Attribute)):
+                fact.param_types[arg.arg] = self.table.resolve(annotation) or _text(annotation)
+        body = node.body
+        if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+            body = body[1:]
+        fact.raises_only = bool(body) and all(isinstance(s, ast.Raise) for s in body)
+        self.facts.functions.append(fact)
+        kind: ScopeKind = "async" if fact.is_async else ("ic" if fact.is_ic else "plain")
+        scope = _Scope(kind, fact.qualname, fact, parent.class_qualname if parent.kind != "class"
+                       else parent.qualname)
+        self.scopes.append(scope)
+        self._body(node.body)
+        self.scopes.pop()
+        return fact
+
+    def visit(self, node: ast.AST) -> None:
+        method = getattr(self, "visit_" + type(node).__name__, None)
+        if method is not None:
+            method(node)
+        else:
+            self.generic_visit(node)
+
+    def generic_visit(self, node: ast.AST) -> None:
+        for child in ast.iter_child_nodes(node):
+            self.visit(child)
+
+    def visit_FunctionDef(self, node: ast.FunctionDef) -> None:
+        self._function(node)
+
+    def visit_AsyncFunctionDef(self, node: ast.AsyncFunctionDef) -> None:
+        self._function(node)
+
+    def visit_ClassDef(self, node: ast.ClassDef) -> None:
+        for deco in node.decorator_list:
+            self.visit(deco)
+        for base in node.bases:
+            self.visit(base)
+        qualname = self.qualname_for(node.name)
+        bases = [self.table.resolve(b) or _text(b) for b in node.bases]
+        self.facts.classes.append(ClassFact(node.name, qualname, bases, self.lines.span(node)))
+        self.scopes.append(_Scope("class", qualname, class_qualname=qualname))
+        self._body(node.body)
+        self.scopes.pop()
+
+    def visit_Lambda(self, node: ast.Lambda) -> None:
+        outer = self.current_def()
+        self.scopes.append(_Scope("lambda", outer.qualname + ".<lambda>",
+                                  class_qualname=outer.class_qualname))
+        self.generic_visit(node)
+        self.scopes.pop()
+
+    def _comprehension(self, node: ast.AST) -> None:
+        # Comprehensions are their own scope for `yield`, but calls inside them are still the
+        # enclosing function's calls, so keep walking with the same def scope.
+        self.generic_visit(node)
+
+    visit_GeneratorExp = _comprehension
+    visit_ListComp = _comprehension
+    visit_SetComp = _comprehension
+    visit_DictComp = _comprehension
+
+    def _guarded(self, guard: str, body: list[ast.stmt]) -> None:
+        scope = self.current_def()
+        scope.guards.append(guard)
+        for stmt in body:
+            self.visit(stmt)
+        scope.guards.pop()
+
+    def visit_Try(self, node: ast.Try) -> None:
+        guard = ""
+        for handler in node.handlers:
+            if handler.type is None:
+                guard = "bare-except"
+                break
+            names = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
+            for name in names:
+                resolved = self.table.resolve(name) or _text(name)
+                if resolved in ("BaseException", "builtins.BaseException"):
+                    guard = "baseexception"
+        if guard:
+            self._guarded(guard, node.body)
+        else:
+            for stmt in node.body:
+                self.visit(stmt)
+        for part in (node.handlers, node.orelse, node.finalbody):
+            for child in part:
+                self.visit(child)
+
+    visit_TryStar = visit_Try
+
+    def visit_With(self, node: ast.With) -> None:
+        for item in node.items:
+            self.visit(item)
+        self._guarded("with", node.body)
+
+    def visit_Assign(self, node: ast.Assign) -> None:
+        scope = self.current_def()
+        if scope.fact is not None:
+            value = self.value(node.value)
+            for target in node.targets:
+                self._record_assignment(scope.fact, target, value)
+        self._record_attribute_type(node)
+        self.generic_visit(node)
+
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
+        scope = self.current_def()
+        if scope.fact is not None and node.value is not None:
+            self._record_assignment(scope.fact, node.target, self.value(node.value))
+        self.generic_visit(node)
+
+    def visit_AugAssign(self, node: ast.AugAssign) -> None:
+        scope = self.current_def()
+        if scope.fact is not None:
+            self._record_assignment(scope.fact, node.target, Value("other"))
+        self.generic_visit(node)
+
+    def visit_For(self, node: ast.For) -> None:
+        scope = self.current_def()
+        if scope.fact is not None:
+            self._record_assignment(scope.fact, node.target, Value("other"))
+        self.generic_visit(node)
+
+    def visit_NamedExpr(self, node: ast.NamedExpr) -> None:
+        scope = self.current_def()
+        if scope.fact is not None:
+            self._record_assignment(scope.fact, node.target, self.value(node.value))
+        self.generic_visit(node)
+
+    def _record_assignment(self, fact: FunctionFact, target: ast.expr, value: Value) -> None:
+        if isinstance(target, ast.Name):
+            fact.assignments.setdefault(target.id, []).append(value)
+        else:
+            for node in ast.walk(target):
+                if isinstance(node, ast.Name):
+                    fact.assignments.setdefault(node.id, []).append(Value("other"))
+
+    def _record_attribute_type(self, node: ast.Assign) -> None:
+        scope = self.current_def()
+        if not scope.class_qualname or scope.kind == "lambda":
+            return
+        cls_name: str | None = None
+        if isinstance(node.value, ast.Call):
+            cls_name = self.table.resolve(node.value.func)
+            if cls_name is None and isinstance(node.value.func, ast.Name):
+                cls_name = node.value.func.id
+        elif isinstance(node.value, ast.Name) and scope.fact is not None:
+            # `self.store = store` where the parameter is annotated `store: Store`
+            cls_name = scope.fact.param_types.get(node.value.id)
+        if cls_name is None:
+            return
+        for target in node.targets:
+            if (
+                isinstance(target, ast.Attribute)
+                and isinstance(target.value, ast.Name)
+                and target.value.id == "self"
+            ):
+                for cls in self.facts.classes:
+                    if cls.qualname == scope.class_qualname:
+                        cls.attribute_types.setdefault(target.attr, cls_name)
+
+    def visit_Return(self, node: ast.Return) -> None:
+        scope = self.current_def()
+        if scope.fact is not None:
+            scope.fact.returns.append(self.value(node.value))
+        self.generic_visit(node)
+
+    def visit_Yield(self, node: ast.Yield) -> None:
+        self._yield(node, node.value, is_from=False)
+
+    def visit_YieldFrom(self, node: ast.YieldFrom) -> None:
+        self._yield(node, node.value, is_from=True)
+
+    def _yield(self, node: ast.Yield | ast.YieldFrom, value: ast.expr | None,
+               is_from: bool) -> None:
+        scope = self.current_def()
+        if scope.fact is not None:
+            parent = self.parents.get(id(node))
+            context = "expression"
+            if isinstance(parent, ast.Expr):
+                context = "statement"
+            elif isinstance(parent, (ast.Assign, ast.AnnAssign)) and parent.value is node:
+                context = "assign"
+            scope.fact.yields.append(
+                YieldFact(
+                    span=self.lines.span(node),
+                    value=self.value(value),
+                    value_span=self.lines.span(value) if value is not None else None,
+                    is_from=is_from,
+                    context=context,  # type: ignore[arg-type]
+                )
+            )
+        self.generic_visit(node)
+
+    def visit_Call(self, node: ast.Call) -> None:
+        func = node.func
+        resolved = self.table.resolve(func)
+        scope = self.current_def()
+        if resolved == RETURN_VALUE:
+            self._return_value(node, scope)
+        elif isinstance(func, ast.Name) and scope.fact is not None:
+            scope.fact.calls_return_value_helper.append(func.id)
+        if isinstance(func, (ast.Name, ast.Attribute)) and not (
+            isinstance(func, ast.Name) and func.id == "super"
+        ):
+            usage, detail = self._usage(node)
+            self.facts.calls.append(self._site(node, self.ref(func), usage, detail))
+        # Uncalled references handed over as arguments: `callLater(0, self.tick)`.
+        for arg in list(node.args) + [k.value for k in node.keywords]:
+            if isinstance(arg, ast.Starred):
+                continue
+            if isinstance(arg, (ast.Name, ast.Attribute)):
+                ref = self.ref(arg)
+                if ref.name:
+                    site = self._site(arg, ref, "argument", _text(func), uncalled=True)
+                    self.facts.calls.append(site)
+        self.generic_visit(node)
+
+    def _site(self, node: ast.AST, callee: Ref, usage: Usage, detail: str,
+              uncalled: bool = False) -> CallSite:
+        scope = self.current_def()
+        immediate = False
+        if usage == "yielded" and scope.kind == "ic":
+            immediate = True
+        elif usage == "awaited" and scope.kind == "async":
+            immediate = True
+        return CallSite(
+            span=self.lines.span(node),
+            callee=callee,
+            usage=usage,
+            detail=detail,
+            enclosing=scope.qualname if scope.kind != "module" else "",
+            scope=scope.kind,
+            enclosing_class=scope.class_qualname,
+            uncalled=uncalled,
+            handed_to=detail if uncalled else None,
+            immediate=immediate,
+        )
+
+    def _usage(self, node: ast.Call) -> tuple[Usage, str]:
+        parent = self.parents.get(id(node))
+        if isinstance(parent, ast.Await):
+            return "awaited", ""
+        if isinstance(parent, ast.Yield):
+            scope = self.current_def()
+            return ("yielded", "") if scope.kind in ("ic", "plain") else ("other", "")
+        if isinstance(parent, ast.Expr):
+            return "statement", ""
+        if isinstance(parent, ast.Return):
+            return "returned", ""
+        if isinstance(parent, ast.Lambda):
+            return "returned", "lambda"
+        if isinstance(parent, (ast.Assign, ast.AnnAssign, ast.NamedExpr)):
+            targets = parent.targets if isinstance(parent, ast.Assign) else [parent.target]
+            return "stored", ", ".join(_text(t) for t in targets)
+        if isinstance(parent, ast.Attribute):
+            return "deferred-method", parent.attr
+        if isinstance(parent, ast.Call) and parent.func is not node:
+            return "argument", _text(parent.func)
+        if isinstance(parent, ast.keyword):
+            grand = self.parents.get(id(parent))
+            return "argument", _text(grand.func) if isinstance(grand, ast.Call) else ""
+        if isinstance(parent, (ast.List, ast.Tuple, ast.Set)):
+            # `gatherResults([f(), g()])`: the container is what gets passed on.
+            grand = self.parents.get(id(parent))
+            if isinstance(grand, ast.Call):
+                return "argument", _text(grand.func)
+        return "other", type(parent).__name__ if parent is not None else ""
+
+    def _return_value(self, node: ast.Call, scope: _Scope) -> None:
+        parent = self.parents.get(id(node))
+        as_statement = isinstance(parent, ast.Expr)
+        nargs = len(node.args) + len(node.keywords)
+        if scope.kind == "ic" and scope.fact is not None:
+            guard = scope.guards[-1] if scope.guards else ""
+            # A BaseException handler outranks a `with`: it swallows, the `with` only observes.
+            for kind in ("bare-except", "baseexception"):
+                if kind in scope.guards:
+                    guard = kind
+            scope.fact.return_values.append(
+                ReturnValueFact(self.lines.span(node), True, nargs, as_statement, guard)  # type: ignore[arg-type]
+            )
+            return
+        ic_scopes = self.enclosing_ic_scopes()
+        if ic_scopes:
+            for ic in ic_scopes:
+                if ic.fact is not None and ic.fact.nested_return_value is None:
+                    ic.fact.nested_return_value = self.lines.span(node)
+        if scope.fact is not None:
+            scope.fact.own_return_value_anywhere = True
+
+
+def module_name_for(path: str, root: str | None = None) -> tuple[str, bool]:
+    """Dotted module name from the package folders (`__init__.py`) above the file."""
+    import os
+
+    path = os.path.abspath(path)
+    directory, filename = os.path.split(path)
+    stem = filename[:-3] if filename.endswith(".py") else filename
+    is_package = stem == "__init__"
+    parts = [] if is_package else [stem]
+    while os.path.isfile(os.path.join(directory, "__init__.py")):
+        directory, pkg = os.path.split(directory)
+        parts.insert(0, pkg)
+        if root is not None and os.path.abspath(directory) == os.path.abspath(root):
+            break
+    return ".".join(parts) or stem, is_package
+
+
+def extract_facts(source: str, path: str, module: str | None = None,
+                  is_package: bool | None = None) -> ModuleFacts:
+    """Facts for one module's text. A syntax error yields facts with `error` set."""
+    if module is None or is_package is None:
+        module, is_package = module_name_for(path)
+    facts = ModuleFacts(path=path, module=module, is_package=is_package)
+    try:
+        tree = ast.parse(source, filename=path)
+    except SyntaxError as exc:
+        facts.error = f"{exc.lineno or 1}:{(exc.offset or 1)}: cannot parse: {exc.msg}"
+        return facts
+    except (ValueError, RecursionError, MemoryError) as exc:
+        facts.error = f"1:1: cannot parse: {exc}"
+        return facts
+    table = build_import_table(tree, module, is_package)
+    facts.imports = dict(table.bindings)
+    facts.module_names = set(table.other_bindings)
+    try:
+        _FactWalker(source, table, facts).walk(tree)
+    except RecursionError:
+        facts.error = "1:1: cannot analyse: the code is nested too deeply"
+        return facts
+    facts.noqa = parse_noqa(source)
+    return facts

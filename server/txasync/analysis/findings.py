@@ -1,0 +1,60 @@
+"""Findings and edit instructions: what the engine hands to the rewrite, the CLI and the LSP."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from .model import Span
+
+FixSafety = Literal["safe", "unsafe", "none"]
+Severity = Literal["error", "warning", "information", "hint"]
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    path: str
+    span: Span
+    message: str
+    severity: Severity
+    fix_safety: FixSafety
+    function: str = ""  # module-relative qualified name of the function it is about
+    reason: str = ""  # why a fix is refused (TXA002)
+    data: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    def sort_key(self) -> tuple[str, int, int, str]:
+        return (self.path, self.span.line, self.span.col, self.code)
+
+
+YieldAction = Literal["await", "drop", "maybe"]
+
+
+@dataclass
+class ConvertFunction:
+    """Instructions for turning one inlineCallbacks function into `async def`."""
+
+    qualname: str
+    yields: dict[tuple[int, int], YieldAction] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Wrap:
+    """A call (or an uncalled reference) whose result must stay a started Deferred."""
+
+    span: Span
+    kind: Literal["call", "callback"]
+    target: str  # function key of the converted callee
+    why: str
+    func: str = "ensureDeferred"  # or "Deferred.fromCoroutine" (config `wrapper`)
+
+
+@dataclass
+class FilePlan:
+    path: str
+    convert: list[ConvertFunction] = field(default_factory=list)
+    wraps: list[Wrap] = field(default_factory=list)
+    return_values: list[Span] = field(default_factory=list)  # TXA003 fixes outside conversions
+
+    def is_empty(self) -> bool:
+        return not (self.convert or self.wraps or self.return_values)

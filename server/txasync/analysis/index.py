@@ -1,0 +1,348 @@
+"""The workspace index: every function by qualified name, and every call site that reaches it.
+
+Converting `Store.get` changes what every caller receives, in whatever module it sits, so
+decisions are made over the whole workspace. Resolution is static (imports, `self`/`cls`,
+`super()`, attributes typed in `__init__`, class hierarchies across modules, and library
+classes read from their source on `sys.path` without importing them). A call that cannot be
+resolved but carries a matching name is kept as a *possible* caller, never dropped.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import sys
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from .model import CallSite, ClassFact, FunctionFact, ModuleFacts, Ref
+from .names import build_import_table
+
+
+def function_key(module: str, qualname: str) -> str:
+    return f"{module}:{qualname}"
+
+
+@dataclass(frozen=True)
+class ExternalClass:
+    qualified: str
+    methods: frozenset[str]
+    bases: tuple[str, ...]
+
+
+@lru_cache(maxsize=4096)
+def _module_source_path(module: str) -> str | None:
+    """Where a library module's source lives, found on sys.path without importing anything."""
+    rel = module.replace(".", os.sep)
+    for entry in sys.path:
+        if not entry or not os.path.isdir(entry):
+            continue
+        for candidate in (os.path.join(entry, rel + ".py"),
+                          os.path.join(entry, rel, "__init__.py")):
+            if os.path.isfile(candidate):
+                return candidate
+    return None
+
+
+@lru_cache(maxsize=4096)
+def external_class(qualified: str, depth: int = 0) -> ExternalClass | None:
+    """A library class's own method names and bases, read statically from its source."""
+    if depth > 8 or "." not in qualified:
+        return None
+    module, _, name = qualified.rpartition(".")
+    path = _module_source_path(module)
+    if path is None:
+        return None
+    try:
+        with open(path, encoding="utf-8") as handle:
+            tree = ast.parse(handle.read())
+    except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
+        return None
+    table = build_import_table(tree, module, path.endswith("__init__.py"))
+    for stmt in tree.body:
+        if isinstance(stmt, ast.ClassDef) and stmt.name == name:
+            methods = frozenset(
+                s.name for s in stmt.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))
+            )
+            local_classes = {c.name for c in tree.body if isinstance(c, ast.ClassDef)}
+
+            def base_name(b: ast.expr) -> str:
+                resolved = table.resolve(b)
+                if resolved:
+                    return resolved
+                if isinstance(b, ast.Name):
+                    return f"{module}.{b.id}" if b.id in local_classes else b.id
+                return ""
+
+            bases = tuple(base_name(b) for b in stmt.bases)
+            return ExternalClass(qualified, methods, tuple(b for b in bases if b))
+    target = table.bindings.get(name)
+    if target and target != qualified:
+        return external_class(target, depth + 1)
+    return None
+
+
+@dataclass
+class Resolution:
+    """What a call site reaches: definite targets, or possible ones by name."""
+
+    targets: list[str] = field(default_factory=list)
+    possible: bool = False
+
+
+class Workspace:
+    """All module facts of one analysis run, with lookups across them."""
+
+    def __init__(self, modules: Iterable[ModuleFacts]) -> None:
+        self.modules: dict[str, ModuleFacts] = {}
+        self.by_module: dict[str, ModuleFacts] = {}
+        self.functions: dict[str, tuple[ModuleFacts, FunctionFact]] = {}
+        self.classes: dict[str, tuple[ModuleFacts, ClassFact]] = {}
+        self.methods_by_name: dict[str, list[str]] = defaultdict(list)
+        for facts in modules:
+            self.add(facts)
+        self._callers: dict[str, list[tuple[ModuleFacts, CallSite]]] | None = None
+        self._possible: dict[str, list[tuple[ModuleFacts, CallSite]]] | None = None
+
+    def add(self, facts: ModuleFacts) -> None:
+        self.modules[facts.path] = facts
+        self.by_module.setdefault(facts.module, facts)
+        for fn in facts.functions:
+            key = function_key(facts.module, fn.qualname)
+            self.functions.setdefault(key, (facts, fn))
+            self.methods_by_name[fn.name].append(key)
+        for cls in facts.classes:
+            self.classes.setdefault(function_key(facts.module, cls.qualname), (facts, cls))
+
+    # -- names ---------------------------------------------------------------------------
+    def split_qualified(self, qualified: str) -> tuple[str, str] | None:
+        """`pkg.mod.Cls.meth` -> (`pkg.mod`, `Cls.meth`) for a module in the workspace."""
+        parts = qualified.split(".")
+        for i in range(len(parts) - 1, 0, -1):
+            module = ".".join(parts[:i])
+            if module in self.by_module:
+                return module, ".".join(parts[i:])
+        return None
+
+    def class_key(self, facts: ModuleFacts, written: str) -> str | None:
+        """The workspace class a base or constructor name refers to, from a module."""
+        if not written:
+            return None
+        local = function_key(facts.module, written)
+        if local in self.classes:
+            return local
+        split = self.split_qualified(written)
+        if split is not None:
+            key = function_key(*split)
+            if key in self.classes:
+                return key
+            # re-exported through a package `__init__`
+            target = self.by_module[split[0]].imports.get(split[1].split(".")[0])
+            if target and target != written:
+                rest = split[1].split(".", 1)
+                return self.class_key(facts, target + ("." + rest[1] if len(rest) > 1 else ""))
+        return None
+
+    def ancestors(self, key: str) -> list[str]:
+        """Workspace class keys and external qualified names above a class, nearest first."""
+        seen: list[str] = []
+        queue = [key]
+        while queue:
+            current = queue.pop(0)
+            if current in self.classes:
+                facts, cls = self.classes[current]
+                bases = [self.class_key(facts, b) or b for b in cls.bases]
+            else:
+                ext = external_class(current)
+                bases = list(ext.bases) if ext is not None else []
+                if ext is not None and ext.qualified != current:
+                    seen.append(ext.qualified)
+            for base in bases:
+                if base not in seen and base != current:
+                    seen.append(base)
+                    queue.append(base)
+        return seen
+
+    def canonical(self, name: str) -> str:
+        ext = external_class(name) if ":" not in name else None
+        return ext.qualified if ext is not None else name
+
+    def lookup_method(self, class_key: str, name: str, skip_self: bool = False) -> str | None:
+        chain = ([] if skip_self else [class_key]) + self.ancestors(class_key)
+        for key in chain:
+            if key in self.classes:
+                facts, cls = self.classes[key]
+                if name in cls.methods:
+                    return function_key(facts.module, f"{cls.qualname}.{name}")
+        return None
+
+    def external_definer(self, class_key: str, name: str) -> str | None:
+        """The library class above `class_key` that defines method `name`, if any."""
+        for key in self.ancestors(class_key):
+            if key in self.classes:
+                continue
+            ext = external_class(key)
+            if ext is not None and name in ext.methods:
+                return ext.qualified
+        return None
+
+    def unresolved_bases(self, class_key: str) -> list[str]:
+        from .twisted_api import SAFE_BASES
+
+        missing = []
+        for key in self.ancestors(class_key):
+            if key in self.classes or key in SAFE_BASES:
+                continue
+            if external_class(key) is None:
+                missing.append(key)
+        return missing
+
+    def related_methods(self, key: str) -> list[str]:
+        """Same-name methods up and down the class hierarchy: dynamic dispatch may reach any."""
+        facts, fn = self.functions[key]
+        if not fn.class_qualname:
+            return []
+        own_class = function_key(facts.module, fn.class_qualname)
+        related = []
+        for other in self.methods_by_name.get(fn.name, []):
+            if other == key:
+                continue
+            ofacts, ofn = self.functions[other]
+            if not ofn.class_qualname:
+                continue
+            other_class = function_key(ofacts.module, ofn.class_qualname)
+            if own_class in self.ancestors(other_class) or other_class in self.ancestors(
+                own_class
+            ):
+                related.append(other)
+        return related
+
+    # -- call sites ----------------------------------------------------------------------
+    def resolve(self, facts: ModuleFacts, site: CallSite) -> Resolution:
+        ref = site.callee
+        target = self._resolve_ref(facts, site, ref)
+        if target is not None:
+            return Resolution([target])
+        if self._receiver_outside_workspace(facts, site):
+            return Resolution()
+        if ref.receiver in ("other", "") and ref.kind == "attr" and ref.name in self.methods_by_name:
+            return Resolution([], possible=True)
+        return Resolution()
+
+    def _resolve_ref(self, facts: ModuleFacts, site: CallSite, ref: Ref) -> str | None:
+        if ref.kind == "name":
+            if ref.qualified is not None:
+                split = self.split_qualified(ref.qualified)
+                if split is not None:
+                    key = function_key(*split)
+                    return key if key in self.functions else None
+                return None
+            if site.enclosing:
+                scope = site.enclosing
+                while scope:
+                    key = function_key(facts.module, f"{scope}.<locals>.{ref.name}")
+                    if key in self.functions:
+                        return key
+                    if ".<locals>." not in scope:
+                        break
+                    scope = scope.rsplit(".<locals>.", 1)[0]
+            key = function_key(facts.module, ref.name)
+            return key if key in self.functions else None
+        if ref.receiver in ("self", "cls") and site.enclosing_class:
+            return self.lookup_method(function_key(facts.module, site.enclosing_class), ref.name)
+        if ref.receiver == "super" and site.enclosing_class:
+            return self.lookup_method(
+                function_key(facts.module, site.enclosing_class), ref.name, skip_self=True
+            )
+        if ref.receiver == "module" and ref.qualified is not None:
+            split = self.split_qualified(ref.qualified)
+            if split is not None:
+                key = function_key(*split)
+                if key in self.functions:
+                    return key
+                # `Store.get(self)` through the class, or an attribute of an imported class
+                owner, _, name = split[1].rpartition(".")
+                if owner:
+                    cls = function_key(split[0], owner)
+                    if cls in self.classes:
+                        return self.lookup_method(cls, name)
+            return None
+        if ref.receiver_attr and site.enclosing_class:
+            cls_key = function_key(facts.module, site.enclosing_class)
+            for key in [cls_key, *self.ancestors(cls_key)]:
+                if key not in self.classes:
+                    continue
+                owner_facts, cls = self.classes[key]
+                written = cls.attribute_types.get(ref.receiver_attr)
+                if written:
+                    attr_cls = self.class_key(owner_facts, written)
+                    if attr_cls is not None:
+                        return self.lookup_method(attr_cls, ref.name)
+        if ref.kind == "attr" and ref.receiver == "other" and not ref.qualified:
+            owner, _, name = ref.text.rpartition(".")
+            if not owner.isidentifier():
+                return None
+            # `Store.get(...)` where Store is a class of this module
+            cls_key = self.class_key(facts, owner)
+            if cls_key is not None:
+                return self.lookup_method(cls_key, name)
+            # `store = Store(...)` earlier in the same function
+            enclosing = self.functions.get(function_key(facts.module, site.enclosing))
+            assigned = enclosing[1].assignments.get(owner, []) if enclosing else []
+            classes = {
+                self.class_key(facts, v.ref.qualified or v.ref.text)
+                for v in assigned if v.kind == "call" and v.ref is not None
+            } if assigned else set()
+            if len(classes) == 1 and None not in classes and len(assigned) == sum(
+                1 for v in assigned if v.kind == "call"
+            ):
+                return self.lookup_method(classes.pop(), name)  # type: ignore[arg-type]
+        return None
+
+    def _receiver_outside_workspace(self, facts: ModuleFacts, site: CallSite) -> bool:
+        """`self.limits.get()` with `self.limits = dict(...)`: not a workspace method."""
+        ref = site.callee
+        if not (ref.receiver_attr and site.enclosing_class):
+            return False
+        cls_key = function_key(facts.module, site.enclosing_class)
+        for key in [cls_key, *self.ancestors(cls_key)]:
+            if key in self.classes:
+                owner_facts, cls = self.classes[key]
+                written = cls.attribute_types.get(ref.receiver_attr)
+                if written:
+                    return self.class_key(owner_facts, written) is None
+        return False
+
+    def _build_callers(self) -> None:
+        callers: dict[str, list[tuple[ModuleFacts, CallSite]]] = defaultdict(list)
+        possible: dict[str, list[tuple[ModuleFacts, CallSite]]] = defaultdict(list)
+        for facts in self.modules.values():
+            for site in facts.calls:
+                if site.callee.name not in self.methods_by_name:
+                    continue
+                res = self.resolve(facts, site)
+                for target in res.targets:
+                    callers[target].append((facts, site))
+                if res.possible and not site.uncalled:
+                    for key in self.methods_by_name[site.callee.name]:
+                        if self.functions[key][1].class_qualname:
+                            possible[key].append((facts, site))
+        self._callers, self._possible = callers, possible
+
+    def callers(self, key: str) -> list[tuple[ModuleFacts, CallSite]]:
+        if self._callers is None:
+            self._build_callers()
+        assert self._callers is not None
+        return self._callers.get(key, [])
+
+    def possible_callers(self, key: str) -> list[tuple[ModuleFacts, CallSite]]:
+        if self._possible is None:
+            self._build_callers()
+        assert self._possible is not None
+        return self._possible.get(key, [])
+
+    def invalidate(self) -> None:
+        self._callers = None
+        self._possible = None

@@ -1,0 +1,176 @@
+"""The facts txasync knows about a module: plain, picklable data with no parser objects.
+
+Everything downstream (rules, the workspace index, rewrites, the CLI and the language server)
+reads these records; none of them re-parse to rediscover a fact. Positions are 1-based lines
+and 0-based *character* columns (not UTF-8 bytes as `ast` reports, not UTF-16 as LSP wants).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+
+@dataclass(frozen=True, order=True)
+class Span:
+    line: int
+    col: int
+    end_line: int
+    end_col: int
+
+    def contains(self, other: Span) -> bool:
+        return (self.line, self.col) <= (other.line, other.col) and (
+            other.end_line,
+            other.end_col,
+        ) <= (self.end_line, self.end_col)
+
+
+RefKind = Literal["name", "attr"]
+Receiver = Literal["self", "cls", "super", "other", "module", ""]
+
+
+@dataclass(frozen=True)
+class Ref:
+    """How a callee or a referenced function is written at a site."""
+
+    kind: RefKind
+    name: str  # the last component: `get` in `self.store.get`
+    qualified: str | None = None  # static qualified name when imports tell it
+    receiver: Receiver = ""  # for attributes: what stands before the dot
+    receiver_attr: str | None = None  # `store` in `self.store.get`
+    text: str = ""  # the source text of the whole callee expression
+
+
+ValueKind = Literal[
+    "none",  # bare `yield`
+    "plain",  # literal, container display, arithmetic: never a Deferred
+    "call",
+    "name",
+    "attr",
+    "generator",  # a generator expression: Twisted >= 24.7 runs it when yielded
+    "other",  # anything else (bool ops, conditionals, subscripts, ...)
+]
+
+
+@dataclass(frozen=True)
+class Value:
+    """What an expression is, as far as syntax tells (a yielded value, an assigned value)."""
+
+    kind: ValueKind
+    ref: Ref | None = None
+    has_f_keyword: bool = False  # `f=` keyword: maybeDeferred(f, ...) would clash
+
+
+@dataclass(frozen=True)
+class YieldFact:
+    span: Span
+    value: Value
+    value_span: Span | None
+    is_from: bool
+    context: Literal["statement", "assign", "expression"]
+
+
+@dataclass(frozen=True)
+class ReturnValueFact:
+    span: Span
+    own_frame: bool
+    nargs: int
+    as_statement: bool
+    guarded_by: Literal["", "bare-except", "baseexception", "with"] = ""
+
+
+Usage = Literal[
+    "awaited",  # `await f()`
+    "yielded",  # `yield f()` in the own frame of a generator
+    "stored",  # `x = f()`, waited on (or not) later
+    "deferred-method",  # `f().addCallback(...)`
+    "argument",  # `gatherResults([f()])`, `helper(f())`
+    "returned",  # `return f()` or a lambda body
+    "statement",  # fire and forget
+    "other",
+]
+
+ScopeKind = Literal["ic", "async", "plain", "lambda", "module", "class"]
+
+
+@dataclass(frozen=True)
+class CallSite:
+    """A call, or an uncalled reference handed to something (`callLater(0, self.tick)`)."""
+
+    span: Span
+    callee: Ref
+    usage: Usage
+    detail: str = ""  # the method after the call, the API the result is passed to, ...
+    enclosing: str = ""  # qualified name of the enclosing def ("" at module level)
+    scope: ScopeKind = "module"
+    enclosing_class: str = ""  # qualified name of the class around the enclosing def
+    uncalled: bool = False
+    # For uncalled references: the API the function is handed to (`callLater`, `LoopingCall`).
+    handed_to: str | None = None
+    # True when the site is a yield in the enclosing function's own frame and the
+    # enclosing function is an inlineCallbacks one (or an await in an async def).
+    immediate: bool = False
+
+
+@dataclass
+class FunctionFact:
+    name: str
+    qualname: str  # module-relative: `Store.get`, `outer.<locals>.inner`
+    span: Span  # the whole def, decorators included
+    name_span: Span
+    is_async: bool
+    lines: int
+    class_qualname: str = ""
+    class_bases: list[str] = field(default_factory=list)
+    decorators: list[str] = field(default_factory=list)  # resolved names or source text
+    ic_kind: Literal["", "twisted", "pytest_twisted"] = ""
+    ic_form: Literal["", "decorator", "call"] = ""
+    ic_index: int = -1  # position of the IC decorator in `decorators`
+    ic_call_span: Span | None = None  # the `f = inlineCallbacks(f)` statement
+    yields: list[YieldFact] = field(default_factory=list)
+    return_values: list[ReturnValueFact] = field(default_factory=list)
+    nested_return_value: Span | None = None  # returnValue in a helper nested in this function
+    calls_return_value_helper: list[str] = field(default_factory=list)  # local names called
+    own_return_value_anywhere: bool = False  # a plain def that calls returnValue itself
+    returns: list[Value] = field(default_factory=list)  # `return x` values (own frame)
+    assignments: dict[str, list[Value]] = field(default_factory=dict)
+    returns_annotation: str = ""
+    param_types: dict[str, str] = field(default_factory=dict)
+    raises_only: bool = False  # the body only raises (an interface stub)
+    is_staticmethod: bool = False
+    is_classmethod: bool = False
+
+    @property
+    def is_ic(self) -> bool:
+        return bool(self.ic_kind)
+
+
+@dataclass
+class ClassFact:
+    name: str
+    qualname: str
+    bases: list[str]
+    span: Span
+    methods: list[str] = field(default_factory=list)
+    # `self.x = SomeClass(...)` in any method: attribute name -> class expression (qualified)
+    attribute_types: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class ModuleFacts:
+    path: str
+    module: str
+    is_package: bool
+    functions: list[FunctionFact] = field(default_factory=list)
+    classes: list[ClassFact] = field(default_factory=list)
+    calls: list[CallSite] = field(default_factory=list)
+    imports: dict[str, str] = field(default_factory=dict)
+    module_names: set[str] = field(default_factory=set)
+    noqa: dict[int, frozenset[str] | None] = field(default_factory=dict)  # line -> codes/all
+    error: str | None = None  # set when the file could not be read or parsed
+
+    def function(self, qualname: str) -> FunctionFact | None:
+        for fn in self.functions:
+            if fn.qualname == qualname:
+                return fn
+        return None

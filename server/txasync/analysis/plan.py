@@ -1,0 +1,409 @@
+"""Decisions over the workspace: which functions convert, why the others do not, which callers
+need `ensureDeferred`, and what each own `yield` becomes.
+
+The principle (twisted-semantics.md): a call of a converted function keeps giving every
+consumer what it got before, a Deferred that has already started, except an immediate `await`
+in an `async def` (and an immediate `yield` in a remaining inlineCallbacks caller on Twisted
+24.7+, which awaits coroutines itself). Anything txasync cannot prove safe is refused with a
+reason, never converted on a guess.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..config import Config
+from . import twisted_api as api
+from .findings import ConvertFunction, FilePlan, Finding, Wrap, YieldAction
+from .index import Workspace, function_key
+from .model import CallSite, FunctionFact, ModuleFacts, Ref, Span, Value, YieldFact
+
+
+@dataclass
+class Decision:
+    key: str
+    facts: ModuleFacts
+    fn: FunctionFact
+    reasons: list[str] = field(default_factory=list)
+    wraps: list[tuple[ModuleFacts, Wrap]] = field(default_factory=list)
+    yields: dict[tuple[int, int], YieldAction] = field(default_factory=dict)
+    unknown_yields: list[YieldFact] = field(default_factory=list)
+
+    @property
+    def convertible(self) -> bool:
+        return not self.reasons
+
+
+def _loc(facts: ModuleFacts, span: Span) -> str:
+    import os
+
+    return f"{os.path.basename(facts.path)}:{span.line}"
+
+
+class Planner:
+    """Computes decisions for every inlineCallbacks function of a workspace."""
+
+    def __init__(self, ws: Workspace, config: Config) -> None:
+        self.ws = ws
+        self.config = config
+        self._returns_memo: dict[str, str] = {}
+
+    # -- intrinsic reasons (the function on its own) -------------------------------------
+    def intrinsic_reasons(self, facts: ModuleFacts, fn: FunctionFact) -> list[str]:
+        reasons: list[str] = []
+        own = [y for y in fn.yields if not y.is_from]
+        if any(y.is_from for y in fn.yields):
+            line = next(y.span.line for y in fn.yields if y.is_from)
+            reasons.append(
+                f"it uses `yield from` (line {line}), a SyntaxError in `async def`; "
+                "convert the delegated generator first"
+            )
+        elif not own:
+            reasons.append(
+                "it has no `yield`, so inlineCallbacks raises TypeError when it is called; "
+                "converting would change that"
+            )
+        if fn.nested_return_value is not None:
+            reasons.append(
+                f"it calls `returnValue` from a nested function (line {fn.nested_return_value.line}),"
+                " which makes this function return; a `return` there would only leave the helper"
+            )
+        for name in fn.calls_return_value_helper:
+            helper = self.ws.functions.get(function_key(facts.module, name))
+            if helper is not None and helper[1].own_return_value_anywhere and not helper[1].is_ic:
+                reasons.append(
+                    f"it calls `{name}()`, which calls `returnValue` to make this function return"
+                )
+                break
+        for rv in fn.return_values:
+            if rv.guarded_by in ("bare-except", "baseexception"):
+                handler = "`except:`" if rv.guarded_by == "bare-except" else (
+                    "`except BaseException:`")
+                reasons.append(
+                    f"`returnValue` at line {rv.span.line} is inside a `try` with {handler}, "
+                    "which catches it today; a `return` would not be caught"
+                )
+                break
+        for rv in fn.return_values:
+            if rv.nargs != 1:
+                reasons.append(
+                    f"`returnValue` at line {rv.span.line} takes {rv.nargs} arguments and raises "
+                    "TypeError today"
+                )
+                break
+            if not rv.as_statement:
+                reasons.append(
+                    f"`returnValue` at line {rv.span.line} is used inside an expression; "
+                    "rewrite it as a statement first"
+                )
+                break
+        if any(y.value.kind == "generator" for y in own):
+            reasons.append(
+                "it yields a generator expression, which Twisted 24.7+ runs as a coroutine and "
+                "older releases hand back unchanged"
+            )
+        reasons.extend(self._decorator_reasons(fn))
+        if fn.class_qualname:
+            reasons.extend(self._method_reasons(facts, fn))
+        return reasons
+
+    def _decorator_reasons(self, fn: FunctionFact) -> list[str]:
+        reasons = []
+        for index, deco in enumerate(fn.decorators):
+            if index == fn.ic_index:
+                continue
+            if deco in api.PROPERTY_DECORATORS or deco.endswith(".setter"):
+                reasons.append(
+                    f"it is a property (`@{deco}`): callers read it as an attribute, and txasync "
+                    "cannot follow those reads"
+                )
+            elif not self._decorator_known(deco):
+                where = "above" if index < fn.ic_index or fn.ic_form == "call" else "below"
+                reasons.append(
+                    f"the decorator `@{deco}` ({where} inlineCallbacks) is not known to accept a "
+                    "coroutine function; list it in [tool.txasync] coroutine-aware-decorators "
+                    "if it does"
+                )
+        return reasons
+
+    def _decorator_known(self, deco: str) -> bool:
+        base = deco.split("(", 1)[0]
+        if base in api.COROUTINE_AWARE_DECORATORS or base in self.config.coroutine_aware_decorators:
+            return True
+        return base.startswith(api.COROUTINE_AWARE_PREFIXES) or any(
+            base.startswith(name + ".") for name in self.config.coroutine_aware_decorators
+        )
+
+    def _method_reasons(self, facts: ModuleFacts, fn: FunctionFact) -> list[str]:
+        version = self.config.twisted_version
+        class_key = function_key(facts.module, fn.class_qualname)
+        ancestors = {self.ws.canonical(a) for a in self.ws.ancestors(class_key)}
+        ancestors = {api.TRIAL_ALIASES.get(a, a) for a in ancestors}
+        is_trial = api.TRIAL_TESTCASE in ancestors
+        is_sync_trial = api.TRIAL_SYNC_TESTCASE in ancestors and not is_trial
+        is_stdlib_test = bool(ancestors & api.STDLIB_TESTCASES) and not (is_trial or is_sync_trial)
+        if api.TEST_METHOD.match(fn.name) and (is_trial or is_sync_trial or is_stdlib_test):
+            if is_sync_trial:
+                return ["it is a test method of a `SynchronousTestCase`, which does not run "
+                        "coroutines (the test would pass without running)"]
+            if is_stdlib_test:
+                return ["it is a test method of a stdlib `unittest.TestCase`, which does not run "
+                        "coroutines (the test would pass without running)"]
+            if version < (22, 8):
+                return [f"it is a trial test method and Twisted {version[0]}.{version[1]} runs "
+                        "`async def` tests only from 22.8 (set twisted-version if your minimum "
+                        "is newer)"]
+            return []
+        why = api.sync_required(fn.name, version)
+        if why is not None:
+            return [why + "; keep it synchronous and delegate to an async helper"]
+        definer = self.ws.external_definer(class_key, fn.name)
+        if definer is not None:
+            return [f"it overrides `{definer}.{fn.name}`, which the library calls and may expect a "
+                    "Deferred or a plain value from"]
+        missing = self.ws.unresolved_bases(class_key)
+        if missing:
+            return [f"its class derives from `{missing[0]}`, which txasync cannot find; a method "
+                    "there may call this one expecting a Deferred"]
+        key = function_key(facts.module, fn.qualname)
+        for other in self.ws.related_methods(key):
+            ofacts, ofn = self.ws.functions[other]
+            if not (ofn.is_ic or ofn.is_async) and not _is_abstract(ofn):
+                return [f"`{ofn.qualname}` ({_loc(ofacts, ofn.name_span)}) is a plain method of "
+                        "the same name in the class hierarchy: a call may return a plain value or "
+                        "a coroutine, which no single wrap handles"]
+        return []
+
+    # -- yields --------------------------------------------------------------------------
+    def classify_yield(self, facts: ModuleFacts, fn: FunctionFact, y: YieldFact) -> YieldAction:
+        if y.value.kind in ("none", "plain"):
+            return "drop"
+        verdict = self._value_kind(facts, fn, y.value, depth=0)
+        if verdict == "plain":
+            return "drop"
+        if verdict == "awaitable":
+            return "await"
+        return "await" if self.config.unknown_yield == "await" else "maybe"
+
+    def _value_kind(self, facts: ModuleFacts, fn: FunctionFact | None, value: Value,
+                    depth: int) -> str:
+        """'awaitable', 'plain' or 'unknown' for a value, from what the index can see."""
+        if value.kind in ("none", "plain"):
+            return "plain"
+        if depth > 6:
+            return "unknown"
+        if value.kind == "call" and value.ref is not None:
+            return self._call_kind(facts, fn, value.ref, depth)
+        if value.kind == "name" and value.ref is not None and fn is not None:
+            assigned = fn.assignments.get(value.ref.name)
+            if not assigned:
+                return "unknown"
+            kinds = {self._value_kind(facts, fn, v, depth + 1) for v in assigned}
+            return kinds.pop() if len(kinds) == 1 else "unknown"
+        return "unknown"
+
+    def _call_kind(self, facts: ModuleFacts, fn: FunctionFact | None, ref: Ref,
+                   depth: int) -> str:
+        if ref.qualified in api.DEFERRED_RETURNING:
+            return "awaitable"
+        if ref.kind == "attr" and ref.name in api.DEFERRED_METHODS:
+            return "awaitable"
+        if (ref.kind == "name" and ref.qualified is None and ref.name in api.PLAIN_BUILTINS
+                and ref.name not in facts.module_names):
+            return "plain"
+        site = CallSite(Span(0, 0, 0, 0), ref, "other",
+                        enclosing=fn.qualname if fn else "",
+                        enclosing_class=fn.class_qualname if fn else "")
+        resolution = self.ws.resolve(facts, site)
+        if len(resolution.targets) != 1:
+            return "unknown"
+        return self.function_result_kind(resolution.targets[0], depth + 1)
+
+    def function_result_kind(self, key: str, depth: int = 0) -> str:
+        if key in self._returns_memo:
+            return self._returns_memo[key]
+        self._returns_memo[key] = "unknown"  # cycles resolve to unknown
+        tfacts, target = self.ws.functions[key]
+        if target.is_ic or target.is_async:
+            kind = "awaitable"
+        elif target.yields:
+            kind = "unknown"  # a plain generator: Twisted 24.7+ runs it when yielded
+        elif any(self.ws.functions[r][1].is_ic or self.ws.functions[r][1].is_async
+                 for r in self.ws.related_methods(key)):
+            kind = "unknown"
+        else:
+            kinds = {self._value_kind(tfacts, target, v, depth) for v in target.returns} or {
+                "plain"}
+            if len(target.returns) == 0 or all(v.kind == "none" for v in target.returns):
+                kinds = {"plain"}
+            kind = kinds.pop() if len(kinds) == 1 else "unknown"
+        self._returns_memo[key] = kind
+        return kind
+
+    # -- callers -------------------------------------------------------------------------
+    def caller_needs(self, site: CallSite, converting: set[str], ws_facts: ModuleFacts
+                     ) -> str | None:
+        """Why a resolved call site of a converted function needs a wrap (None: it does not)."""
+        enclosing_key = function_key(ws_facts.module, site.enclosing) if site.enclosing else ""
+        version = self.config.twisted_version
+        if site.uncalled:
+            api_name = api.callback_api(site.handed_to or "")
+            if api_name is not None and not api.callback_needs_wrap(api_name, version):
+                return None
+            return f"handed to `{site.handed_to}` uncalled"
+        if site.usage == "awaited":
+            return None
+        if site.usage == "yielded" and site.immediate:
+            if enclosing_key in converting:
+                return None
+            if version >= (24, 7):
+                return None
+            return "yielded in an inlineCallbacks function, which awaits coroutines only from 24.7"
+        return {
+            "stored": "its result is stored and waited on later (keeps it running concurrently)",
+            "deferred-method": f"`.{site.detail}` is called on its result",
+            "argument": f"its result is passed to `{site.detail}`",
+            "returned": "its result is returned",
+            "statement": "it is called without waiting (fire and forget)",
+            "yielded": "its result is yielded outside an inlineCallbacks frame",
+        }.get(site.usage, "its result is used as a value")
+
+    def possible_caller(self, site: CallSite, converting: set[str], facts: ModuleFacts
+                        ) -> tuple[str | None, str | None]:
+        """A call by name with an unknown receiver: (problem, why-wrap).
+
+        A wrap in `ensureDeferred` is right whatever the receiver is where the result is
+        already used as a Deferred (`.addCallback` on it, handed to `gatherResults`):
+        `ensureDeferred` passes Deferreds through. Elsewhere a plain value is possible, and
+        txasync refuses rather than guess.
+        """
+        version = self.config.twisted_version
+        if site.uncalled or site.usage == "awaited":
+            return None, None
+        if site.usage == "deferred-method" and site.detail in api.DEFERRED_ONLY_ATTRIBUTES:
+            return None, f"`.{site.detail}` is called on its result"
+        if site.usage == "argument" and site.detail.rsplit(".", 1)[-1] in (
+            api.DEFERRED_ARGUMENT_APIS
+        ):
+            return None, f"its result is passed to `{site.detail}`"
+        enclosing_key = function_key(facts.module, site.enclosing) if site.enclosing else ""
+        if site.usage == "yielded" and site.immediate:
+            if enclosing_key in converting and (
+                version >= (22, 8) and self.config.unknown_yield == "maybe-deferred"
+            ):
+                return None, None
+            if enclosing_key not in converting and version >= (24, 7):
+                return None, None
+        return (f"`{site.callee.text}(...)` at {_loc(facts, site.span)} may call it (txasync "
+                "cannot tell the receiver's type) and would get a coroutine; annotate the "
+                "receiver (for example the `__init__` parameter it is assigned from)"), None
+
+    # -- the whole workspace -------------------------------------------------------------
+    def decide(self, only: set[str] | None = None) -> dict[str, Decision]:
+        """Decisions for every IC function; `only` restricts which may convert."""
+        decisions: dict[str, Decision] = {}
+        for facts in self.ws.modules.values():
+            for fn in facts.functions:
+                if not fn.is_ic:
+                    continue
+                key = function_key(facts.module, fn.qualname)
+                decision = Decision(key, facts, fn, self.intrinsic_reasons(facts, fn))
+                if self.config.unknown_yield == "refuse":
+                    for y in fn.yields:
+                        if self.classify_yield(facts, fn, y) == "maybe":
+                            decision.reasons.append(
+                                f"the value yielded at line {y.span.line} may not be a Deferred "
+                                "(unknown-yield = refuse)")
+                            break
+                decisions[key] = decision
+        converting = {
+            k for k, d in decisions.items() if d.convertible and (only is None or k in only)
+        }
+        # Caller-dependent reasons: iterate until no more functions drop out.
+        changed = True
+        while changed:
+            changed = False
+            for key in sorted(converting):
+                d = decisions[key]
+                for facts, site in self._all_possible_callers(key):
+                    problem, _ = self.possible_caller(site, converting, facts)
+                    if problem is not None:
+                        d.reasons.append(problem)
+                        break
+                if d.reasons:
+                    converting.discard(key)
+                    changed = True
+        for key in converting:
+            d = decisions[key]
+            # fromCoroutine rejects Deferreds: only usable when no override can return one.
+            wrap_func = "ensureDeferred"
+            if (self.config.wrapper == "fromCoroutine" and self.config.at_least(21, 2)
+                    and not self.ws.related_methods(key)):
+                wrap_func = "Deferred.fromCoroutine"
+            for facts, site in self._all_callers(key):
+                why = self.caller_needs(site, converting, facts)
+                if why is not None:
+                    kind = "callback" if site.uncalled else "call"
+                    d.wraps.append((facts, Wrap(site.span, kind, key, why, wrap_func)))
+            for facts, site in self._all_possible_callers(key):
+                _, why = self.possible_caller(site, converting, facts)
+                if why is not None:
+                    d.wraps.append((facts, Wrap(site.span, "call", key, why, "ensureDeferred")))
+            for y in d.fn.yields:
+                action = self.classify_yield(d.facts, d.fn, y)
+                d.yields[(y.span.line, y.span.col)] = action
+                if action == "maybe":
+                    d.unknown_yields.append(y)
+        for key, d in decisions.items():
+            if key not in converting and d.convertible:
+                d.reasons.append("not selected for this run")
+        return decisions
+
+    def _all_callers(self, key: str) -> list[tuple[ModuleFacts, CallSite]]:
+        sites = list(self.ws.callers(key))
+        for other in self.ws.related_methods(key):
+            sites.extend(self.ws.callers(other))
+        seen: set[tuple[str, Span, bool]] = set()
+        unique = []
+        for facts, site in sites:
+            marker = (facts.path, site.span, site.uncalled)
+            if marker not in seen:
+                seen.add(marker)
+                unique.append((facts, site))
+        return unique
+
+    def _all_possible_callers(self, key: str) -> list[tuple[ModuleFacts, CallSite]]:
+        return list(self.ws.possible_callers(key))
+
+
+def _is_abstract(fn: FunctionFact) -> bool:
+    """A method that only raises (an interface stub) is never what a call returns from."""
+    return fn.lines <= 4 and not fn.returns and not fn.yields and fn.name != "__init__" and (
+        fn.raises_only
+    )
+
+
+def file_plans(decisions: dict[str, Decision], converting_only: bool = True,
+               return_value_fixes: bool = True) -> dict[str, FilePlan]:
+    """Group decisions into per-file edit instructions."""
+    plans: dict[str, FilePlan] = {}
+
+    def plan_for(path: str) -> FilePlan:
+        return plans.setdefault(path, FilePlan(path))
+
+    for d in decisions.values():
+        if d.convertible:
+            plan_for(d.facts.path).convert.append(ConvertFunction(d.fn.qualname, dict(d.yields)))
+            for facts, wrap in d.wraps:
+                plan_for(facts.path).wraps.append(wrap)
+        elif return_value_fixes:
+            for rv in d.fn.return_values:
+                if rv.as_statement and rv.nargs == 1 and not rv.guarded_by:
+                    plan_for(d.facts.path).return_values.append(rv.span)
+    for plan in plans.values():
+        # Several converted callees can share a call site only through related methods.
+        unique: dict[tuple[Span, str], Wrap] = {}
+        for wrap in plan.wraps:
+            unique.setdefault((wrap.span, wrap.kind), wrap)
+        plan.wraps = sorted(unique.values(), key=lambda w: w.span)
+    return plans

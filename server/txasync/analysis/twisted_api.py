@@ -1,0 +1,147 @@
+"""What Twisted does with Deferreds and coroutines, per version (see docs/twisted-semantics).
+
+Each table answers one question the rules ask. Versions are the first release where a
+coroutine is handled; `None` means no release handles it (always wrap).
+"""
+
+from __future__ import annotations
+
+import re
+
+D = "twisted.internet.defer"
+
+# Calls whose result is known to be a Deferred: `yield api(...)` becomes a plain `await`.
+DEFERRED_RETURNING = frozenset(
+    {
+        f"{D}.succeed",
+        f"{D}.fail",
+        f"{D}.Deferred",
+        f"{D}.maybeDeferred",
+        f"{D}.gatherResults",
+        f"{D}.DeferredList",
+        f"{D}.ensureDeferred",
+        f"{D}.execute",
+        f"{D}.Deferred.fromCoroutine",
+        f"{D}.Deferred.fromFuture",
+        "twisted.internet.task.deferLater",
+        "twisted.internet.threads.deferToThread",
+        "twisted.internet.threads.deferToThreadPool",
+        "twisted.internet.threads.blockingCallFromThread",
+    }
+)
+# Methods that return the Deferred they are called on (or a new one), whatever the receiver.
+DEFERRED_METHODS = frozenset(
+    {"addCallback", "addErrback", "addBoth", "addCallbacks", "addTimeout", "chainDeferred",
+     "assertFailure", "deferLater", "whenFired", "asFuture"}
+)
+# Attribute accesses and methods that only a Deferred has: a coroutine breaks on them.
+DEFERRED_ONLY_ATTRIBUTES = frozenset(
+    {"addCallback", "addErrback", "addBoth", "addCallbacks", "addTimeout", "cancel",
+     "chainDeferred", "called", "result", "pause", "unpause", "callback", "errback"}
+)
+
+# Builtins that never return a Deferred (unless shadowed, which the resolver sees).
+PLAIN_BUILTINS = frozenset(
+    {"len", "str", "int", "float", "bool", "bytes", "dict", "list", "set", "tuple", "frozenset",
+     "sorted", "reversed", "sum", "min", "max", "abs", "repr", "isinstance", "issubclass",
+     "hasattr", "id", "hash", "range", "enumerate", "zip", "map", "filter", "any", "all",
+     "round", "divmod", "ord", "chr", "hex", "format", "type", "print", "open", "iter"}
+)
+
+# APIs handed a callable that they call and whose result they drop or keep as a plain value
+# when it is a coroutine. Value: first Twisted release that awaits it (None: never).
+CALLBACK_APIS: dict[str, tuple[int, int] | None] = {
+    "callLater": None,
+    "callWhenRunning": None,
+    "callFromThread": None,
+    "callInThread": None,
+    "addSystemEventTrigger": None,
+    "deferLater": None,
+    "deferToThread": None,
+    "addCallback": None,
+    "addErrback": None,
+    "addBoth": None,
+    "addCallbacks": None,
+    "cooperate": None,
+    "LoopingCall": (22, 8),
+    "maybeDeferred": (22, 8),
+    "addCleanup": (24, 7),
+    "run": (22, 8),  # DeferredLock/Semaphore.run
+}
+
+# Passing a coroutine *object* to these breaks in every version: they need a Deferred.
+DEFERRED_ARGUMENT_APIS = frozenset(
+    {"DeferredList", "gatherResults", "succeed", "assertFailure", "successResultOf",
+     "failureResultOf", "assertNoResult", "chainDeferred", "maybeDeferred", "timeoutDeferred"}
+)
+
+# Methods Twisted calls synchronously or whose result must be a Deferred or plain value; an
+# `async def` here never runs or breaks the caller (twisted-semantics: "never safe").
+SYNC_REQUIRED_NAMES = frozenset(
+    {"render", "connectionMade", "connectionLost", "dataReceived", "lineReceived",
+     "rawDataReceived", "makeConnection", "buildProtocol", "startFactory", "stopFactory",
+     "startedConnecting", "clientConnectionFailed", "clientConnectionLost",
+     "startService", "privilegedStartService", "stopService", "requestAvatar",
+     "startProducing", "stopProducing", "pauseProducing", "resumeProducing",
+     "datagramReceived", "getChild", "getChildWithDefault", "logPrefix"}
+)
+SYNC_REQUIRED_PREFIXES = ("render_", "remote_", "perspective_", "view_")
+# Twisted awaits these through maybeDeferred from this version on.
+MAYBE_DEFERRED_PREFIXES: dict[str, tuple[int, int]] = {"xmlrpc_": (22, 8)}
+COROUTINE_SINCE_NAMES: dict[str, tuple[int, int]] = {"requestAvatarId": (22, 8)}
+
+TRIAL_TESTCASE = "twisted.trial.unittest.TestCase"
+TRIAL_SYNC_TESTCASE = "twisted.trial.unittest.SynchronousTestCase"
+STDLIB_TESTCASES = frozenset({"unittest.TestCase", "unittest.case.TestCase"})
+TRIAL_ALIASES = {
+    "twisted.trial.unittest.TestCase": TRIAL_TESTCASE,
+    "twisted.trial._asynctest.TestCase": TRIAL_TESTCASE,
+    "twisted.trial.unittest.SynchronousTestCase": TRIAL_SYNC_TESTCASE,
+    "twisted.trial._synctest.SynchronousTestCase": TRIAL_SYNC_TESTCASE,
+}
+TEST_METHOD = re.compile(r"^(test.*|setUp|tearDown)$")
+
+# Decorators that leave a coroutine function working as before.
+COROUTINE_AWARE_DECORATORS = frozenset(
+    {"staticmethod", "classmethod", "builtins.staticmethod", "builtins.classmethod",
+     "abc.abstractmethod", "typing.override", "typing_extensions.override",
+     "unittest.skip", "unittest.skipIf", "unittest.skipUnless", "unittest.expectedFailure",
+     "twisted.trial.unittest.skip", "twisted.trial.unittest.skipIf"}
+)
+COROUTINE_AWARE_PREFIXES = ("pytest.mark.", "unittest.skip")
+# Decorators that turn a method into an attribute: callers are not calls any more.
+PROPERTY_DECORATORS = frozenset(
+    {"property", "builtins.property", "functools.cached_property", "cached_property"}
+)
+
+SAFE_BASES = frozenset({"object", "builtins.object", "typing.Generic", "abc.ABC",
+                        "zope.interface.Interface", "typing.Protocol"})
+
+
+def sync_required(name: str, version: tuple[int, int]) -> str | None:
+    """Why Twisted cannot use an `async def` method of this name (None: it can)."""
+    if name in SYNC_REQUIRED_NAMES:
+        return f"Twisted calls `{name}` and needs a Deferred or a plain value from it"
+    for prefix in SYNC_REQUIRED_PREFIXES:
+        if name.startswith(prefix):
+            return f"Twisted calls `{prefix}*` methods and needs a Deferred or bytes from them"
+    for prefix, since in MAYBE_DEFERRED_PREFIXES.items():
+        if name.startswith(prefix) and version < since:
+            return (f"Twisted before {since[0]}.{since[1]} does not await coroutines "
+                    f"returned by `{prefix}*` methods")
+    since = COROUTINE_SINCE_NAMES.get(name)
+    if since is not None and version < since:
+        return (f"Twisted before {since[0]}.{since[1]} does not await a coroutine from "
+                f"`{name}` (a login would succeed without the check)")
+    return None
+
+
+def callback_api(callee_text: str) -> str | None:
+    """The callback-taking API a call expression names (`reactor.callLater` -> callLater)."""
+    last = callee_text.rsplit(".", 1)[-1]
+    return last if last in CALLBACK_APIS else None
+
+
+def callback_needs_wrap(api: str, version: tuple[int, int]) -> bool:
+    since = CALLBACK_APIS.get(api, None)
+    return since is None or version < since

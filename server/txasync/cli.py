@@ -1,0 +1,331 @@
+"""`txasync check|fix|plan|progress|lsp`: the command line over the engine.
+
+Exit codes are a contract (DESIGN.md): 0 nothing reported / success, 1 findings reported or
+something refused or failed, 2 usage or I/O errors. No traceback ever reaches the user: every
+expected failure has a one-line message, and an unexpected one is reported as an internal
+error with a request to file it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import json
+import os
+import sys
+from collections import Counter
+from collections.abc import Sequence
+
+from rich.console import Console
+from rich.table import Table
+
+from . import __version__
+from .config import Config, ConfigError, load_config, parse_version
+from .engine import Project, analyse, compute_fixes, discover, load_project, plans_for
+from .fileio import write_atomic
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """Bad flags, missing paths, unreadable configuration: exit 2 with this message."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def _codes(text: str | None) -> frozenset[str] | None:
+    if text is None:
+        return None
+    return frozenset(c.strip().upper() for c in text.split(",") if c.strip())
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="txasync", description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--version", action="version", version=f"txasync {__version__}")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+
+    def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument("paths", nargs="*", default=["."], metavar="PATH")
+        p.add_argument("--select", help="only these codes (comma-separated prefixes)")
+        p.add_argument("--ignore", help="skip these codes (comma-separated prefixes)")
+        p.add_argument("--twisted-version", metavar="X.Y",
+                       help="the oldest Twisted the project supports (decides what is safe)")
+        p.add_argument("--jobs", type=int, default=os.cpu_count() or 1, metavar="N")
+        p.add_argument("--config", metavar="PYPROJECT",
+                       help="read [tool.txasync] from this file instead of the nearest one")
+
+    check = sub.add_parser("check", help="report findings")
+    common(check)
+    check.add_argument("--format", choices=["text", "json", "github", "sarif"], default="text")
+    check.add_argument("--baseline", metavar="FILE", help="report only what is not in FILE")
+    check.add_argument("--write-baseline", metavar="FILE", help="record today's findings")
+
+    fix = sub.add_parser("fix", help="convert functions and apply safe fixes")
+    common(fix)
+    fix.add_argument("--diff", action="store_true", help="print a diff, write nothing")
+    fix.add_argument("--safe-only", action="store_true",
+                     help="only safe fixes (returnValue -> return); convert nothing")
+    fix.add_argument("--only", metavar="NAMES",
+                     help="convert only these functions (comma-separated module:qualname)")
+
+    plan = sub.add_parser("plan", help="the conversion order, in reviewable batches")
+    common(plan)
+    plan.add_argument("--batch-size", type=int, default=20)
+    plan.add_argument("--format", choices=["text", "json"], default="text")
+
+    progress = sub.add_parser("progress", help="inlineCallbacks vs async, per module")
+    common(progress)
+    progress.add_argument("--format", choices=["text", "json"], default="text")
+
+    lsp = sub.add_parser("lsp", help="run the language server (stdio by default)")
+    lsp.add_argument("--tcp", metavar="HOST:PORT", help="listen on TCP instead of stdio")
+    return parser
+
+
+def _config(args: argparse.Namespace) -> Config:
+    start = args.config or (args.paths[0] if args.paths else ".")
+    try:
+        if args.twisted_version is not None:
+            parse_version(args.twisted_version)
+        config = load_config(start if os.path.exists(start) else ".", args.twisted_version)
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from None
+    select, ignore = _codes(args.select), _codes(args.ignore)
+    return config.with_overrides(select=select, ignore=ignore)
+
+
+def _load(args: argparse.Namespace, config: Config) -> Project:
+    files, missing = discover(args.paths, config)
+    if missing:
+        raise UsageError(f"txasync: no such file or directory: {missing[0]}")
+    if args.jobs < 1:
+        raise UsageError("txasync: --jobs must be at least 1")
+    return load_project(files, config, jobs=args.jobs)
+
+
+def _rel(path: str) -> str:
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:
+        return path
+    return path if rel.startswith("..") else rel
+
+
+def _report_errors(project: Project, err: Console) -> int:
+    errors = project.parse_errors()
+    for path in sorted(errors):
+        message = errors[path]
+        err.print(_rel(path) + message[len(path):] if message.startswith(path) else message,
+                  markup=False, highlight=False)
+    return len(errors)
+
+
+def cmd_check(args: argparse.Namespace, out: Console, err: Console) -> int:
+    config = _config(args)
+    project = _load(args, config)
+    analysis = analyse(project)
+    findings = analysis.findings
+    n_errors = _report_errors(project, err)
+    if args.write_baseline or args.baseline:
+        from .report.baseline import apply_baseline, write_baseline
+
+        if args.write_baseline:
+            write_baseline(args.write_baseline, findings, config.root)
+            err.print(f"wrote {len(findings)} findings to {args.write_baseline}",
+                      markup=False, highlight=False)
+            return EXIT_OK
+        findings, gone = apply_baseline(args.baseline, findings, config.root)
+        for entry in gone:
+            err.print(f"baseline entry no longer found (remove it): {entry}",
+                      markup=False, highlight=False)
+    fmt = args.format
+    if fmt == "json":
+        out.print_json(json.dumps([_finding_json(f) for f in findings]))
+    elif fmt == "sarif":
+        from .report.sarif import to_sarif
+
+        print(json.dumps(to_sarif(findings), indent=2))
+    else:
+        for f in findings:
+            path = _rel(f.path)
+            if fmt == "github":
+                level = "error" if f.severity == "error" else (
+                    "warning" if f.severity == "warning" else "notice")
+                print(f"::{level} file={path},line={f.span.line},col={f.span.col + 1},"
+                      f"title={f.code}::{f.message}")
+            else:
+                print(f"{path}:{f.span.line}:{f.span.col + 1}: {f.code} {f.message}")
+        if fmt == "text" and findings:
+            counts = Counter(f.code for f in findings)
+            summary = ", ".join(f"{code}: {n}" for code, n in sorted(counts.items()))
+            err.print(f"Found {len(findings)} findings ({summary}).", highlight=False)
+    return EXIT_FINDINGS if findings or n_errors else EXIT_OK
+
+
+def _finding_json(f) -> dict:  # type: ignore[no-untyped-def]
+    return {
+        "code": f.code,
+        "path": _rel(f.path),
+        "line": f.span.line,
+        "column": f.span.col + 1,
+        "end_line": f.span.end_line,
+        "end_column": f.span.end_col + 1,
+        "message": f.message,
+        "severity": f.severity,
+        "fix_safety": f.fix_safety,
+        "function": f.function,
+        "reason": f.reason or None,
+    }
+
+
+def cmd_fix(args: argparse.Namespace, out: Console, err: Console) -> int:
+    config = _config(args)
+    project = _load(args, config)
+    only = None
+    if args.only:
+        only = {name.strip() for name in args.only.split(",") if name.strip()}
+        unknown = sorted(n for n in only if n not in project.workspace.functions)
+        if unknown:
+            raise UsageError(f"txasync: --only names no function: {unknown[0]} "
+                             "(use module:qualname, as `txasync plan` prints)")
+    analysis = analyse(project, only=only)
+    plans = plans_for(project, analysis, safe_only=args.safe_only)
+    outcomes = compute_fixes(project, plans, jobs=args.jobs)
+    n_errors = _report_errors(project, err)
+    converted = wraps = return_values = 0
+    failed: list[str] = []
+    changed_files = 0
+    for outcome in outcomes:
+        if outcome.error is not None or outcome.result is None:
+            failed.append(outcome.error or outcome.path)
+            continue
+        result = outcome.result
+        if result.source == outcome.original:
+            continue
+        changed_files += 1
+        converted += len(result.converted)
+        wraps += result.wraps
+        return_values += result.return_values
+        if args.diff:
+            rel = _rel(outcome.path)
+            sys.stdout.writelines(difflib.unified_diff(
+                outcome.original.splitlines(keepends=True),
+                result.source.splitlines(keepends=True), f"a/{rel}", f"b/{rel}"))
+        else:
+            source = project.sources[outcome.path]
+            try:
+                write_atomic(outcome.path, result.source, source.encoding)
+            except OSError as exc:
+                failed.append(f"{outcome.path}:1:1: cannot write: {exc.strerror or exc}")
+    for message in failed:
+        err.print(message, markup=False, highlight=False)
+    refused = [d for d in analysis.decisions.values()
+               if not d.convertible and d.reasons != ["not selected for this run"]
+               and (only is None or d.key in only)]
+    if not args.safe_only:
+        _print_summary(err, converted, wraps, return_values, changed_files, refused, args.diff)
+    else:
+        err.print(f"{return_values} returnValue calls rewritten in {changed_files} files",
+                  highlight=False)
+    if args.diff:
+        return EXIT_FINDINGS if changed_files or failed or n_errors else EXIT_OK
+    problems = failed or n_errors or (refused and not args.safe_only)
+    return EXIT_FINDINGS if problems else EXIT_OK
+
+
+def _print_summary(err: Console, converted: int, wraps: int, return_values: int,
+                   files: int, refused: list, dry: bool) -> None:  # type: ignore[type-arg]
+    verb = "would convert" if dry else "converted"
+    err.print(f"[bold]{verb} {converted} functions[/bold], wrapped {wraps} call sites, "
+              f"rewrote {return_values} other returnValue calls, in {files} files",
+              highlight=False)
+    if refused:
+        table = Table(title=f"{len(refused)} functions not converted", title_justify="left")
+        table.add_column("function", overflow="fold")
+        table.add_column("reason", overflow="fold")
+        for d in sorted(refused, key=lambda d: (d.facts.path, d.fn.name_span.line)):
+            table.add_row(f"{_rel(d.facts.path)}:{d.fn.name_span.line} {d.fn.qualname}",
+                          d.reasons[0])
+        err.print(table)
+
+
+def cmd_plan(args: argparse.Namespace, out: Console, err: Console) -> int:
+    from .report.plan import build_plan, render_plan
+
+    config = _config(args)
+    project = _load(args, config)
+    _report_errors(project, err)
+    if args.batch_size < 1:
+        raise UsageError("txasync: --batch-size must be at least 1")
+    plan = build_plan(project, args.batch_size)
+    if args.format == "json":
+        print(json.dumps(plan, indent=2))
+    else:
+        render_plan(plan, out)
+    return EXIT_OK
+
+
+def cmd_progress(args: argparse.Namespace, out: Console, err: Console) -> int:
+    from .report.progress import progress_rows, render_progress
+
+    config = _config(args)
+    project = _load(args, config)
+    _report_errors(project, err)
+    report = progress_rows(project)
+    if args.format == "json":
+        print(json.dumps(report, indent=2))
+    else:
+        render_progress(report, out)
+    return EXIT_OK
+
+
+def cmd_lsp(args: argparse.Namespace, out: Console, err: Console) -> int:
+    from .lsp.server import serve
+
+    if args.tcp:
+        host, _, port = args.tcp.rpartition(":")
+        if not port.isdigit():
+            raise UsageError("txasync: --tcp takes HOST:PORT")
+        serve(tcp=(host or "127.0.0.1", int(port)))
+    else:
+        serve()
+    return EXIT_OK
+
+
+COMMANDS = {"check": cmd_check, "fix": cmd_fix, "plan": cmd_plan, "progress": cmd_progress,
+            "lsp": cmd_lsp}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    out = Console(highlight=False)
+    err = Console(stderr=True, highlight=False)
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        if args.command is None:
+            parser.print_help()
+            return EXIT_USAGE
+        return COMMANDS[args.command](args, out, err)
+    except UsageError as exc:
+        err.print(str(exc), markup=False, highlight=False)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        err.print("txasync: interrupted; files already written are complete, others untouched",
+                  markup=False, highlight=False)
+        return 130
+    except BrokenPipeError:
+        return EXIT_FINDINGS
+    except Exception as exc:  # the user gets one line, not a traceback
+        err.print(f"txasync: internal error: {type(exc).__name__}: {exc} "
+                  "(please report this with the file that caused it; "
+                  "TXASYNC_DEBUG=1 shows the traceback)", markup=False, highlight=False)
+        if os.environ.get("TXASYNC_DEBUG"):
+            raise
+        return EXIT_USAGE
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

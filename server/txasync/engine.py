@@ -1,0 +1,247 @@
+"""The engine's public face: read files, gather facts, decide, and produce findings and edits.
+
+The CLI and the language server call these functions and nothing below them, so both always
+agree on what is convertible and why. Reading is defensive: a file that cannot be read,
+decoded or parsed becomes an error entry, never an exception that stops the run.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import tokenize
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+
+from .analysis.facts import extract_facts, module_name_for
+from .analysis.findings import FilePlan, Finding
+from .analysis.index import Workspace
+from .analysis.model import ModuleFacts, Span
+from .analysis.plan import Decision, Planner, file_plans
+from .analysis.rules import findings_for
+from .config import Config
+from .rewrite.convert import RewriteError, RewriteResult, rewrite_source
+
+SKIP_DIRS = frozenset({".git", ".hg", ".svn", ".tox", ".nox", ".venv", "venv", "env",
+                       "__pycache__", "node_modules", "build", "dist", ".mypy_cache",
+                       ".pytest_cache", ".ruff_cache", "_trial_temp", ".eggs"})
+# Files far larger than any hand-written module are skipped rather than slowing every run.
+MAX_FILE_BYTES = 5 * 1024 * 1024
+# Facts are only worth a parse where an inlineCallbacks function or a caller could be.
+PARALLEL_THRESHOLD = 64
+
+
+class SourceError(Exception):
+    """A file could not be read or decoded; the message is meant for the user."""
+
+
+@dataclass
+class Source:
+    path: str
+    text: str
+    encoding: str
+    newline_bytes: bytes = b""
+
+
+def read_source(path: str) -> Source:
+    try:
+        if os.path.getsize(path) > MAX_FILE_BYTES:
+            raise SourceError(f"{path}:1:1: skipped: larger than {MAX_FILE_BYTES // 2**20} MiB")
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError as exc:
+        raise SourceError(f"{path}:1:1: cannot read: {exc.strerror or exc}") from None
+    if b"\x00" in data:
+        raise SourceError(f"{path}:1:1: cannot read: binary file (NUL bytes)")
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        text = data.decode(encoding)
+    except (SyntaxError, UnicodeDecodeError, LookupError) as exc:
+        raise SourceError(f"{path}:1:1: cannot decode: {exc}") from None
+    return Source(path, text, encoding)
+
+
+def discover(paths: Iterable[str], config: Config) -> tuple[list[str], list[str]]:
+    """Python files under `paths`, and the paths that do not exist."""
+    found: list[str] = []
+    missing: list[str] = []
+    for path in paths:
+        if not os.path.exists(path):
+            missing.append(path)
+            continue
+        if os.path.isfile(path):
+            found.append(os.path.abspath(path))
+            continue
+        for directory, dirs, files in os.walk(path):
+            dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith(".")
+                             and not config.is_excluded(os.path.join(directory, d)))
+            for name in sorted(files):
+                if name.endswith(".py"):
+                    full = os.path.abspath(os.path.join(directory, name))
+                    if not config.is_excluded(full):
+                        found.append(full)
+    return sorted(set(found)), missing
+
+
+def _facts_job(path: str) -> tuple[str, ModuleFacts | None, Source | None, str | None]:
+    try:
+        source = read_source(path)
+    except SourceError as exc:
+        return path, None, None, str(exc)
+    module, is_package = module_name_for(path)
+    facts = extract_facts(source.text, path, module, is_package)
+    return path, facts, source, None
+
+
+@dataclass
+class Project:
+    """One analysis run over a set of files."""
+
+    config: Config
+    sources: dict[str, Source] = field(default_factory=dict)
+    facts: dict[str, ModuleFacts] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+    workspace: Workspace = field(default_factory=lambda: Workspace([]))
+
+    def parse_errors(self) -> dict[str, str]:
+        errors = dict(self.errors)
+        for path, facts in self.facts.items():
+            if facts.error is not None:
+                errors[path] = f"{path}:{facts.error}"
+        return errors
+
+
+def _map(job, items: list[str], jobs: int) -> Iterator:  # type: ignore[no-untyped-def]
+    if jobs <= 1 or len(items) < PARALLEL_THRESHOLD:
+        yield from map(job, items)
+        return
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        yield from pool.map(job, items, chunksize=16)
+
+
+def load_project(files: list[str], config: Config, jobs: int = 1,
+                 overlays: dict[str, str] | None = None) -> Project:
+    """Facts for every file; `overlays` gives unsaved editor text for some paths."""
+    project = Project(config)
+    overlays = overlays or {}
+    disk = [p for p in files if p not in overlays]
+    for path, facts, source, error in _map(_facts_job, disk, jobs):
+        if error is not None:
+            project.errors[path] = error
+            continue
+        project.sources[path] = source
+        project.facts[path] = facts
+    for path, text in overlays.items():
+        module, is_package = module_name_for(path)
+        project.sources[path] = Source(path, text, "utf-8")
+        project.facts[path] = extract_facts(text, path, module, is_package)
+    project.workspace = Workspace(f for f in project.facts.values() if f.error is None)
+    return project
+
+
+def _suppressed(finding: Finding, facts: ModuleFacts) -> bool:
+    codes = facts.noqa.get(finding.span.line, frozenset())
+    return codes is None or finding.code in codes  # type: ignore[operator]
+
+
+@dataclass
+class Analysis:
+    decisions: dict[str, Decision]
+    findings: list[Finding]
+
+
+def analyse(project: Project, only: set[str] | None = None) -> Analysis:
+    """Decide every inlineCallbacks function and report findings (noqa and config applied)."""
+    config = project.config
+    planner = Planner(project.workspace, config)
+    allowed: set[str] = set()
+    for decision_key, (facts, fn) in project.workspace.functions.items():
+        if not fn.is_ic:
+            continue
+        suppressed = fn.name_span.line in facts.noqa and (
+            facts.noqa[fn.name_span.line] is None or "TXA001" in facts.noqa[fn.name_span.line]
+        )
+        if config.code_enabled("TXA001", facts.path) and not suppressed:
+            allowed.add(decision_key)
+    if only is not None:
+        allowed &= only
+    decisions = planner.decide(allowed)
+    findings: list[Finding] = []
+    for decision in decisions.values():
+        for finding in findings_for(decision):
+            facts = decision.facts
+            if not config.code_enabled(finding.code, facts.path) or _suppressed(finding, facts):
+                continue
+            findings.append(finding)
+    findings.sort(key=Finding.sort_key)
+    return Analysis(decisions, findings)
+
+
+@dataclass
+class FixOutcome:
+    path: str
+    result: RewriteResult | None = None
+    error: str | None = None
+    original: str = ""
+
+
+def plans_for(project: Project, analysis: Analysis, safe_only: bool = False
+              ) -> dict[str, FilePlan]:
+    config = project.config
+    decisions = analysis.decisions
+    if safe_only:
+        decisions = {k: d for k, d in decisions.items() if not d.convertible}
+    plans = file_plans(decisions, return_value_fixes=True)
+    for path, plan in plans.items():
+        facts = project.facts.get(path)
+        if not config.code_enabled("TXA003", path) and facts is not None:
+            plan.return_values = []
+        elif facts is not None:
+            plan.return_values = [s for s in plan.return_values
+                                  if not _noqa_hit(facts, s, "TXA003")]
+    return {p: plan for p, plan in plans.items() if not plan.is_empty()}
+
+
+def _noqa_hit(facts: ModuleFacts, span: Span, code: str) -> bool:
+    codes = facts.noqa.get(span.line, frozenset())
+    return codes is None or code in codes  # type: ignore[operator]
+
+
+def _rewrite_job(args: tuple[str, str, FilePlan, ModuleFacts]) -> FixOutcome:
+    path, text, plan, facts = args
+    try:
+        return FixOutcome(path, rewrite_source(text, plan, facts, path), original=text)
+    except RewriteError as exc:
+        return FixOutcome(path, error=f"{path}:{exc}", original=text)
+    except Exception as exc:  # a bug in txasync must not lose the user's other files
+        return FixOutcome(path, error=f"{path}:1:1: internal error while rewriting: "
+                                      f"{type(exc).__name__}: {exc}", original=text)
+
+
+def compute_fixes(project: Project, plans: dict[str, FilePlan], jobs: int = 1
+                  ) -> list[FixOutcome]:
+    work = [(p, project.sources[p].text, plan, project.facts[p]) for p, plan in
+            sorted(plans.items())]
+    if jobs <= 1 or len(work) < 8:
+        return [_rewrite_job(w) for w in work]
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        return list(pool.map(_rewrite_job, work))
+
+
+def fix_text(source: str, path: str = "module.py", config: Config | None = None,
+             safe_only: bool = False) -> tuple[str, Analysis]:
+    """Convert one module's text on its own (callers outside it are not seen).
+
+    For tests, rule examples and editors' single-buffer use; raises RewriteError when the
+    rewrite would not compile and SyntaxError-carrying facts leave the text unchanged.
+    """
+    config = config or Config()
+    project = load_project([], config, overlays={os.path.abspath(path): source})
+    analysis = analyse(project)
+    plans = plans_for(project, analysis, safe_only=safe_only)
+    plan = plans.get(os.path.abspath(path))
+    if plan is None:
+        return source, analysis
+    facts = project.facts[os.path.abspath(path)]
+    return rewrite_source(source, plan, facts, path).source, analysis

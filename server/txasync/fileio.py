@@ -1,0 +1,38 @@
+"""Writing files so that an interrupted run leaves each file either old or new.
+
+The new text goes to a temporary file in the same directory (same filesystem), is flushed
+and fsynced, takes the original's permission bits, and replaces the original with
+`os.replace`, which is atomic on POSIX. Symlinks are resolved first so the link survives
+and the target is what changes; a link pointing outside `root` is refused.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import tempfile
+
+
+def write_atomic(path: str, text: str, encoding: str = "utf-8", root: str | None = None) -> None:
+    target = os.path.realpath(path)
+    if root is not None and os.path.islink(path):
+        real_root = os.path.realpath(root)
+        if os.path.commonpath([real_root, target]) != real_root:
+            raise OSError(f"refusing to write through a symlink that leaves {root}")
+    data = text.encode(encoding)
+    directory = os.path.dirname(target) or "."
+    mode = stat.S_IMODE(os.stat(target).st_mode) if os.path.exists(target) else 0o644
+    fd, tmp = tempfile.mkstemp(prefix=".txasync-", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, target)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise

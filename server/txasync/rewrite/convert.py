@@ -1,0 +1,419 @@
+"""The LibCST rewrite: inlineCallbacks functions to `async def`, callers wrapped.
+
+Only nodes named by the plan are touched, so every other byte of the file survives as it was
+(LibCST round-trips exactly). Positions from the `ast` facts are matched against LibCST's
+PositionProvider, which uses the same character columns and also leaves parentheses out.
+The result is compiled before it is accepted: a rewrite that does not compile is an error
+reported to the user, never a file written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import libcst as cst
+from libcst.codemod import CodemodContext
+from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from ..analysis.findings import ConvertFunction, FilePlan, Wrap, YieldAction
+from ..analysis.model import ModuleFacts, Span
+from ..analysis.names import DEFER, GENERATOR_TYPES, INLINE_CALLBACKS, RETURN_VALUE
+
+_ATOMS = (
+    cst.Name, cst.Attribute, cst.Call, cst.Subscript, cst.SimpleString, cst.Integer, cst.Float,
+    cst.Imaginary, cst.ConcatenatedString, cst.FormattedString, cst.List, cst.Dict, cst.Set,
+    cst.ListComp, cst.DictComp, cst.SetComp, cst.GeneratorExp, cst.Ellipsis,
+)
+
+
+class RewriteError(Exception):
+    """The rewrite produced code that does not compile; nothing is written."""
+
+
+@dataclass
+class RewriteResult:
+    source: str
+    converted: list[str] = field(default_factory=list)
+    wraps: int = 0
+    return_values: int = 0
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.converted or self.wraps or self.return_values)
+
+
+@dataclass
+class _Accessor:
+    """How this module spells `twisted.internet.defer.X`, and the import it may need."""
+
+    prefix: str  # "defer." or "" (when names are imported directly)
+    add_module_import: tuple[str, str] | None = None  # (module, name) for AddImportsVisitor
+    direct: set[str] = field(default_factory=set)
+
+    def expr(self, name: str) -> cst.BaseExpression:
+        return cst.parse_expression(self.prefix + name if name not in self.direct else name)
+
+
+def choose_accessor(facts: ModuleFacts) -> _Accessor:
+    module_alias = [local for local, q in facts.imports.items() if q == DEFER]
+    if module_alias:
+        return _Accessor(min(module_alias, key=len) + ".")
+    if facts.imports.get("twisted") == "twisted":
+        return _Accessor("twisted.internet.defer.")
+    direct = {local for local, q in facts.imports.items()
+              if q in (f"{DEFER}.ensureDeferred", f"{DEFER}.maybeDeferred")
+              and local == q.rsplit(".", 1)[1]}
+    if "defer" not in facts.module_names and "defer" not in facts.imports:
+        return _Accessor("defer.", ("twisted.internet", "defer"), direct)
+    return _Accessor("_txasync_defer.", ("twisted.internet", "defer as _txasync_defer"), direct)
+
+
+def _needs_parens(expr: cst.BaseExpression) -> bool:
+    if getattr(expr, "lpar", None):
+        return False
+    return not isinstance(expr, _ATOMS)
+
+
+def _parenthesize(expr: cst.BaseExpression) -> cst.BaseExpression:
+    if _needs_parens(expr):
+        return expr.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+    return expr
+
+
+def _strip_parens(expr: cst.BaseExpression) -> cst.BaseExpression:
+    return expr.with_changes(lpar=[], rpar=[])
+
+
+def _unwrap_generator_annotation(annotation: cst.BaseExpression,
+                                 generator_names: set[str], deferred_names: set[str]
+                                 ) -> cst.BaseExpression | None:
+    """`Generator[Deferred[Any], Any, T]` -> `T`; `Deferred[T]` -> `T` (None: leave it)."""
+    if isinstance(annotation, cst.SimpleString):
+        inner_text = annotation.evaluated_value
+        if not isinstance(inner_text, str):
+            return None
+        try:
+            inner = cst.parse_expression(inner_text)
+        except cst.ParserSyntaxError:
+            return None
+        result = _unwrap_generator_annotation(inner, generator_names, deferred_names)
+        if result is None:
+            return None
+        code = cst.Module([]).code_for_node(result)
+        quote = annotation.quote
+        return cst.SimpleString(f"{annotation.prefix}{quote}{code}{quote}")
+    if not isinstance(annotation, cst.Subscript):
+        return None
+    head = cst.Module([]).code_for_node(annotation.value)
+    elements = annotation.slice
+    if head in generator_names and len(elements) == 3:
+        index = elements[2].slice
+        if isinstance(index, cst.Index):
+            return _strip_parens(index.value) if not isinstance(index.value, cst.Tuple) else None
+    if head in deferred_names and len(elements) == 1:
+        index = elements[0].slice
+        if isinstance(index, cst.Index):
+            return index.value
+    return None
+
+
+class _Converter(cst.CSTTransformer):
+    METADATA_DEPENDENCIES = (PositionProvider,)
+
+    def __init__(self, plan: FilePlan, facts: ModuleFacts, accessor: _Accessor) -> None:
+        super().__init__()
+        self.plan = plan
+        self.facts = facts
+        self.accessor = accessor
+        self.convert: dict[str, ConvertFunction] = {c.qualname: c for c in plan.convert}
+        self.fn_facts = {f.qualname: f for f in facts.functions if f.qualname in self.convert}
+        self.call_wraps: dict[tuple[int, int, int, int], Wrap] = {}
+        self.ref_wraps: dict[tuple[int, int, int, int], Wrap] = {}
+        for wrap in plan.wraps:
+            key = (wrap.span.line, wrap.span.col, wrap.span.end_line, wrap.span.end_col)
+            (self.call_wraps if wrap.kind == "call" else self.ref_wraps)[key] = wrap
+        self.return_value_positions: set[tuple[int, int]] = {
+            (s.line, s.col) for s in plan.return_values}
+        for qualname, fn in self.fn_facts.items():
+            for rv in fn.return_values:
+                self.return_value_positions.add((rv.span.line, rv.span.col))
+        self.call_form_lines: set[int] = {
+            f.ic_call_span.line for f in self.fn_facts.values() if f.ic_call_span is not None}
+        self.generator_names = {local for local, q in facts.imports.items()
+                                if q in GENERATOR_TYPES} | {
+            local + ".Generator" for local, q in facts.imports.items()
+            if q in ("typing", "collections.abc")}
+        self.deferred_names = {local for local, q in facts.imports.items()
+                               if q == f"{DEFER}.Deferred"} | {
+            local + ".Deferred" for local, q in facts.imports.items() if q == DEFER}
+        # scope stack: (kind, qualname); kind in module/class/def/lambda
+        self.stack: list[tuple[str, str]] = [("module", "")]
+        self.converted: list[str] = []
+        self.wrapped = 0
+        self.return_values_fixed = 0
+        self.needs_defer = False
+
+    # -- scopes --------------------------------------------------------------------------
+    def _qualname(self, name: str) -> str:
+        kind, parent = self.stack[-1]
+        if kind == "module":
+            return name
+        if kind == "class":
+            return f"{parent}.{name}"
+        return f"{parent}.<locals>.{name}"
+
+    def _pos(self, node: cst.CSTNode) -> tuple[int, int, int, int]:
+        rng = self.get_metadata(PositionProvider, node)
+        return (rng.start.line, rng.start.column, rng.end.line, rng.end.column)
+
+    def _own_converting(self) -> ConvertFunction | None:
+        kind, qualname = self.stack[-1]
+        if kind == "def":
+            return self.convert.get(qualname)
+        return None
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self.stack.append(("class", self._qualname(node.name.value)))
+
+    def leave_ClassDef(self, original: cst.ClassDef, updated: cst.ClassDef) -> cst.ClassDef:
+        self.stack.pop()
+        return updated
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.stack.append(("def", self._qualname(node.name.value)))
+
+    def visit_Lambda(self, node: cst.Lambda) -> None:
+        self.stack.append(("lambda", self.stack[-1][1]))
+
+    def leave_Lambda(self, original: cst.Lambda, updated: cst.Lambda) -> cst.BaseExpression:
+        self.stack.pop()
+        return updated
+
+    def leave_FunctionDef(self, original: cst.FunctionDef, updated: cst.FunctionDef
+                          ) -> cst.FunctionDef:
+        _, qualname = self.stack.pop()
+        plan = self.convert.get(qualname)
+        fn = self.fn_facts.get(qualname)
+        if plan is None or fn is None:
+            return updated
+        decorators = list(updated.decorators)
+        lines_after = updated.lines_after_decorators
+        leading = updated.leading_lines
+        if fn.ic_form == "decorator" and 0 <= fn.ic_index < len(decorators):
+            removed = decorators[fn.ic_index]
+            if fn.ic_kind == "pytest_twisted":
+                text = cst.Module([]).code_for_node(removed.decorator)
+                new_deco = cst.parse_expression(text.rsplit(".", 1)[0] + ".ensureDeferred"
+                                                if "." in text else "ensureDeferred")
+                decorators[fn.ic_index] = removed.with_changes(decorator=new_deco)
+            else:
+                del decorators[fn.ic_index]
+                # Comments above the removed decorator stay where they were.
+                if fn.ic_index < len(decorators):
+                    nxt = decorators[fn.ic_index]
+                    decorators[fn.ic_index] = nxt.with_changes(
+                        leading_lines=list(removed.leading_lines) + list(nxt.leading_lines))
+                else:
+                    lines_after = list(removed.leading_lines) + list(lines_after)
+        changes: dict[str, object] = {
+            "decorators": decorators,
+            "lines_after_decorators": lines_after,
+            "leading_lines": leading,
+            "asynchronous": cst.Asynchronous(),
+        }
+        if updated.returns is not None:
+            new_ann = _unwrap_generator_annotation(
+                updated.returns.annotation, self.generator_names, self.deferred_names)
+            if new_ann is not None:
+                changes["returns"] = updated.returns.with_changes(annotation=new_ann)
+        self.converted.append(qualname)
+        return updated.with_changes(**changes)
+
+    # -- yields --------------------------------------------------------------------------
+    def _yield_action(self, original: cst.Yield) -> YieldAction | None:
+        plan = self._own_converting()
+        if plan is None:
+            return None
+        pos = self._pos(original)
+        return plan.yields.get((pos[0], pos[1]), "maybe")
+
+    def leave_Yield(self, original: cst.Yield, updated: cst.Yield) -> cst.BaseExpression:
+        action = self._yield_action(original)
+        if action is None:
+            return updated
+        value = updated.value
+        if isinstance(value, cst.From):  # refused earlier; never converted
+            return updated
+        if action == "drop" or value is None:
+            replacement: cst.BaseExpression = value if value is not None else cst.Name("None")
+            if updated.lpar:
+                replacement = replacement.with_changes(
+                    lpar=list(updated.lpar) + list(getattr(replacement, "lpar", [])),
+                    rpar=list(getattr(replacement, "rpar", [])) + list(updated.rpar))
+            return replacement
+        if action == "maybe":
+            self.needs_defer = True
+            maybe = self.accessor.expr("maybeDeferred")
+            facts_value = None
+            if isinstance(value, cst.Call) and not value.lpar and not any(
+                a.keyword is not None and a.keyword.value == "f" for a in value.args
+            ):
+                facts_value = value
+            if facts_value is not None:
+                first = cst.Arg(facts_value.func,
+                                comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+                                if facts_value.args else cst.MaybeSentinel.DEFAULT)
+                args = [first, *facts_value.args]
+                value = cst.Call(maybe, args)
+            else:
+                body = _parenthesize(value) if isinstance(value, cst.Tuple) else value
+                lam = cst.Lambda(cst.Parameters(), body)
+                value = cst.Call(maybe, [cst.Arg(lam)])
+        return cst.Await(_parenthesize(value), lpar=updated.lpar, rpar=updated.rpar)
+
+    def leave_SimpleStatementLine(self, original: cst.SimpleStatementLine,
+                                  updated: cst.SimpleStatementLine
+                                  ) -> cst.BaseStatement | cst.RemovalSentinel:
+        pos = self._pos(original)
+        if pos[0] in self.call_form_lines and len(updated.body) == 1:
+            return self._remove_line(updated)
+        body: list[cst.BaseSmallStatement] = []
+        changed = False
+        for small_orig, small in zip(original.body, updated.body, strict=True):
+            if isinstance(small_orig, cst.Expr):
+                value_orig = small_orig.value
+                if isinstance(value_orig, cst.Yield) and self._yield_action(value_orig) == "drop":
+                    changed = True
+                    continue
+                if isinstance(value_orig, cst.Call) and isinstance(small, cst.Expr) and isinstance(
+                    small.value, cst.Call
+                ):
+                    p = self._pos(value_orig)
+                    if (p[0], p[1]) in self.return_value_positions and len(small.value.args) == 1:
+                        arg = small.value.args[0]
+                        if arg.star == "" and arg.keyword is None:
+                            body.append(cst.Return(
+                                value=arg.value, semicolon=small.semicolon))
+                            changed = True
+                            if self._own_converting() is None:
+                                self.return_values_fixed += 1
+                            continue
+            body.append(small)
+        if not changed:
+            return updated
+        if not body:
+            return self._remove_line(updated)
+        last = body[-1]
+        if hasattr(last, "semicolon"):
+            body[-1] = last.with_changes(semicolon=cst.MaybeSentinel.DEFAULT)
+        return updated.with_changes(body=body)
+
+    def _remove_line(self, line: cst.SimpleStatementLine
+                     ) -> cst.BaseStatement | cst.RemovalSentinel:
+        has_comments = any(el.comment is not None for el in line.leading_lines) or (
+            line.trailing_whitespace.comment is not None)
+        if has_comments:
+            return line.with_changes(body=[cst.Pass()])
+        return cst.RemovalSentinel.REMOVE
+
+    def leave_IndentedBlock(self, original: cst.IndentedBlock, updated: cst.IndentedBlock
+                            ) -> cst.IndentedBlock:
+        if not updated.body:
+            return updated.with_changes(body=[cst.SimpleStatementLine([cst.Pass()])])
+        return updated
+
+    # -- callers -------------------------------------------------------------------------
+    def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+        wrap = self.call_wraps.get(self._pos(original))
+        if wrap is None:
+            return updated
+        self.needs_defer = True
+        self.wrapped += 1
+        inner = _strip_parens(updated)
+        return cst.Call(self.accessor.expr(wrap.func), [cst.Arg(inner)],
+                        lpar=updated.lpar, rpar=updated.rpar)
+
+    def _wrap_reference(self, original: cst.BaseExpression, updated: cst.BaseExpression
+                        ) -> cst.BaseExpression:
+        wrap = self.ref_wraps.get(self._pos(original))
+        if wrap is None:
+            return updated
+        self.needs_defer = True
+        self.wrapped += 1
+        ref = cst.Module([]).code_for_node(_strip_parens(updated))
+        lam = cst.parse_expression(
+            f"lambda *a, **kw: {cst.Module([]).code_for_node(self.accessor.expr(wrap.func))}"
+            f"({ref}(*a, **kw))")
+        return lam.with_changes(lpar=getattr(updated, "lpar", []),
+                                rpar=getattr(updated, "rpar", []))
+
+    def leave_Name(self, original: cst.Name, updated: cst.Name) -> cst.BaseExpression:
+        return self._wrap_reference(original, updated) if self.ref_wraps else updated
+
+    def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute
+                        ) -> cst.BaseExpression:
+        return self._wrap_reference(original, updated) if self.ref_wraps else updated
+
+
+def _tidy_imports(module: cst.Module, facts: ModuleFacts, accessor: _Accessor,
+                  needs_defer: bool, converted: bool) -> cst.Module:
+    context = CodemodContext()
+    if needs_defer and accessor.add_module_import is not None:
+        mod, name = accessor.add_module_import
+        if " as " in name:
+            obj, asname = name.split(" as ")
+            AddImportsVisitor.add_needed_import(context, mod, obj, asname)
+        else:
+            AddImportsVisitor.add_needed_import(context, mod, name)
+    if converted:
+        for local, qualified in facts.imports.items():
+            if qualified in INLINE_CALLBACKS | {RETURN_VALUE} | GENERATOR_TYPES:
+                mod, _, obj = qualified.rpartition(".")
+                RemoveImportsVisitor.remove_unused_import(
+                    context, mod, obj, local if local != obj else None)
+            elif qualified == DEFER and "." not in local:
+                RemoveImportsVisitor.remove_unused_import(
+                    context, "twisted.internet", "defer", local if local != "defer" else None)
+    if needs_defer and accessor.add_module_import is not None:
+        module = AddImportsVisitor(context).transform_module(module)
+    if converted:
+        module = RemoveImportsVisitor(context).transform_module(module)
+    return module
+
+
+def rewrite_source(source: str, plan: FilePlan, facts: ModuleFacts, path: str = "<string>"
+                   ) -> RewriteResult:
+    """Apply a file plan to its source. Raises RewriteError if the output does not compile."""
+    if plan.is_empty():
+        return RewriteResult(source)
+    try:
+        module = cst.parse_module(source)
+    except cst.ParserSyntaxError as exc:
+        raise RewriteError(f"{exc.raw_line}:{exc.raw_column + 1}: cannot parse: {exc.message}"
+                           ) from None
+    accessor = choose_accessor(facts)
+    converter = _Converter(plan, facts, accessor)
+    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+    new_module = wrapper.visit(converter)
+    new_module = _tidy_imports(new_module, facts, accessor, converter.needs_defer,
+                               bool(converter.converted))
+    new_source = new_module.code
+    check_compiles(new_source, path)
+    return RewriteResult(new_source, converter.converted, converter.wrapped,
+                         converter.return_values_fixed)
+
+
+def check_compiles(source: str, path: str) -> None:
+    try:
+        compile(source, path, "exec", dont_inherit=True)
+    except (SyntaxError, ValueError) as exc:
+        line = getattr(exc, "lineno", None) or 1
+        raise RewriteError(f"{line}:1: the rewrite would not compile ({exc}); "
+                           "file left unchanged, please report this") from None
+
+
+def apply_plans(sources: dict[str, str], plans: Sequence[FilePlan],
+                facts: dict[str, ModuleFacts]) -> dict[str, RewriteResult]:
+    return {p.path: rewrite_source(sources[p.path], p, facts[p.path], p.path) for p in plans}
