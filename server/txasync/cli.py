@@ -76,9 +76,11 @@ def build_parser() -> argparse.ArgumentParser:
     plan.add_argument("--batch-size", type=int, default=20)
     plan.add_argument("--format", choices=["text", "json"], default="text")
 
+    from .report import progress as progress_report
+
     progress = sub.add_parser("progress", help="inlineCallbacks vs async, per module")
     common(progress)
-    progress.add_argument("--format", choices=["text", "json"], default="text")
+    progress_report.add_arguments(progress)
 
     lsp = sub.add_parser("lsp", help="run the language server (stdio by default)")
     lsp.add_argument("--tcp", metavar="HOST:PORT", help="listen on TCP instead of stdio")
@@ -269,17 +271,10 @@ def cmd_plan(args: argparse.Namespace, out: Console, err: Console) -> int:
 
 
 def cmd_progress(args: argparse.Namespace, out: Console, err: Console) -> int:
-    from .report.progress import progress_rows, render_progress
+    from .report import progress as progress_report
 
     config = _config(args)
-    project = _load(args, config)
-    _report_errors(project, err)
-    report = progress_rows(project)
-    if args.format == "json":
-        print(json.dumps(report, indent=2))
-    else:
-        render_progress(report, out)
-    return EXIT_OK
+    return progress_report.run(args, config, lambda: _load(args, config), out, err)
 
 
 def cmd_lsp(args: argparse.Namespace, out: Console, err: Console) -> int:
