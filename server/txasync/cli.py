@@ -36,6 +36,11 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{self.prog}: {message}")
 
 
+def _eprint(message: str) -> None:
+    """One unwrapped line on stderr: `path:line:col: ...` must stay greppable."""
+    print(message, file=sys.stderr, flush=True)
+
+
 def _codes(text: str | None) -> frozenset[str] | None:
     if text is None:
         return None
@@ -120,8 +125,7 @@ def _report_errors(project: Project, err: Console) -> int:
     errors = project.parse_errors()
     for path in sorted(errors):
         message = errors[path]
-        err.print(_rel(path) + message[len(path):] if message.startswith(path) else message,
-                  markup=False, highlight=False)
+        _eprint(_rel(path) + message[len(path):] if message.startswith(path) else message)
     return len(errors)
 
 
@@ -136,13 +140,11 @@ def cmd_check(args: argparse.Namespace, out: Console, err: Console) -> int:
 
         if args.write_baseline:
             write_baseline(args.write_baseline, findings, config.root)
-            err.print(f"wrote {len(findings)} findings to {args.write_baseline}",
-                      markup=False, highlight=False)
+            _eprint(f"wrote {len(findings)} findings to {args.write_baseline}")
             return EXIT_OK
         findings, gone = apply_baseline(args.baseline, findings, config.root)
         for entry in gone:
-            err.print(f"baseline entry no longer found (remove it): {entry}",
-                      markup=False, highlight=False)
+            _eprint(f"baseline entry no longer found (remove it): {entry}")
     fmt = args.format
     if fmt == "json":
         out.print_json(json.dumps([_finding_json(f) for f in findings]))
@@ -223,7 +225,7 @@ def cmd_fix(args: argparse.Namespace, out: Console, err: Console) -> int:
             except OSError as exc:
                 failed.append(f"{outcome.path}:1:1: cannot write: {exc.strerror or exc}")
     for message in failed:
-        err.print(message, markup=False, highlight=False)
+        _eprint(message)
     refused = [d for d in analysis.decisions.values()
                if not d.convertible and d.reasons != ["not selected for this run"]
                and (only is None or d.key in only)]
@@ -305,18 +307,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_USAGE
         return COMMANDS[args.command](args, out, err)
     except UsageError as exc:
-        err.print(str(exc), markup=False, highlight=False)
+        _eprint(str(exc))
         return EXIT_USAGE
     except KeyboardInterrupt:
-        err.print("txasync: interrupted; files already written are complete, others untouched",
-                  markup=False, highlight=False)
+        _eprint("txasync: interrupted; files already written are complete, others untouched")
         return 130
     except BrokenPipeError:
         return EXIT_FINDINGS
     except Exception as exc:  # the user gets one line, not a traceback
-        err.print(f"txasync: internal error: {type(exc).__name__}: {exc} "
-                  "(please report this with the file that caused it; "
-                  "TXASYNC_DEBUG=1 shows the traceback)", markup=False, highlight=False)
+        _eprint(f"txasync: internal error: {type(exc).__name__}: {exc} "
+                "(please report this with the file that caused it; "
+                "TXASYNC_DEBUG=1 shows the traceback)")
         if os.environ.get("TXASYNC_DEBUG"):
             raise
         return EXIT_USAGE

@@ -103,6 +103,8 @@ class Project:
     facts: dict[str, ModuleFacts] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
     workspace: Workspace = field(default_factory=lambda: Workspace([]))
+    # Files whose text no longer parses; their facts are the last good ones.
+    stale: set[str] = field(default_factory=set)
 
     def parse_errors(self) -> dict[str, str]:
         errors = dict(self.errors)
@@ -245,3 +247,92 @@ def fix_text(source: str, path: str = "module.py", config: Config | None = None,
         return source, analysis
     facts = project.facts[os.path.abspath(path)]
     return rewrite_source(source, plan, facts, path).source, analysis
+
+
+def update_file(project: Project, path: str, text: str | None) -> None:
+    """Replace one file's facts (None: the file is gone) and refresh the workspace index.
+
+    Per-file facts are cheap and recomputed on every edit; the index is rebuilt from the
+    facts already held, so no other file is re-read or re-parsed.
+    """
+    path = os.path.abspath(path)
+    if text is None:
+        project.sources.pop(path, None)
+        project.facts.pop(path, None)
+        project.errors.pop(path, None)
+    else:
+        module, is_package = module_name_for(path)
+        facts = extract_facts(text, path, module, is_package)
+        old = project.facts.get(path)
+        if facts.error is not None and old is not None and old.error is None:
+            # Mid-typing syntax errors keep the last good facts (and report the error).
+            project.errors[path] = f"{path}:{facts.error}"
+            project.sources[path] = Source(path, text, "utf-8")
+            project.workspace = Workspace(f for f in project.facts.values() if f.error is None)
+            project.stale.add(path)
+            return
+        project.errors.pop(path, None)
+        project.stale.discard(path)
+        project.sources[path] = Source(path, text, "utf-8")
+        project.facts[path] = facts
+    project.workspace = Workspace(f for f in project.facts.values() if f.error is None)
+
+
+def function_at(project: Project, path: str, line: int, col: int) -> str | None:
+    """The key of the function whose name (definition or call) is at a 1-based line/col."""
+    path = os.path.abspath(path)
+    facts = project.facts.get(path)
+    if facts is None:
+        return None
+    for fn in facts.functions:
+        s = fn.name_span
+        if s.line == line and s.col <= col <= s.end_col:
+            return f"{facts.module}:{fn.qualname}"
+    best: tuple[int, str] | None = None
+    for site in facts.calls:
+        s = site.span
+        if not (s.line <= line <= s.end_line):
+            continue
+        # the callee name is the last component before the call's "("
+        res = project.workspace.resolve(facts, site)
+        if len(res.targets) != 1:
+            continue
+        if (s.line, s.col) <= (line, col) <= (s.end_line, s.end_col):
+            width = (s.end_line - s.line) * 10_000 + (s.end_col - s.col)
+            if best is None or width < best[0]:
+                best = (width, res.targets[0])
+    return best[1] if best else None
+
+
+@dataclass(frozen=True)
+class CallerInfo:
+    path: str
+    span: Span
+    usage: str  # what the caller does with the result (model.Usage) or "callback"
+    detail: str
+    needs_wrap: bool
+    why: str
+    possible: bool = False  # matched by name only (the receiver's type is unknown)
+
+
+def callers_report(project: Project, key: str, analysis: Analysis | None = None
+                   ) -> list[CallerInfo]:
+    """Every caller of a function and whether converting it makes that caller need a wrap."""
+    analysis = analysis or analyse(project)
+    planner = Planner(project.workspace, project.config)
+    decision = analysis.decisions.get(key)
+    converting = {k for k, d in analysis.decisions.items() if d.convertible} | {key}
+    infos: list[CallerInfo] = []
+    for facts, site in planner._all_callers(key):
+        why = planner.caller_needs(site, converting, facts)
+        infos.append(CallerInfo(facts.path, site.span,
+                                "callback" if site.uncalled else site.usage, site.detail,
+                                why is not None, why or "awaited directly"))
+    for facts, site in project.workspace.possible_callers(key):
+        problem, wrap_why = planner.possible_caller(site, converting, facts)
+        infos.append(CallerInfo(facts.path, site.span, site.usage, site.detail,
+                                problem is not None or wrap_why is not None,
+                                problem or wrap_why or "awaited directly", possible=True))
+    del decision
+    infos.sort(key=lambda c: (c.path, c.span.line, c.span.col))
+    return infos

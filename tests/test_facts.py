@@ -1,0 +1,186 @@
+"""Per-file facts: every import form of inlineCallbacks, own-frame yields and returnValue."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from txasync.analysis.facts import extract_facts
+
+
+def facts_of(source: str, module: str = "pkg.mod"):
+    return extract_facts(textwrap.dedent(source), "/x/pkg/mod.py", module, False)
+
+
+def ic_names(source: str) -> set[str]:
+    return {f.qualname for f in facts_of(source).functions if f.is_ic}
+
+
+@pytest.mark.parametrize(
+    "header, decorator",
+    [
+        ("from twisted.internet.defer import inlineCallbacks", "@inlineCallbacks"),
+        ("from twisted.internet import defer", "@defer.inlineCallbacks"),
+        ("import twisted.internet.defer", "@twisted.internet.defer.inlineCallbacks"),
+        ("from twisted.internet.defer import inlineCallbacks as ic", "@ic"),
+        ("from twisted.internet import defer as d", "@d.inlineCallbacks"),
+        ("import twisted.internet.defer as tid", "@tid.inlineCallbacks"),
+        ("from twisted import internet", "@internet.defer.inlineCallbacks"),
+        ("import pytest_twisted", "@pytest_twisted.inlineCallbacks"),
+        ("from twisted.internet import defer\nic = defer.inlineCallbacks", "@ic"),
+    ],
+)
+def test_every_import_form_is_recognised(header: str, decorator: str) -> None:
+    source = f"{header}\n\n{decorator}\ndef f(d):\n    yield d\n"
+    assert ic_names(source) == {"f"}
+
+
+def test_unrelated_decorator_with_the_same_name_is_not_inlinecallbacks() -> None:
+    source = "def inlineCallbacks(f):\n    return f\n\n@inlineCallbacks\ndef f():\n    yield 1\n"
+    assert ic_names(source) == set()
+
+
+def test_call_form_at_module_and_class_level() -> None:
+    source = """
+    from twisted.internet import defer
+
+    def f(d):
+        x = yield d
+        defer.returnValue(x)
+    f = defer.inlineCallbacks(f)
+
+    class C:
+        def m(self):
+            yield None
+        m = defer.inlineCallbacks(m)
+    """
+    facts = facts_of(source)
+    f = facts.function("f")
+    assert f is not None and f.ic_form == "call" and f.ic_call_span is not None
+    # returnValue in a call-form function is still its own frame
+    assert [rv.own_frame for rv in f.return_values] == [True]
+    assert ic_names(source) == {"f", "C.m"}
+
+
+def test_own_yields_exclude_nested_scopes() -> None:
+    source = """
+    from twisted.internet import defer
+
+    @defer.inlineCallbacks
+    def f(d):
+        def gen():
+            yield 1
+        lam = lambda: (yield)
+        class K:
+            def g(self):
+                yield 2
+        x = yield d
+        y = yield 5
+        yield
+        return x, y
+    """
+    f = facts_of(source).function("f")
+    assert f is not None
+    assert [(y.span.line, y.value.kind, y.context) for y in f.yields] == [
+        (12, "name", "assign"), (13, "plain", "assign"), (14, "none", "statement")]
+
+
+def test_returnvalue_frames_and_guards() -> None:
+    source = """
+    from twisted.internet.defer import inlineCallbacks, returnValue
+
+    @inlineCallbacks
+    def f(d):
+        def helper(x):
+            returnValue(x)
+        try:
+            x = yield d
+            returnValue(x)
+        except:
+            pass
+        with open("f") as fh:
+            returnValue(1)
+        try:
+            returnValue(2)
+        except BaseException:
+            raise
+        returnValue(3, 4)
+    """
+    f = facts_of(source).function("f")
+    assert f is not None
+    assert f.nested_return_value is not None and f.nested_return_value.line == 7
+    assert [rv.guarded_by for rv in f.return_values] == [
+        "bare-except", "with", "baseexception", ""]
+    assert f.return_values[-1].nargs == 2
+
+
+def test_yield_from_and_decorators_and_class() -> None:
+    source = """
+    import functools
+    from twisted.internet import defer
+    from twisted.trial import unittest
+
+    class T(unittest.TestCase):
+        @staticmethod
+        @defer.inlineCallbacks
+        def f(d):
+            yield from d
+
+        @functools.lru_cache()
+        @defer.inlineCallbacks
+        def test_x(self):
+            yield 1
+    """
+    facts = facts_of(source)
+    f = facts.function("T.f")
+    assert f is not None and f.is_staticmethod and f.ic_index == 1
+    assert [y.is_from for y in f.yields] == [True]
+    t = facts.function("T.test_x")
+    assert t is not None and t.decorators[0] == "functools.lru_cache()"
+    assert t.class_bases == ["twisted.trial.unittest.TestCase"]
+
+
+def test_call_usages_are_classified() -> None:
+    source = """
+    from twisted.internet import defer, reactor
+
+    @defer.inlineCallbacks
+    def f(self):
+        a = self.get(1)
+        yield self.get(2)
+        self.get(3)
+        self.get(4).addCallback(print)
+        yield defer.gatherResults([self.get(5)])
+        reactor.callLater(0, self.get)
+
+    def g(self):
+        return self.get(6)
+    """
+    facts = facts_of(source)
+    usage = {(s.span.line, s.uncalled): (s.usage, s.detail) for s in facts.calls
+             if s.callee.name == "get"}
+    assert usage[(6, False)] == ("stored", "a")
+    assert usage[(7, False)] == ("yielded", "")
+    assert usage[(8, False)] == ("statement", "")
+    assert usage[(9, False)] == ("deferred-method", "addCallback")
+    assert usage[(10, False)] == ("argument", "defer.gatherResults")
+    assert usage[(11, True)] == ("argument", "reactor.callLater")
+    assert usage[(14, False)] == ("returned", "")
+
+
+def test_character_columns_with_non_ascii_text() -> None:
+    source = 'from twisted.internet import defer\n@defer.inlineCallbacks\ndef f(d):\n    x = "ñ"; y = yield d\n'
+    f = facts_of(source).function("f")
+    assert f is not None
+    assert f.yields[0].span.col == len('    x = "ñ"; y = ')
+
+
+def test_syntax_error_is_a_fact_not_an_exception() -> None:
+    facts = facts_of("def f(:\n")
+    assert facts.error is not None and "cannot parse" in facts.error
+
+
+def test_noqa_comments() -> None:
+    facts = facts_of("x = 1  # noqa\ny = 2  # noqa: TXA001, TXA003\nz = 3\n")
+    assert facts.noqa == {1: None, 2: frozenset({"TXA001", "TXA003"})}
