@@ -8,25 +8,30 @@ from txasync.analysis.rules import RULES
 from txasync.config import Config
 from txasync.engine import fix_text
 
-CONFIG = Config(twisted_version=(26, 10))
+from txasync.config import parse_version
+
+
+def config_for(rule_code: str) -> Config:
+    version = RULES[rule_code].twisted_version or "26.10"
+    return Config(twisted_version=parse_version(version))
 CASES = [(rule.code, i, ex) for rule in RULES.values() for i, ex in enumerate(rule.examples)]
 
 
 @pytest.mark.parametrize("code, index, example", CASES, ids=[f"{c}-{i}" for c, i, _ in CASES])
 def test_flagged_example_is_flagged(code: str, index: int, example) -> None:
-    _, analysis = fix_text(example.flagged, config=CONFIG)
+    _, analysis = fix_text(example.flagged, config=config_for(code))
     assert code in {f.code for f in analysis.findings}
 
 
 @pytest.mark.parametrize("code, index, example", CASES, ids=[f"{c}-{i}" for c, i, _ in CASES])
 def test_clean_example_is_clean(code: str, index: int, example) -> None:
-    _, analysis = fix_text(example.clean, config=CONFIG)
+    _, analysis = fix_text(example.clean, config=config_for(code))
     assert code not in {f.code for f in analysis.findings}
 
 
 @pytest.mark.parametrize("code, index, example", CASES, ids=[f"{c}-{i}" for c, i, _ in CASES])
 def test_fixed_example_is_the_fix(code: str, index: int, example) -> None:
-    fixed, _ = fix_text(example.flagged, config=CONFIG)
+    fixed, _ = fix_text(example.flagged, config=config_for(code))
     if example.fixed is None:
         assert fixed == example.flagged
     else:
@@ -40,3 +45,13 @@ def test_every_rule_has_an_example_and_a_docs_section() -> None:
     for rule in RULES.values():
         assert rule.examples, rule.code
         assert f"## {rule.code}" in docs, rule.code
+
+
+def test_docs_are_generated_from_the_rules() -> None:
+    import pathlib
+
+    from txasync.analysis.rules import render_rules_markdown
+
+    docs = (pathlib.Path(__file__).parent.parent / "docs" / "rules.md").read_text()
+    assert docs == render_rules_markdown(), (
+        "docs/rules.md is stale: python -m txasync.analysis.rules > docs/rules.md")

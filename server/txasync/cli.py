@@ -226,9 +226,7 @@ def cmd_fix(args: argparse.Namespace, out: Console, err: Console) -> int:
                 failed.append(f"{outcome.path}:1:1: cannot write: {exc.strerror or exc}")
     for message in failed:
         _eprint(message)
-    refused = [d for d in analysis.decisions.values()
-               if not d.convertible and d.reasons != ["not selected for this run"]
-               and (only is None or d.key in only)]
+    refused = [d for d in analysis.decisions.values() if d.selected and not d.changes]
     if not args.safe_only:
         _print_summary(err, converted, wraps, return_values, changed_files, refused, args.diff)
     else:
@@ -252,7 +250,7 @@ def _print_summary(err: Console, converted: int, wraps: int, return_values: int,
         table.add_column("reason", overflow="fold")
         for d in sorted(refused, key=lambda d: (d.facts.path, d.fn.name_span.line)):
             table.add_row(f"{_rel(d.facts.path)}:{d.fn.name_span.line} {d.fn.qualname}",
-                          d.reasons[0])
+                          d.all_reasons[0])
         err.print(table)
 
 

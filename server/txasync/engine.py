@@ -15,7 +15,8 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
 from .analysis.facts import extract_facts, module_name_for
-from .analysis.findings import FilePlan, Finding
+from .analysis.findings import ConvertFunction, FilePlan, Finding
+from .analysis.hazards import Hazard, find_hazards
 from .analysis.index import Workspace
 from .analysis.model import ModuleFacts, Span
 from .analysis.plan import Decision, Planner, file_plans
@@ -151,6 +152,7 @@ def _suppressed(finding: Finding, facts: ModuleFacts) -> bool:
 class Analysis:
     decisions: dict[str, Decision]
     findings: list[Finding]
+    hazards: list[Hazard] = field(default_factory=list)
 
 
 def analyse(project: Project, only: set[str] | None = None) -> Analysis:
@@ -176,8 +178,15 @@ def analyse(project: Project, only: set[str] | None = None) -> Analysis:
             if not config.code_enabled(finding.code, facts.path) or _suppressed(finding, facts):
                 continue
             findings.append(finding)
+    hazards = []
+    for hazard in find_hazards(project.workspace, config):
+        facts = project.facts[hazard.finding.path]
+        if config.code_enabled(hazard.finding.code, facts.path) and not _suppressed(
+                hazard.finding, facts):
+            hazards.append(hazard)
+            findings.append(hazard.finding)
     findings.sort(key=Finding.sort_key)
-    return Analysis(decisions, findings)
+    return Analysis(decisions, findings, hazards)
 
 
 @dataclass
@@ -191,10 +200,22 @@ class FixOutcome:
 def plans_for(project: Project, analysis: Analysis, safe_only: bool = False
               ) -> dict[str, FilePlan]:
     config = project.config
-    decisions = analysis.decisions
-    if safe_only:
-        decisions = {k: d for k, d in decisions.items() if not d.convertible}
-    plans = file_plans(decisions, return_value_fixes=True)
+    plans = file_plans(analysis.decisions, convert=not safe_only)
+    changing = {k for k, d in analysis.decisions.items() if d.changes and not safe_only}
+    for hazard in analysis.hazards:
+        path = hazard.finding.path
+        module = project.facts[path].module
+        if hazard.wrap is not None:
+            if (hazard.finding.code == "TXA010"
+                    and f"{module}:{hazard.finding.function}" in changing):
+                continue  # the enclosing function becomes async: the yield becomes an await
+            plans.setdefault(path, FilePlan(path)).wraps.append(hazard.wrap)
+        elif hazard.split is not None and not safe_only:
+            plans.setdefault(path, FilePlan(path)).convert.append(
+                ConvertFunction(hazard.split, keep_api=True))
+    for plan in plans.values():
+        unique = {(w.span, w.kind): w for w in plan.wraps}
+        plan.wraps = sorted(unique.values(), key=lambda w: w.span)
     for path, plan in plans.items():
         facts = project.facts.get(path)
         if not config.code_enabled("TXA003", path) and facts is not None:

@@ -36,6 +36,8 @@ class ConvertFunction:
 
     qualname: str
     yields: dict[tuple[int, int], YieldAction] = field(default_factory=dict)
+    # Keep `name` as a plain function returning a Deferred, the body in an `async def` helper.
+    keep_api: bool = False
 
 
 @dataclass(frozen=True)

@@ -24,14 +24,34 @@ class Decision:
     key: str
     facts: ModuleFacts
     fn: FunctionFact
+    # Reasons in the function itself: nothing but a change to the body can fix them.
     reasons: list[str] = field(default_factory=list)
+    # Reasons on the callers' side (Twisted or a library calls it, callers of unknown type):
+    # converting the body while keeping a Deferred-returning wrapper sidesteps them.
+    caller_reasons: list[str] = field(default_factory=list)
+    keep_api: bool = False  # convert, keeping `name` as a wrapper that returns a Deferred
+    selected: bool = True
     wraps: list[tuple[ModuleFacts, Wrap]] = field(default_factory=list)
     yields: dict[tuple[int, int], YieldAction] = field(default_factory=dict)
     unknown_yields: list[YieldFact] = field(default_factory=list)
 
     @property
     def convertible(self) -> bool:
+        """Converted to a plain `async def`, callers wrapped where needed."""
+        return not self.reasons and not self.caller_reasons and not self.keep_api
+
+    @property
+    def keep_api_possible(self) -> bool:
         return not self.reasons
+
+    @property
+    def changes(self) -> bool:
+        """This run rewrites the function (plainly or keeping its Deferred API)."""
+        return self.selected and not self.reasons and (self.keep_api or not self.caller_reasons)
+
+    @property
+    def all_reasons(self) -> list[str]:
+        return self.reasons + self.caller_reasons
 
 
 def _loc(facts: ModuleFacts, span: Span) -> str:
@@ -103,8 +123,6 @@ class Planner:
                 "older releases hand back unchanged"
             )
         reasons.extend(self._decorator_reasons(fn))
-        if fn.class_qualname:
-            reasons.extend(self._method_reasons(facts, fn))
         return reasons
 
     def _decorator_reasons(self, fn: FunctionFact) -> list[str]:
@@ -134,7 +152,19 @@ class Planner:
             base.startswith(name + ".") for name in self.config.coroutine_aware_decorators
         )
 
-    def _method_reasons(self, facts: ModuleFacts, fn: FunctionFact) -> list[str]:
+    def test_reasons(self, facts: ModuleFacts, fn: FunctionFact) -> list[str]:
+        """Why a test method cannot be an `async def` under its test runner (empty: it can)."""
+        if not fn.class_qualname:
+            return []
+        return self._method_reasons(facts, fn, tests_only=True)
+
+    def caller_side_reasons(self, facts: ModuleFacts, fn: FunctionFact) -> list[str]:
+        if not fn.class_qualname:
+            return []
+        return self._method_reasons(facts, fn, tests_only=False)
+
+    def _method_reasons(self, facts: ModuleFacts, fn: FunctionFact,
+                        tests_only: bool) -> list[str]:
         version = self.config.twisted_version
         class_key = function_key(facts.module, fn.class_qualname)
         ancestors = {self.ws.canonical(a) for a in self.ws.ancestors(class_key)}
@@ -142,7 +172,12 @@ class Planner:
         is_trial = api.TRIAL_TESTCASE in ancestors
         is_sync_trial = api.TRIAL_SYNC_TESTCASE in ancestors and not is_trial
         is_stdlib_test = bool(ancestors & api.STDLIB_TESTCASES) and not (is_trial or is_sync_trial)
-        if api.TEST_METHOD.match(fn.name) and (is_trial or is_sync_trial or is_stdlib_test):
+        is_test = api.TEST_METHOD.match(fn.name) and (is_trial or is_sync_trial or is_stdlib_test)
+        if tests_only and not is_test:
+            return []
+        if is_test:
+            if not tests_only:
+                return []
             if is_sync_trial:
                 return ["it is a test method of a `SynchronousTestCase`, which does not run "
                         "coroutines (the test would pass without running)"]
@@ -307,7 +342,17 @@ class Planner:
                 if not fn.is_ic:
                     continue
                 key = function_key(facts.module, fn.qualname)
-                decision = Decision(key, facts, fn, self.intrinsic_reasons(facts, fn))
+                decision = Decision(
+                    key, facts, fn,
+                    self.intrinsic_reasons(facts, fn) + self.test_reasons(facts, fn),
+                    self.caller_side_reasons(facts, fn),
+                )
+                decision.selected = only is None or key in only
+                if self.config.keep_deferred_api and _matches(self.config.keep_deferred_api,
+                                                              facts.module, fn.qualname):
+                    decision.keep_api = True
+                if decision.caller_reasons:
+                    decision.keep_api = True
                 if self.config.unknown_yield == "refuse":
                     for y in fn.yields:
                         if self.classify_yield(facts, fn, y) == "maybe":
@@ -316,9 +361,7 @@ class Planner:
                                 "(unknown-yield = refuse)")
                             break
                 decisions[key] = decision
-        converting = {
-            k for k, d in decisions.items() if d.convertible and (only is None or k in only)
-        }
+        converting = {k for k, d in decisions.items() if d.convertible and d.selected}
         # Caller-dependent reasons: iterate until no more functions drop out.
         changed = True
         while changed:
@@ -328,9 +371,10 @@ class Planner:
                 for facts, site in self._all_possible_callers(key):
                     problem, _ = self.possible_caller(site, converting, facts)
                     if problem is not None:
-                        d.reasons.append(problem)
+                        d.caller_reasons.append(problem)
+                        d.keep_api = True
                         break
-                if d.reasons:
+                if not d.convertible:
                     converting.discard(key)
                     changed = True
         for key in converting:
@@ -349,14 +393,14 @@ class Planner:
                 _, why = self.possible_caller(site, converting, facts)
                 if why is not None:
                     d.wraps.append((facts, Wrap(site.span, "call", key, why, "ensureDeferred")))
+        for d in decisions.values():
+            if not d.changes:
+                continue
             for y in d.fn.yields:
                 action = self.classify_yield(d.facts, d.fn, y)
                 d.yields[(y.span.line, y.span.col)] = action
                 if action == "maybe":
                     d.unknown_yields.append(y)
-        for key, d in decisions.items():
-            if key not in converting and d.convertible:
-                d.reasons.append("not selected for this run")
         return decisions
 
     def _all_callers(self, key: str) -> list[tuple[ModuleFacts, CallSite]]:
@@ -376,6 +420,14 @@ class Planner:
         return list(self.ws.possible_callers(key))
 
 
+def _matches(globs: tuple[str, ...], module: str, qualname: str) -> bool:
+    """`keep-deferred-api` globs match `module:qualname`, or `module.qualname`."""
+    import fnmatch
+
+    names = (f"{module}:{qualname}", f"{module}.{qualname}", qualname)
+    return any(fnmatch.fnmatchcase(n, g) for g in globs for n in names)
+
+
 def _is_abstract(fn: FunctionFact) -> bool:
     """A method that only raises (an interface stub) is never what a call returns from."""
     return fn.lines <= 4 and not fn.returns and not fn.yields and fn.name != "__init__" and (
@@ -383,8 +435,7 @@ def _is_abstract(fn: FunctionFact) -> bool:
     )
 
 
-def file_plans(decisions: dict[str, Decision], converting_only: bool = True,
-               return_value_fixes: bool = True) -> dict[str, FilePlan]:
+def file_plans(decisions: dict[str, Decision], convert: bool = True) -> dict[str, FilePlan]:
     """Group decisions into per-file edit instructions."""
     plans: dict[str, FilePlan] = {}
 
@@ -392,11 +443,12 @@ def file_plans(decisions: dict[str, Decision], converting_only: bool = True,
         return plans.setdefault(path, FilePlan(path))
 
     for d in decisions.values():
-        if d.convertible:
-            plan_for(d.facts.path).convert.append(ConvertFunction(d.fn.qualname, dict(d.yields)))
+        if convert and d.changes:
+            plan_for(d.facts.path).convert.append(
+                ConvertFunction(d.fn.qualname, dict(d.yields), keep_api=d.keep_api))
             for facts, wrap in d.wraps:
                 plan_for(facts.path).wraps.append(wrap)
-        elif return_value_fixes:
+        else:
             for rv in d.fn.return_values:
                 if rv.as_statement and rv.nargs == 1 and not rv.guarded_by:
                     plan_for(d.facts.path).return_values.append(rv.span)

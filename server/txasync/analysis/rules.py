@@ -125,6 +125,96 @@ RULES: dict[str, Rule] = {
                 ),
             ),
         ),
+        Rule(
+            "TXA010",
+            "coroutine-yielded-in-inlinecallbacks",
+            "error",
+            "safe",
+            "`yield coro()` in an inlineCallbacks function: before Twisted 24.7 the coroutine "
+            "never runs and the yield hands back the coroutine object.",
+            (
+                Example(
+                    flagged=_IMPORTS + "async def fetch():\n    return 1\n\n\n"
+                    "@defer.inlineCallbacks\ndef f():\n    x = yield fetch()\n"
+                    "    yield from ()\n    return x\n",
+                    clean=_IMPORTS + "async def fetch():\n    return 1\n\n\n"
+                    "@defer.inlineCallbacks\ndef f():\n"
+                    "    x = yield defer.ensureDeferred(fetch())\n    yield from ()\n"
+                    "    return x\n",
+                    fixed=_IMPORTS + "async def fetch():\n    return 1\n\n\n"
+                    "@defer.inlineCallbacks\ndef f():\n"
+                    "    x = yield defer.ensureDeferred(fetch())\n    yield from ()\n"
+                    "    return x\n",
+                ),
+            ),
+            twisted_version="22.4",
+        ),
+        Rule(
+            "TXA011",
+            "coroutine-needs-deferred",
+            "error",
+            "safe",
+            "A coroutine where a Deferred is required: Deferred methods called on it, handed "
+            "to `DeferredList`/`gatherResults`/`assertFailure`, or called and dropped (it "
+            "never runs).",
+            (
+                Example(
+                    flagged=_IMPORTS + "async def save(x):\n    return x\n\n\n"
+                    "def handler(x):\n    save(x)\n    return save(x).addCallback(print)\n",
+                    clean=_IMPORTS + "async def save(x):\n    return x\n\n\n"
+                    "async def handler(x):\n    await save(x)\n",
+                    fixed=_IMPORTS + "async def save(x):\n    return x\n\n\n"
+                    "def handler(x):\n    defer.ensureDeferred(save(x))\n"
+                    "    return defer.ensureDeferred(save(x)).addCallback(print)\n",
+                ),
+            ),
+        ),
+        Rule(
+            "TXA012",
+            "async-callback-dropped",
+            "error",
+            "safe",
+            "An async function handed to an API that calls it and drops the coroutine "
+            "(`callLater`, `addCallback`, `deferLater`, `callWhenRunning`; `LoopingCall` and "
+            "`maybeDeferred` before 22.8): its body never runs.",
+            (
+                Example(
+                    flagged="from twisted.internet import defer, reactor\n\n\n"
+                    "async def tick():\n    pass\n\n\nreactor.callLater(1, tick)\n",
+                    clean="from twisted.internet import defer, reactor\n\n\n"
+                    "async def tick():\n    pass\n\n\n"
+                    "reactor.callLater(1, lambda: defer.ensureDeferred(tick()))\n",
+                    fixed="from twisted.internet import defer, reactor\n\n\n"
+                    "async def tick():\n    pass\n\n\n"
+                    "reactor.callLater(1, lambda *a, **kw: defer.ensureDeferred(tick(*a, **kw)))\n",
+                ),
+            ),
+        ),
+        Rule(
+            "TXA013",
+            "async-override-needs-deferred",
+            "error",
+            "unsafe",
+            "An `async def` method that Twisted calls synchronously or needs a Deferred from "
+            "(`render*`, `Protocol` callbacks, `startService`, `stopService`, `requestAvatar`, "
+            "`remote_*`; trial tests before 22.8; `SynchronousTestCase` tests). The fix keeps "
+            "the method synchronous and delegates to an async helper.",
+            (
+                Example(
+                    flagged=_IMPORTS + "from twisted.application import service\n\n\n"
+                    "class S(service.Service):\n    async def stopService(self):\n"
+                    "        await defer.succeed(None)\n",
+                    clean=_IMPORTS + "from twisted.application import service\n\n\n"
+                    "class S(service.Service):\n    def stopService(self):\n"
+                    "        return defer.ensureDeferred(self._stop())\n\n"
+                    "    async def _stop(self):\n        await defer.succeed(None)\n",
+                    fixed=_IMPORTS + "from twisted.application import service\n\n\n"
+                    "class S(service.Service):\n    def stopService(self):\n"
+                    "        return defer.ensureDeferred(self._stopService())\n\n"
+                    "    async def _stopService(self):\n        await defer.succeed(None)\n",
+                ),
+            ),
+        ),
     )
 }
 
@@ -141,30 +231,37 @@ def findings_for(decision: Decision) -> list[Finding]:
     """The findings of one inlineCallbacks function, from its decision."""
     facts, fn = decision.facts, decision.fn
     found: list[Finding] = []
-    if decision.convertible:
+    reasons = decision.all_reasons
+    if not reasons:
         files = {os.path.basename(f.path) for f, _ in decision.wraps}
         n = len(decision.wraps)
         callers = (f"; {n} caller{'s' if n != 1 else ''} will be wrapped in ensureDeferred"
                    + (f" ({', '.join(sorted(files))})" if files else "")) if n else ""
+        if decision.keep_api:
+            callers = "; it keeps returning a Deferred (keep-deferred-api)"
         found.append(_finding(
             "TXA001", facts, fn.name_span,
             f"`{fn.name}` can be converted to `async def`{callers}",
-            fn.qualname, data={"key": decision.key, "wraps": n},
+            fn.qualname, data={"key": decision.key, "wraps": n, "keep_api": decision.keep_api},
         ))
+    else:
+        message = f"`{fn.name}` is not converted: {reasons[0]}"
+        if decision.keep_api_possible:
+            message += (f"; the fix converts its body to an async helper and keeps `{fn.name}` "
+                        "returning a Deferred")
+        found.append(_finding(
+            "TXA002", facts, fn.name_span, message, fn.qualname, reason=reasons[0],
+            fix_safety="unsafe" if decision.keep_api_possible else "none",
+            data={"key": decision.key, "reasons": reasons,
+                  "keep_api": decision.keep_api_possible},
+        ))
+    if decision.changes:
         for y in decision.unknown_yields:
             found.append(_finding(
                 "TXA004", facts, y.span,
                 "txasync cannot tell whether this yields a Deferred; it converts to "
                 "`await defer.maybeDeferred(...)`, which also handles plain values",
                 fn.qualname,
-            ))
-    else:
-        reasons = [r for r in decision.reasons if r != "not selected for this run"]
-        if reasons:
-            found.append(_finding(
-                "TXA002", facts, fn.name_span,
-                f"`{fn.name}` is not converted: {reasons[0]}",
-                fn.qualname, reason=reasons[0], data={"key": decision.key, "reasons": reasons},
             ))
     for rv in fn.return_values:
         if rv.nargs != 1 or not rv.as_statement:
@@ -185,3 +282,64 @@ def findings_for(decision: Decision) -> list[Finding]:
             fn.qualname, fix_safety=safety, data={"tags": ["deprecated"]},
         ))
     return found
+
+
+_DETAILS = {
+    "TXA001": "Calling an inlineCallbacks function starts it at once and returns a Deferred; "
+    "calling an `async def` returns a coroutine that does nothing until awaited. So the "
+    "conversion is only half the work: every caller that does anything but `await` the result "
+    "(stores it, calls `.addCallback`, passes it on, returns it, or drops it) is wrapped in "
+    "`defer.ensureDeferred(...)`, in whatever file it is. The fix is *unsafe* in the ruff sense: "
+    "the function's return type changes, so `fix` applies it but editors' fix-all does not.",
+    "TXA002": "The message names the first reason; `txasync check --format json` lists all of "
+    "them. Reasons in the body (nested `returnValue`, `yield from`, an unknown decorator, "
+    "`returnValue` inside `except:`) need a hand edit. Reasons on the callers' side (Twisted "
+    "calls the method, it overrides a library method, a caller's receiver type is unknown) are "
+    "fixed by converting *keeping the Deferred API*: the body moves into an `async def` helper "
+    "and the original name stays a plain function returning `ensureDeferred(helper(...))`, so "
+    "no caller sees a difference. `txasync fix` does this by default.",
+    "TXA003": "`return x` in an inlineCallbacks generator works on every Python 3 Twisted and "
+    "behaves the same, except where a bare `except:` or `except BaseException:` encloses the "
+    "call (it catches `returnValue`'s exception today), or a `with` block does (its context "
+    "manager sees an exception today): there the fix is marked unsafe.",
+    "TXA004": "An `await` of a plain value raises `TypeError`, but inlineCallbacks hands plain "
+    "yielded values straight back, and real code relies on that (caches that return a value or "
+    "a Deferred). `defer.maybeDeferred(f, *args)` calls `f` and wraps a plain result, so the "
+    "converted code behaves like the generator did. Set `unknown-yield = \"await\"` to trust "
+    "every yield, or `\"refuse\"` to leave such functions alone.",
+    "TXA010": "Fixed by `yield defer.ensureDeferred(coro)`. From Twisted 24.7 on (set "
+    "`twisted-version`), inlineCallbacks awaits coroutines itself and this is not reported.",
+    "TXA011": "Fixed by wrapping the call in `defer.ensureDeferred(...)`, which starts the "
+    "coroutine at once, as the caller expected.",
+    "TXA012": "Fixed by handing over `lambda *a, **kw: defer.ensureDeferred(f(*a, **kw))`.",
+    "TXA013": "Twisted ignores or needs synchronously what these methods return, so an `async "
+    "def` there never runs or breaks its caller (a `render_GET` coroutine gives a 500, an async "
+    "`requestAvatarId` before 22.8 lets every login through). The fix turns the method back "
+    "into a plain one returning `defer.ensureDeferred(self._name(...))`.",
+}
+
+
+def render_rules_markdown() -> str:
+    """docs/rules.md, generated from the rules themselves so docs and behaviour agree."""
+    out = ["# txasync rules", "",
+           "Every rule, with the example the test suite runs. Suppress a finding with "
+           "`# noqa: TXA001` on its line, or with `ignore` / `per-file-ignores` in "
+           "`[tool.txasync]`.", ""]
+    for rule in RULES.values():
+        out += [f"## {rule.code}", "",
+                f"**{rule.name}** · default severity: {rule.severity} · fix: {rule.fix_safety}"
+                + (f" · examples checked with Twisted {rule.twisted_version}"
+                   if rule.twisted_version else ""), "", rule.summary, "",
+                _DETAILS.get(rule.code, ""), ""]
+        for example in rule.examples:
+            out += ["Flagged:", "", "```python", example.flagged.rstrip(), "```", "",
+                    "Not flagged:", "", "```python", example.clean.rstrip(), "```", ""]
+            if example.fixed is not None:
+                out += ["After the fix:", "", "```python", example.fixed.rstrip(), "```", ""]
+            else:
+                out += ["No automatic fix.", ""]
+    return "\n".join(out).rstrip() + "\n"
+
+
+if __name__ == "__main__":  # pragma: no cover
+    print(render_rules_markdown(), end="")

@@ -1,47 +1,215 @@
-"""`txasync progress`: how far the migration has come (inlineCallbacks vs async)."""
+"""`txasync progress`: how far the migration has come ("are we async yet?").
+
+Two views. The current tree: IC and async functions (and their lines) per module, package and
+configured layer, and what blocks the remaining IC functions, grouped by the kind of TXA002
+reason. The history (`--history`): the same totals for sampled commits, read from git objects
+(see `history.py`), drawn as a chart (`chart.py`).
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+from collections import Counter, defaultdict
 from collections.abc import Callable
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
-from ..config import Config
-from ..engine import Project
+from ..config import Config, ConfigError
+from ..engine import Analysis, Project, analyse
+from .counts import Counts, count_facts
+from .layers import Layers, layer_of, layers_for, relative
+from .reasons import NOT_SELECTED, reason_kind
+
+EXIT_OK, EXIT_USAGE = 0, 2
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Flags of `txasync progress` (the common ones are added by cli.py)."""
     parser.add_argument("--format", choices=["text", "json"], default="text")
+    history = parser.add_argument_group("history (implied by any of these flags)")
+    history.add_argument("--history", action="store_true",
+                         help="count sampled commits of the git history (one per week)")
+    history.add_argument("--every", type=int, metavar="N",
+                         help="sample every Nth commit (from HEAD back) instead of weekly")
+    history.add_argument("--since", metavar="DATE",
+                         help="only commits after DATE (anything `git log --since` takes)")
+    history.add_argument("--cache-dir", metavar="DIR",
+                         help="where counts per blob are cached (default .txasync/cache "
+                              "in the repository)")
+    history.add_argument("--html", metavar="FILE", help="write a self-contained HTML chart")
+    history.add_argument("--png", metavar="FILE",
+                         help="write a PNG chart (needs the [progress-png] extra: matplotlib)")
 
 
-def progress_rows(project: Project) -> dict:  # type: ignore[type-arg]
-    modules = []
+def summary(project: Project) -> dict[str, Any]:
+    """Totals and share async for a project, without the analysis (cheap enough for a
+    status bar that refreshes on every save)."""
+    total = Counts()
+    modules = 0
+    for facts in project.facts.values():
+        counts = count_facts(facts)
+        total.add(counts)
+        modules += bool(counts.inlinecallbacks or counts.async_)
+    return {**total.to_json(), "modules": modules, "files": len(project.facts)}
+
+
+def _package(module: str, is_package: bool) -> str:
+    if is_package:
+        return module
+    return module.rsplit(".", 1)[0] if "." in module else ""
+
+
+def _blocked_by_path(analysis: Analysis) -> dict[str, list[tuple[str, str]]]:
+    """path -> [(function key, reason kind)] for every IC function that is not convertible."""
+    blocked: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for key, decision in analysis.decisions.items():
+        reasons = [r for r in decision.reasons if r != NOT_SELECTED]
+        if reasons:
+            blocked[decision.facts.path].append((key, reason_kind(reasons[0])))
+    return blocked
+
+
+def _row(counts: Counts, blocked: list[tuple[str, str]]) -> dict[str, Any]:
+    kinds = Counter(kind for _, kind in blocked)
+    return {**counts.to_json(), "blocked": len(blocked),
+            "convertible": counts.inlinecallbacks - len(blocked),
+            "blocked_reasons": dict(sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0])))}
+
+
+def progress_report(project: Project, analysis: Analysis | None = None,
+                    layers: Layers | None = None) -> dict[str, Any]:
+    """The current-tree report as plain data (what `--format json` prints)."""
+    analysis = analysis if analysis is not None else analyse(project)
+    layers = layers or []
+    root = project.config.root
+    blocked = _blocked_by_path(analysis)
+    total, modules = Counts(), []
+    by_package: dict[str, tuple[Counts, list[tuple[str, str]]]] = {}
+    by_layer: dict[str | None, tuple[Counts, list[tuple[str, str]]]] = {
+        name: (Counts(), []) for name, _ in layers}
     for path, facts in sorted(project.facts.items()):
-        ic = [f for f in facts.functions if f.is_ic]
-        aio = [f for f in facts.functions if f.is_async]
-        if ic or aio:
-            modules.append({"module": facts.module, "path": path, "inlinecallbacks": len(ic),
-                            "async": len(aio)})
-    total_ic = sum(m["inlinecallbacks"] for m in modules)
-    total_async = sum(m["async"] for m in modules)
-    share = total_async / (total_ic + total_async) if total_ic + total_async else 1.0
-    return {"modules": modules, "inlinecallbacks": total_ic, "async": total_async,
-            "share_async": round(share, 4)}
+        counts = count_facts(facts)
+        if not (counts.inlinecallbacks or counts.async_):
+            continue
+        total.add(counts)
+        rel = relative(path, root)
+        package = _package(facts.module, facts.is_package)
+        row = {"module": facts.module, "path": rel, "package": package,
+               **_row(counts, blocked.get(path, []))}
+        if layers:
+            row["layer"] = layer_of(rel, layers)
+        modules.append(row)
+        for groups, name in ((by_package, package), (by_layer, row.get("layer"))):
+            if groups is by_layer and not layers:
+                continue
+            group_counts, group_blocked = groups.setdefault(name, (Counts(), []))
+            group_counts.add(counts)
+            group_blocked.extend(blocked.get(path, []))
+    all_blocked = [b for path in sorted(blocked) for b in blocked[path]]
+    reasons: dict[str, list[str]] = defaultdict(list)
+    for key, kind in all_blocked:
+        reasons[kind].append(key)
+    return {
+        **_row(total, all_blocked),
+        "packages": [{"package": name, **_row(*by_package[name])} for name in sorted(by_package)],
+        "modules": modules,
+        "layers": [{"layer": name, "globs": list(dict(layers).get(name, ())) if name else [],
+                    **_row(*by_layer[name])} for name in by_layer] if layers else [],
+        "blocked_by_reason": [
+            {"reason": kind, "count": len(keys), "functions": sorted(keys)}
+            for kind, keys in sorted(reasons.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+        ],
+        "errors": sorted(relative(p, root) for p in project.parse_errors()),
+    }
+
+
+def _pct(share: float) -> str:
+    return f"{share:.0%}"
+
+
+def _top_reason(row: dict[str, Any]) -> str:
+    reasons = row["blocked_reasons"]
+    if not reasons:
+        return ""
+    kind, n = next(iter(reasons.items()))
+    more = f" (+{len(reasons) - 1} more kinds)" if len(reasons) > 1 else ""
+    return f"{n}× {kind}{more}"
+
+
+_COLUMNS = ("IC", "async", "IC lines", "async lines", "async %", "blocked", "top blocker")
+
+
+def _cells(row: dict[str, Any]) -> list[str]:
+    return [str(row["inlinecallbacks"]), str(row["async"]), str(row["inlinecallbacks_lines"]),
+            str(row["async_lines"]), _pct(row["share_async"]), str(row["blocked"] or ""),
+            _top_reason(row)]
+
+
+def _table(title: str, first: str) -> Table:
+    table = Table(title=title, title_justify="left")
+    table.add_column(first, overflow="fold")
+    for name in _COLUMNS:
+        table.add_column(name, justify="left" if name == "top blocker" else "right",
+                         overflow="fold")
+    return table
+
+
+def render_report(report: dict[str, Any], out: Console) -> None:
+    """Tables: modules grouped by package, then layers, then what blocks the rest."""
+    table = _table(
+        f"async {_pct(report['share_async'])} of functions, "
+        f"{_pct(report['share_async_lines'])} of lines "
+        f"({report['async']} async, {report['inlinecallbacks']} inlineCallbacks, "
+        f"{report['blocked']} blocked)", "package / module")
+    modules_by_package: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in report["modules"]:
+        modules_by_package[row["package"]].append(row)
+    for package in report["packages"]:
+        name = package["package"] or "(top level)"
+        table.add_row(f"[bold]{name}[/bold]", *[f"[bold]{c}[/bold]" for c in _cells(package)])
+        for row in modules_by_package[package["package"]]:
+            table.add_row(f"  {row['module']}", *_cells(row))
+    out.print(table)
+    if report["layers"]:
+        layers = _table("by layer", "layer")
+        for row in report["layers"]:
+            layers.add_row(row["layer"] or "(no layer)", *_cells(row))
+        out.print(layers)
+    if report["blocked_by_reason"]:
+        reasons = Table(title="what blocks the remaining inlineCallbacks functions",
+                        title_justify="left")
+        reasons.add_column("reason", overflow="fold")
+        reasons.add_column("functions", justify="right")
+        reasons.add_column("for example", overflow="fold")
+        for row in report["blocked_by_reason"]:
+            examples = ", ".join(row["functions"][:3]) + (", …" if row["count"] > 3 else "")
+            reasons.add_row(row["reason"], str(row["count"]), examples)
+        out.print(reasons)
 
 
 def run(args: argparse.Namespace, config: Config, load: Callable[[], Project], out: Console,
         err: Console) -> int:
-    report = progress_rows(load())
+    """Entry point from cli.py; returns the exit code."""
+    try:
+        layers = layers_for(config)
+    except ConfigError as exc:
+        err.print(f"txasync: {exc}", markup=False, highlight=False)
+        return EXIT_USAGE
+    if args.history or args.every is not None or args.since or args.cache_dir or args.html \
+            or args.png:
+        from .history_cli import run_history
+
+        return run_history(args, config, layers, out, err)
+    project = load()
+    for path, message in sorted(project.parse_errors().items()):
+        err.print(message.replace(path, os.path.relpath(path), 1), markup=False, highlight=False)
+    report = progress_report(project, layers=layers)
     if args.format == "json":
         print(json.dumps(report, indent=2))
-        return 0
-    table = Table(title=f"async {report['share_async']:.0%}")
-    for column in ("module", "inlineCallbacks", "async"):
-        table.add_column(column)
-    for m in report["modules"]:
-        table.add_row(m["module"], str(m["inlinecallbacks"]), str(m["async"]))
-    out.print(table)
-    return 0
+    else:
+        render_report(report, out)
+    return EXIT_OK

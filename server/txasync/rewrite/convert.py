@@ -18,7 +18,7 @@ from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from ..analysis.findings import ConvertFunction, FilePlan, Wrap, YieldAction
-from ..analysis.model import ModuleFacts, Span
+from ..analysis.model import FunctionFact, ModuleFacts, Span
 from ..analysis.names import DEFER, GENERATOR_TYPES, INLINE_CALLBACKS, RETURN_VALUE
 
 _ATOMS = (
@@ -119,6 +119,23 @@ def _unwrap_generator_annotation(annotation: cst.BaseExpression,
     return None
 
 
+def _is_docstring(stmt: cst.BaseStatement) -> bool:
+    return (isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1
+            and isinstance(stmt.body[0], cst.Expr)
+            and isinstance(stmt.body[0].value, (cst.SimpleString, cst.ConcatenatedString)))
+
+
+def _decorator_text(decorator: cst.Decorator) -> str:
+    return cst.Module([]).code_for_node(decorator.decorator)
+
+
+def updated_returns(fn: FunctionFact, returns: cst.Annotation | None) -> cst.Annotation | None:
+    """The public wrapper keeps a `Deferred[...]` annotation; a generator one has no meaning."""
+    if returns is None or not fn.returns_annotation:
+        return None
+    return returns if "Deferred" in fn.returns_annotation else None
+
+
 class _Converter(cst.CSTTransformer):
     METADATA_DEPENDENCIES = (PositionProvider,)
 
@@ -192,7 +209,7 @@ class _Converter(cst.CSTTransformer):
         return updated
 
     def leave_FunctionDef(self, original: cst.FunctionDef, updated: cst.FunctionDef
-                          ) -> cst.FunctionDef:
+                          ) -> cst.BaseStatement | cst.FlattenSentinel[cst.BaseStatement]:
         _, qualname = self.stack.pop()
         plan = self.convert.get(qualname)
         fn = self.fn_facts.get(qualname)
@@ -229,7 +246,66 @@ class _Converter(cst.CSTTransformer):
             if new_ann is not None:
                 changes["returns"] = updated.returns.with_changes(annotation=new_ann)
         self.converted.append(qualname)
-        return updated.with_changes(**changes)
+        converted = updated.with_changes(**changes)
+        if plan.keep_api:
+            return self._keep_api(fn, converted, decorators, updated.returns)
+        return converted
+
+    def _helper_name(self, fn: FunctionFact) -> str:
+        taken = set(self.facts.module_names)
+        if fn.class_qualname:
+            for cls in self.facts.classes:
+                if cls.qualname == fn.class_qualname:
+                    taken = set(cls.methods)
+        taken |= {f.name for f in self.facts.functions}
+        candidate = f"_{fn.name}"
+        n = 1
+        while candidate in taken:
+            candidate = f"_{fn.name}_async" + (str(n) if n > 1 else "")
+            n += 1
+        return candidate
+
+    def _keep_api(self, fn: FunctionFact, converted: cst.FunctionDef,
+                  decorators: list[cst.Decorator], original_returns: cst.Annotation | None) -> cst.FlattenSentinel[cst.BaseStatement]:
+        """`name` stays a plain function returning a started Deferred; the body moves to
+        an `async def` helper. Callers see exactly what they saw before."""
+        self.needs_defer = True
+        helper = self._helper_name(fn)
+        params = converted.params
+        positional = list(params.posonly_params) + list(params.params)
+        receiver = ""
+        if fn.class_qualname and not fn.is_staticmethod and positional:
+            receiver = positional[0].name.value + "."
+            positional = positional[1:]
+        elif fn.class_qualname:
+            receiver = fn.class_qualname + "."
+        args = [p.name.value for p in positional]
+        if isinstance(params.star_arg, cst.Param):
+            args.append("*" + params.star_arg.name.value)
+        args += [f"{p.name.value}={p.name.value}" for p in params.kwonly_params]
+        if params.star_kwarg is not None:
+            args.append("**" + params.star_kwarg.name.value)
+        ensure = cst.Module([]).code_for_node(self.accessor.expr("ensureDeferred"))
+        wrapper = cst.parse_statement(
+            f"def {fn.name}():\n    return {ensure}({receiver}{helper}({', '.join(args)}))\n")
+        assert isinstance(wrapper, cst.FunctionDef)
+        body = list(converted.body.body) if isinstance(converted.body, cst.IndentedBlock) else []
+        helper_body = converted.body
+        wrapper_body = wrapper.body
+        if body and _is_docstring(body[0]) and isinstance(converted.body, cst.IndentedBlock):
+            assert isinstance(wrapper.body, cst.IndentedBlock)
+            wrapper_body = wrapper.body.with_changes(body=[body[0], *wrapper.body.body])
+            rest = body[1:] or [cst.SimpleStatementLine([cst.Pass()])]
+            helper_body = converted.body.with_changes(body=rest)
+        public = wrapper.with_changes(
+            params=params, decorators=decorators, leading_lines=converted.leading_lines,
+            lines_after_decorators=converted.lines_after_decorators, body=wrapper_body,
+            returns=updated_returns(fn, original_returns))
+        kept = [d for d in decorators if _decorator_text(d) in ("staticmethod", "classmethod")]
+        private = converted.with_changes(
+            name=cst.Name(helper), decorators=kept, body=helper_body,
+            leading_lines=[cst.EmptyLine(indent=False)], lines_after_decorators=[])
+        return cst.FlattenSentinel([public, private])
 
     # -- yields --------------------------------------------------------------------------
     def _yield_action(self, original: cst.Yield) -> YieldAction | None:

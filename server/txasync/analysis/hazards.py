@@ -1,0 +1,107 @@
+"""Hazards in code that is already async: coroutines where Twisted needs a Deferred.
+
+These are the silent failures of a half-done migration (twisted-semantics.md, "never safe"):
+a coroutine yielded in an inlineCallbacks function before 24.7, a coroutine called and dropped,
+an async function handed to `callLater`, an `async def render_GET`. Each finding carries its
+fix: a wrap in `ensureDeferred` (safe: the coroutine then runs exactly as intended) or, for
+methods Twisted calls synchronously, a plain method delegating to an async helper (unsafe:
+the method's return type changes back to a Deferred).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..config import Config
+from . import twisted_api as api
+from .findings import Finding, Wrap
+from .index import Workspace, function_key
+from .model import CallSite, FunctionFact, ModuleFacts
+from .plan import Planner
+from .rules import RULES
+
+
+@dataclass(frozen=True)
+class Hazard:
+    finding: Finding
+    wrap: Wrap | None = None
+    split: str | None = None  # qualname of an async method to split into wrapper + helper
+
+
+def _finding(code: str, facts: ModuleFacts, site_span, message: str, function: str,
+             safety: str) -> Finding:
+    rule = RULES[code]
+    return Finding(code, facts.path, site_span, message, rule.severity,
+                   safety, function)  # type: ignore[arg-type]
+
+
+def _async_target(ws: Workspace, facts: ModuleFacts, site: CallSite) -> FunctionFact | None:
+    if site.callee.name not in ws.methods_by_name:
+        return None
+    res = ws.resolve(facts, site)
+    if len(res.targets) != 1:
+        return None
+    _, fn = ws.functions[res.targets[0]]
+    return fn if fn.is_async else None
+
+
+def find_hazards(ws: Workspace, config: Config) -> list[Hazard]:
+    version = config.twisted_version
+    hazards: list[Hazard] = []
+    for facts in ws.modules.values():
+        for site in facts.calls:
+            target = _async_target(ws, facts, site)
+            if target is None:
+                continue
+            key = function_key(facts.module, target.qualname)
+            name = target.name
+            if site.uncalled:
+                api_name = api.callback_api(site.handed_to or "")
+                if api_name is not None and api.callback_needs_wrap(api_name, version):
+                    hazards.append(Hazard(
+                        _finding("TXA012", facts, site.span,
+                                 f"`{site.handed_to}` calls `{name}` and drops the coroutine it "
+                                 "returns: its body never runs", site.enclosing, "safe"),
+                        Wrap(site.span, "callback", key, "async function handed over uncalled")))
+                continue
+            why = None
+            if site.usage == "yielded" and site.scope == "ic" and site.immediate:
+                if version < (24, 7):
+                    hazards.append(Hazard(
+                        _finding("TXA010", facts, site.span,
+                                 f"`yield {name}(...)` hands a coroutine to inlineCallbacks, "
+                                 f"which runs it only from Twisted 24.7 (target "
+                                 f"{version[0]}.{version[1]})", site.enclosing, "safe"),
+                        Wrap(site.span, "call", key, "coroutine yielded in inlineCallbacks")))
+                continue
+            if site.usage == "statement":
+                why = f"`{name}(...)` is called without `await`: the coroutine never runs"
+            elif site.usage == "deferred-method" and site.detail in api.DEFERRED_ONLY_ATTRIBUTES:
+                why = f"`.{site.detail}` is used on a coroutine, which has no such attribute"
+            elif site.usage == "argument" and site.detail.rsplit(".", 1)[-1] in (
+                    api.DEFERRED_ARGUMENT_APIS):
+                why = f"`{site.detail}` needs a Deferred, and `{name}(...)` returns a coroutine"
+            if why is not None:
+                hazards.append(Hazard(
+                    _finding("TXA011", facts, site.span, why, site.enclosing, "safe"),
+                    Wrap(site.span, "call", key, "coroutine where a Deferred is needed")))
+    planner = Planner(ws, config)
+    for facts in ws.modules.values():
+        for fn in facts.functions:
+            if not fn.is_async or not fn.class_qualname:
+                continue
+            reasons = planner.test_reasons(facts, fn) or planner.caller_side_reasons(facts, fn)
+            reasons = [r for r in reasons if "cannot find" not in r and "plain method" not in r]
+            if reasons:
+                split = None if planner.test_reasons(facts, fn) else fn.qualname
+                hazards.append(Hazard(
+                    _finding("TXA013", facts, fn.name_span,
+                             f"`async def {fn.name}`: {_as_async(reasons[0])}", fn.qualname,
+                             "unsafe" if split else "none"),
+                    split=split))
+    return hazards
+
+
+def _as_async(reason: str) -> str:
+    """Reasons are written for inlineCallbacks functions; say them of an `async def`."""
+    return reason.replace("it is a ", "this is a ").replace("it overrides", "it overrides")

@@ -1,0 +1,19 @@
+"""A refused function still uses inlineCallbacks, returnValue and Generator: imports stay."""
+from typing import Any, Generator
+
+from twisted.internet.defer import Deferred, inlineCallbacks, returnValue, succeed
+
+
+@inlineCallbacks
+def converted() -> Generator[Deferred[Any], Any, int]:
+    value = yield succeed(1)
+    returnValue(value)
+
+
+@inlineCallbacks
+def refused() -> Generator[Deferred[Any], Any, int]:
+    def finish(value):
+        returnValue(value)
+
+    value = yield succeed(2)
+    finish(value)
