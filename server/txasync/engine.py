@@ -166,7 +166,7 @@ def analyse(project: Project, only: set[str] | None = None) -> Analysis:
         suppressed = fn.name_span.line in facts.noqa and (
             facts.noqa[fn.name_span.line] is None or "TXA001" in facts.noqa[fn.name_span.line]
         )
-        if config.code_enabled("TXA001", facts.path) and not suppressed:
+        if not suppressed:
             allowed.add(decision_key)
     if only is not None:
         allowed &= only
@@ -200,7 +200,13 @@ class FixOutcome:
 def plans_for(project: Project, analysis: Analysis, safe_only: bool = False
               ) -> dict[str, FilePlan]:
     config = project.config
-    plans = file_plans(analysis.decisions, convert=not safe_only)
+    # Conversions follow the codes the user selected: TXA001 plain, TXA002 keeping the API.
+    decisions = {
+        k: d for k, d in analysis.decisions.items()
+        if not d.changes or config.code_enabled("TXA002" if d.keep_api and d.caller_reasons
+                                                 else "TXA001", d.facts.path)
+    }
+    plans = file_plans(decisions, convert=not safe_only)
     changing = {k for k, d in analysis.decisions.items() if d.changes and not safe_only}
     for hazard in analysis.hazards:
         path = hazard.finding.path

@@ -245,10 +245,12 @@ def findings_for(decision: Decision) -> list[Finding]:
             fn.qualname, data={"key": decision.key, "wraps": n, "keep_api": decision.keep_api},
         ))
     else:
-        message = f"`{fn.name}` is not converted: {reasons[0]}"
         if decision.keep_api_possible:
-            message += (f"; the fix converts its body to an async helper and keeps `{fn.name}` "
-                        "returning a Deferred")
+            message = (f"`{fn.name}` cannot become a plain `async def`: {reasons[0]}; the fix "
+                       f"moves its body into an async helper and keeps `{fn.name}` returning "
+                       "a Deferred")
+        else:
+            message = f"`{fn.name}` is not converted: {reasons[0]}"
         found.append(_finding(
             "TXA002", facts, fn.name_span, message, fn.qualname, reason=reasons[0],
             fix_safety="unsafe" if decision.keep_api_possible else "none",

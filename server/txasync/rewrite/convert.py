@@ -258,10 +258,13 @@ class _Converter(cst.CSTTransformer):
                 if cls.qualname == fn.class_qualname:
                     taken = set(cls.methods)
         taken |= {f.name for f in self.facts.functions}
-        candidate = f"_{fn.name}"
+        # In a class the helper is class-private (`__name`, mangled per class), so a subclass
+        # converted the same way cannot override it and recurse through `super()`.
+        base = f"__{fn.name.lstrip('_')}" if fn.class_qualname else f"_{fn.name}"
+        candidate = base
         n = 1
         while candidate in taken:
-            candidate = f"_{fn.name}_async" + (str(n) if n > 1 else "")
+            candidate = f"{base}_async" + (str(n) if n > 1 else "")
             n += 1
         return candidate
 

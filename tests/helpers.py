@@ -1,0 +1,65 @@
+"""Shared helpers for tests that run real Twisted projects in subprocesses."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "examples" / "legacy_app"
+SHOP = ROOT / "tests" / "fixtures" / "shop"
+
+
+def copy_project(src: Path, dest: Path) -> Path:
+    shutil.copytree(src, dest, ignore=shutil.ignore_patterns("_trial_temp", "__pycache__"))
+    return dest
+
+
+def run_trial(python: str, project: Path, package: str) -> tuple[str, str]:
+    """Run trial; return (summary line, full output)."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    proc = subprocess.run([python, "-m", "twisted.trial", package], cwd=project,
+                          capture_output=True, text=True, env=env, timeout=300)
+    out = proc.stdout + proc.stderr
+    lines = [ln for ln in out.splitlines() if re.match(r"^(PASSED|FAILED)", ln)]
+    return (lines[-1] if lines else "no summary"), out
+
+
+def txasync(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "txasync", *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=300)
+
+
+OLD_TWISTED = "22.4.0"
+
+
+def old_twisted_python() -> str | None:
+    """A Python with Twisted 22.4 (pre-22.8 and pre-24.7 semantics), made once and cached.
+
+    `TXASYNC_TWISTED_22_PYTHON` names one explicitly; otherwise a venv is created under
+    ~/.cache/txasync-tests with pip from PyPI. Returns None when that is impossible (offline).
+    """
+    explicit = os.environ.get("TXASYNC_TWISTED_22_PYTHON")
+    if explicit:
+        return explicit
+    base = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "txasync-tests"
+    venv = base / f"twisted-{OLD_TWISTED}"
+    python = venv / "bin" / "python"
+    marker = venv / ".complete"
+    if marker.exists():
+        return str(python)
+    base.mkdir(parents=True, exist_ok=True)
+    try:
+        subprocess.run([sys.executable, "-m", "venv", "--clear", str(venv)], check=True,
+                       capture_output=True, timeout=300)
+        # zope.interface 7+ lacks what Twisted 22.4's plugin loading expects.
+        subprocess.run([str(python), "-m", "pip", "install", "-q", f"twisted=={OLD_TWISTED}",
+                        "zope.interface<7"], check=True, capture_output=True, timeout=600)
+    except (subprocess.SubprocessError, OSError):
+        return None
+    marker.write_text("ok\n")
+    return str(python)
