@@ -197,6 +197,9 @@ def cmd_fix(args: argparse.Namespace, out: Console, err: Console) -> int:
                              "(use module:qualname, as `txasync plan` prints)")
     analysis = analyse(project, only=only)
     plans = plans_for(project, analysis, safe_only=args.safe_only)
+    tree_root = os.path.commonpath([os.path.abspath(p) if os.path.isdir(p)
+                                    else os.path.dirname(os.path.abspath(p))
+                                    for p in args.paths])
     outcomes = compute_fixes(project, plans, jobs=args.jobs)
     n_errors = _report_errors(project, err)
     converted = wraps = return_values = 0
@@ -221,7 +224,7 @@ def cmd_fix(args: argparse.Namespace, out: Console, err: Console) -> int:
         else:
             source = project.sources[outcome.path]
             try:
-                write_atomic(outcome.path, result.source, source.encoding)
+                write_atomic(outcome.path, result.source, source.encoding, root=tree_root)
             except OSError as exc:
                 failed.append(f"{outcome.path}:1:1: cannot write: {exc.strerror or exc}")
     for message in failed:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from ..config import Config
 from . import twisted_api as api
 from .findings import Finding, Wrap
-from .index import Workspace, function_key
+from .index import Workspace, _last_name, function_key
 from .model import CallSite, FunctionFact, ModuleFacts
 from .plan import Planner
 from .rules import RULES
@@ -36,7 +36,7 @@ def _finding(code: str, facts: ModuleFacts, site_span, message: str, function: s
 
 
 def _async_target(ws: Workspace, facts: ModuleFacts, site: CallSite) -> FunctionFact | None:
-    if site.callee.name not in ws.methods_by_name:
+    if _last_name(site.callee) not in ws.methods_by_name:
         return None
     res = ws.resolve(facts, site)
     if len(res.targets) != 1:

@@ -21,6 +21,15 @@ from .model import CallSite, ClassFact, FunctionFact, ModuleFacts, Ref
 from .names import build_import_table
 
 
+_BUILTIN_TYPES = frozenset({"dict", "list", "set", "tuple", "str", "bytes", "int", "float",
+                            "frozenset", "bytearray", "object", "bool"})
+
+
+def _last_name(ref: Ref) -> str:
+    """The function name a reference can reach (`h` imported `as` alias of `helper`)."""
+    return ref.qualified.rsplit(".", 1)[-1] if ref.qualified else ref.name
+
+
 def function_key(module: str, qualname: str) -> str:
     return f"{module}:{qualname}"
 
@@ -101,12 +110,15 @@ class Workspace:
         self.functions: dict[str, tuple[ModuleFacts, FunctionFact]] = {}
         self.classes: dict[str, tuple[ModuleFacts, ClassFact]] = {}
         self.methods_by_name: dict[str, list[str]] = defaultdict(list)
+        self.top_packages: set[str] = set()
         for facts in modules:
             self.add(facts)
+        self._return_types: dict[str, tuple[str, str | None]] = {}
         self._callers: dict[str, list[tuple[ModuleFacts, CallSite]]] | None = None
         self._possible: dict[str, list[tuple[ModuleFacts, CallSite]]] | None = None
 
     def add(self, facts: ModuleFacts) -> None:
+        self.top_packages.add(facts.module.split(".")[0])
         self.modules[facts.path] = facts
         self.by_module.setdefault(facts.module, facts)
         for fn in facts.functions:
@@ -269,58 +281,147 @@ class Workspace:
                     if cls in self.classes:
                         return self.lookup_method(cls, name)
             return None
-        if ref.receiver_attr and site.enclosing_class:
-            cls_key = function_key(facts.module, site.enclosing_class)
-            for key in [cls_key, *self.ancestors(cls_key)]:
-                if key not in self.classes:
-                    continue
-                owner_facts, cls = self.classes[key]
-                written = cls.attribute_types.get(ref.receiver_attr)
-                if written:
-                    attr_cls = self.class_key(owner_facts, written)
-                    if attr_cls is not None:
-                        return self.lookup_method(attr_cls, ref.name)
-        if ref.kind == "attr" and ref.receiver == "other" and not ref.qualified:
+        if ref.kind == "attr" and ref.receiver in ("other", "self", "cls") and not ref.qualified:
             owner, _, name = ref.text.rpartition(".")
-            if not owner.isidentifier():
-                return None
-            # `Store.get(...)` where Store is a class of this module
-            cls_key = self.class_key(facts, owner)
-            if cls_key is not None:
+            kind, cls_key = self.receiver_class(facts, site, owner)
+            if kind == "workspace" and cls_key is not None:
                 return self.lookup_method(cls_key, name)
-            # `store = Store(...)` earlier in the same function
-            enclosing = self.functions.get(function_key(facts.module, site.enclosing))
-            assigned = enclosing[1].assignments.get(owner, []) if enclosing else []
-            classes = {
-                self.class_key(facts, v.ref.qualified or v.ref.text)
-                for v in assigned if v.kind == "call" and v.ref is not None
-            } if assigned else set()
-            if len(classes) == 1 and None not in classes and len(assigned) == sum(
-                1 for v in assigned if v.kind == "call"
-            ):
-                return self.lookup_method(classes.pop(), name)  # type: ignore[arg-type]
         return None
+
+    # -- receivers -----------------------------------------------------------------------
+    def receiver_class(self, facts: ModuleFacts, site: CallSite, owner: str
+                       ) -> tuple[str, str | None]:
+        """What `owner` in `owner.method()` is: ("workspace", class key), ("external", None)
+        for a type from outside the workspace (a dict, a library object), or ("unknown", None).
+
+        Follows `self.a.b` through attribute types set in `__init__`, local variables bound
+        to constructor calls or to functions with a return annotation, and annotated
+        parameters. Anything else is unknown, and the caller treats the call as *possible*.
+        """
+        parts = owner.split(".")
+        if not parts or not all(p.isidentifier() for p in parts):
+            return "unknown", None
+        enclosing = self.functions.get(function_key(facts.module, site.enclosing)) \
+            if site.enclosing else None
+        first = parts[0]
+        state: tuple[str, str | None]
+        if first in ("self", "cls") and site.enclosing_class:
+            state = ("workspace", function_key(facts.module, site.enclosing_class))
+        elif enclosing is not None and first in enclosing[1].param_types:
+            state = self._named_type(facts, enclosing[1].param_types[first])
+        elif enclosing is not None and first in enclosing[1].assignments:
+            state = self._values_type(facts, enclosing[1].assignments[first], 0,
+                                      enclosing[1].class_qualname)
+        else:
+            cls_key = self.class_key(facts, first)
+            state = ("workspace", cls_key) if cls_key is not None else ("unknown", None)
+            if cls_key is not None and len(parts) == 1:
+                return state
+        for attr in parts[1:]:
+            if state[0] != "workspace" or state[1] is None:
+                return state if state[0] == "external" else ("unknown", None)
+            state = self._attribute_type(state[1], attr)
+        return state
+
+    def _attribute_type(self, cls_key: str, attr: str) -> tuple[str, str | None]:
+        for key in [cls_key, *self.ancestors(cls_key)]:
+            if key not in self.classes:
+                continue
+            owner_facts, cls = self.classes[key]
+            written = cls.attribute_types.get(attr)
+            if written:
+                return self._named_type(owner_facts, written)
+        return "unknown", None
+
+    def _named_type(self, facts: ModuleFacts, written: str) -> tuple[str, str | None]:
+        written = written.strip("'\"")
+        cls_key = self.class_key(facts, written)
+        if cls_key is not None:
+            return "workspace", cls_key
+        if written in _BUILTIN_TYPES:
+            return "external", None
+        top = written.split(".")[0]
+        imported_roots = {v.split(".")[0] for v in facts.imports.values()}
+        if "." in written and top in imported_roots and top not in self.top_packages:
+            return "external", None
+        return "unknown", None
+
+    def _return_type(self, key: str, depth: int) -> tuple[str, str | None]:
+        """The type a workspace function returns: its annotation, else its return values."""
+        memo = self._return_types
+        if key in memo:
+            return memo[key]
+        memo[key] = ("unknown", None)  # cycles
+        ffacts, fn = self.functions[key]
+        if fn.is_ic or fn.is_async or fn.yields:
+            state: tuple[str, str | None] = ("unknown", None)
+        elif fn.returns_annotation:
+            state = self._named_type(ffacts, fn.returns_annotation)
+        elif fn.returns and depth < 4:
+            values = []
+            for value in fn.returns:
+                if value.kind == "name" and value.ref is not None:
+                    assigned = fn.assignments.get(value.ref.name)
+                    if not assigned:
+                        values = []
+                        break
+                    values.extend(assigned)
+                else:
+                    values.append(value)
+            state = (self._values_type(ffacts, values, depth + 1, fn.class_qualname)
+                     if values else ("unknown", None))
+        else:
+            state = ("unknown", None)
+        memo[key] = state
+        return state
+
+    def _values_type(self, facts: ModuleFacts, values: list,  # type: ignore[type-arg]
+                     depth: int = 0, site_class: str = "") -> tuple[str, str | None]:
+        kinds = set()
+        for value in values:
+            if value.kind == "plain":
+                kinds.add(("external", None))
+            elif value.kind == "call" and value.ref is not None:
+                ref = value.ref
+                if ref.qualified or ref.kind == "name":
+                    state = self._named_type(facts, ref.qualified or ref.name)
+                else:
+                    state = ("unknown", None)
+                if state[0] == "unknown":
+                    key = self._function_for(facts, ref, site_class)
+                    if key is not None:
+                        state = self._return_type(key, depth)
+                kinds.add(state)
+            else:
+                kinds.add(("unknown", None))
+        return kinds.pop() if len(kinds) == 1 else ("unknown", None)
+
+    def _function_for(self, facts: ModuleFacts, ref: Ref, site_class: str = ""
+                      ) -> str | None:
+        if ref.receiver in ("self", "cls") and site_class:
+            return self.lookup_method(function_key(facts.module, site_class), ref.name)
+        if ref.qualified:
+            split = self.split_qualified(ref.qualified)
+            if split is not None and function_key(*split) in self.functions:
+                return function_key(*split)
+            return None
+        key = function_key(facts.module, ref.text)
+        return key if key in self.functions else None
 
     def _receiver_outside_workspace(self, facts: ModuleFacts, site: CallSite) -> bool:
         """`self.limits.get()` with `self.limits = dict(...)`: not a workspace method."""
         ref = site.callee
-        if not (ref.receiver_attr and site.enclosing_class):
+        if ref.kind != "attr" or ref.qualified:
             return False
-        cls_key = function_key(facts.module, site.enclosing_class)
-        for key in [cls_key, *self.ancestors(cls_key)]:
-            if key in self.classes:
-                owner_facts, cls = self.classes[key]
-                written = cls.attribute_types.get(ref.receiver_attr)
-                if written:
-                    return self.class_key(owner_facts, written) is None
-        return False
+        owner = ref.text.rpartition(".")[0]
+        return self.receiver_class(facts, site, owner)[0] == "external"
 
     def _build_callers(self) -> None:
         callers: dict[str, list[tuple[ModuleFacts, CallSite]]] = defaultdict(list)
         possible: dict[str, list[tuple[ModuleFacts, CallSite]]] = defaultdict(list)
         for facts in self.modules.values():
             for site in facts.calls:
-                if site.callee.name not in self.methods_by_name:
+                if _last_name(site.callee) not in self.methods_by_name:
                     continue
                 res = self.resolve(facts, site)
                 for target in res.targets:

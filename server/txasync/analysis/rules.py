@@ -210,8 +210,8 @@ RULES: dict[str, Rule] = {
                     "    async def _stop(self):\n        await defer.succeed(None)\n",
                     fixed=_IMPORTS + "from twisted.application import service\n\n\n"
                     "class S(service.Service):\n    def stopService(self):\n"
-                    "        return defer.ensureDeferred(self._stopService())\n\n"
-                    "    async def _stopService(self):\n        await defer.succeed(None)\n",
+                    "        return defer.ensureDeferred(self.__stopService())\n\n"
+                    "    async def __stopService(self):\n        await defer.succeed(None)\n",
                 ),
             ),
         ),

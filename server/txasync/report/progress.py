@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from ..config import Config, ConfigError
@@ -136,48 +137,56 @@ def _top_reason(row: dict[str, Any]) -> str:
     if not reasons:
         return ""
     kind, n = next(iter(reasons.items()))
-    more = f" (+{len(reasons) - 1} more kinds)" if len(reasons) > 1 else ""
+    more = f" (+{len(reasons) - 1} more)" if len(reasons) > 1 else ""
     return f"{n}× {kind}{more}"
 
 
-_COLUMNS = ("IC", "async", "IC lines", "async lines", "async %", "blocked", "top blocker")
+_COLUMNS = ("IC", "async", "IC\nlines", "async\nlines", "async\n%", "blocked", "top blocker")
 
 
-def _cells(row: dict[str, Any]) -> list[str]:
-    return [str(row["inlinecallbacks"]), str(row["async"]), str(row["inlinecallbacks_lines"]),
-            str(row["async_lines"]), _pct(row["share_async"]), str(row["blocked"] or ""),
-            _top_reason(row)]
+def _cells(row: dict[str, Any], blockers: bool) -> list[str]:
+    cells = [str(row["inlinecallbacks"]), str(row["async"]), str(row["inlinecallbacks_lines"]),
+             str(row["async_lines"]), _pct(row["share_async"]), str(row["blocked"] or "")]
+    return cells + [_top_reason(row)] if blockers else cells
 
 
-def _table(title: str, first: str) -> Table:
-    table = Table(title=title, title_justify="left")
-    table.add_column(first, overflow="fold")
-    for name in _COLUMNS:
-        table.add_column(name, justify="left" if name == "top blocker" else "right",
-                         overflow="fold")
+def _table(title: str, first: str, blockers: bool) -> Table:
+    table = Table(title=title, title_justify="left", pad_edge=False)
+    table.add_column(first, no_wrap=True)
+    for name in _COLUMNS if blockers else _COLUMNS[:-1]:
+        if name == "top blocker":
+            table.add_column(name, overflow="fold", ratio=1, min_width=10)
+        else:
+            table.add_column(name, justify="right", no_wrap=True)
     return table
 
 
 def render_report(report: dict[str, Any], out: Console) -> None:
     """Tables: modules grouped by package, then layers, then what blocks the rest."""
+    blockers = bool(report["blocked"])
     table = _table(
         f"async {_pct(report['share_async'])} of functions, "
         f"{_pct(report['share_async_lines'])} of lines "
         f"({report['async']} async, {report['inlinecallbacks']} inlineCallbacks, "
-        f"{report['blocked']} blocked)", "package / module")
+        f"{report['blocked']} blocked)", "package / module", blockers)
     modules_by_package: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in report["modules"]:
         modules_by_package[row["package"]].append(row)
     for package in report["packages"]:
         name = package["package"] or "(top level)"
-        table.add_row(f"[bold]{name}[/bold]", *[f"[bold]{c}[/bold]" for c in _cells(package)])
+        cells = [f"[bold]{escape(c)}[/bold]" for c in _cells(package, blockers)]
+        table.add_row(f"[bold]{name}[/bold]", *cells)
+        prefix = package["package"] + "." if package["package"] else ""
         for row in modules_by_package[package["package"]]:
-            table.add_row(f"  {row['module']}", *_cells(row))
+            short = row["module"][len(prefix):] if row["module"].startswith(prefix) else (
+                row["module"])
+            table.add_row(f"  {short or '__init__'}", *map(escape, _cells(row, blockers)))
     out.print(table)
     if report["layers"]:
-        layers = _table("by layer", "layer")
+        layers = _table("by layer", "layer", blockers)
         for row in report["layers"]:
-            layers.add_row(row["layer"] or "(no layer)", *_cells(row))
+            layers.add_row(escape(row["layer"] or "(no layer)"),
+                           *map(escape, _cells(row, blockers)))
         out.print(layers)
     if report["blocked_by_reason"]:
         reasons = Table(title="what blocks the remaining inlineCallbacks functions",
@@ -187,7 +196,7 @@ def render_report(report: dict[str, Any], out: Console) -> None:
         reasons.add_column("for example", overflow="fold")
         for row in report["blocked_by_reason"]:
             examples = ", ".join(row["functions"][:3]) + (", …" if row["count"] > 3 else "")
-            reasons.add_row(row["reason"], str(row["count"]), examples)
+            reasons.add_row(escape(row["reason"]), str(row["count"]), escape(examples))
         out.print(reasons)
 
 

@@ -42,6 +42,6 @@ def reason_kind(reason: str) -> str:
             return kind
     first = reason.split(";", 1)[0]
     first = re.sub(r"`[^`]*`", "`…`", first)
-    first = re.sub(r"\(?(line|at) [\w./]*:?\d+\)?", "", first)
+    first = re.sub(r"\(?\b(?:at )?(?:line \d+|[\w./-]+\.py:\d+)\)?", "", first)
     first = re.sub(r"\s+", " ", first).strip()
     return first[:80] or "other"

@@ -1,0 +1,177 @@
+"""The language server's only window onto engine records beyond `engine`'s functions.
+
+The LSP layer presents what the engine decided and never re-derives a fact. A few things it
+needs are not (yet) one engine call: restricting a plan to the functions a user picked,
+reading a decision's status, naming a finding's function. They live here, written against
+the engine's dataclasses defensively (`getattr` with the older names), so an engine change
+breaks one small module, not every feature.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from typing import Any
+
+from .. import engine
+from ..analysis.findings import FilePlan, Finding
+from ..analysis.model import FunctionFact, ModuleFacts
+from ..engine import Analysis, FixOutcome, Project
+
+
+def snapshot(project: Project) -> Project:
+    """A copy of `project` that later `update_file` calls on the original do not change.
+
+    `update_file` replaces dictionary entries and the workspace object rather than mutating
+    facts in place, so shallow copies of the dictionaries are enough (and cheap).
+    """
+    snap = copy.copy(project)
+    snap.sources = dict(project.sources)
+    snap.facts = dict(project.facts)
+    snap.errors = dict(project.errors)
+    snap.stale = set(project.stale)
+    return snap
+
+
+def function_key(facts: ModuleFacts, qualname: str) -> str:
+    return f"{facts.module}:{qualname}"
+
+
+def finding_key(project: Project, finding: Finding) -> str:
+    """The key of the function a finding is about ("" for module-level code)."""
+    key = finding.data.get("key") if finding.data else None
+    if isinstance(key, str) and key:
+        return key
+    facts = project.facts.get(finding.path)
+    if facts is None or not finding.function:
+        return ""
+    return function_key(facts, finding.function)
+
+
+def lookup_function(project: Project, key: str) -> tuple[ModuleFacts, FunctionFact] | None:
+    found = project.workspace.functions.get(key)
+    return found if found is not None else None
+
+
+@dataclass(frozen=True)
+class Status:
+    """What the engine decided about one inlineCallbacks function, in editor terms."""
+
+    convertible: bool  # TXA001: it can become `async def` (perhaps keeping its Deferred API)
+    reasons: tuple[str, ...]  # TXA002: why not (first one is the headline)
+    keep_api: bool  # the conversion keeps a Deferred-returning wrapper
+    keep_api_possible: bool  # blocked, but "Convert keeping the Deferred API" exists
+    wraps: int  # callers that get `ensureDeferred` when it is converted
+    wrap_files: tuple[str, ...]
+
+
+def status(analysis: Analysis, key: str) -> Status | None:
+    decision = analysis.decisions.get(key)
+    if decision is None:
+        return None
+    reasons = tuple(getattr(decision, "all_reasons", None) or decision.reasons)
+    wraps = list(getattr(decision, "wraps", []))
+    return Status(
+        convertible=not reasons,
+        reasons=reasons,
+        keep_api=bool(getattr(decision, "keep_api", False)),
+        keep_api_possible=bool(reasons) and bool(getattr(decision, "keep_api_possible", False)),
+        wraps=len(wraps),
+        wrap_files=tuple(sorted({facts.path for facts, _ in wraps})),
+    )
+
+
+def changes(decision: Any) -> bool:
+    changes = getattr(decision, "changes", None)
+    return bool(changes) if changes is not None else bool(decision.convertible)
+
+
+@dataclass
+class ConversionPlan:
+    plans: dict[str, FilePlan]
+    converted: list[str]  # keys that the plans convert
+    refused: dict[str, str]  # key -> reason it is not converted in this run
+
+
+def conversion_plans(project: Project, keys: set[str]) -> ConversionPlan:
+    """Plans that convert exactly `keys` and wrap their callers, nothing else.
+
+    `plans_for` also carries the run's other fixes (returnValue rewrites elsewhere, hazard
+    wraps); a "Convert to async" on one function must only touch that function and the call
+    sites that need a wrap because of it.
+    """
+    analysis = engine.analyse(project, only=set(keys))
+    converted = sorted(k for k in keys
+                       if k in analysis.decisions and changes(analysis.decisions[k]))
+    refused = {}
+    for key in sorted(set(keys) - set(converted)):
+        decision = analysis.decisions.get(key)
+        if decision is None:
+            refused[key] = "it is not an inlineCallbacks function (any more)"
+        else:
+            reasons = getattr(decision, "all_reasons", None) or decision.reasons
+            refused[key] = reasons[0] if reasons else "it is not selected"
+    wanted = set(converted)
+    plans: dict[str, FilePlan] = {}
+    for path, plan in engine.plans_for(project, analysis).items():
+        facts = project.facts.get(path)
+        if facts is None:
+            continue
+        convert = [c for c in plan.convert if function_key(facts, c.qualname) in wanted]
+        wraps = [w for w in plan.wraps if w.target in wanted]
+        if convert or wraps:
+            plans[path] = FilePlan(path, convert=convert, wraps=wraps)
+    return ConversionPlan(plans, converted, refused)
+
+
+def safe_plan(project: Project, analysis: Analysis, path: str) -> FilePlan | None:
+    """The safe fixes of one file (what `source.fixAll` applies): never a conversion."""
+    plan = engine.plans_for(project, analysis, safe_only=True).get(path)
+    if plan is None:
+        return None
+    plan = FilePlan(path, convert=[], wraps=list(plan.wraps),
+                    return_values=list(plan.return_values))
+    return None if plan.is_empty() else plan
+
+
+def finding_plan(project: Project, analysis: Analysis, finding: Finding) -> FilePlan | None:
+    """The fix of one finding on its own (TXA003 and the hazards TXA010-TXA013)."""
+    path = finding.path
+    if finding.fix_safety == "none":
+        return None
+    if finding.code == "TXA003":
+        return FilePlan(path, return_values=[finding.span])
+    for hazard in getattr(analysis, "hazards", []):
+        if hazard.finding != finding:
+            continue
+        if hazard.wrap is not None:
+            return FilePlan(path, wraps=[hazard.wrap])
+        if hazard.split is not None:
+            from ..analysis.findings import ConvertFunction
+
+            return FilePlan(path, convert=[ConvertFunction(hazard.split, keep_api=True)])
+    return None
+
+
+def run_fixes(project: Project, plans: dict[str, FilePlan]) -> list[FixOutcome]:
+    """Rewrite each planned file (in this thread; callers run it off the event loop)."""
+    return engine.compute_fixes(project, plans, jobs=1)
+
+
+def progress_summary(project: Project) -> dict[str, Any]:
+    """Migration totals: the report module's `summary` when present, else counted here."""
+    try:
+        from ..report import progress
+
+        summary = getattr(progress, "summary", None)
+        if summary is not None:
+            return dict(summary(project))
+    except ImportError:
+        pass
+    ic = aio = 0
+    for facts in project.facts.values():
+        ic += sum(1 for fn in facts.functions if fn.is_ic)
+        aio += sum(1 for fn in facts.functions if fn.is_async)
+    share = aio / (ic + aio) if ic + aio else 1.0
+    return {"inlinecallbacks": ic, "async": aio, "share_async": round(share, 4),
+            "files": len(project.facts)}

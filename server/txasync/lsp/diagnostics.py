@@ -1,0 +1,222 @@
+"""Findings as LSP diagnostics, pushed or pulled, kept current across files.
+
+Each diagnostic carries `source: "txasync"`, the rule code, a link to the rule's docs, the
+Deprecated tag where the rule says so, the severity the user chose, and in `data` what a
+later code action needs (the function key, the code, the engine span, the version). Changing
+one file can change another file's findings (converting a callee changes what its callers
+need), so after every analysis each open document is compared with what the client last saw
+and refreshed when it differs.
+
+A document that stops parsing keeps the findings of its last good text on the lines that did
+not change (ruff-like): nothing flickers while a statement is half typed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import difflib
+import hashlib
+import json
+from typing import Any
+
+from lsprotocol import types
+
+from ..analysis.findings import Finding
+from ..analysis.rules import RULES
+from ..rewrite.edits import split_lines
+from . import adapter
+from .positions import LineIndex
+from .session import Session
+from .state import Folder, Snapshot
+
+SOURCE = "txasync"
+DEBOUNCE_SECONDS = 0.15
+
+SEVERITY = {
+    "error": types.DiagnosticSeverity.Error,
+    "warning": types.DiagnosticSeverity.Warning,
+    "information": types.DiagnosticSeverity.Information,
+    "hint": types.DiagnosticSeverity.Hint,
+}
+TAGS = {"deprecated": types.DiagnosticTag.Deprecated,
+        "unnecessary": types.DiagnosticTag.Unnecessary}
+
+
+def to_diagnostic(finding: Finding, index: LineIndex, encoding: str,
+                  severities: dict[str, str], key: str, version: int | None
+                  ) -> types.Diagnostic | None:
+    """One finding as a Diagnostic; None when the user turned its code off."""
+    level = severities.get(finding.code, finding.severity)
+    if level == "off":
+        return None
+    rule = RULES.get(finding.code)
+    tags = [TAGS[t] for t in (finding.data or {}).get("tags", ()) if t in TAGS]
+    span = finding.span
+    return types.Diagnostic(
+        range=index.range(span, encoding),
+        message=finding.message,
+        severity=SEVERITY.get(level, types.DiagnosticSeverity.Information),
+        code=finding.code,
+        code_description=types.CodeDescription(href=rule.url) if rule else None,
+        source=SOURCE,
+        tags=tags or None,
+        data={"code": finding.code, "key": key, "function": finding.function,
+              "fixSafety": finding.fix_safety, "version": version,
+              "span": [span.line, span.col, span.end_line, span.end_col]},
+    )
+
+
+def line_map(old: str, new: str) -> dict[int, int]:
+    """0-based lines of `old` that are unchanged in `new`, mapped to their new numbers."""
+    a = [line.rstrip("\r\n") for line in split_lines(old)]
+    b = [line.rstrip("\r\n") for line in split_lines(new)]
+    prefix = 0
+    while prefix < min(len(a), len(b)) and a[prefix] == b[prefix]:
+        prefix += 1
+    suffix = 0
+    while (suffix < min(len(a), len(b)) - prefix
+           and a[len(a) - 1 - suffix] == b[len(b) - 1 - suffix]):
+        suffix += 1
+    mapping = {i: i for i in range(prefix)}
+    for i in range(suffix):
+        mapping[len(a) - 1 - i] = len(b) - 1 - i
+    middle_a, middle_b = a[prefix:len(a) - suffix], b[prefix:len(b) - suffix]
+    if middle_a and middle_b and len(middle_a) * len(middle_b) < 25_000_000:
+        matcher = difflib.SequenceMatcher(None, middle_a, middle_b, autojunk=False)
+        for block in matcher.get_matching_blocks():
+            for k in range(block.size):
+                mapping[prefix + block.a + k] = prefix + block.b + k
+    return mapping
+
+
+def _remap(diagnostics: list[types.Diagnostic], mapping: dict[int, int]
+           ) -> list[types.Diagnostic]:
+    kept = []
+    for diag in diagnostics:
+        start, end = diag.range.start.line, diag.range.end.line
+        if start not in mapping or end not in mapping:
+            continue
+        if mapping[end] - mapping[start] != end - start:
+            continue
+        shift = mapping[start] - start
+        diag.range = types.Range(types.Position(start + shift, diag.range.start.character),
+                                 types.Position(end + shift, diag.range.end.character))
+        kept.append(diag)
+    return kept
+
+
+def document_diagnostics(session: Session, snap: Snapshot, path: str
+                         ) -> list[types.Diagnostic]:
+    """The diagnostics of one file in a snapshot (positions for the snapshot's text)."""
+    text = snap.text(path)
+    if text is None:
+        return []
+    index = session.lines(text)
+    severities = snap.folder.settings.severity
+    version = snap.versions.get(path)
+    found = []
+    for finding in snap.findings(path):
+        diag = to_diagnostic(finding, index, session.encoding, severities,
+                             adapter.finding_key(snap.project, finding), version)
+        if diag is not None:
+            found.append(diag)
+    source = snap.project.sources.get(path)
+    if path in snap.project.stale and source is not None and source.text != text:
+        found = _remap(found, line_map(text, source.text))
+    return found
+
+
+def fingerprint(diagnostics: list[types.Diagnostic], version: int | None) -> str:
+    payload = [(d.range.start.line, d.range.start.character, d.range.end.line,
+                d.range.end.character, d.code, d.message, int(d.severity or 0))
+               for d in diagnostics]
+    digest = hashlib.sha1(json.dumps([version, payload]).encode()).hexdigest()[:16]
+    return digest
+
+
+class Publisher:
+    """Keeps each open document's diagnostics in the client current (push or pull)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.pending: dict[str, asyncio.Task[None]] = {}  # uri -> debounced update
+        self.published: dict[str, str] = {}  # push: uri -> fingerprint last sent
+        self.pulled: dict[str, tuple[int | None, str]] = {}  # pull: uri -> (version, fp)
+        self.delay = DEBOUNCE_SECONDS
+
+    def schedule(self, uri: str, folder: Folder, delay: float | None = None) -> None:
+        """Re-analyse `folder` after a quiet period, then refresh every open document."""
+        previous = self.pending.pop(uri, None)
+        if previous is not None:
+            previous.cancel()
+        wait = self.delay if delay is None else delay
+        self.pending[uri] = asyncio.ensure_future(self._later(uri, folder, wait))
+
+    async def _later(self, uri: str, folder: Folder, delay: float) -> None:
+        try:
+            await asyncio.sleep(delay)
+            await self.update(folder)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # diagnostics are best effort; the server keeps serving
+            self.session.log_exception("diagnostics", exc)
+        finally:
+            if self.pending.get(uri) is asyncio.current_task():
+                del self.pending[uri]
+
+    async def update(self, folder: Folder) -> None:
+        """Analyse the folder as it is now and bring every open document up to date."""
+        session = self.session
+        snap = await session.state.snapshot(folder)
+        refresh = changed = False
+        for path, uri in list(session.open_uris.items()):
+            if not folder.contains(path) or session.state.folder_for(path) is not folder:
+                continue
+            version = session.version_of(path)
+            if version != snap.versions.get(path):
+                continue  # the text moved on: the next debounced pass publishes
+            diagnostics = document_diagnostics(session, snap, path)
+            fp = fingerprint(diagnostics, version)
+            if session.pull_diagnostics:
+                seen = self.pulled.get(uri)
+                if seen is not None and seen[0] == version and seen[1] != fp:
+                    refresh = True
+                continue
+            if self.published.get(uri) != fp:
+                self.published[uri] = fp
+                changed = True
+                session.server.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
+                    uri=uri, diagnostics=diagnostics, version=version))
+        if refresh:
+            session.server.workspace_diagnostic_refresh(None)
+        if (refresh or changed) and session.lens_refresh:
+            session.server.workspace_code_lens_refresh(None)
+
+    async def pull(self, uri: str, path: str, previous: str | None
+                   ) -> types.DocumentDiagnosticReport:
+        """`textDocument/diagnostic`: always for the document's current version."""
+        session = self.session
+        folder = session.state.folder_for(path)
+        snap = await session.state.snapshot(folder)
+        version = session.version_of(path)
+        if version is not None and version != snap.versions.get(path):
+            snap = await session.state.snapshot(folder)  # changed while we waited
+        diagnostics = document_diagnostics(session, snap, path)
+        fp = fingerprint(diagnostics, snap.versions.get(path))
+        self.pulled[uri] = (snap.versions.get(path), fp)
+        if previous == fp:
+            return types.RelatedUnchangedDocumentDiagnosticReport(result_id=fp)
+        return types.RelatedFullDocumentDiagnosticReport(items=diagnostics, result_id=fp)
+
+    def closed(self, uri: str) -> None:
+        task = self.pending.pop(uri, None)
+        if task is not None:
+            task.cancel()
+        self.published.pop(uri, None)
+        self.pulled.pop(uri, None)
+        self.session.server.text_document_publish_diagnostics(
+            types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+
+    def forget(self, uris: Any) -> None:
+        for uri in uris:
+            self.published.pop(uri, None)

@@ -1,0 +1,110 @@
+"""Hover on an inlineCallbacks or async function: who calls it, and who would need a wrap.
+
+The question a migrating developer has at a function is "what breaks if I convert this?".
+The engine's callers report answers it; this module only lays it out: awaited callers are
+fine, the others need `ensureDeferred` and say why (what they do with the result), callers
+matched by name only (receiver type unknown) are listed apart, and a blocked function says
+what blocks it. Each caller links to `file:///...#L<line>`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+
+from lsprotocol import types
+
+from .. import engine
+from . import adapter
+from .diagnostics import line_map
+from .session import Session
+from .state import Snapshot
+from .uris import from_path, to_path
+
+MAX_LISTED = 15
+
+
+def _link(session: Session, snap: Snapshot, info: engine.CallerInfo) -> str:
+    shown = session.display_path(info.path, snap.folder.root)
+    return f"[{shown}:{info.span.line}]({from_path(info.path)}#L{info.span.line})"
+
+
+def _section(session: Session, snap: Snapshot, title: str, infos: list[engine.CallerInfo],
+             lines: list[str]) -> None:
+    if not infos:
+        return
+    lines += ["", f"**{title}**", ""]
+    for info in infos[:MAX_LISTED]:
+        lines.append(f"- {_link(session, snap, info)} — {info.why}")
+    if len(infos) > MAX_LISTED:
+        lines.append(f"- … and {len(infos) - MAX_LISTED} more")
+
+
+def render(session: Session, snap: Snapshot, key: str, callers: list[engine.CallerInfo]
+           ) -> str:
+    """The hover text for the function `key` (Markdown)."""
+    found = adapter.lookup_function(snap.project, key)
+    assert found is not None
+    _, fn = found
+    kind = "inlineCallbacks" if fn.is_ic else "async def"
+    lines = [f"**txasync** · `{key}` ({kind})"]
+    status = adapter.status(snap.analysis, key) if fn.is_ic else None
+    if status is not None and status.convertible:
+        extra = " (keeping its Deferred API)" if status.keep_api else ""
+        lines += ["", f"Convertible to `async def`{extra}."]
+    elif status is not None:
+        lines += ["", f"Blocked: {status.reasons[0]}"]
+        for reason in status.reasons[1:3]:
+            lines.append(f"also: {reason}")
+    definite = [c for c in callers if not c.possible]
+    possible = [c for c in callers if c.possible]
+    fine = [c for c in definite if not c.needs_wrap]
+    wrap = [c for c in definite if c.needs_wrap]
+    n = len(definite)
+    if n == 0:
+        lines += ["", "No callers in the workspace."]
+    else:
+        verb = "need" if fn.is_ic else "need (it returns a coroutine)"
+        lines += ["", f"{n} caller{'s' if n != 1 else ''}: {len(fine)} fine (awaited), "
+                      f"{len(wrap)} {verb} `ensureDeferred`."]
+    _section(session, snap, "Need `ensureDeferred`", wrap, lines)
+    _section(session, snap, "Fine", fine, lines)
+    _section(session, snap, "Possible callers (receiver type unknown)", possible, lines)
+    return "\n".join(lines)
+
+
+async def hover(session: Session, params: types.HoverParams) -> types.Hover | None:
+    uri = params.text_document.uri
+    path = to_path(uri)
+    if path is None:
+        return None
+    folder = session.state.folder_for(path)
+    snap = await session.state.snapshot(folder)
+    text = snap.text(path)
+    if text is None:
+        return None
+    current = snap.project.sources[path].text if path in snap.project.sources else text
+    line0 = params.position.line
+    if text is not current:
+        # The document does not parse: its facts are for the last good text.
+        back = {new: old for old, new in line_map(text, current).items()}
+        if line0 not in back:
+            return None
+        line0 = back[line0]
+    index = session.lines(text)
+    line, col = index.char_position(types.Position(line0, params.position.character),
+                                    session.encoding)
+    key = engine.function_at(snap.project, path, line, col)
+    if key is None:
+        return None
+    found = adapter.lookup_function(snap.project, key)
+    if found is None or not (found[1].is_ic or found[1].is_async):
+        return None
+    callers = await asyncio.to_thread(engine.callers_report, snap.project, key, snap.analysis)
+    body = render(session, snap, key, callers)
+    facts, fn = found
+    hover_range = None
+    if os.path.abspath(facts.path) == path and fn.name_span.line == line and text is current:
+        hover_range = index.range(fn.name_span, session.encoding)
+    kind = types.MarkupKind.Markdown if session.markdown else types.MarkupKind.PlainText
+    return types.Hover(contents=types.MarkupContent(kind=kind, value=body), range=hover_range)

@@ -1,0 +1,292 @@
+"""Workspace folders, their engine projects, and consistent snapshots for the features.
+
+One engine `Project` per workspace folder (multi-root editors get one each). Editor events
+only *mark* files dirty; a feature that answers a request first brings the folder up to date
+(`current`), so it always answers for the document version the client has now. Whole-workspace
+analysis runs in a worker thread on a snapshot of the project, one at a time per folder, and
+is cached per generation: hover, code lens and code actions after a diagnostics pass cost
+nothing extra.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .. import engine
+from ..config import Config
+from ..engine import Analysis, Project, SourceError
+from . import adapter
+from .settings import Settings, effective_config
+
+# Files larger than this are still analysed, but the initial scan skips nothing for size;
+# the engine itself refuses files over its own limit.
+MAX_IMPLICIT_FILES = 2000
+
+
+@dataclass
+class Snapshot:
+    """A project as of one generation, the analysis of it, and the texts it was made from."""
+
+    folder: Folder
+    generation: int
+    project: Project
+    analysis: Analysis
+    versions: dict[str, int | None]  # open documents: the version their text had
+    good_text: dict[str, str]  # open documents: the text their (possibly stale) facts match
+
+    def text(self, path: str) -> str | None:
+        """The text the facts of `path` were computed from (the last good one if stale)."""
+        if path in self.project.stale and path in self.good_text:
+            return self.good_text[path]
+        source = self.project.sources.get(path)
+        return source.text if source is not None else None
+
+    def findings(self, path: str) -> list[engine.Finding]:
+        return [f for f in self.analysis.findings if f.path == path]
+
+
+@dataclass
+class Folder:
+    """A workspace folder (or, for loose files, the directory of the nearest pyproject)."""
+
+    uri: str
+    root: str
+    settings: Settings
+    implicit: bool = False
+    config: Config = field(default_factory=Config)
+    project: Project | None = None
+    generation: int = 0
+    versions: dict[str, int | None] = field(default_factory=dict)
+    good_text: dict[str, str] = field(default_factory=dict)
+    dirty: dict[str, str] = field(default_factory=dict)  # path -> "open" | "disk"
+    problems: list[str] = field(default_factory=list)
+    load_task: asyncio.Task[None] | None = None
+    _snapshot: Snapshot | None = None
+    _pending: asyncio.Future[Snapshot] | None = None
+    _pending_generation: int = -1
+
+    def contains(self, path: str) -> bool:
+        return path == self.root or path.startswith(self.root.rstrip(os.sep) + os.sep)
+
+    def configure(self, settings: Settings) -> bool:
+        """Apply new settings; True when the engine's view changed (re-analysis needed)."""
+        problems: list[str] = []
+        config = effective_config(self.root, settings, problems)
+        self.settings = settings
+        self.problems = problems
+        if config == self.config:
+            return False
+        self.config = config
+        if self.project is not None:
+            self.project.config = config
+            self.generation += 1
+        return True
+
+
+TextSource = Callable[[str], tuple[str, int | None] | None]
+
+
+class State:
+    """Every folder of the session, and the rules for bringing one up to date."""
+
+    def __init__(self, open_text: TextSource, log: Callable[[str], None]) -> None:
+        self.folders: dict[str, Folder] = {}
+        self.base_settings = Settings()
+        self.open_text = open_text  # path -> (text, version) for documents open in the editor
+        self.log = log
+        self.loading_jobs = max(1, min(4, os.cpu_count() or 1))
+
+    # -- folders -------------------------------------------------------------------------
+    def add_folder(self, uri: str, root: str, implicit: bool = False) -> Folder:
+        root = os.path.abspath(root)
+        folder = self.folders.get(uri)
+        if folder is None:
+            folder = Folder(uri, root, self.base_settings, implicit=implicit)
+            folder.configure(self.base_settings)
+            self.folders[uri] = folder
+        return folder
+
+    def remove_folder(self, uri: str) -> Folder | None:
+        folder = self.folders.pop(uri, None)
+        if folder is not None and folder.load_task is not None:
+            folder.load_task.cancel()
+        return folder
+
+    def folder_for(self, path: str) -> Folder:
+        """The folder owning `path`: the deepest workspace folder, else an implicit one."""
+        path = os.path.abspath(path)
+        owners = [f for f in self.folders.values() if f.contains(path)]
+        if owners:
+            return max(owners, key=lambda f: len(f.root))
+        from ..config import find_pyproject
+        from .uris import from_path
+
+        pyproject = find_pyproject(path)
+        root = os.path.dirname(pyproject) if pyproject else os.path.dirname(path)
+        home = os.path.expanduser("~")
+        if root in ("/", home):
+            root = os.path.dirname(path)
+        return self.add_folder(from_path(root), root, implicit=True)
+
+    # -- loading -------------------------------------------------------------------------
+    def start_loading(self, folder: Folder, progress: Any = None) -> asyncio.Task[None]:
+        if folder.load_task is None:
+            folder.load_task = asyncio.ensure_future(self._load(folder, progress))
+        return folder.load_task
+
+    async def _load(self, folder: Folder, progress: Any) -> None:
+        try:
+            await self._load_files(folder, progress)
+        except Exception as exc:  # an unreadable tree must not leave the folder unusable
+            self.log(f"txasync: indexing {folder.root} failed: {type(exc).__name__}: {exc}")
+            folder.project = engine.load_project([], folder.config)
+            folder.generation += 1
+
+    async def _load_files(self, folder: Folder, progress: Any) -> None:
+        config = folder.config
+        overlays = {}
+        for path in list(folder.dirty):
+            opened = self.open_text(path)
+            if opened is not None:
+                overlays[path] = opened[0]
+        if folder.implicit and not os.path.isfile(os.path.join(folder.root, "pyproject.toml")):
+            files: list[str] = []  # a loose file: only what is open, never a whole home dir
+        else:
+            files, _ = await asyncio.to_thread(engine.discover, [folder.root], config)
+            if folder.implicit and len(files) > MAX_IMPLICIT_FILES:
+                files = []
+        if progress is not None:
+            progress(f"indexing {len(files)} files in {os.path.basename(folder.root) or '/'}")
+        jobs = self.loading_jobs if len(files) >= 64 else 1
+        project = await asyncio.to_thread(engine.load_project, files, config, jobs, overlays)
+        folder.project = project
+        for path in overlays:
+            if path not in project.stale:
+                folder.good_text[path] = overlays[path]
+        for path in overlays:
+            folder.versions[path] = (self.open_text(path) or ("", None))[1]
+        folder.generation += 1
+        for message in project.errors.values():
+            self.log(message)
+
+    async def loaded(self, folder: Folder) -> Project:
+        task = self.start_loading(folder)
+        await asyncio.shield(task)
+        assert folder.project is not None
+        return folder.project
+
+    # -- editor events -------------------------------------------------------------------
+    def mark(self, path: str, how: str = "open") -> Folder:
+        folder = self.folder_for(path)
+        folder.dirty[os.path.abspath(path)] = how
+        return folder
+
+    def forget_text(self, path: str) -> None:
+        """A document closed: its folder goes back to the file on disk."""
+        self.mark(path, "disk")
+
+    async def current(self, folder: Folder) -> Project:
+        """The folder's project with every dirty file applied (synchronous after loading)."""
+        project = await self.loaded(folder)
+        if folder.dirty:
+            self._apply_dirty(folder, project)
+        return project
+
+    def _apply_dirty(self, folder: Folder, project: Project) -> None:
+        dirty, folder.dirty = folder.dirty, {}
+        for path, how in dirty.items():
+            if not path.endswith(".py") or folder.config.is_excluded(path):
+                continue
+            # A document closed since it was marked falls back to the file on disk.
+            opened = self.open_text(path) if how == "open" else None
+            if opened is not None:
+                text, version = opened
+                current = project.sources.get(path)
+                if (current is not None and current.text == text and path not in project.stale
+                        and folder.versions.get(path) == version):
+                    continue
+                engine.update_file(project, path, text)
+                folder.versions[path] = version
+            else:
+                folder.versions.pop(path, None)
+                folder.good_text.pop(path, None)
+                self._apply_disk(project, path)
+                folder.generation += 1
+                continue
+            if path not in project.stale:
+                folder.good_text[path] = text
+            folder.generation += 1
+
+    def _apply_disk(self, project: Project, path: str) -> None:
+        if not os.path.exists(path):
+            engine.update_file(project, path, None)
+            return
+        try:
+            source = engine.read_source(path)
+        except SourceError as exc:
+            engine.update_file(project, path, None)
+            project.errors[path] = str(exc)
+            self.log(str(exc))
+            return
+        current = project.sources.get(path)
+        if current is not None and current.text == source.text and path not in project.stale:
+            return
+        engine.update_file(project, path, source.text)
+        if path in project.sources:
+            project.sources[path].encoding = source.encoding
+
+    def refresh_from_disk(self, folder: Folder, paths: Iterable[str]) -> bool:
+        """Re-read files that are not open (an edit for them is computed from the disk)."""
+        project = folder.project
+        if project is None:
+            return False
+        changed = False
+        for path in paths:
+            if self.open_text(path) is not None:
+                continue
+            before = project.sources.get(path)
+            self._apply_disk(project, path)
+            if project.sources.get(path) is not before:
+                changed = True
+        if changed:
+            folder.generation += 1
+        return changed
+
+    def set_text(self, folder: Folder, path: str, text: str) -> None:
+        """Record text the server itself wrote (an applied edit to a file that is not open)."""
+        if folder.project is None:
+            return
+        engine.update_file(folder.project, path, text)
+        folder.generation += 1
+
+    # -- analysis ------------------------------------------------------------------------
+    async def snapshot(self, folder: Folder) -> Snapshot:
+        """The analysis of the folder as it is now (cached per generation, one at a time)."""
+        project = await self.current(folder)
+        cached = folder._snapshot
+        if cached is not None and cached.generation == folder.generation:
+            return cached
+        pending = folder._pending
+        if pending is None or folder._pending_generation != folder.generation or (
+                pending.done() and (pending.cancelled() or pending.exception() is not None)):
+            folder._pending_generation = folder.generation
+            pending = folder._pending = asyncio.ensure_future(self._analyse(folder, project))
+        return await asyncio.shield(pending)
+
+    async def _analyse(self, folder: Folder, project: Project) -> Snapshot:
+        generation = folder.generation
+        snap = adapter.snapshot(project)
+        versions = dict(folder.versions)
+        good = dict(folder.good_text)
+        analysis = await asyncio.to_thread(engine.analyse, snap)
+        result = Snapshot(folder, generation, snap, analysis, versions, good)
+        if folder._snapshot is None or folder._snapshot.generation <= generation:
+            folder._snapshot = result
+        return result
+
+    def last_snapshot(self, folder: Folder) -> Snapshot | None:
+        return folder._snapshot

@@ -1,0 +1,137 @@
+"""The workspace index: name resolution across modules, caller kinds, yield classification."""
+
+from __future__ import annotations
+
+import os
+import textwrap
+
+import pytest
+
+from txasync.analysis.plan import Planner
+from txasync.config import Config
+from txasync.engine import analyse, callers_report, load_project
+
+FILES = {
+    "pkg/__init__.py": "",
+    "pkg/store.py": """
+        from twisted.internet import defer
+
+        class Store:
+            @defer.inlineCallbacks
+            def get(self, key):
+                value = yield defer.succeed(key)
+                return value
+
+            def cached(self, key):
+                return {"k": key}
+
+            def size(self):
+                return 3
+
+        @defer.inlineCallbacks
+        def helper():
+            yield None
+            return 1
+
+        def make_store():
+            return Store()
+    """,
+    "pkg/handlers.py": """
+        from twisted.internet import defer, reactor, task
+        from . import store as store_mod
+        from .store import Store, helper as h
+        import pkg.store
+
+        class Handler:
+            def __init__(self, store: Store):
+                self.store = store
+                self.other = store_mod.Store()
+                self.table = dict()
+
+            @defer.inlineCallbacks
+            def run(self):
+                a = yield self.store.get(1)          # yielded, attribute typed by annotation
+                b = self.other.get(2)                 # stored
+                self.store.get(3)                     # statement
+                self.store.get(4).addCallback(print)  # deferred method
+                yield defer.gatherResults([self.store.get(5)])  # argument
+                reactor.callLater(0, self.store.get, 6)         # uncalled
+                c = yield h()                         # imported alias
+                d = yield pkg.store.helper()          # module attribute
+                s = store_mod.make_store()
+                e = yield s.get(7)                    # local bound by a factory's return
+                f = yield self.table.get(8)           # dict: not a workspace method
+                g = yield self.store.cached(9)        # plain value from a visible call
+                i = yield self.store.size()           # plain value
+                j = yield b                           # name bound to an IC call
+                k = yield task.deferLater(reactor, 0, lambda: 1)
+                m = yield len([1])
+                n = yield external_thing()
+                return (a, c, d, e, f, g, i, j, k, m, n)
+
+        class Sub(Handler):
+            @defer.inlineCallbacks
+            def run(self):
+                x = yield super().run()
+                return x
+
+            def again(self):
+                return self.run()
+    """,
+}
+
+
+@pytest.fixture()
+def project(tmp_path):
+    overlays = {}
+    for rel, text in FILES.items():
+        path = tmp_path / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text))
+        overlays[str(path)] = textwrap.dedent(text)
+    return load_project(list(overlays), Config(twisted_version=(26, 10)))
+
+
+def callers(project, key: str) -> dict[int, str]:
+    return {c.span.line: ("possible " if c.possible else "") + c.usage
+            for c in callers_report(project, key)}
+
+
+def test_resolution_and_caller_kinds(project) -> None:
+    got = callers(project, "pkg.store:Store.get")
+    assert got[15] == "yielded"
+    assert got[16] == "stored"
+    assert got[17] == "statement"
+    assert got[18] == "deferred-method"
+    assert got[19] == "argument"
+    assert got[20] == "callback"
+    assert got[24] == "yielded"  # s = store_mod.make_store(); s.get(7)
+    assert 25 not in got  # self.table.get: a dict, never a possible caller
+    assert callers(project, "pkg.store:helper") == {21: "yielded", 22: "yielded"}
+    assert callers(project, "pkg.handlers:Handler.run") == {37: "yielded", 41: "returned"}
+
+
+def test_yield_classification(project) -> None:
+    planner = Planner(project.workspace, project.config)
+    facts = next(f for p, f in project.facts.items() if p.endswith("handlers.py"))
+    fn = facts.function("Handler.run")
+    actions = {y.span.line: planner.classify_yield(facts, fn, y) for y in fn.yields}
+    assert actions[15] == "await"   # IC method
+    assert actions[19] == "await"   # gatherResults
+    assert actions[21] == "await"   # IC function through an alias
+    assert actions[25] == "maybe"   # dict.get: unknown value
+    assert actions[26] == "drop"    # plain dict from a visible function
+    assert actions[27] == "drop"    # plain int
+    assert actions[28] == "await"   # name bound only to an IC call
+    assert actions[29] == "await"   # deferLater
+    assert actions[30] == "drop"    # builtin len
+    assert actions[31] == "maybe"   # unknown external call
+
+
+def test_overrides_are_callers_too(project) -> None:
+    analysis = analyse(project)
+    d = analysis.decisions["pkg.handlers:Handler.run"]
+    assert d.convertible
+    wrapped = {(os.path.basename(f.path), w.span.line) for f, w in d.wraps}
+    # `self.run()` in Sub.again may dispatch to Handler.run or Sub.run: wrapped either way
+    assert ("handlers.py", 41) in wrapped
