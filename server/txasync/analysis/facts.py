@@ -91,6 +91,15 @@ _PLAIN_NODES = (
 
 
 def _text(node: ast.AST) -> str:
+    """Source-like text of an expression; dotted names (the common case) without unparse."""
+    parts = []
+    current = node
+    while isinstance(current, ast.Attribute):
+        parts.append(current.attr)
+        current = current.value
+    if isinstance(current, ast.Name):
+        parts.append(current.id)
+        return ".".join(reversed(parts))
     try:
         return ast.unparse(node)
     except Exception:  # pragma: no cover - unparse handles every parsed node
@@ -119,13 +128,19 @@ def parse_noqa(source: str) -> dict[int, frozenset[str] | None]:
     return found
 
 
+_DISPATCH: dict[type, object] = {}
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
 class _FactWalker:
     def __init__(self, source: str, table: ImportTable, facts: ModuleFacts) -> None:
         self.lines = LineIndex(source)
         self.table = table
         self.facts = facts
         self.scopes: list[_Scope] = [_Scope("module", "")]
-        self.parents: dict[int, ast.AST] = {}
+        # Ancestors of the node being visited (the node itself last).
+        self.stack: list[ast.AST] = []
+        self.class_facts: dict[str, ClassFact] = {}
 
     # -- helpers -----------------------------------------------------------------------
     def ref(self, node: ast.expr) -> Ref:
@@ -195,9 +210,6 @@ class _FactWalker:
 
     # -- walking -----------------------------------------------------------------------
     def walk(self, tree: ast.Module) -> None:
-        for node in ast.walk(tree):
-            for child in ast.iter_child_nodes(node):
-                self.parents[id(child)] = node
         self._body(tree.body)
 
     def _body(self, stmts: list[ast.stmt]) -> None:
@@ -270,10 +282,10 @@ class _FactWalker:
             fact.ic_form = "call"
             fact.ic_call_span = self.lines.span(call_form[0])
         if parent.kind == "class":
-            for cls in self.facts.classes:
-                if cls.qualname == parent.qualname:
-                    fact.class_bases = list(cls.bases)
-                    cls.methods.append(node.name)
+            cls = self.class_facts.get(parent.qualname)
+            if cls is not None:
+                fact.class_bases = list(cls.bases)
+                cls.methods.append(node.name)
         for arg in node.args.args + node.args.kwonlyargs + node.args.posonlyargs:
             annotation = arg.annotation
             if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
@@ -296,16 +308,34 @@ class _FactWalker:
         self.scopes.pop()
         return fact
 
+    def parent(self, levels: int = 1) -> ast.AST | None:
+        """The ancestor `levels` above the node being visited."""
+        index = len(self.stack) - 1 - levels
+        return self.stack[index] if index >= 0 else None
+
     def visit(self, node: ast.AST) -> None:
-        method = getattr(self, "visit_" + type(node).__name__, None)
-        if method is not None:
-            method(node)
-        else:
-            self.generic_visit(node)
+        self.stack.append(node)
+        method = _DISPATCH.get(type(node))
+        if method is None:
+            name = "visit_" + type(node).__name__
+            method = getattr(type(self), name, None) or _FactWalker.generic_visit
+            _DISPATCH[type(node)] = method
+        method(self, node)
+        self.stack.pop()
 
     def generic_visit(self, node: ast.AST) -> None:
-        for child in ast.iter_child_nodes(node):
-            self.visit(child)
+        # A lean iter_child_nodes: no expression contexts, fields looked up once per type.
+        fields = _FIELDS.get(type(node))
+        if fields is None:
+            fields = _FIELDS[type(node)] = tuple(f for f in node._fields if f != "ctx")
+        for name in fields:
+            value = getattr(node, name, None)
+            if type(value) is list:
+                for item in value:
+                    if isinstance(item, ast.AST):
+                        self.visit(item)
+            elif isinstance(value, ast.AST):
+                self.visit(value)
 
     def visit_FunctionDef(self, node: ast.FunctionDef) -> None:
         self._function(node)
@@ -320,7 +350,9 @@ class _FactWalker:
             self.visit(base)
         qualname = self.qualname_for(node.name)
         bases = [self.table.resolve(b) or _text(b) for b in node.bases]
-        self.facts.classes.append(ClassFact(node.name, qualname, bases, self.lines.span(node)))
+        cls_fact = ClassFact(node.name, qualname, bases, self.lines.span(node))
+        self.facts.classes.append(cls_fact)
+        self.class_facts[qualname] = cls_fact
         self.scopes.append(_Scope("class", qualname, class_qualname=qualname))
         self._body(node.body)
         self.scopes.pop()
@@ -413,9 +445,14 @@ class _FactWalker:
         if isinstance(target, ast.Name):
             fact.assignments.setdefault(target.id, []).append(value)
         else:
-            for node in ast.walk(target):
-                if isinstance(node, ast.Name):
-                    fact.assignments.setdefault(node.id, []).append(Value("other"))
+            elements = target.elts if isinstance(target, (ast.Tuple, ast.List)) else [target]
+            for element in elements:
+                if isinstance(element, ast.Starred):
+                    element = element.value
+                if isinstance(element, ast.Name):
+                    fact.assignments.setdefault(element.id, []).append(Value("other"))
+                elif isinstance(element, (ast.Tuple, ast.List)):
+                    self._record_assignment(fact, element, Value("other"))
 
     def _record_attribute_type(self, node: ast.Assign) -> None:
         scope = self.current_def()
@@ -437,9 +474,9 @@ class _FactWalker:
                 and isinstance(target.value, ast.Name)
                 and target.value.id == "self"
             ):
-                for cls in self.facts.classes:
-                    if cls.qualname == scope.class_qualname:
-                        cls.attribute_types.setdefault(target.attr, cls_name)
+                cls = self.class_facts.get(scope.class_qualname)
+                if cls is not None:
+                    cls.attribute_types.setdefault(target.attr, cls_name)
 
     def visit_Return(self, node: ast.Return) -> None:
         scope = self.current_def()
@@ -457,7 +494,7 @@ class _FactWalker:
                is_from: bool) -> None:
         scope = self.current_def()
         if scope.fact is not None:
-            parent = self.parents.get(id(node))
+            parent = self.parent()
             context = "expression"
             if isinstance(parent, ast.Expr):
                 context = "statement"
@@ -520,7 +557,7 @@ class _FactWalker:
         )
 
     def _usage(self, node: ast.Call) -> tuple[Usage, str]:
-        parent = self.parents.get(id(node))
+        parent = self.parent()
         if isinstance(parent, ast.Await):
             return "awaited", ""
         if isinstance(parent, ast.Yield):
@@ -540,17 +577,17 @@ class _FactWalker:
         if isinstance(parent, ast.Call) and parent.func is not node:
             return "argument", _text(parent.func)
         if isinstance(parent, ast.keyword):
-            grand = self.parents.get(id(parent))
+            grand = self.parent(2)
             return "argument", _text(grand.func) if isinstance(grand, ast.Call) else ""
         if isinstance(parent, (ast.List, ast.Tuple, ast.Set)):
             # `gatherResults([f(), g()])`: the container is what gets passed on.
-            grand = self.parents.get(id(parent))
+            grand = self.parent(2)
             if isinstance(grand, ast.Call):
                 return "argument", _text(grand.func)
         return "other", type(parent).__name__ if parent is not None else ""
 
     def _return_value(self, node: ast.Call, scope: _Scope) -> None:
-        parent = self.parents.get(id(node))
+        parent = self.parent()
         as_statement = isinstance(parent, ast.Expr)
         nargs = len(node.args) + len(node.keywords)
         if scope.kind == "ic" and scope.fact is not None:

@@ -114,6 +114,8 @@ class Workspace:
         for facts in modules:
             self.add(facts)
         self._return_types: dict[str, tuple[str, str | None]] = {}
+        self._ancestors: dict[str, list[str]] = {}
+        self._splits: dict[str, tuple[str, str] | None] = {}
         self._callers: dict[str, list[tuple[ModuleFacts, CallSite]]] | None = None
         self._possible: dict[str, list[tuple[ModuleFacts, CallSite]]] | None = None
 
@@ -131,6 +133,13 @@ class Workspace:
     # -- names ---------------------------------------------------------------------------
     def split_qualified(self, qualified: str) -> tuple[str, str] | None:
         """`pkg.mod.Cls.meth` -> (`pkg.mod`, `Cls.meth`) for a module in the workspace."""
+        if qualified in self._splits:
+            return self._splits[qualified]
+        result = self._split(qualified)
+        self._splits[qualified] = result
+        return result
+
+    def _split(self, qualified: str) -> tuple[str, str] | None:
         parts = qualified.split(".")
         for i in range(len(parts) - 1, 0, -1):
             module = ".".join(parts[:i])
@@ -159,6 +168,12 @@ class Workspace:
 
     def ancestors(self, key: str) -> list[str]:
         """Workspace class keys and external qualified names above a class, nearest first."""
+        cached = self._ancestors.get(key)
+        if cached is None:
+            cached = self._ancestors[key] = self._compute_ancestors(key)
+        return cached
+
+    def _compute_ancestors(self, key: str) -> list[str]:
         seen: list[str] = []
         queue = [key]
         while queue:

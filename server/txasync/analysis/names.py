@@ -66,6 +66,18 @@ def resolve_relative(module: str, is_package: bool, level: int, name: str | None
     return base
 
 
+def _statements(body: list[ast.stmt]):  # type: ignore[no-untyped-def]
+    """Every statement, nested ones included, without descending into expressions."""
+    stack = list(reversed(body))
+    while stack:
+        stmt = stack.pop()
+        yield stmt
+        for name in ("body", "orelse", "finalbody", "handlers", "cases"):
+            children = getattr(stmt, name, None)
+            if children:
+                stack.extend(reversed(children))
+
+
 def build_import_table(tree: ast.Module, module: str, is_package: bool = False) -> ImportTable:
     """Collect import bindings from the whole module.
 
@@ -74,7 +86,7 @@ def build_import_table(tree: ast.Module, module: str, is_package: bool = False) 
     rare enough that treating it as module-wide costs nothing in practice.
     """
     table = ImportTable(module)
-    for node in ast.walk(tree):
+    for node in _statements(tree.body):
         if isinstance(node, ast.Import):
             for alias in node.names:
                 if alias.asname:

@@ -52,7 +52,8 @@ server = TxasyncServer()
 @guarded(_session)
 def initialize(ls: TxasyncServer, params: types.InitializeParams) -> None:
     lifecycle.start(ls.session, params)
-    if ls.session.pull_diagnostics and types.TEXT_DOCUMENT_DIAGNOSTIC not in ls.protocol.fm.features:
+    registered = ls.protocol.fm.features
+    if ls.session.pull_diagnostics and types.TEXT_DOCUMENT_DIAGNOSTIC not in registered:
         ls.feature(types.TEXT_DOCUMENT_DIAGNOSTIC, types.DiagnosticOptions(
             inter_file_dependencies=True, workspace_diagnostics=False,
             identifier="txasync"))(pull_diagnostics)
@@ -219,8 +220,11 @@ def serve(tcp: tuple[str, int] | None = None) -> None:
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else 0
     finally:
-        sys.stdout.flush()
-        sys.stderr.flush()
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):  # the client closed the pipe: nothing to flush to
+                pass
     if threading.active_count() > 1:
         # A background analysis thread may still be running: do not wait for it.
         os._exit(code)
