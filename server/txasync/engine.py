@@ -244,8 +244,13 @@ def _rewrite_job(args: tuple[str, str, FilePlan, ModuleFacts]) -> FixOutcome:
     except RewriteError as exc:
         return FixOutcome(path, error=f"{path}:{exc}", original=text)
     except Exception as exc:  # a bug in txasync must not lose the user's other files
+        detail = ""
+        if os.environ.get("TXASYNC_DEBUG"):
+            import traceback
+
+            detail = "\n" + traceback.format_exc()
         return FixOutcome(path, error=f"{path}:1:1: internal error while rewriting: "
-                                      f"{type(exc).__name__}: {exc}", original=text)
+                                      f"{type(exc).__name__}: {exc}{detail}", original=text)
 
 
 def compute_fixes(project: Project, plans: dict[str, FilePlan], jobs: int = 1

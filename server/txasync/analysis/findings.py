@@ -38,6 +38,9 @@ class ConvertFunction:
     yields: dict[tuple[int, int], YieldAction] = field(default_factory=dict)
     # Keep `name` as a plain function returning a Deferred, the body in an `async def` helper.
     keep_api: bool = False
+    # twisted.web `render_*` whose body finishes the request itself: the wrapper starts the
+    # coroutine and returns NOT_DONE_YET (Synapse's pattern) instead of a Deferred.
+    not_done_yet: bool = False
 
 
 @dataclass(frozen=True)

@@ -420,6 +420,16 @@ class Planner:
         return list(self.ws.possible_callers(key))
 
 
+def _finishes_request(d: Decision) -> bool:
+    """A `render*` method that writes and finishes the request itself, returning nothing."""
+    if not d.fn.name.startswith("render") or not d.fn.class_qualname:
+        return False
+    if any(v.kind != "none" for v in d.fn.returns):
+        return False
+    return any(site.callee.name == "finish" and site.enclosing == d.fn.qualname
+               for site in d.facts.calls)
+
+
 def _matches(globs: tuple[str, ...], module: str, qualname: str) -> bool:
     """`keep-deferred-api` globs match `module:qualname`, or `module.qualname`."""
     import fnmatch
@@ -445,7 +455,8 @@ def file_plans(decisions: dict[str, Decision], convert: bool = True) -> dict[str
     for d in decisions.values():
         if convert and d.changes:
             plan_for(d.facts.path).convert.append(
-                ConvertFunction(d.fn.qualname, dict(d.yields), keep_api=d.keep_api))
+                ConvertFunction(d.fn.qualname, dict(d.yields), keep_api=d.keep_api,
+                                not_done_yet=d.keep_api and _finishes_request(d)))
             for facts, wrap in d.wraps:
                 plan_for(facts.path).wraps.append(wrap)
         else:

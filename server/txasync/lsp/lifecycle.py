@@ -43,7 +43,10 @@ def start(session: Session, params: types.InitializeParams) -> None:
 async def initialized(session: Session, publisher: Publisher) -> None:
     """`initialized`: fetch settings, watch files, index every folder (with progress)."""
     session.negotiate()
-    await refresh_settings(session, publisher, reanalyse=False)
+    try:
+        await refresh_settings(session, publisher, reanalyse=False)
+    finally:
+        session.state.settings_ready.set()
     await register_watchers(session)
     for folder in list(session.state.folders.values()):
         asyncio.ensure_future(index(session, publisher, folder))

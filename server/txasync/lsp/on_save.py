@@ -16,8 +16,21 @@ from .uris import to_path
 from .workspace_edit import lsp_text_edits
 
 
-async def will_save(session: Session, params: types.WillSaveTextDocumentParams
+def wants_formatting(session: Session) -> bool:
+    """Serve fixOnSave as document formatting for clients without willSaveWaitUntil.
+
+    Helix, for one, never sends `willSaveWaitUntil` but formats on save (`auto-format`),
+    so there the safe fixes arrive as formatting edits. Only when asked for (fixOnSave in
+    initializationOptions): otherwise txasync would offer itself as a Python formatter.
+    """
+    return (session.state.base_settings.fix_on_save
+            and not session.client_has("text_document.synchronization.will_save_wait_until"))
+
+
+async def will_save(session: Session,
+                    params: types.WillSaveTextDocumentParams | types.DocumentFormattingParams
                     ) -> list[types.TextEdit] | None:
+    """The safe fixes for the document about to be saved (or formatted), if fixOnSave."""
     path = to_path(params.text_document.uri)
     if path is None:
         return None

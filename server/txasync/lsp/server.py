@@ -57,6 +57,8 @@ def initialize(ls: TxasyncServer, params: types.InitializeParams) -> None:
         ls.feature(types.TEXT_DOCUMENT_DIAGNOSTIC, types.DiagnosticOptions(
             inter_file_dependencies=True, workspace_diagnostics=False,
             identifier="txasync"))(pull_diagnostics)
+    if on_save.wants_formatting(ls.session) and types.TEXT_DOCUMENT_FORMATTING not in registered:
+        ls.feature(types.TEXT_DOCUMENT_FORMATTING)(format_on_save)
 
 
 @server.feature(types.INITIALIZED)
@@ -129,6 +131,12 @@ def did_close(ls: TxasyncServer, params: types.DidCloseTextDocumentParams) -> No
 @guarded(_session)
 async def will_save_wait_until(ls: TxasyncServer, params: types.WillSaveTextDocumentParams
                                ) -> list[types.TextEdit] | None:
+    return await on_save.will_save(ls.session, params)
+
+
+@guarded(_session)
+async def format_on_save(ls: TxasyncServer, params: types.DocumentFormattingParams
+                         ) -> list[types.TextEdit] | None:
     return await on_save.will_save(ls.session, params)
 
 

@@ -99,6 +99,8 @@ class State:
         self.open_text = open_text  # path -> (text, version) for documents open in the editor
         self.log = log
         self.loading_jobs = max(1, min(4, os.cpu_count() or 1))
+        # Set once the client's settings are in: indexing with the wrong config is wasted.
+        self.settings_ready = asyncio.Event()
 
     # -- folders -------------------------------------------------------------------------
     def add_folder(self, uri: str, root: str, implicit: bool = False) -> Folder:
@@ -147,6 +149,10 @@ class State:
             folder.generation += 1
 
     async def _load_files(self, folder: Folder, progress: Any) -> None:
+        try:
+            await asyncio.wait_for(self.settings_ready.wait(), timeout=10)
+        except asyncio.TimeoutError:
+            self.log("txasync: no settings from the client after 10 s; using pyproject.toml")
         config = folder.config
         overlays = {}
         for path in list(folder.dirty):
@@ -163,6 +169,7 @@ class State:
             progress(f"indexing {len(files)} files in {os.path.basename(folder.root) or '/'}")
         jobs = self.loading_jobs if len(files) >= 64 else 1
         project = await asyncio.to_thread(engine.load_project, files, config, jobs, overlays)
+        project.config = folder.config  # settings may have changed while files were read
         folder.project = project
         for path in overlays:
             if path not in project.stale:

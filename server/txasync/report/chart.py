@@ -130,8 +130,11 @@ def render_svg(panel: Panel, points: list[Point], width: int = 560, height: int 
         x = x0 + (x1 - x0) * (k / (n_labels - 1) if n_labels > 1 else 0.0)
         x = x if is_time else float(round(x))
         label = _day(x) if is_time else f"#{int(x) + 1}"
+        # the outermost labels grow inwards, so they are not cut at the edges
+        anchor = ("middle" if n_labels == 1 or 0 < k < n_labels - 1
+                  else "start" if k == 0 else "end")
         parts.append(f'<text class="tick" x="{sx(x):.1f}" y="{top + plot_h + 18}" '
-                     f'text-anchor="middle">{label}</text>')
+                     f'text-anchor="{anchor}">{label}</text>')
     parts.append(f'<line class="axis" x1="{left}" x2="{left + plot_w}" y1="{top + plot_h}" '
                  f'y2="{top + plot_h}"/><line class="axis" x1="{left}" x2="{left}" '
                  f'y1="{top}" y2="{top + plot_h}"/>')
@@ -225,6 +228,7 @@ def write_png(history: History, path: str, title: str = "Are we async yet?") -> 
     import matplotlib
 
     matplotlib.use("Agg", force=True)
+    from matplotlib import dates as mdates
     from matplotlib.figure import Figure
 
     width, height = PNG_SIZE
@@ -247,5 +251,7 @@ def write_png(history: History, path: str, title: str = "Are we async yet?") -> 
         ax.grid(True, color="#eeeeee")
         ax.legend(loc="best", fontsize="small")
         if dates:
-            ax.tick_params(axis="x", labelrotation=30, labelsize="small")
+            locator = mdates.AutoDateLocator(maxticks=7)
+            ax.xaxis.set_major_locator(locator)
+            ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
     fig.savefig(path, format="png", dpi=100)

@@ -261,6 +261,9 @@ def _count_blobs(repo: str, shas: list[str], cache: BlobCache, jobs: int, stats:
             finished(count_chunk(chunk))
         return
     with _executor(jobs) as pool:
+        # Start the workers before cat-file: forked later, they would inherit its stdin and
+        # keep it open, so cat-file would never see the end of its input and never exit.
+        pool.submit(count_chunk, []).result()
         pending: list[Future[list[tuple[str, BlobCounts]]]] = []
         for chunk in to_parse():
             pending.append(pool.submit(count_chunk, chunk))
@@ -286,6 +289,8 @@ def walk_history(start: str, paths: Iterable[str] | None = None, *, every: int |
     if progress:
         progress("log", 0, 0)
     commits = first_parent_log(repo, rev, since)
+    if progress:
+        progress("log", len(commits), len(commits))
     samples = sample(commits, every)
     deltas = _deltas(repo, commits, samples, keep)
     cache = BlobCache(cache_dir or os.path.join(repo, ".txasync", "cache"))
@@ -329,9 +334,10 @@ def _fold(deltas: list[tuple[Commit, Delta]], blobs: dict[str, BlobCounts], laye
                     if sign > 0 and sha not in seen_broken:
                         seen_broken[sha] = {"path": path, "commit": commit.sha, "blob": sha,
                                             "error": counts[4]}
+                numbers: tuple[int, int, int, int] = counts[:4]
                 for target in targets:
-                    for k in range(4):
-                        target[k] += sign * counts[k]
+                    for k, value in enumerate(numbers):
+                        target[k] += sign * value
         points.append(Point(commit.sha, commit.timestamp, commit.subject, Counts(*total),
                             files, broken,
                             {name: Counts(*c) for name, c in per_layer.items()}))

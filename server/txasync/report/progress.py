@@ -81,6 +81,16 @@ def _row(counts: Counts, blocked: list[tuple[str, str]]) -> dict[str, Any]:
             "blocked_reasons": dict(sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0])))}
 
 
+Group = tuple[Counts, list[tuple[str, str]]]
+
+
+def _add(groups: dict[Any, Group], name: str | None, counts: Counts,
+         blocked: list[tuple[str, str]]) -> None:
+    group_counts, group_blocked = groups.setdefault(name, (Counts(), []))
+    group_counts.add(counts)
+    group_blocked.extend(blocked)
+
+
 def progress_report(project: Project, analysis: Analysis | None = None,
                     layers: Layers | None = None) -> dict[str, Any]:
     """The current-tree report as plain data (what `--format json` prints)."""
@@ -89,9 +99,8 @@ def progress_report(project: Project, analysis: Analysis | None = None,
     root = project.config.root
     blocked = _blocked_by_path(analysis)
     total, modules = Counts(), []
-    by_package: dict[str, tuple[Counts, list[tuple[str, str]]]] = {}
-    by_layer: dict[str | None, tuple[Counts, list[tuple[str, str]]]] = {
-        name: (Counts(), []) for name, _ in layers}
+    by_package: dict[str, Group] = {}
+    by_layer: dict[str | None, Group] = {name: (Counts(), []) for name, _ in layers}
     for path, facts in sorted(project.facts.items()):
         counts = count_facts(facts)
         if not (counts.inlinecallbacks or counts.async_):
@@ -104,12 +113,9 @@ def progress_report(project: Project, analysis: Analysis | None = None,
         if layers:
             row["layer"] = layer_of(rel, layers)
         modules.append(row)
-        for groups, name in ((by_package, package), (by_layer, row.get("layer"))):
-            if groups is by_layer and not layers:
-                continue
-            group_counts, group_blocked = groups.setdefault(name, (Counts(), []))
-            group_counts.add(counts)
-            group_blocked.extend(blocked.get(path, []))
+        _add(by_package, package, counts, blocked.get(path, []))
+        if layers:
+            _add(by_layer, row["layer"], counts, blocked.get(path, []))
     all_blocked = [b for path in sorted(blocked) for b in blocked[path]]
     reasons: dict[str, list[str]] = defaultdict(list)
     for key, kind in all_blocked:

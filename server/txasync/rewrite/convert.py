@@ -171,6 +171,7 @@ class _Converter(cst.CSTTransformer):
         self.wrapped = 0
         self.return_values_fixed = 0
         self.needs_defer = False
+        self.needs_not_done_yet = False
 
     # -- scopes --------------------------------------------------------------------------
     def _qualname(self, name: str) -> str:
@@ -251,6 +252,15 @@ class _Converter(cst.CSTTransformer):
             return self._keep_api(fn, converted, decorators, updated.returns)
         return converted
 
+    def _not_done_yet(self) -> str:
+        for local, qualified in self.facts.imports.items():
+            if qualified == "twisted.web.server.NOT_DONE_YET":
+                return local
+            if qualified == "twisted.web.server":
+                return f"{local}.NOT_DONE_YET"
+        self.needs_not_done_yet = True
+        return "NOT_DONE_YET"
+
     def _helper_name(self, fn: FunctionFact) -> str:
         taken = set(self.facts.module_names)
         if fn.class_qualname:
@@ -289,8 +299,12 @@ class _Converter(cst.CSTTransformer):
         if params.star_kwarg is not None:
             args.append("**" + params.star_kwarg.name.value)
         ensure = cst.Module([]).code_for_node(self.accessor.expr("ensureDeferred"))
-        wrapper = cst.parse_statement(
-            f"def {fn.name}():\n    return {ensure}({receiver}{helper}({', '.join(args)}))\n")
+        call = f"{ensure}({receiver}{helper}({', '.join(args)}))"
+        if self.convert[fn.qualname].not_done_yet:
+            wrapper = cst.parse_statement(
+                f"def {fn.name}():\n    {call}\n    return {self._not_done_yet()}\n")
+        else:
+            wrapper = cst.parse_statement(f"def {fn.name}():\n    return {call}\n")
         assert isinstance(wrapper, cst.FunctionDef)
         body = list(converted.body.body) if isinstance(converted.body, cst.IndentedBlock) else []
         helper_body = converted.body
@@ -307,7 +321,8 @@ class _Converter(cst.CSTTransformer):
         kept = [d for d in decorators if _decorator_text(d) in ("staticmethod", "classmethod")]
         private = converted.with_changes(
             name=cst.Name(helper), decorators=kept, body=helper_body,
-            leading_lines=[cst.EmptyLine(indent=False)], lines_after_decorators=[])
+            leading_lines=[cst.EmptyLine(indent=False)] * (1 if "." in fn.qualname else 2),
+            lines_after_decorators=[])
         return cst.FlattenSentinel([public, private])
 
     # -- yields --------------------------------------------------------------------------
@@ -437,8 +452,11 @@ class _Converter(cst.CSTTransformer):
 
 
 def _tidy_imports(module: cst.Module, facts: ModuleFacts, accessor: _Accessor,
-                  needs_defer: bool, converted: bool) -> cst.Module:
+                  needs_defer: bool, converted: bool, needs_not_done_yet: bool = False
+                  ) -> cst.Module:
     context = CodemodContext()
+    if needs_not_done_yet:
+        AddImportsVisitor.add_needed_import(context, "twisted.web.server", "NOT_DONE_YET")
     if needs_defer and accessor.add_module_import is not None:
         mod, name = accessor.add_module_import
         if " as " in name:
@@ -455,7 +473,7 @@ def _tidy_imports(module: cst.Module, facts: ModuleFacts, accessor: _Accessor,
             elif qualified == DEFER and "." not in local:
                 RemoveImportsVisitor.remove_unused_import(
                     context, "twisted.internet", "defer", local if local != "defer" else None)
-    if needs_defer and accessor.add_module_import is not None:
+    if (needs_defer and accessor.add_module_import is not None) or needs_not_done_yet:
         module = AddImportsVisitor(context).transform_module(module)
     if converted:
         module = RemoveImportsVisitor(context).transform_module(module)
@@ -477,7 +495,7 @@ def rewrite_source(source: str, plan: FilePlan, facts: ModuleFacts, path: str = 
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     new_module = wrapper.visit(converter)
     new_module = _tidy_imports(new_module, facts, accessor, converter.needs_defer,
-                               bool(converter.converted))
+                               bool(converter.converted), converter.needs_not_done_yet)
     new_source = new_module.code
     check_compiles(new_source, path)
     return RewriteResult(new_source, converter.converted, converter.wrapped,

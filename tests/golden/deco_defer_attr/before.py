@@ -3,6 +3,7 @@ from twisted.internet import defer, task
 
 @defer.inlineCallbacks
 def fetch_twice(clock, log):
+    """Fetch a value, then derive a second one from it."""
     first = yield task.deferLater(clock, 1, lambda: "a")
     log.append(first)
     second = yield defer.succeed(first * 2)

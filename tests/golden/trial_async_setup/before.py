@@ -7,6 +7,12 @@ class StoreTests(unittest.TestCase):
     @defer.inlineCallbacks
     def setUp(self):
         self.items = yield defer.succeed(["a", "b"])
+        self.addCleanup(self._drop_items)
+
+    @defer.inlineCallbacks
+    def _drop_items(self):
+        yield defer.succeed(None)
+        self.items = []
 
     @defer.inlineCallbacks
     def tearDown(self):

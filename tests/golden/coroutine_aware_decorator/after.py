@@ -1,0 +1,23 @@
+"""A project decorator listed in coroutine-aware-decorators stays, in its place."""
+import functools
+
+from twisted.internet import defer
+
+
+def traced(fn):
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        args[0].append(("call", fn.__name__))
+        return fn(*args, **kwargs)
+
+    return wrapper
+
+
+@traced
+async def work(log, x):
+    value = await defer.succeed(x * 3)
+    return value
+
+
+def scenario(clock, log):
+    return defer.ensureDeferred(work(log, 2))

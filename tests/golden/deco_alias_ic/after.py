@@ -1,0 +1,12 @@
+from twisted.internet.defer import succeed
+from twisted.internet import defer
+
+
+async def double(log, x):
+    y = await succeed(x)
+    log.append(y)
+    return y * 2
+
+
+def scenario(clock, log):
+    return defer.ensureDeferred(double(log, 4))

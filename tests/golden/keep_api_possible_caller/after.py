@@ -1,0 +1,29 @@
+"""A call inside a lambda has a receiver txasync cannot type: `get` keeps its Deferred API."""
+from twisted.internet import defer, task
+
+
+class Cache:
+    def __init__(self, clock, log):
+        self.clock = clock
+        self.log = log
+        self.data = {}
+
+    def get(self, key):
+        """Return the value for `key`, loading it once."""
+        return defer.ensureDeferred(self.__get(key))
+
+    async def __get(self, key):
+        if key in self.data:
+            return self.data[key]
+        self.log.append(("load", key))
+        value = await task.deferLater(self.clock, 1, lambda: key * 2)
+        self.data[key] = value
+        return value
+
+
+def scenario(clock, log):
+    cache = Cache(clock, log)
+    d = task.deferLater(clock, 1, lambda: "x")
+    d.addCallback(lambda key: cache.get(key))
+    d.addCallback(lambda v: (v, sorted(cache.data)))
+    return d

@@ -1,0 +1,8 @@
+import pytest_twisted
+from twisted.internet import defer
+
+
+@pytest_twisted.ensureDeferred
+async def test_value():
+    value = await defer.succeed(3)
+    assert value == 3

@@ -1,0 +1,29 @@
+from twisted.internet import defer
+
+
+class Tracker:
+    def __init__(self, log, name):
+        self.log = log
+        self.name = name
+
+    def __enter__(self):
+        self.log.append(("enter", self.name))
+        return self
+
+    def __exit__(self, *exc_info):
+        self.log.append(("exit", self.name))
+        return False
+
+
+async def guarded(log, x):
+    with Tracker(log, "outer"):
+        y = await defer.succeed(x + 1)
+        with Tracker(log, "inner"):
+            if y > 1:
+                return y * 10
+        log.append("after inner")
+    return y
+
+
+def scenario(clock, log):
+    return defer.gatherResults([defer.ensureDeferred(guarded(log, 0)), defer.ensureDeferred(guarded(log, 5))])
