@@ -220,7 +220,8 @@ def cmd_fix(args: argparse.Namespace, out: Console, err: Console) -> int:
             rel = _rel(outcome.path)
             sys.stdout.writelines(difflib.unified_diff(
                 outcome.original.splitlines(keepends=True),
-                result.source.splitlines(keepends=True), f"a/{rel}", f"b/{rel}"))
+                result.source.splitlines(keepends=True),
+                *((f"a/{rel}", f"b/{rel}") if not os.path.isabs(rel) else (rel, rel))))
         else:
             source = project.sources[outcome.path]
             try:

@@ -358,6 +358,7 @@ class _FactWalker:
         self.scopes.pop()
 
     def visit_Lambda(self, node: ast.Lambda) -> None:
+        self._value_ref(node.body, "returned", "lambda")
         outer = self.current_def()
         self.scopes.append(_Scope("lambda", outer.qualname + ".<lambda>",
                                   class_qualname=outer.class_qualname))
@@ -366,7 +367,12 @@ class _FactWalker:
 
     def _comprehension(self, node: ast.AST) -> None:
         # Comprehensions are their own scope for `yield`, but calls inside them are still the
-        # enclosing function's calls, so keep walking with the same def scope.
+        # enclosing function's calls, so keep walking with the same def scope. Their targets
+        # count as (rebindable) assignments of the enclosing function.
+        scope = self.current_def()
+        if scope.fact is not None:
+            for generator in node.generators:  # type: ignore[attr-defined]
+                self._record_assignment(scope.fact, generator.target, Value("other"))
         self.generic_visit(node)
 
     visit_GeneratorExp = _comprehension
@@ -408,7 +414,34 @@ class _FactWalker:
             self.visit(item)
         self._guarded("with", node.body)
 
+    def _value_ref(self, expr: ast.expr | None, usage: Usage, detail: str = "") -> None:
+        """A function referenced as a value (`handlers = {"a": on_a}`, `x = self.f`): its
+        eventual callers are out of sight, so a conversion must wrap the reference."""
+        if isinstance(expr, (ast.Name, ast.Attribute)) and isinstance(
+                getattr(expr, "ctx", None), ast.Load):
+            ref = self.ref(expr)
+            if ref.name:
+                self.facts.calls.append(self._site(expr, ref, usage, detail, uncalled=True,
+                                                   handed_to=None))
+
+    def visit_Dict(self, node: ast.Dict) -> None:
+        for value in node.values:
+            self._value_ref(value, "other", "dict")
+        self.generic_visit(node)
+
+    def _container(self, node: ast.List | ast.Tuple | ast.Set) -> None:
+        parent = self.parent()
+        if not isinstance(parent, (ast.Call, ast.keyword)):  # arguments are handled there
+            for element in node.elts:
+                self._value_ref(element, "other", type(node).__name__.lower())
+        self.generic_visit(node)
+
+    visit_List = _container
+    visit_Tuple = _container
+    visit_Set = _container
+
     def visit_Assign(self, node: ast.Assign) -> None:
+        self._value_ref(node.value, "stored", ", ".join(_text(t) for t in node.targets))
         scope = self.current_def()
         if scope.fact is not None:
             value = self.value(node.value)
@@ -479,6 +512,7 @@ class _FactWalker:
                     cls.attribute_types.setdefault(target.attr, cls_name)
 
     def visit_Return(self, node: ast.Return) -> None:
+        self._value_ref(node.value, "returned")
         scope = self.current_def()
         if scope.fact is not None:
             scope.fact.returns.append(self.value(node.value))
@@ -536,7 +570,7 @@ class _FactWalker:
         self.generic_visit(node)
 
     def _site(self, node: ast.AST, callee: Ref, usage: Usage, detail: str,
-              uncalled: bool = False) -> CallSite:
+              uncalled: bool = False, handed_to: str | None = "") -> CallSite:
         scope = self.current_def()
         immediate = False
         if usage == "yielded" and scope.kind == "ic":
@@ -552,7 +586,7 @@ class _FactWalker:
             scope=scope.kind,
             enclosing_class=scope.class_qualname,
             uncalled=uncalled,
-            handed_to=detail if uncalled else None,
+            handed_to=(detail if handed_to == "" else handed_to) if uncalled else None,
             immediate=immediate,
         )
 
@@ -642,6 +676,8 @@ def extract_facts(source: str, path: str, module: str | None = None,
         return facts
     table = build_import_table(tree, module, is_package)
     facts.imports = dict(table.bindings)
+    facts.runtime_imports = set(table.runtime)
+    facts.imported_modules = set(table.imported_modules)
     facts.module_names = set(table.other_bindings)
     try:
         _FactWalker(source, table, facts).walk(tree)

@@ -52,6 +52,9 @@ class Wrap:
     target: str  # function key of the converted callee
     why: str
     func: str = "ensureDeferred"  # or "Deferred.fromCoroutine" (config `wrapper`)
+    # For callback wraps: evaluate the reference now, as the original did, because its root
+    # name may be rebound later (a loop variable); `self.f` and module functions need not.
+    bind_early: bool = False
 
 
 @dataclass

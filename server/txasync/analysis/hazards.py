@@ -17,7 +17,7 @@ from . import twisted_api as api
 from .findings import Finding, Wrap
 from .index import Workspace, _last_name, function_key
 from .model import CallSite, FunctionFact, ModuleFacts
-from .plan import Planner
+from .plan import Planner, _rebindable
 from .rules import RULES
 
 
@@ -62,7 +62,8 @@ def find_hazards(ws: Workspace, config: Config) -> list[Hazard]:
                         _finding("TXA012", facts, site.span,
                                  f"`{site.handed_to}` calls `{name}` and drops the coroutine it "
                                  "returns: its body never runs", site.enclosing, "safe"),
-                        Wrap(site.span, "callback", key, "async function handed over uncalled")))
+                        Wrap(site.span, "callback", key, "async function handed over uncalled",
+                             bind_early=_rebindable(site, facts))))
                 continue
             why = None
             if site.usage == "yielded" and site.scope == "ic" and site.immediate:

@@ -165,6 +165,8 @@ class ModuleFacts:
     classes: list[ClassFact] = field(default_factory=list)
     calls: list[CallSite] = field(default_factory=list)
     imports: dict[str, str] = field(default_factory=dict)
+    runtime_imports: set[str] = field(default_factory=set)  # bound at import time, top level
+    imported_modules: set[str] = field(default_factory=set)  # `import a.b.c` makes a.b.c usable
     module_names: set[str] = field(default_factory=set)
     noqa: dict[int, frozenset[str] | None] = field(default_factory=dict)  # line -> codes/all
     error: str | None = None  # set when the file could not be read or parsed

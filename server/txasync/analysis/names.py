@@ -25,6 +25,9 @@ class ImportTable:
     # Names bound at module level by anything else (assignments, defs, classes): these
     # shadow imports when they come later, and tell whether `defer` is free to import.
     other_bindings: set[str] = field(default_factory=set)
+    # Import bindings that exist when the module runs: top level, not under TYPE_CHECKING.
+    runtime: set[str] = field(default_factory=set)
+    imported_modules: set[str] = field(default_factory=set)
 
     def resolve(self, node: ast.expr) -> str | None:
         """The qualified name an expression like `d.inlineCallbacks` stands for, if static."""
@@ -78,6 +81,25 @@ def _statements(body: list[ast.stmt]):  # type: ignore[no-untyped-def]
                 stack.extend(reversed(children))
 
 
+def _runtime_statements(body: list[ast.stmt]):  # type: ignore[no-untyped-def]
+    """Module-level statements that run on import, through `if`/`try` but not into
+    `if TYPE_CHECKING:` blocks, functions or classes."""
+    for stmt in body:
+        yield stmt
+        if isinstance(stmt, ast.If):
+            test = stmt.test
+            name = test.id if isinstance(test, ast.Name) else (
+                test.attr if isinstance(test, ast.Attribute) else "")
+            if name != "TYPE_CHECKING":
+                yield from _runtime_statements(stmt.body)
+            yield from _runtime_statements(stmt.orelse)
+        elif isinstance(stmt, ast.Try):
+            for part in (stmt.body, stmt.orelse, stmt.finalbody):
+                yield from _runtime_statements(part)
+            for handler in stmt.handlers:
+                yield from _runtime_statements(handler.body)
+
+
 def build_import_table(tree: ast.Module, module: str, is_package: bool = False) -> ImportTable:
     """Collect import bindings from the whole module.
 
@@ -101,6 +123,14 @@ def build_import_table(tree: ast.Module, module: str, is_package: bool = False) 
                     continue
                 local = alias.asname or alias.name
                 table.bindings[local] = f"{base}.{alias.name}" if base else alias.name
+    for stmt in _runtime_statements(tree.body):
+        if isinstance(stmt, ast.Import):
+            for alias in stmt.names:
+                table.runtime.add(alias.asname or alias.name.split(".")[0])
+                if not alias.asname:
+                    table.imported_modules.add(alias.name)
+        elif isinstance(stmt, ast.ImportFrom):
+            table.runtime.update(a.asname or a.name for a in stmt.names if a.name != "*")
     for stmt in tree.body:
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             table.other_bindings.add(stmt.name)

@@ -117,6 +117,16 @@ class Planner:
                     "rewrite it as a statement first"
                 )
                 break
+        for y in own:
+            if y.value.kind == "call" and y.value.ref is not None:
+                target = self._resolve_value_call(facts, fn, y.value.ref)
+                if target is not None:
+                    _, called = self.ws.functions[target]
+                    if called.yields and not (called.is_ic or called.is_async):
+                        reasons.append(
+                            f"it yields `{called.name}(...)` (line {y.span.line}), a plain "
+                            "generator, which Twisted 24.7+ runs and older releases hand back")
+                        break
         if any(y.value.kind == "generator" for y in own):
             reasons.append(
                 "it yields a generator expression, which Twisted 24.7+ runs as a coroutine and "
@@ -237,6 +247,12 @@ class Planner:
             return kinds.pop() if len(kinds) == 1 else "unknown"
         return "unknown"
 
+    def _resolve_value_call(self, facts: ModuleFacts, fn: FunctionFact, ref: Ref) -> str | None:
+        site = CallSite(Span(0, 0, 0, 0), ref, "other", enclosing=fn.qualname,
+                        enclosing_class=fn.class_qualname)
+        targets = self.ws.resolve(facts, site).targets
+        return targets[0] if len(targets) == 1 else None
+
     def _call_kind(self, facts: ModuleFacts, fn: FunctionFact | None, ref: Ref,
                    depth: int) -> str:
         if ref.qualified in api.DEFERRED_RETURNING:
@@ -282,6 +298,8 @@ class Planner:
         enclosing_key = function_key(ws_facts.module, site.enclosing) if site.enclosing else ""
         version = self.config.twisted_version
         if site.uncalled:
+            if site.handed_to is None:
+                return "referenced as a value; whoever calls it later expects a Deferred"
             api_name = api.callback_api(site.handed_to or "")
             if api_name is not None and not api.callback_needs_wrap(api_name, version):
                 return None
@@ -388,7 +406,8 @@ class Planner:
                 why = self.caller_needs(site, converting, facts)
                 if why is not None:
                     kind = "callback" if site.uncalled else "call"
-                    d.wraps.append((facts, Wrap(site.span, kind, key, why, wrap_func)))
+                    d.wraps.append((facts, Wrap(site.span, kind, key, why, wrap_func,
+                                                bind_early=_rebindable(site, facts))))
             for facts, site in self._all_possible_callers(key):
                 _, why = self.possible_caller(site, converting, facts)
                 if why is not None:
@@ -418,6 +437,22 @@ class Planner:
 
     def _all_possible_callers(self, key: str) -> list[tuple[ModuleFacts, CallSite]]:
         return list(self.ws.possible_callers(key))
+
+
+def _rebindable(site: CallSite, facts: ModuleFacts) -> bool:
+    """Whether a handed-over reference's root name could be rebound before it is called
+    (a loop or comprehension variable, a reassigned local): then the wrap must evaluate the
+    reference at once, as the original expression did."""
+    if not site.uncalled:
+        return False
+    root = site.callee.text.split(".")[0]
+    if root in ("self", "cls") or site.callee.qualified is not None:
+        return False
+    if site.enclosing:
+        enclosing = facts.function(site.enclosing)
+        return enclosing is None or root in enclosing.assignments
+    return root not in {f.name for f in facts.functions if "." not in f.qualname} and (
+        root not in {c.name for c in facts.classes})
 
 
 def _finishes_request(d: Decision) -> bool:

@@ -235,7 +235,8 @@ def findings_for(decision: Decision) -> list[Finding]:
     if not reasons:
         files = {os.path.basename(f.path) for f, _ in decision.wraps}
         n = len(decision.wraps)
-        callers = (f"; {n} caller{'s' if n != 1 else ''} will be wrapped in ensureDeferred"
+        func = decision.wraps[0][1].func if decision.wraps else "ensureDeferred"
+        callers = (f"; {n} caller{'s' if n != 1 else ''} will be wrapped in {func}"
                    + (f" ({', '.join(sorted(files))})" if files else "")) if n else ""
         if decision.keep_api:
             callers = "; it keeps returning a Deferred (keep-deferred-api)"

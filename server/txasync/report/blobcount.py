@@ -1,7 +1,7 @@
 """Count one file version's IC and async functions: the work history hands to processes.
 
-Kept apart from `history.py` so a worker process (spawned on macOS and Windows) imports only
-the per-file facts, not the engine and LibCST behind the rest of txasync.
+Kept apart from `history.py` so what runs in worker processes depends on the per-file facts
+alone (no engine, no LibCST, no git), and can be reused by anything that counts text.
 """
 
 from __future__ import annotations

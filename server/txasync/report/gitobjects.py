@@ -103,33 +103,42 @@ def parse_log(chunks: Iterable[bytes]) -> list[Commit]:
     return commits
 
 
+def _log(repo: str, args: list[str]) -> tuple[list[Commit], int, list[str]]:
+    try:
+        proc = subprocess.Popen(["git", "-C", repo, *args], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE)
+    except FileNotFoundError:
+        raise GitError("git is not installed (or not on PATH)") from None
+    stdout, stderr = proc.stdout, proc.stderr
+    assert stdout is not None and stderr is not None
+    try:
+        commits = parse_log(iter(lambda: stdout.read(1 << 20), b""))
+    finally:
+        stdout.close()
+        message = _decode(stderr.read()).strip().splitlines()
+        stderr.close()
+        code = proc.wait()
+    return commits, code, message
+
+
 def first_parent_log(repo: str, rev: str = "HEAD", since: str | None = None) -> list[Commit]:
     """First-parent commits of `rev`, oldest first, with the files each changed.
 
     First-parent keeps the mainline view a chart needs (a merged branch arrives as one step)
     and, with `--diff-merges=first-parent`, a merge's changes are those it brought in.
     """
-    args = ["log", "--first-parent", "--diff-merges=first-parent", "--raw", "-z",
-            "--no-renames", "--no-abbrev", "--format=%x01%H %P %ct%x02%s"]
+    tail = ["--raw", "-z", "--no-renames", "--no-abbrev", "--format=%x01%H %P %ct%x02%s"]
     if since:
-        args.append(f"--since={since}")
-    args += [rev, "--"]
-    try:
-        proc = subprocess.Popen(["git", "-C", repo, *args], stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE)
-    except FileNotFoundError:
-        raise GitError("git is not installed (or not on PATH)") from None
-    assert proc.stdout is not None and proc.stderr is not None
-    try:
-        commits = parse_log(iter(lambda: proc.stdout.read(1 << 20), b""))  # type: ignore[union-attr]
-    finally:
-        proc.stdout.close()
-        stderr = proc.stderr.read()
-        proc.stderr.close()
-        code = proc.wait()
+        tail.append(f"--since={since}")
+    tail += [rev, "--"]
+    commits, code, message = _log(repo, ["log", "--first-parent",
+                                         "--diff-merges=first-parent", *tail])
+    if code != 0 and any("diff-merges" in m for m in message):
+        # git before 2.31: `-m` with --first-parent gives the same first-parent diffs
+        commits, code, message = _log(repo, ["log", "--first-parent", "-m", *tail])
     if code != 0:
-        message = _decode(stderr).strip().splitlines()
         if any("does not have any commits" in m or "bad default revision" in m
+               or (rev == "HEAD" and "bad revision 'HEAD'" in m)
                for m in message):
             return []
         raise GitError(f"git log failed: {message[-1] if message else code}")

@@ -215,11 +215,11 @@ def _deltas(repo: str, commits: list[Commit], samples: list[int], keep: Callable
 
 
 def _executor(jobs: int) -> ProcessPoolExecutor:
-    # fork on Linux: workers start at once with everything imported (spawn or forkserver
-    # re-import the CLI per worker, seconds each). It is safe because nothing here runs a
-    # thread when the pool forks (the progress display is refreshed from our callback, the
-    # blob reader is a plain pipe). Elsewhere spawn, which only imports `blobcount`'s few
-    # modules to run the counting.
+    # fork on Linux: workers start at once with everything imported (spawn and forkserver
+    # re-run the CLI's imports in each worker, a second or two each). It is safe because
+    # nothing here runs a thread when the pool forks (the progress display is refreshed from
+    # our callback, the blob reader is a plain pipe). Elsewhere spawn: slower to start, but
+    # the only safe choice on macOS and Windows.
     method = "fork" if sys.platform.startswith("linux") else "spawn"
     return ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context(method))
 

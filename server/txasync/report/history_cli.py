@@ -37,7 +37,8 @@ def run_history(args: argparse.Namespace, config: Config, layers: Layers, out: C
     # No refresh thread (auto_refresh=False): the history walk forks worker processes, and
     # fork is only safe with no other thread running; the callback refreshes instead.
     bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                   TimeElapsedColumn(), console=err, transient=True, auto_refresh=False)
+                   TimeElapsedColumn(), console=err, transient=True, auto_refresh=False,
+                   disable=not err.is_terminal)
     tasks: dict[str, Any] = {}
     last_refresh = [0.0]
 

@@ -55,7 +55,7 @@ def summary(project: Project) -> dict[str, Any]:
         counts = count_facts(facts)
         total.add(counts)
         modules += bool(counts.inlinecallbacks or counts.async_)
-    return {**total.to_json(), "modules": modules, "files": len(project.facts)}
+    return {**total.to_json(), "modules_with_functions": modules, "files": len(project.facts)}
 
 
 def _package(module: str, is_package: bool) -> str:
@@ -68,7 +68,9 @@ def _blocked_by_path(analysis: Analysis) -> dict[str, list[tuple[str, str]]]:
     """path -> [(function key, reason kind)] for every IC function that is not convertible."""
     blocked: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for key, decision in analysis.decisions.items():
-        reasons = [r for r in decision.reasons if r != NOT_SELECTED]
+        # all_reasons: the function's own reasons and its callers' (what TXA002 reports)
+        reasons = [r for r in getattr(decision, "all_reasons", decision.reasons)
+                   if r != NOT_SELECTED]
         if reasons:
             blocked[decision.facts.path].append((key, reason_kind(reasons[0])))
     return blocked

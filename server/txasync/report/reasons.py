@@ -21,6 +21,7 @@ KINDS: tuple[tuple[str, str], ...] = (
     (r"is inside a `try` with", "`returnValue` caught by `except:`/`BaseException`"),
     (r"`returnValue` at line \d+ (takes|is used)", "unusual `returnValue` call"),
     (r"generator expression", "yields a generator expression"),
+    (r"a plain generator", "yields a plain generator"),
     (r"is a property", "property"),
     (r"the decorator .* is not known to accept", "unknown decorator"),
     (r"test method|trial test method", "test method that cannot be async"),

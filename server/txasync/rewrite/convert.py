@@ -57,15 +57,17 @@ class _Accessor:
 
 
 def choose_accessor(facts: ModuleFacts) -> _Accessor:
-    module_alias = [local for local, q in facts.imports.items() if q == DEFER]
+    # Only names bound when the module runs (not under TYPE_CHECKING, not in a function).
+    runtime = {local: q for local, q in facts.imports.items() if local in facts.runtime_imports}
+    module_alias = [local for local, q in runtime.items() if q == DEFER]
     if module_alias:
         return _Accessor(min(module_alias, key=len) + ".")
-    if facts.imports.get("twisted") == "twisted":
+    if runtime.get("twisted") == "twisted" and "twisted.internet.defer" in facts.imported_modules:
         return _Accessor("twisted.internet.defer.")
-    direct = {local for local, q in facts.imports.items()
+    direct = {local for local, q in runtime.items()
               if q in (f"{DEFER}.ensureDeferred", f"{DEFER}.maybeDeferred")
               and local == q.rsplit(".", 1)[1]}
-    if "defer" not in facts.module_names and "defer" not in facts.imports:
+    if "defer" not in facts.module_names and facts.imports.get("defer", DEFER) == DEFER:
         return _Accessor("defer.", ("twisted.internet", "defer"), direct)
     return _Accessor("_txasync_defer.", ("twisted.internet", "defer as _txasync_defer"), direct)
 
@@ -117,6 +119,31 @@ def _unwrap_generator_annotation(annotation: cst.BaseExpression,
         if isinstance(index, cst.Index):
             return index.value
     return None
+
+
+def _inert(expr: cst.BaseExpression) -> bool:
+    """An expression whose evaluation does nothing observable (safe to delete)."""
+    if isinstance(expr, (cst.Name, cst.Integer, cst.Float, cst.Imaginary, cst.SimpleString,
+                         cst.Ellipsis)):
+        return True
+    if isinstance(expr, (cst.Tuple, cst.List, cst.Set)):
+        return all(_inert(e.value) for e in expr.elements if isinstance(e, cst.Element))
+    return False
+
+
+def _root_name(expr: cst.BaseExpression) -> str:
+    while isinstance(expr, (cst.Attribute, cst.Call, cst.Subscript)):
+        expr = expr.value if not isinstance(expr, cst.Call) else expr.func
+    return expr.value if isinstance(expr, cst.Name) else ""
+
+
+def _generator_head(annotation: cst.BaseExpression) -> cst.BaseExpression:
+    if isinstance(annotation, cst.SimpleString):
+        try:
+            annotation = cst.parse_expression(str(annotation.evaluated_value))
+        except cst.ParserSyntaxError:
+            return annotation
+    return annotation.value if isinstance(annotation, cst.Subscript) else annotation
 
 
 def _is_docstring(stmt: cst.BaseStatement) -> bool:
@@ -172,6 +199,11 @@ class _Converter(cst.CSTTransformer):
         self.return_values_fixed = 0
         self.needs_defer = False
         self.needs_not_done_yet = False
+        self.needs_pytest_twisted = False
+        # Local names whose uses this rewrite removed (`defer` of `@defer.inlineCallbacks`):
+        # only their imports may be tidied away, never an import the user left unused.
+        self.removed_roots: set[str] = set()
+        self.annotations_changed = False
 
     # -- scopes --------------------------------------------------------------------------
     def _qualname(self, name: str) -> str:
@@ -221,20 +253,28 @@ class _Converter(cst.CSTTransformer):
         leading = updated.leading_lines
         if fn.ic_form == "decorator" and 0 <= fn.ic_index < len(decorators):
             removed = decorators[fn.ic_index]
+            self.removed_roots.add(_root_name(removed.decorator))
             if fn.ic_kind == "pytest_twisted":
                 text = cst.Module([]).code_for_node(removed.decorator)
-                new_deco = cst.parse_expression(text.rsplit(".", 1)[0] + ".ensureDeferred"
-                                                if "." in text else "ensureDeferred")
+                if "." in text:
+                    new_deco = cst.parse_expression(text.rsplit(".", 1)[0] + ".ensureDeferred")
+                else:  # `from pytest_twisted import inlineCallbacks`: use the module
+                    new_deco = cst.parse_expression("pytest_twisted.ensureDeferred")
+                    self.needs_pytest_twisted = True
                 decorators[fn.ic_index] = removed.with_changes(decorator=new_deco)
             else:
                 del decorators[fn.ic_index]
-                # Comments above the removed decorator stay where they were.
+                # Comments above and after the removed decorator stay where they were.
+                kept = list(removed.leading_lines)
+                comment = removed.trailing_whitespace.comment
+                if comment is not None:
+                    kept.append(cst.EmptyLine(indent=True, comment=comment))
                 if fn.ic_index < len(decorators):
                     nxt = decorators[fn.ic_index]
                     decorators[fn.ic_index] = nxt.with_changes(
-                        leading_lines=list(removed.leading_lines) + list(nxt.leading_lines))
+                        leading_lines=kept + list(nxt.leading_lines))
                 else:
-                    lines_after = list(removed.leading_lines) + list(lines_after)
+                    lines_after = kept + list(lines_after)
         changes: dict[str, object] = {
             "decorators": decorators,
             "lines_after_decorators": lines_after,
@@ -246,6 +286,7 @@ class _Converter(cst.CSTTransformer):
                 updated.returns.annotation, self.generator_names, self.deferred_names)
             if new_ann is not None:
                 changes["returns"] = updated.returns.with_changes(annotation=new_ann)
+                self.removed_roots.add(_root_name(_generator_head(updated.returns.annotation)))
         self.converted.append(qualname)
         converted = updated.with_changes(**changes)
         if plan.keep_api:
@@ -372,6 +413,9 @@ class _Converter(cst.CSTTransformer):
                                   ) -> cst.BaseStatement | cst.RemovalSentinel:
         pos = self._pos(original)
         if pos[0] in self.call_form_lines and len(updated.body) == 1:
+            assign = updated.body[0]
+            if isinstance(assign, cst.Assign) and isinstance(assign.value, cst.Call):
+                self.removed_roots.add(_root_name(assign.value.func))
             return self._remove_line(updated)
         body: list[cst.BaseSmallStatement] = []
         changed = False
@@ -380,6 +424,9 @@ class _Converter(cst.CSTTransformer):
                 value_orig = small_orig.value
                 if isinstance(value_orig, cst.Yield) and self._yield_action(value_orig) == "drop":
                     changed = True
+                    # `yield audit(x)` of a plain value still has to call `audit(x)`.
+                    if isinstance(small, cst.Expr) and not _inert(small.value):
+                        body.append(small.with_changes(value=_strip_parens(small.value)))
                     continue
                 if isinstance(value_orig, cst.Call) and isinstance(small, cst.Expr) and isinstance(
                     small.value, cst.Call
@@ -388,6 +435,7 @@ class _Converter(cst.CSTTransformer):
                     if (p[0], p[1]) in self.return_value_positions and len(small.value.args) == 1:
                         arg = small.value.args[0]
                         if arg.star == "" and arg.keyword is None:
+                            self.removed_roots.add(_root_name(small.value.func))
                             body.append(cst.Return(
                                 value=arg.value, semicolon=small.semicolon))
                             changed = True
@@ -437,9 +485,12 @@ class _Converter(cst.CSTTransformer):
         self.needs_defer = True
         self.wrapped += 1
         ref = cst.Module([]).code_for_node(_strip_parens(updated))
-        lam = cst.parse_expression(
-            f"lambda *a, **kw: {cst.Module([]).code_for_node(self.accessor.expr(wrap.func))}"
-            f"({ref}(*a, **kw))")
+        func = cst.Module([]).code_for_node(self.accessor.expr(wrap.func))
+        if wrap.bind_early:
+            lam = cst.parse_expression(
+                f"(lambda f: lambda *a, **kw: {func}(f(*a, **kw)))({ref})")
+        else:
+            lam = cst.parse_expression(f"lambda *a, **kw: {func}({ref}(*a, **kw))")
         return lam.with_changes(lpar=getattr(updated, "lpar", []),
                                 rpar=getattr(updated, "rpar", []))
 
@@ -452,11 +503,11 @@ class _Converter(cst.CSTTransformer):
 
 
 def _tidy_imports(module: cst.Module, facts: ModuleFacts, accessor: _Accessor,
-                  needs_defer: bool, converted: bool, needs_not_done_yet: bool = False
-                  ) -> cst.Module:
+                  needs_defer: bool, removed_roots: set[str],
+                  extra_imports: list[tuple[str, str | None]]) -> cst.Module:
     context = CodemodContext()
-    if needs_not_done_yet:
-        AddImportsVisitor.add_needed_import(context, "twisted.web.server", "NOT_DONE_YET")
+    for mod, obj in extra_imports:
+        AddImportsVisitor.add_needed_import(context, mod, obj)
     if needs_defer and accessor.add_module_import is not None:
         mod, name = accessor.add_module_import
         if " as " in name:
@@ -464,8 +515,11 @@ def _tidy_imports(module: cst.Module, facts: ModuleFacts, accessor: _Accessor,
             AddImportsVisitor.add_needed_import(context, mod, obj, asname)
         else:
             AddImportsVisitor.add_needed_import(context, mod, name)
+    converted = bool(removed_roots)
     if converted:
         for local, qualified in facts.imports.items():
+            if local not in removed_roots or local not in facts.runtime_imports:
+                continue
             if qualified in INLINE_CALLBACKS | {RETURN_VALUE} | GENERATOR_TYPES:
                 mod, _, obj = qualified.rpartition(".")
                 RemoveImportsVisitor.remove_unused_import(
@@ -473,7 +527,7 @@ def _tidy_imports(module: cst.Module, facts: ModuleFacts, accessor: _Accessor,
             elif qualified == DEFER and "." not in local:
                 RemoveImportsVisitor.remove_unused_import(
                     context, "twisted.internet", "defer", local if local != "defer" else None)
-    if (needs_defer and accessor.add_module_import is not None) or needs_not_done_yet:
+    if (needs_defer and accessor.add_module_import is not None) or extra_imports:
         module = AddImportsVisitor(context).transform_module(module)
     if converted:
         module = RemoveImportsVisitor(context).transform_module(module)
@@ -494,8 +548,13 @@ def rewrite_source(source: str, plan: FilePlan, facts: ModuleFacts, path: str = 
     converter = _Converter(plan, facts, accessor)
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     new_module = wrapper.visit(converter)
+    extra: list[tuple[str, str | None]] = []
+    if converter.needs_not_done_yet:
+        extra.append(("twisted.web.server", "NOT_DONE_YET"))
+    if converter.needs_pytest_twisted:
+        extra.append(("pytest_twisted", None))
     new_module = _tidy_imports(new_module, facts, accessor, converter.needs_defer,
-                               bool(converter.converted), converter.needs_not_done_yet)
+                               converter.removed_roots, extra)
     new_source = new_module.code
     check_compiles(new_source, path)
     return RewriteResult(new_source, converter.converted, converter.wrapped,
