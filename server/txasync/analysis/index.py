@@ -441,7 +441,7 @@ class Workspace:
                 res = self.resolve(facts, site)
                 for target in res.targets:
                     callers[target].append((facts, site))
-                if res.possible and not site.uncalled:
+                if res.possible:
                     for key in self.methods_by_name[site.callee.name]:
                         if self.functions[key][1].class_qualname:
                             possible[key].append((facts, site))

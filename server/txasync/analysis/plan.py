@@ -331,7 +331,14 @@ class Planner:
         txasync refuses rather than guess.
         """
         version = self.config.twisted_version
-        if site.uncalled or site.usage == "awaited":
+        if site.uncalled:
+            api_name = api.callback_api(site.handed_to or "")
+            if api_name is not None and not api.callback_needs_wrap(api_name, version):
+                return None, None
+            return (f"`{site.callee.text}` at {_loc(facts, site.span)} may be it (txasync cannot "
+                    f"tell the receiver's type), handed over uncalled; annotate the receiver "
+                    "so txasync can tell"), None
+        if site.usage == "awaited":
             return None, None
         if site.usage == "deferred-method" and site.detail in api.DEFERRED_ONLY_ATTRIBUTES:
             return None, f"`.{site.detail}` is called on its result"

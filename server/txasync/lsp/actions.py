@@ -71,7 +71,7 @@ class Actions:
         self.session = session
 
     # -- listing -------------------------------------------------------------------------
-    async def list(self, params: types.CodeActionParams) -> list[types.CodeAction] | None:
+    async def actions_for(self, params: types.CodeActionParams) -> list[types.CodeAction] | None:
         session = self.session
         uri = params.text_document.uri
         path = to_path(uri)

@@ -64,9 +64,9 @@ def render(session: Session, snap: Snapshot, key: str, callers: list[engine.Call
     if n == 0:
         lines += ["", "No callers in the workspace."]
     else:
-        verb = "need" if fn.is_ic else "need (it returns a coroutine)"
-        lines += ["", f"{n} caller{'s' if n != 1 else ''}: {len(fine)} fine (awaited), "
-                      f"{len(wrap)} {verb} `ensureDeferred`."]
+        why = "" if fn.is_ic else " (it returns a coroutine)"
+        lines += ["", f"{n} caller{'s' if n != 1 else ''}: {len(fine)} fine as they are, "
+                      f"{len(wrap)} need `ensureDeferred`{why}."]
     _section(session, snap, "Need `ensureDeferred`", wrap, lines)
     _section(session, snap, "Fine", fine, lines)
     _section(session, snap, "Possible callers (receiver type unknown)", possible, lines)

@@ -24,6 +24,7 @@ from .uris import from_path, to_path
 
 def start(session: Session, params: types.InitializeParams) -> None:
     """`initialize`: remember the options and the folders (nothing is read yet)."""
+    session.negotiate()  # pygls has chosen the position encoding before calling us
     session.initialization_options = params.initialization_options
     problems: list[str] = []
     session.state.base_settings = merge(session.state.base_settings,

@@ -7,6 +7,7 @@ so an exception is logged to the client and never takes the server down.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import sys
 import threading
@@ -162,7 +163,7 @@ async def hover(ls: TxasyncServer, params: types.HoverParams) -> types.Hover | N
 @guarded(_session, fallback=[])
 async def code_action(ls: TxasyncServer, params: types.CodeActionParams
                       ) -> list[types.CodeAction] | None:
-    return await ls.actions.list(params)
+    return await ls.actions.actions_for(params)
 
 
 @server.feature(types.CODE_ACTION_RESOLVE)
@@ -219,6 +220,13 @@ async def debug_info(ls: TxasyncServer, *args: Any) -> Any:
 
 def serve(tcp: tuple[str, int] | None = None) -> None:
     """Run until the client says exit (stdio by default, or one TCP connection)."""
+    # Indexing a large workspace uses a process pool, started from a worker thread: a plain
+    # fork there can copy a lock another thread holds and hang the pool (seen on the
+    # Twisted tree). Workers forked from a clean forkserver process cannot.
+    try:
+        multiprocessing.set_start_method("forkserver", force=True)
+    except (ValueError, RuntimeError):
+        pass
     code = 0
     try:
         if tcp is not None:

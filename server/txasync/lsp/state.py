@@ -65,6 +65,7 @@ class Folder:
     dirty: dict[str, str] = field(default_factory=dict)  # path -> "open" | "disk"
     problems: list[str] = field(default_factory=list)
     load_task: asyncio.Task[None] | None = None
+    analysis_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     _snapshot: Snapshot | None = None
     _pending: asyncio.Future[Snapshot] | None = None
     _pending_generation: int = -1
@@ -151,7 +152,7 @@ class State:
     async def _load_files(self, folder: Folder, progress: Any) -> None:
         try:
             await asyncio.wait_for(self.settings_ready.wait(), timeout=10)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             self.log("txasync: no settings from the client after 10 s; using pyproject.toml")
         config = folder.config
         overlays = {}
@@ -285,15 +286,23 @@ class State:
         return await asyncio.shield(pending)
 
     async def _analyse(self, folder: Folder, project: Project) -> Snapshot:
-        generation = folder.generation
-        snap = adapter.snapshot(project)
-        versions = dict(folder.versions)
-        good = dict(folder.good_text)
-        analysis = await asyncio.to_thread(engine.analyse, snap)
-        result = Snapshot(folder, generation, snap, analysis, versions, good)
-        if folder._snapshot is None or folder._snapshot.generation <= generation:
-            folder._snapshot = result
-        return result
+        # One analysis at a time per folder: two threads on the same GIL only slow both.
+        # Whoever waited gets the state as it is once the previous analysis is done.
+        async with folder.analysis_lock:
+            if folder.dirty:
+                self._apply_dirty(folder, project)
+            cached = folder._snapshot
+            if cached is not None and cached.generation == folder.generation:
+                return cached
+            generation = folder.generation
+            snap = adapter.snapshot(project)
+            versions = dict(folder.versions)
+            good = dict(folder.good_text)
+            analysis = await asyncio.to_thread(engine.analyse, snap)
+            result = Snapshot(folder, generation, snap, analysis, versions, good)
+            if folder._snapshot is None or folder._snapshot.generation <= generation:
+                folder._snapshot = result
+            return result
 
     def last_snapshot(self, folder: Folder) -> Snapshot | None:
         return folder._snapshot
