@@ -22,13 +22,10 @@ from rich.table import Table
 from . import __version__
 from .config import Config, ConfigError, load_config, parse_version
 from .engine import Project, analyse, compute_fixes, discover, load_project, plans_for
+from .errors import UsageError
 from .fileio import write_atomic
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
-
-
-class UsageError(Exception):
-    """Bad flags, missing paths, unreadable configuration: exit 2 with this message."""
 
 
 class _Parser(argparse.ArgumentParser):

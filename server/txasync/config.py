@@ -52,6 +52,8 @@ class Config:
     coroutine_aware_decorators: frozenset[str] = frozenset()
     wrapper: Literal["ensureDeferred", "fromCoroutine"] = "ensureDeferred"
     unknown_yield: UnknownYield = "maybe-deferred"
+    # Migration layers for `txasync progress`: (name, path globs), first match wins.
+    layers: tuple[tuple[str, tuple[str, ...]], ...] = ()
     root: str = "."
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
@@ -138,7 +140,24 @@ def config_from_table(table: dict[str, Any], root: str) -> Config:
     if unknown not in ("maybe-deferred", "await", "refuse"):
         raise ConfigError("unknown-yield must be 'maybe-deferred', 'await' or 'refuse'")
     changes["unknown_yield"] = unknown
+    changes["layers"] = tuple(parse_layers(table.get("layers")))
     return replace(cfg, **changes)
+
+
+def parse_layers(table: Any) -> list[tuple[str, tuple[str, ...]]]:
+    """Validate a `[tool.txasync.layers]` table: name -> glob or list of globs."""
+    if table is None:
+        return []
+    if not isinstance(table, dict):
+        raise ConfigError("[tool.txasync.layers] must be a table of name = [globs]")
+    layers = []
+    for name, globs in table.items():
+        if isinstance(globs, str):
+            globs = [globs]
+        if not isinstance(globs, list) or not all(isinstance(g, str) for g in globs):
+            raise ConfigError(f"[tool.txasync.layers] {name} must be a list of path globs")
+        layers.append((str(name), tuple(globs)))
+    return layers
 
 
 def load_config(start: str, twisted_version: str | None = None) -> Config:

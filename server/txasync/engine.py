@@ -163,9 +163,8 @@ def analyse(project: Project, only: set[str] | None = None) -> Analysis:
     for decision_key, (facts, fn) in project.workspace.functions.items():
         if not fn.is_ic:
             continue
-        suppressed = fn.name_span.line in facts.noqa and (
-            facts.noqa[fn.name_span.line] is None or "TXA001" in facts.noqa[fn.name_span.line]
-        )
+        codes = facts.noqa.get(fn.name_span.line, frozenset())
+        suppressed = codes is None or "TXA001" in codes
         if not suppressed:
             allowed.add(decision_key)
     if only is not None:

@@ -12,6 +12,7 @@ import ast
 import io
 import re
 import tokenize
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .model import (
@@ -128,7 +129,7 @@ def parse_noqa(source: str) -> dict[int, frozenset[str] | None]:
     return found
 
 
-_DISPATCH: dict[type, object] = {}
+_DISPATCH: dict[type, Callable[[_FactWalker, ast.AST], None]] = {}
 _FIELDS: dict[type, tuple[str, ...]] = {}
 
 

@@ -17,9 +17,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from .model import CallSite, ClassFact, FunctionFact, ModuleFacts, Ref
-from .names import build_import_table
-
+from .model import CallSite, ClassFact, FunctionFact, ModuleFacts, Ref, Value
+from .names import ImportTable, build_import_table
 
 _BUILTIN_TYPES = frozenset({"dict", "list", "set", "tuple", "str", "bytes", "int", "float",
                             "frozenset", "bytearray", "object", "bool"})
@@ -76,21 +75,21 @@ def external_class(qualified: str, depth: int = 0) -> ExternalClass | None:
                 s.name for s in stmt.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))
             )
             local_classes = {c.name for c in tree.body if isinstance(c, ast.ClassDef)}
-
-            def base_name(b: ast.expr) -> str:
-                resolved = table.resolve(b)
-                if resolved:
-                    return resolved
-                if isinstance(b, ast.Name):
-                    return f"{module}.{b.id}" if b.id in local_classes else b.id
-                return ""
-
-            bases = tuple(base_name(b) for b in stmt.bases)
+            bases = tuple(_base_name(table, module, local_classes, b) for b in stmt.bases)
             return ExternalClass(qualified, methods, tuple(b for b in bases if b))
     target = table.bindings.get(name)
     if target and target != qualified:
         return external_class(target, depth + 1)
     return None
+
+
+def _base_name(table: ImportTable, module: str, local_classes: set[str], base: ast.expr) -> str:
+    resolved = table.resolve(base)
+    if resolved:
+        return resolved
+    if isinstance(base, ast.Name):
+        return f"{module}.{base.id}" if base.id in local_classes else base.id
+    return ""
 
 
 @dataclass
@@ -254,7 +253,8 @@ class Workspace:
             return Resolution([target])
         if self._receiver_outside_workspace(facts, site):
             return Resolution()
-        if ref.receiver in ("other", "") and ref.kind == "attr" and ref.name in self.methods_by_name:
+        if (ref.receiver in ("other", "") and ref.kind == "attr"
+                and ref.name in self.methods_by_name):
             return Resolution([], possible=True)
         return Resolution()
 
@@ -373,7 +373,7 @@ class Workspace:
         elif fn.returns_annotation:
             state = self._named_type(ffacts, fn.returns_annotation)
         elif fn.returns and depth < 4:
-            values = []
+            values: list[Value] = []
             for value in fn.returns:
                 if value.kind == "name" and value.ref is not None:
                     assigned = fn.assignments.get(value.ref.name)
@@ -392,7 +392,7 @@ class Workspace:
 
     def _values_type(self, facts: ModuleFacts, values: list,  # type: ignore[type-arg]
                      depth: int = 0, site_class: str = "") -> tuple[str, str | None]:
-        kinds = set()
+        kinds: set[tuple[str, str | None]] = set()
         for value in values:
             if value.kind == "plain":
                 kinds.add(("external", None))

@@ -11,10 +11,11 @@ reason, never converted on a guess.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
 from ..config import Config
 from . import twisted_api as api
-from .findings import ConvertFunction, FilePlan, Finding, Wrap, YieldAction
+from .findings import ConvertFunction, FilePlan, Wrap, YieldAction
 from .index import Workspace, function_key
 from .model import CallSite, FunctionFact, ModuleFacts, Ref, Span, Value, YieldFact
 
@@ -85,7 +86,8 @@ class Planner:
             )
         if fn.nested_return_value is not None:
             reasons.append(
-                f"it calls `returnValue` from a nested function (line {fn.nested_return_value.line}),"
+                "it calls `returnValue` from a nested function "
+                f"(line {fn.nested_return_value.line}),"
                 " which makes this function return; a `return` there would only leave the helper"
             )
         for name in fn.calls_return_value_helper:
@@ -412,7 +414,7 @@ class Planner:
             for facts, site in self._all_callers(key):
                 why = self.caller_needs(site, converting, facts)
                 if why is not None:
-                    kind = "callback" if site.uncalled else "call"
+                    kind: Literal["call", "callback"] = "callback" if site.uncalled else "call"
                     d.wraps.append((facts, Wrap(site.span, kind, key, why, wrap_func,
                                                 bind_early=_rebindable(site, facts))))
             for facts, site in self._all_possible_callers(key):

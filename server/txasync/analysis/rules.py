@@ -62,7 +62,8 @@ RULES: dict[str, Rule] = {
                     fixed=_IMPORTS
                     + "async def total(store):\n"
                     "    a = await defer.maybeDeferred(store.get, 'a')\n    return a + 1\n\n\n"
-                    "def start(store):\n    defer.ensureDeferred(total(store)).addCallback(print)\n",
+                    "def start(store):\n"
+                    "    defer.ensureDeferred(total(store)).addCallback(print)\n",
                 ),
             ),
         ),

@@ -129,9 +129,9 @@ def sync_required(name: str, version: tuple[int, int]) -> str | None:
         if name.startswith(prefix) and version < since:
             return (f"Twisted before {since[0]}.{since[1]} does not await coroutines "
                     f"returned by `{prefix}*` methods")
-    since = COROUTINE_SINCE_NAMES.get(name)
-    if since is not None and version < since:
-        return (f"Twisted before {since[0]}.{since[1]} does not await a coroutine from "
+    first = COROUTINE_SINCE_NAMES.get(name)
+    if first is not None and version < first:
+        return (f"Twisted before {first[0]}.{first[1]} does not await a coroutine from "
                 f"`{name}` (a login would succeed without the check)")
     return None
 

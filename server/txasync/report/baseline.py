@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Iterable
 
 from ..analysis.findings import Finding
-from ..cli import UsageError
+from ..errors import UsageError
 from ..fileio import write_atomic
 from .layers import relative
 

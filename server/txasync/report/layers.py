@@ -12,46 +12,15 @@ from __future__ import annotations
 
 import fnmatch
 import os
-import tomllib
-from typing import Any
 
-from ..config import Config, ConfigError, find_pyproject
+from ..config import Config
 
 Layers = list[tuple[str, tuple[str, ...]]]
 
 
-def parse_layers(table: Any) -> Layers:
-    """Validate a `[tool.txasync.layers]` table: name -> glob or list of globs."""
-    if table is None:
-        return []
-    if not isinstance(table, dict):
-        raise ConfigError("[tool.txasync.layers] must be a table of name = [globs]")
-    layers: Layers = []
-    for name, globs in table.items():
-        if isinstance(globs, str):
-            globs = [globs]
-        if not isinstance(globs, list) or not all(isinstance(g, str) for g in globs):
-            raise ConfigError(f"[tool.txasync.layers] {name} must be a list of path globs")
-        layers.append((str(name), tuple(globs)))
-    return layers
-
-
 def layers_for(config: Config) -> Layers:
-    """The configured layers; read from pyproject.toml because Config does not carry them yet."""
-    direct = getattr(config, "layers", None)
-    if direct is not None:
-        return parse_layers(dict(direct))
-    if "layers" in config.extra:
-        return parse_layers(config.extra["layers"])
-    path = find_pyproject(config.root)
-    if path is None:
-        return []
-    try:
-        with open(path, "rb") as handle:
-            data = tomllib.load(handle)
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read [tool.txasync.layers]: {exc}") from None
-    return parse_layers(data.get("tool", {}).get("txasync", {}).get("layers"))
+    """The configured layers (`[tool.txasync.layers]`, parsed with the rest of the config)."""
+    return list(config.layers)
 
 
 def relative(path: str, root: str) -> str:

@@ -72,7 +72,7 @@ def build_plan(project: Project, batch_size: int = 20) -> dict[str, Any]:
                 count[callee] -= 1
                 d = decisions[callee]
                 heapq.heappush(heap, (count[callee], d.facts.path, d.fn.name_span.line, callee))
-    batches = []
+    batches: list[dict[str, Any]] = []
     cumulative: set[str] = set()
     previous = _wrap_ids(planner, cumulative)
     for start in range(0, len(order), batch_size):

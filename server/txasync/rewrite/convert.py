@@ -18,7 +18,7 @@ from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from ..analysis.findings import ConvertFunction, FilePlan, Wrap, YieldAction
-from ..analysis.model import FunctionFact, ModuleFacts, Span
+from ..analysis.model import FunctionFact, ModuleFacts
 from ..analysis.names import DEFER, GENERATOR_TYPES, INLINE_CALLBACKS, RETURN_VALUE
 
 _ATOMS = (
@@ -180,7 +180,7 @@ class _Converter(cst.CSTTransformer):
             (self.call_wraps if wrap.kind == "call" else self.ref_wraps)[key] = wrap
         self.return_value_positions: set[tuple[int, int]] = {
             (s.line, s.col) for s in plan.return_values}
-        for qualname, fn in self.fn_facts.items():
+        for fn in self.fn_facts.values():
             for rv in fn.return_values:
                 self.return_value_positions.add((rv.span.line, rv.span.col))
         self.call_form_lines: set[int] = {
@@ -320,7 +320,8 @@ class _Converter(cst.CSTTransformer):
         return candidate
 
     def _keep_api(self, fn: FunctionFact, converted: cst.FunctionDef,
-                  decorators: list[cst.Decorator], original_returns: cst.Annotation | None) -> cst.FlattenSentinel[cst.BaseStatement]:
+                  decorators: list[cst.Decorator], original_returns: cst.Annotation | None
+                  ) -> cst.FlattenSentinel[cst.BaseStatement]:
         """`name` stays a plain function returning a started Deferred; the body moves to
         an `async def` helper. Callers see exactly what they saw before."""
         self.needs_defer = True

@@ -50,7 +50,8 @@ def text_edits(old: str, new: str) -> list[TextEdit]:
             prefix += 1
         suffix = 0
         while (suffix < limit - prefix
-               and old_block[len(old_block) - 1 - suffix] == new_block[len(new_block) - 1 - suffix]):
+               and old_block[len(old_block) - 1 - suffix]
+               == new_block[len(new_block) - 1 - suffix]):
             suffix += 1
         # Never cut through a \r\n pair: positions inside it do not exist for editors.
         while prefix and old_block[prefix - 1] == "\r" and old_block[prefix:prefix + 1] == "\n":
