@@ -13,7 +13,7 @@ from __future__ import annotations
 import fnmatch
 import os
 
-from ..config import Config
+from ..config import Config, parse_layers  # noqa: F401 - re-exported for callers
 
 Layers = list[tuple[str, tuple[str, ...]]]
 
