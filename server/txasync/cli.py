@@ -56,6 +56,8 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--twisted-version", metavar="X.Y",
                        help="the oldest Twisted the project supports (decides what is safe)")
         p.add_argument("--jobs", type=int, default=os.cpu_count() or 1, metavar="N")
+        p.add_argument("--jedi", action="store_true", default=None,
+                       help="ask jedi about call receivers static analysis cannot type (slow)")
         p.add_argument("--config", metavar="PYPROJECT",
                        help="read [tool.txasync] from this file instead of the nearest one")
 
@@ -98,7 +100,8 @@ def _config(args: argparse.Namespace) -> Config:
     except ConfigError as exc:
         raise UsageError(str(exc)) from None
     select, ignore = _codes(args.select), _codes(args.ignore)
-    return config.with_overrides(select=select, ignore=ignore)
+    return config.with_overrides(select=select, ignore=ignore,
+                                 jedi=getattr(args, "jedi", None))
 
 
 def _load(args: argparse.Namespace, config: Config) -> Project:

@@ -52,6 +52,7 @@ class Config:
     coroutine_aware_decorators: frozenset[str] = frozenset()
     wrapper: Literal["ensureDeferred", "fromCoroutine"] = "ensureDeferred"
     unknown_yield: UnknownYield = "maybe-deferred"
+    jedi: bool = False  # ask jedi about receivers static resolution cannot type (slow)
     # Migration layers for `txasync progress`: (name, path globs), first match wins.
     layers: tuple[tuple[str, tuple[str, ...]], ...] = ()
     root: str = "."
@@ -141,6 +142,10 @@ def config_from_table(table: dict[str, Any], root: str) -> Config:
         raise ConfigError("unknown-yield must be 'maybe-deferred', 'await' or 'refuse'")
     changes["unknown_yield"] = unknown
     changes["layers"] = tuple(parse_layers(table.get("layers")))
+    jedi = table.get("jedi", False)
+    if not isinstance(jedi, bool):
+        raise ConfigError("jedi must be true or false")
+    changes["jedi"] = jedi
     return replace(cfg, **changes)
 
 

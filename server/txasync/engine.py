@@ -13,6 +13,7 @@ import tokenize
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any
 
 from .analysis.facts import extract_facts, module_name_for
 from .analysis.findings import ConvertFunction, FilePlan, Finding
@@ -106,6 +107,7 @@ class Project:
     workspace: Workspace = field(default_factory=lambda: Workspace([]))
     # Files whose text no longer parses; their facts are the last good ones.
     stale: set[str] = field(default_factory=set)
+    oracle: Any = None  # JediOracle when `jedi = true`; kept across index rebuilds
 
     def parse_errors(self) -> dict[str, str]:
         errors = dict(self.errors)
@@ -140,7 +142,21 @@ def load_project(files: list[str], config: Config, jobs: int = 1,
         project.sources[path] = Source(path, text, "utf-8")
         project.facts[path] = extract_facts(text, path, module, is_package)
     project.workspace = Workspace(f for f in project.facts.values() if f.error is None)
+    attach_oracle(project)
     return project
+
+
+def attach_oracle(project: Project) -> None:
+    """Give the index jedi as a second opinion when the configuration asks for it."""
+    if project.config.jedi:
+        from .analysis.jedi_oracle import JediOracle
+
+        if project.oracle is None:
+            project.oracle = JediOracle(project.config.root,
+                                        {p: s.text for p, s in project.sources.items()})
+        else:
+            project.oracle.sources = {p: s.text for p, s in project.sources.items()}
+        project.workspace.oracle = project.oracle
 
 
 def _suppressed(finding: Finding, facts: ModuleFacts) -> bool:
@@ -300,6 +316,7 @@ def update_file(project: Project, path: str, text: str | None) -> None:
             project.errors[path] = f"{path}:{facts.error}"
             project.sources[path] = Source(path, text, "utf-8")
             project.workspace = Workspace(f for f in project.facts.values() if f.error is None)
+            attach_oracle(project)
             project.stale.add(path)
             return
         project.errors.pop(path, None)
@@ -307,6 +324,7 @@ def update_file(project: Project, path: str, text: str | None) -> None:
         project.sources[path] = Source(path, text, "utf-8")
         project.facts[path] = facts
     project.workspace = Workspace(f for f in project.facts.values() if f.error is None)
+    attach_oracle(project)
 
 
 def function_at(project: Project, path: str, line: int, col: int) -> str | None:

@@ -16,9 +16,13 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from .model import CallSite, ClassFact, FunctionFact, ModuleFacts, Ref, Value
 from .names import ImportTable, build_import_table
+
+if TYPE_CHECKING:
+    from .jedi_oracle import JediOracle
 
 _BUILTIN_TYPES = frozenset({"dict", "list", "set", "tuple", "str", "bytes", "int", "float",
                             "frozenset", "bytearray", "object", "bool"})
@@ -112,6 +116,7 @@ class Workspace:
         self.top_packages: set[str] = set()
         for facts in modules:
             self.add(facts)
+        self.oracle: JediOracle | None = None  # optional second opinion (jedi_oracle.py)
         self._return_types: dict[str, tuple[str, str | None]] = {}
         self._ancestors: dict[str, list[str]] = {}
         self._splits: dict[str, tuple[str, str] | None] = {}
@@ -253,6 +258,14 @@ class Workspace:
             return Resolution([target])
         if self._receiver_outside_workspace(facts, site):
             return Resolution()
+        if (self.oracle is not None and ref.kind == "attr" and ref.receiver == "other"
+                and not ref.qualified and ref.name in self.methods_by_name):
+            typed = self.oracle.receiver_type(facts.path, site)
+            split = self.split_qualified(typed) if typed else None
+            if split is not None and function_key(*split) in self.classes:
+                target = self.lookup_method(function_key(*split), ref.name)
+                if target is not None:
+                    return Resolution([target])
         if (ref.receiver in ("other", "") and ref.kind == "attr"
                 and ref.name in self.methods_by_name):
             return Resolution([], possible=True)
