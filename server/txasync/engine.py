@@ -369,10 +369,9 @@ def callers_report(project: Project, key: str, analysis: Analysis | None = None
     """Every caller of a function and whether converting it makes that caller need a wrap."""
     analysis = analysis or analyse(project)
     planner = Planner(project.workspace, project.config)
-    decision = analysis.decisions.get(key)
     converting = {k for k, d in analysis.decisions.items() if d.convertible} | {key}
     infos: list[CallerInfo] = []
-    for facts, site in planner._all_callers(key):
+    for facts, site in planner.all_callers(key):
         why = planner.caller_needs(site, converting, facts)
         infos.append(CallerInfo(facts.path, site.span,
                                 "callback" if site.uncalled else site.usage, site.detail,
@@ -382,6 +381,5 @@ def callers_report(project: Project, key: str, analysis: Analysis | None = None
         infos.append(CallerInfo(facts.path, site.span, site.usage, site.detail,
                                 problem is not None or wrap_why is not None,
                                 problem or wrap_why or "awaited directly", possible=True))
-    del decision
     infos.sort(key=lambda c: (c.path, c.span.line, c.span.col))
     return infos

@@ -395,7 +395,7 @@ class Planner:
             changed = False
             for key in sorted(converting):
                 d = decisions[key]
-                for facts, site in self._all_possible_callers(key):
+                for facts, site in self.possible_callers(key):
                     problem, _ = self.possible_caller(site, converting, facts)
                     if problem is not None:
                         d.caller_reasons.append(problem)
@@ -411,13 +411,13 @@ class Planner:
             if (self.config.wrapper == "fromCoroutine" and self.config.at_least(21, 2)
                     and not self.ws.related_methods(key)):
                 wrap_func = "Deferred.fromCoroutine"
-            for facts, site in self._all_callers(key):
+            for facts, site in self.all_callers(key):
                 why = self.caller_needs(site, converting, facts)
                 if why is not None:
                     kind: Literal["call", "callback"] = "callback" if site.uncalled else "call"
                     d.wraps.append((facts, Wrap(site.span, kind, key, why, wrap_func,
                                                 bind_early=_rebindable(site, facts))))
-            for facts, site in self._all_possible_callers(key):
+            for facts, site in self.possible_callers(key):
                 _, why = self.possible_caller(site, converting, facts)
                 if why is not None:
                     d.wraps.append((facts, Wrap(site.span, "call", key, why, "ensureDeferred")))
@@ -431,7 +431,7 @@ class Planner:
                     d.unknown_yields.append(y)
         return decisions
 
-    def _all_callers(self, key: str) -> list[tuple[ModuleFacts, CallSite]]:
+    def all_callers(self, key: str) -> list[tuple[ModuleFacts, CallSite]]:
         sites = list(self.ws.callers(key))
         for other in self.ws.related_methods(key):
             sites.extend(self.ws.callers(other))
@@ -444,7 +444,7 @@ class Planner:
                 unique.append((facts, site))
         return unique
 
-    def _all_possible_callers(self, key: str) -> list[tuple[ModuleFacts, CallSite]]:
+    def possible_callers(self, key: str) -> list[tuple[ModuleFacts, CallSite]]:
         return list(self.ws.possible_callers(key))
 
 

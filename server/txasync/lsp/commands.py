@@ -123,8 +123,11 @@ class Commands:
 
     async def convert_workspace(self, args: tuple[Any, ...]) -> dict[str, Any]:
         session = self.session
+        # pygls answers $/cancelRequest for a command at once but lets the handler run on;
+        # the request's own future (pygls-internal) is how the handler learns about it.
         protocol = session.server.protocol
-        request = protocol._request_futures.get(protocol.msg_id) if protocol.msg_id else None
+        futures = getattr(protocol, "_request_futures", {})
+        request = futures.get(protocol.msg_id) if protocol.msg_id else None
         token = f"txasync-convert-{uuid.uuid4().hex[:8]}"
         progress = session.server.work_done_progress
         reporting = False

@@ -39,6 +39,7 @@ class TxasyncServer(LanguageServer):
         self.publisher = Publisher(self.session)
         self.actions = Actions(self.session)
         self.commands = Commands(self.session, self.publisher)
+        self.over_tcp = False
 
 
 def _session(ls: TxasyncServer) -> Session:
@@ -60,6 +61,14 @@ def initialize(ls: TxasyncServer, params: types.InitializeParams) -> None:
             identifier="txasync"))(pull_diagnostics)
     if on_save.wants_formatting(ls.session) and types.TEXT_DOCUMENT_FORMATTING not in registered:
         ls.feature(types.TEXT_DOCUMENT_FORMATTING)(format_on_save)
+
+
+@server.feature(types.EXIT)
+def exit_(ls: TxasyncServer, params: Any = None) -> None:
+    # Over TCP, pygls ends with sys.exit inside a connection callback, which asyncio reports
+    # as an unhandled exception; leave quietly instead (stdio exits cleanly on its own).
+    if ls.over_tcp:
+        os._exit(0 if getattr(ls.protocol, "_shutdown", True) else 1)
 
 
 @server.feature(types.INITIALIZED)
@@ -230,6 +239,7 @@ def serve(tcp: tuple[str, int] | None = None) -> None:
     code = 0
     try:
         if tcp is not None:
+            server.over_tcp = True
             server.start_tcp(*tcp)
         else:
             server.start_io()
