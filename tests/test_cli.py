@@ -102,7 +102,7 @@ def test_fix_diff_writes_nothing(tmp_path: Path, capsys) -> None:
     path = write(tmp_path / "m.py", IC_MODULE)
     code, out, _ = run(capsys, "fix", "--diff", str(tmp_path))
     assert code == 1
-    assert out.startswith("--- a/") and "+async def f(d):" in out
+    assert out.startswith("--- ") and "+async def f(d):" in out
     assert path.read_text() == IC_MODULE
 
 

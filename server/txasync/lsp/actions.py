@@ -123,7 +123,7 @@ class Actions:
                     data={"txasync": "convertFile", "uri": uri, "version": version,
                           "keys": keys}))
         if not session.resolve_edits:
-            actions = [await self._resolved(a) for a in actions]
+            actions = [await self._resolved(a, quiet=True) for a in actions]
             actions = [a for a in actions if a.edit is not None or a.disabled is not None]
         return actions
 
@@ -199,7 +199,11 @@ class Actions:
         """`codeAction/resolve`: compute the edit, for the document as it is now."""
         return await self._resolved(action)
 
-    async def _resolved(self, action: types.CodeAction) -> types.CodeAction:
+    async def _resolved(self, action: types.CodeAction, quiet: bool = False
+                        ) -> types.CodeAction:
+        """`action` with its edit; on failure unchanged, and the user is told why (unless
+        `quiet`: listing actions eagerly must not pop up a message per request)."""
+        tell = self.session.log if quiet else self.session.show
         data = action.data
         if action.edit is not None or not isinstance(data, dict) or "txasync" not in data:
             return action
@@ -214,12 +218,12 @@ class Actions:
             folder = self.session.state.folder_for(path)
             result = await fixes.compute(self.session, folder, make)
         except fixes.EditError as exc:
-            self.session.show(f"txasync: {action.title}: {exc}", types.MessageType.Warning)
+            tell(f"txasync: {action.title}: {exc}", types.MessageType.Warning)
             return action
         refused = result.planned.refused
         if refused and not result.planned.converted:
             reason = next(iter(refused.values()))
-            self.session.show(f"txasync: not converted: {reason}", types.MessageType.Warning)
+            tell(f"txasync: not converted: {reason}", types.MessageType.Warning)
             return action
         if not result.built.empty:
             action.edit = result.built.edit

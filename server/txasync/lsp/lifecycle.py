@@ -165,4 +165,7 @@ def folders_changed(session: Session, publisher: Publisher,
         if path is None:
             continue
         folder = session.state.add_folder(added.uri, path)
+        for opened in list(session.open_uris):
+            if folder.contains(opened):
+                session.state.mark(opened)  # its open documents now belong here
         asyncio.ensure_future(index(session, publisher, folder))

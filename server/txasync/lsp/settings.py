@@ -28,6 +28,7 @@ _ENGINE_KEYS = {
     "coroutineAwareDecorators": ("coroutine-aware-decorators", "coroutine_aware_decorators"),
     "wrapper": ("wrapper", "wrapper"),
     "unknownYield": ("unknown-yield", "unknown_yield"),
+    "jedi": ("jedi", "jedi"),
 }
 
 

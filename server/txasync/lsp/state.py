@@ -123,8 +123,9 @@ class State:
         """The folder owning `path`: the deepest workspace folder, else an implicit one."""
         path = os.path.abspath(path)
         owners = [f for f in self.folders.values() if f.contains(path)]
-        if owners:
-            return max(owners, key=lambda f: len(f.root))
+        real = [f for f in owners if not f.implicit]  # a workspace folder beats a guess
+        if real or owners:
+            return max(real or owners, key=lambda f: len(f.root))
         from ..config import find_pyproject
         from .uris import from_path
 
@@ -222,12 +223,25 @@ class State:
             else:
                 folder.versions.pop(path, None)
                 folder.good_text.pop(path, None)
-                self._apply_disk(project, path)
+                if self._indexable(folder, path):
+                    self._apply_disk(project, path)
+                else:  # opened from a virtualenv, build dir, ...: gone with its buffer
+                    engine.update_file(project, path, None)
                 folder.generation += 1
                 continue
             if path not in project.stale:
                 folder.good_text[path] = text
             folder.generation += 1
+
+    def _indexable(self, folder: Folder, path: str) -> bool:
+        """Would indexing the folder have read this file (the engine's own skip rules)?"""
+        if not folder.contains(path) or (folder.implicit and not os.path.isfile(
+                os.path.join(folder.root, "pyproject.toml"))):
+            return False
+        parts = os.path.relpath(path, folder.root).split(os.sep)[:-1]
+        if any(p in engine.SKIP_DIRS or p.startswith(".") for p in parts):
+            return False
+        return not folder.config.is_excluded(path)
 
     def _apply_disk(self, project: Project, path: str) -> None:
         if not os.path.exists(path):

@@ -1,0 +1,68 @@
+"""workspace/executeCommand: convert a function / a file / the workspace, progress, debug."""
+
+from __future__ import annotations
+
+from lsp_support import position_of, run_trial, start, wait_diagnostics
+from lsprotocol import types
+
+
+async def run(client, command: str, *args):
+    return await client.workspace_execute_command_async(types.ExecuteCommandParams(
+        command=command, arguments=list(args)))
+
+
+async def test_commands(client, workspace):
+    await start(client, "visual-studio-code", workspace)
+    editor = client.editor
+    handlers = editor.open(workspace / "legacy_app" / "handlers.py")
+    await wait_diagnostics(client, handlers, lambda d: len(d) > 10)
+
+    report = await run(client, "txasync.showProgress")
+    assert "async" in report and "inlineCallbacks" in report and report.startswith("# ")
+
+    info = await run(client, "txasync.debugInfo")
+    assert set(info["versions"]) >= {"txasync", "python", "twisted", "libcst", "jedi", "pygls"}
+    assert info["versions"]["pygls"].startswith("2.")
+    assert info["diagnostics"] == "push" and info["positionEncoding"] == "utf-16"
+    folder = info["folders"][0]
+    assert folder["root"] == str(workspace) and folder["settings"]["codeLens"] is True
+    assert folder["config"]["twistedVersionSource"] == "installed"
+
+    # By position (the cursor on the name), in the open document.
+    pos = position_of(editor.texts[handlers], "def deposit")
+    result = await run(client, "txasync.convertFunction", handlers,
+                       {"line": pos.line, "character": pos.character + 5})
+    assert result["applied"] is True
+    assert result["converted"] == ["legacy_app.handlers:AccountHandler.deposit"]
+    assert "async def deposit" in editor.texts[handlers]
+
+    # A whole file, callers fixed in the other files.
+    storage = (workspace / "legacy_app" / "storage.py").as_uri()
+    result = await run(client, "txasync.convertFile", storage)
+    assert result["applied"] is True and len(result["converted"]) >= 5
+    assert "async def put" in (workspace / "legacy_app" / "storage.py").read_text()
+    editor.save_all()
+    proc = run_trial(workspace)
+    assert proc.returncode == 0, proc.stdout[-4000:]
+
+    # Refusals come back as results (and a message), never as a dead request.
+    service = (workspace / "legacy_app" / "service.py").as_uri()
+    result = await run(client, "txasync.convertFunction", service,
+                       "legacy_app.service:StatsService.stopService")
+    assert result["applied"] is False and "stopService" in result["reason"]
+    result = await run(client, "txasync.convertFunction")
+    assert result["applied"] is False
+
+
+async def test_convert_workspace_with_progress(client, workspace):
+    await start(client, "emacs", workspace)
+    result = await run(client, "txasync.convertWorkspace")
+    assert result["applied"] is True and result["converted"] > 40
+    tokens = [t for t in client.progress_reports if str(t).startswith("txasync-convert-")]
+    assert len(tokens) == 1
+    kinds = [r.kind for r in client.progress_reports[tokens[0]]]
+    assert kinds[0] == "begin" and kinds[-1] == "end" and "report" in kinds
+    assert client.progress_reports[tokens[0]][0].cancellable is True
+    proc = run_trial(workspace)
+    assert proc.returncode == 0, proc.stdout[-4000:]
+    assert "async def" in (workspace / "legacy_app" / "handlers.py").read_text()
