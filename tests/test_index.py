@@ -135,3 +135,19 @@ def test_overrides_are_callers_too(project) -> None:
     wrapped = {(os.path.basename(f.path), w.span.line) for f, w in d.wraps}
     # `self.run()` in Sub.again may dispatch to Handler.run or Sub.run: wrapped either way
     assert ("handlers.py", 41) in wrapped
+
+
+def test_incremental_update_matches_a_full_rebuild(project, tmp_path) -> None:
+    from txasync.engine import load_project, update_file
+
+    handlers = next(p for p in project.facts if p.endswith("handlers.py"))
+    callers(project, "pkg.store:Store.get")  # build the call-site index
+    text = project.sources[handlers].text.replace("self.store.get(3)", "self.store.get(33)\n"
+                                                  "        self.store.get(34)")
+    update_file(project, handlers, text)
+    assert project.workspace._callers is not None  # adopted, not rebuilt from scratch
+    incremental = callers(project, "pkg.store:Store.get")
+    fresh = load_project(list(project.facts), project.config,
+                         overlays={p: s.text for p, s in project.sources.items()})
+    assert incremental == callers(fresh, "pkg.store:Store.get")
+    assert incremental[18] == "statement"

@@ -13,7 +13,7 @@ import tokenize
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .analysis.facts import extract_facts, module_name_for
 from .analysis.findings import ConvertFunction, FilePlan, Finding
@@ -23,7 +23,9 @@ from .analysis.model import ModuleFacts, Span
 from .analysis.plan import Decision, Planner, file_plans
 from .analysis.rules import findings_for
 from .config import Config
-from .rewrite.convert import RewriteError, RewriteResult, rewrite_source
+
+if TYPE_CHECKING:  # libcst loads only when an edit is made (server start-up stays fast)
+    from .rewrite.convert import RewriteResult
 
 SKIP_DIRS = frozenset({".git", ".hg", ".svn", ".tox", ".nox", ".venv", "venv", "env",
                        "__pycache__", "node_modules", "build", "dist", ".mypy_cache",
@@ -253,6 +255,8 @@ def _noqa_hit(facts: ModuleFacts, span: Span, code: str) -> bool:
 
 
 def _rewrite_job(args: tuple[str, str, FilePlan, ModuleFacts]) -> FixOutcome:
+    from .rewrite.convert import RewriteError, rewrite_source
+
     path, text, plan, facts = args
     try:
         return FixOutcome(path, rewrite_source(text, plan, facts, path), original=text)
@@ -292,6 +296,8 @@ def fix_text(source: str, path: str = "module.py", config: Config | None = None,
     plan = plans.get(os.path.abspath(path))
     if plan is None:
         return source, analysis
+    from .rewrite.convert import rewrite_source
+
     facts = project.facts[os.path.abspath(path)]
     return rewrite_source(source, plan, facts, path).source, analysis
 
@@ -314,16 +320,21 @@ def update_file(project: Project, path: str, text: str | None) -> None:
         if facts.error is not None and old is not None and old.error is None:
             # Mid-typing syntax errors keep the last good facts (and report the error).
             project.errors[path] = f"{path}:{facts.error}"
-            project.sources[path] = Source(path, text, "utf-8")
+            previous = project.sources.get(path)
+            project.sources[path] = Source(path, text,
+                                           previous.encoding if previous else "utf-8")
             project.workspace = Workspace(f for f in project.facts.values() if f.error is None)
             attach_oracle(project)
             project.stale.add(path)
             return
         project.errors.pop(path, None)
         project.stale.discard(path)
-        project.sources[path] = Source(path, text, "utf-8")
+        previous = project.sources.get(path)
+        project.sources[path] = Source(path, text, previous.encoding if previous else "utf-8")
         project.facts[path] = facts
+    old_workspace = project.workspace
     project.workspace = Workspace(f for f in project.facts.values() if f.error is None)
+    project.workspace.adopt_callers(old_workspace, path)
     attach_oracle(project)
 
 
@@ -375,7 +386,8 @@ def callers_report(project: Project, key: str, analysis: Analysis | None = None
         why = planner.caller_needs(site, converting, facts)
         infos.append(CallerInfo(facts.path, site.span,
                                 "callback" if site.uncalled else site.usage, site.detail,
-                                why is not None, why or "awaited directly"))
+                                why is not None,
+                                why or planner.caller_fine_reason(site, converting, facts)))
     for facts, site in project.workspace.possible_callers(key):
         problem, wrap_why = planner.possible_caller(site, converting, facts)
         infos.append(CallerInfo(facts.path, site.span, site.usage, site.detail,

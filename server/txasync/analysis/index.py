@@ -96,6 +96,21 @@ def _base_name(table: ImportTable, module: str, local_classes: set[str], base: a
     return ""
 
 
+def definitions_signature(facts: ModuleFacts) -> tuple[object, ...]:
+    """Everything about a module that calls in *other* modules resolve through."""
+    return (
+        facts.module,
+        tuple(sorted(facts.imports.items())),
+        tuple(sorted(facts.module_names)),
+        tuple((f.qualname, f.is_ic, f.is_async, f.class_qualname, f.returns_annotation,
+               tuple(f.returns), bool(f.yields), tuple(sorted(f.param_types.items())),
+               tuple((k, tuple(v)) for k, v in sorted(f.assignments.items())))
+              for f in facts.functions),
+        tuple((c.qualname, tuple(c.bases), tuple(c.methods),
+               tuple(sorted(c.attribute_types.items()))) for c in facts.classes),
+    )
+
+
 @dataclass
 class Resolution:
     """What a call site reaches: definite targets, or possible ones by name."""
@@ -448,17 +463,43 @@ class Workspace:
         callers: dict[str, list[tuple[ModuleFacts, CallSite]]] = defaultdict(list)
         possible: dict[str, list[tuple[ModuleFacts, CallSite]]] = defaultdict(list)
         for facts in self.modules.values():
-            for site in facts.calls:
-                if _last_name(site.callee) not in self.methods_by_name:
-                    continue
-                res = self.resolve(facts, site)
-                for target in res.targets:
-                    callers[target].append((facts, site))
-                if res.possible:
-                    for key in self.methods_by_name[site.callee.name]:
-                        if self.functions[key][1].class_qualname:
-                            possible[key].append((facts, site))
+            self._index_sites(facts, callers, possible)
         self._callers, self._possible = callers, possible
+
+    def _index_sites(self, facts: ModuleFacts,
+                     callers: dict[str, list[tuple[ModuleFacts, CallSite]]],
+                     possible: dict[str, list[tuple[ModuleFacts, CallSite]]]) -> None:
+        for site in facts.calls:
+            if _last_name(site.callee) not in self.methods_by_name:
+                continue
+            res = self.resolve(facts, site)
+            for target in res.targets:
+                callers[target].append((facts, site))
+            if res.possible:
+                for key in self.methods_by_name[site.callee.name]:
+                    if self.functions[key][1].class_qualname:
+                        possible[key].append((facts, site))
+
+    def adopt_callers(self, previous: Workspace, path: str) -> bool:
+        """Reuse `previous`'s call-site index after only `path` changed.
+
+        Valid when the file's *definitions* (what other files' calls resolve through) are
+        the same; then only that file's own call sites are re-resolved, instead of every
+        call in the workspace. Returns False (nothing adopted) otherwise.
+        """
+        old = previous.modules.get(path)
+        new = self.modules.get(path)
+        if previous._callers is None or previous._possible is None or old is None or new is None:
+            return False
+        if definitions_signature(old) != definitions_signature(new):
+            return False
+        callers = defaultdict(list, {k: [(f, s) for f, s in v if f.path != path]
+                                     for k, v in previous._callers.items()})
+        possible = defaultdict(list, {k: [(f, s) for f, s in v if f.path != path]
+                                      for k, v in previous._possible.items()})
+        self._index_sites(new, callers, possible)
+        self._callers, self._possible = callers, possible
+        return True
 
     def callers(self, key: str) -> list[tuple[ModuleFacts, CallSite]]:
         if self._callers is None:

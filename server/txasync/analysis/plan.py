@@ -323,6 +323,19 @@ class Planner:
             "yielded": "its result is yielded outside an inlineCallbacks frame",
         }.get(site.usage, "its result is used as a value")
 
+    def caller_fine_reason(self, site: CallSite, converting: set[str], facts: ModuleFacts
+                           ) -> str:
+        """Why a caller needs no wrap (for hovers and reports)."""
+        if site.uncalled:
+            api_name = api.callback_api(site.handed_to or "") or site.handed_to
+            return f"`{api_name}` awaits coroutines on this Twisted version"
+        if site.usage == "awaited":
+            return "awaited directly"
+        enclosing_key = function_key(facts.module, site.enclosing) if site.enclosing else ""
+        if enclosing_key in converting:
+            return "yielded in a function converted too: becomes `await`"
+        return "yielded in inlineCallbacks, which awaits coroutines since Twisted 24.7"
+
     def possible_caller(self, site: CallSite, converting: set[str], facts: ModuleFacts
                         ) -> tuple[str | None, str | None]:
         """A call by name with an unknown receiver: (problem, why-wrap).
