@@ -72,7 +72,9 @@ FILES = {
     "app/storage/__init__.py": "",
     "app/storage/util.py": """\
         def retry(f):
-            return f
+            def wrapper(*args):
+                return f(*args).addErrback(lambda _: f(*args))
+            return wrapper
         """,
     # 1 async (2 lines), no layer
     "app/handlers.py": """\

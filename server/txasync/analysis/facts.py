@@ -296,6 +296,7 @@ class _FactWalker:
                     annotation = None
             if isinstance(annotation, (ast.Name, ast.Attribute)):
                 fact.param_types[arg.arg] = self.table.resolve(annotation) or _text(annotation)
+        fact.params = [a.arg for a in node.args.posonlyargs + node.args.args]
         body = node.body
         if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
             body = body[1:]

@@ -28,6 +28,22 @@ _BUILTIN_TYPES = frozenset({"dict", "list", "set", "tuple", "str", "bytes", "int
                             "frozenset", "bytearray", "object", "bool"})
 
 
+def _constructor_name(owner: str) -> str | None:
+    """`Sender(a, b)` -> `Sender` when the text is one call of a dotted name."""
+    if not owner.endswith(")") or "(" not in owner:
+        return None
+    name = owner[:owner.index("(")]
+    if not name or not all(p.isidentifier() for p in name.split(".")):
+        return None
+    depth = 0
+    for i, ch in enumerate(owner[len(name):], start=len(name)):
+        depth += ch == "("
+        depth -= ch == ")"
+        if depth == 0 and i != len(owner) - 1:
+            return None
+    return name
+
+
 def _last_name(ref: Ref) -> str:
     """The function name a reference can reach (`h` imported `as` alias of `helper`)."""
     return ref.qualified.rsplit(".", 1)[-1] if ref.qualified else ref.name
@@ -131,6 +147,7 @@ class Workspace:
         self.top_packages: set[str] = set()
         for facts in modules:
             self.add(facts)
+        self._children: dict[str, set[str]] | None = None
         self.oracle: JediOracle | None = None  # optional second opinion (jedi_oracle.py)
         self._return_types: dict[str, tuple[str, str | None]] = {}
         self._ancestors: dict[str, list[str]] = {}
@@ -165,6 +182,37 @@ class Workspace:
             if module in self.by_module:
                 return module, ".".join(parts[i:])
         return None
+
+    def function_for_qualified(self, qualified: str, depth: int = 0) -> str | None:
+        """The workspace function a qualified name reaches, through package re-exports
+        (`from pkg import fetch` where `pkg/__init__.py` imports it from `pkg._impl`)."""
+        split = self.split_qualified(qualified)
+        if split is None or depth > 8:
+            return None
+        key = function_key(*split)
+        if key in self.functions:
+            return key
+        head, _, rest = split[1].partition(".")
+        target = self.by_module[split[0]].imports.get(head)
+        if target and target != qualified:
+            return self.function_for_qualified(target + ("." + rest if rest else ""), depth + 1)
+        return None
+
+    def descendant_methods(self, class_key: str, name: str) -> list[str]:
+        """Methods named `name` in subclasses: `self.name()` in a base class that does not
+        define it dispatches to one of these."""
+        if self._children is None:
+            children: dict[str, set[str]] = defaultdict(set)
+            for key in self.classes:
+                for ancestor in self.ancestors(key):
+                    children[ancestor].add(key)
+            self._children = children
+        found = []
+        for sub in sorted(self._children.get(class_key, ())):
+            _, cls = self.classes[sub]
+            if name in cls.methods:
+                found.append(function_key(self.classes[sub][0].module, f"{cls.qualname}.{name}"))
+        return found
 
     def class_key(self, facts: ModuleFacts, written: str) -> str | None:
         """The workspace class a base or constructor name refers to, from a module."""
@@ -271,6 +319,11 @@ class Workspace:
         target = self._resolve_ref(facts, site, ref)
         if target is not None:
             return Resolution([target])
+        if ref.receiver in ("self", "cls") and site.enclosing_class:
+            below = self.descendant_methods(
+                function_key(facts.module, site.enclosing_class), ref.name)
+            if below:
+                return Resolution(below)
         if self._receiver_outside_workspace(facts, site):
             return Resolution()
         if (self.oracle is not None and ref.kind == "attr" and ref.receiver == "other"
@@ -289,11 +342,7 @@ class Workspace:
     def _resolve_ref(self, facts: ModuleFacts, site: CallSite, ref: Ref) -> str | None:
         if ref.kind == "name":
             if ref.qualified is not None:
-                split = self.split_qualified(ref.qualified)
-                if split is not None:
-                    key = function_key(*split)
-                    return key if key in self.functions else None
-                return None
+                return self.function_for_qualified(ref.qualified)
             if site.enclosing:
                 scope = site.enclosing
                 while scope:
@@ -312,11 +361,11 @@ class Workspace:
                 function_key(facts.module, site.enclosing_class), ref.name, skip_self=True
             )
         if ref.receiver == "module" and ref.qualified is not None:
+            key = self.function_for_qualified(ref.qualified)
+            if key is not None:
+                return key
             split = self.split_qualified(ref.qualified)
             if split is not None:
-                key = function_key(*split)
-                if key in self.functions:
-                    return key
                 # `Store.get(self)` through the class, or an attribute of an imported class
                 owner, _, name = split[1].rpartition(".")
                 if owner:
@@ -341,6 +390,14 @@ class Workspace:
         to constructor calls or to functions with a return annotation, and annotated
         parameters. Anything else is unknown, and the caller treats the call as *possible*.
         """
+        constructed = _constructor_name(owner)
+        if constructed is not None:  # `Sender(args).go()`
+            cls_key = self.class_key(facts, facts.imports.get(constructed.split(".")[0],
+                                                               constructed.split(".")[0])
+                                     + constructed[len(constructed.split(".")[0]):])
+            if cls_key is None:
+                cls_key = self.class_key(facts, constructed)
+            return ("workspace", cls_key) if cls_key is not None else ("unknown", None)
         parts = owner.split(".")
         if not parts or not all(p.isidentifier() for p in parts):
             return "unknown", None

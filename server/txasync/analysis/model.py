@@ -137,6 +137,7 @@ class FunctionFact:
     returns_annotation: str = ""
     param_types: dict[str, str] = field(default_factory=dict)
     raises_only: bool = False  # the body only raises (an interface stub)
+    params: list[str] = field(default_factory=list)  # positional parameter names, in order
     is_staticmethod: bool = False
     is_classmethod: bool = False
 

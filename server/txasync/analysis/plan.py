@@ -134,10 +134,32 @@ class Planner:
                 "it yields a generator expression, which Twisted 24.7+ runs as a coroutine and "
                 "older releases hand back unchanged"
             )
-        reasons.extend(self._decorator_reasons(fn))
+        reasons.extend(self._decorator_reasons(fn, facts))
         return reasons
 
-    def _decorator_reasons(self, fn: FunctionFact) -> list[str]:
+    def _transparent_decorator(self, facts: ModuleFacts, name: str, called: bool) -> bool:
+        """A workspace decorator that hands back the function it was given (maybe after
+        setting attributes on it), directly or through a factory: `@skipUnless(...)`."""
+        key = self.ws.function_for_qualified(name) or (
+            function_key(facts.module, name) if function_key(facts.module, name)
+            in self.ws.functions else None)
+        if key is None:
+            return False
+        _, fn = self.ws.functions[key]
+        if not called:
+            return _returns_first_param(fn)
+        if not fn.returns or fn.yields:
+            return False
+        for value in fn.returns:
+            if value.kind != "name" or value.ref is None:
+                return False
+            inner = self.ws.functions.get(f"{key}.<locals>.{value.ref.name}")
+            if inner is None or not _returns_first_param(inner[1]):
+                return False
+        return True
+
+    def _decorator_reasons(self, fn: FunctionFact, facts: ModuleFacts | None = None
+                           ) -> list[str]:
         reasons = []
         for index, deco in enumerate(fn.decorators):
             if index == fn.ic_index:
@@ -147,7 +169,7 @@ class Planner:
                     f"it is a property (`@{deco}`): callers read it as an attribute, and txasync "
                     "cannot follow those reads"
                 )
-            elif not self._decorator_known(deco):
+            elif not self._decorator_known(deco, facts):
                 where = "above" if index < fn.ic_index or fn.ic_form == "call" else "below"
                 reasons.append(
                     f"the decorator `@{deco}` ({where} inlineCallbacks) is not known to accept a "
@@ -156,9 +178,11 @@ class Planner:
                 )
         return reasons
 
-    def _decorator_known(self, deco: str) -> bool:
+    def _decorator_known(self, deco: str, facts: ModuleFacts | None = None) -> bool:
         base = deco.split("(", 1)[0]
         if base in api.COROUTINE_AWARE_DECORATORS or base in self.config.coroutine_aware_decorators:
+            return True
+        if facts is not None and self._transparent_decorator(facts, base, "(" in deco):
             return True
         return base.startswith(api.COROUTINE_AWARE_PREFIXES) or any(
             base.startswith(name + ".") for name in self.config.coroutine_aware_decorators
@@ -268,9 +292,10 @@ class Planner:
                         enclosing=fn.qualname if fn else "",
                         enclosing_class=fn.class_qualname if fn else "")
         resolution = self.ws.resolve(facts, site)
-        if len(resolution.targets) != 1:
+        if not resolution.targets:
             return "unknown"
-        return self.function_result_kind(resolution.targets[0], depth + 1)
+        kinds = {self.function_result_kind(t, depth + 1) for t in resolution.targets}
+        return kinds.pop() if len(kinds) == 1 else "unknown"
 
     def function_result_kind(self, key: str, depth: int = 0) -> str:
         if key in self._returns_memo:
@@ -414,6 +439,11 @@ class Planner:
                         d.caller_reasons.append(problem)
                         d.keep_api = True
                         break
+                if not d.caller_reasons:
+                    problem = self._mixed_dispatch(key)
+                    if problem is not None:
+                        d.caller_reasons.append(problem)
+                        d.keep_api = True
                 if not d.convertible:
                     converting.discard(key)
                     changed = True
@@ -443,6 +473,21 @@ class Planner:
                 if action == "maybe":
                     d.unknown_yields.append(y)
         return decisions
+
+    def _mixed_dispatch(self, key: str) -> str | None:
+        """A call that may reach this function or a plain sibling override (`self.m()` in a
+        base class whose subclasses define `m` differently): no single wrap fits both."""
+        for facts, site in self.all_callers(key):
+            if site.uncalled:
+                continue
+            for other in self.ws.resolve(facts, site).targets:
+                if other == key:
+                    continue
+                ofacts, ofn = self.ws.functions[other]
+                if not (ofn.is_ic or ofn.is_async) and not _is_abstract(ofn):
+                    return (f"`{site.callee.text}(...)` at {_loc(facts, site.span)} may also "
+                            f"call the plain `{ofn.qualname}`, so no single wrap fits")
+        return None
 
     def all_callers(self, key: str) -> list[tuple[ModuleFacts, CallSite]]:
         sites = list(self.ws.callers(key))
@@ -485,6 +530,12 @@ def _finishes_request(d: Decision) -> bool:
         return False
     return any(site.callee.name == "finish" and site.enclosing == d.fn.qualname
                for site in d.facts.calls)
+
+
+def _returns_first_param(fn: FunctionFact) -> bool:
+    return bool(fn.params) and bool(fn.returns) and not fn.yields and not fn.is_async and all(
+        v.kind == "name" and v.ref is not None and v.ref.name == fn.params[0]
+        for v in fn.returns)
 
 
 def _matches(globs: tuple[str, ...], module: str, qualname: str) -> bool:

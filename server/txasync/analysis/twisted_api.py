@@ -106,7 +106,9 @@ COROUTINE_AWARE_DECORATORS = frozenset(
     {"staticmethod", "classmethod", "builtins.staticmethod", "builtins.classmethod",
      "abc.abstractmethod", "typing.override", "typing_extensions.override",
      "unittest.skip", "unittest.skipIf", "unittest.skipUnless", "unittest.expectedFailure",
-     "twisted.trial.unittest.skip", "twisted.trial.unittest.skipIf"}
+     "twisted.trial.unittest.skip", "twisted.trial.unittest.skipIf",
+     # parameterized (0.9+) checks iscoroutinefunction and awaits
+     "parameterized.parameterized.expand", "parameterized.expand"}
 )
 COROUTINE_AWARE_PREFIXES = ("pytest.mark.", "unittest.skip")
 # Decorators that turn a method into an attribute: callers are not calls any more.
