@@ -151,3 +151,21 @@ def test_incremental_update_matches_a_full_rebuild(project, tmp_path) -> None:
                          overlays={p: s.text for p, s in project.sources.items()})
     assert incremental == callers(fresh, "pkg.store:Store.get")
     assert incremental[18] == "statement"
+
+
+def test_package_reexports_reach_the_function(tmp_path) -> None:
+    files = {
+        "pkg/__init__.py": "from ._impl import fetch\n",
+        "pkg/_impl.py": "from twisted.internet import defer\n\n\n@defer.inlineCallbacks\n"
+                        "def fetch(x):\n    yield defer.succeed(None)\n    return x\n",
+        "cli.py": "from pkg import fetch\nimport pkg\n\n\ndef main():\n"
+                  "    fetch(1).addCallback(print)\n    pkg.fetch(1).addCallback(print)\n",
+    }
+    paths = []
+    for rel, text in files.items():
+        path = tmp_path / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+        paths.append(str(path))
+    project = load_project(paths, Config(twisted_version=(26, 10)))
+    assert callers(project, "pkg._impl:fetch") == {6: "deferred-method", 7: "deferred-method"}

@@ -1,0 +1,352 @@
+"""`txasync fix` and the user's files: every file ends up old or new, never in between.
+
+Writes go through a temporary file in the same directory and a rename; permission bits
+(the executable bit too) survive; links that leave the tree are refused (the basic case is in
+test_cli.py, the other link shapes are here); a rewrite that would not compile is reported and
+never written; and a run interrupted by Ctrl-C leaves each file byte-identical either to the
+original or to what an uninterrupted run writes, with a one-line message and no traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import stat
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import libcst as cst
+import pytest
+
+from txasync import fileio
+from txasync.cli import main
+from txasync.rewrite import convert
+
+IC_MODULE = (
+    "from twisted.internet import defer\n\n\n"
+    "@defer.inlineCallbacks\n"
+    "def f(d):\n"
+    "    x = yield defer.succeed(d)\n"
+    "    defer.returnValue(x)\n\n\n"
+    "def caller(d):\n"
+    "    f(d).addCallback(print)\n"
+)
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+def fix(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(["fix", "--jobs", "1", *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture(autouse=True)
+def _abc_without_zope_provides():  # type: ignore[no-untyped-def]
+    """As in test_golden.py: a zope.interface `__provides__` left on `abc.ABC` by earlier
+    Twisted imports in this process breaks libcst's codemod visitors."""
+    import abc
+
+    provides = abc.ABC.__dict__.get("__provides__")
+    if provides is None:
+        yield
+        return
+    delattr(abc.ABC, "__provides__")
+    try:
+        yield
+    finally:
+        abc.ABC.__provides__ = provides  # type: ignore[attr-defined]
+
+
+# -- temp file and rename -------------------------------------------------------------------
+
+
+def test_fix_writes_a_temp_file_in_the_same_directory_and_renames_it(
+        tmp_path: Path, capsys, monkeypatch) -> None:
+    target = write(tmp_path / "pkg" / "m.py", IC_MODULE)
+    before_inode = target.stat().st_ino
+    calls: list[tuple[str, str, bytes]] = []
+    real_replace = os.replace
+
+    def spy(src, dst):  # type: ignore[no-untyped-def]
+        calls.append((os.fspath(src), os.fspath(dst), Path(src).read_bytes()))
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(fileio.os, "replace", spy)
+    code, _, err = fix(capsys, str(tmp_path))
+    assert code == 0, err
+    assert len(calls) == 1
+    src, dst, data = calls[0]
+    assert dst == str(target.resolve())
+    assert os.path.dirname(src) == os.path.dirname(dst)  # same filesystem: rename is atomic
+    assert os.path.basename(src).startswith(".txasync-") and src.endswith(".tmp")
+    assert data == target.read_bytes() and b"async def f" in data  # complete before rename
+    assert target.stat().st_ino != before_inode
+    assert not [p for p in target.parent.iterdir() if p.name.startswith(".txasync-")]
+
+
+def test_a_failing_rename_leaves_the_file_and_no_temp_file(
+        tmp_path: Path, capsys, monkeypatch) -> None:
+    target = write(tmp_path / "m.py", IC_MODULE)
+
+    def refuse(src, dst):  # type: ignore[no-untyped-def]
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(fileio.os, "replace", refuse)
+    code, _, err = fix(capsys, str(tmp_path))
+    assert code == 1
+    assert "cannot write" in err and "Traceback" not in err
+    assert target.read_text() == IC_MODULE
+    assert [p.name for p in tmp_path.iterdir()] == ["m.py"]
+
+
+def test_encoding_and_newlines_survive(tmp_path: Path, capsys) -> None:
+    text = ("# -*- coding: latin-1 -*-\r\n" + IC_MODULE.replace("\n", "\r\n")
+            + "# caf\xe9\r\n")
+    target = tmp_path / "m.py"
+    target.write_bytes(text.encode("latin-1"))
+    code, _, err = fix(capsys, str(tmp_path))
+    assert code == 0, err
+    data = target.read_bytes()
+    assert b"async def f" in data and data.endswith(b"# caf\xe9\r\n")
+    assert b"\n" not in data.replace(b"\r\n", b"")
+
+
+# -- permissions ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("mode", [0o755, 0o750, 0o640, 0o600, 0o444])
+def test_permission_bits_survive(tmp_path: Path, capsys, mode: int) -> None:
+    target = write(tmp_path / "tool.py", "#!/usr/bin/env python\n" + IC_MODULE)
+    target.chmod(mode)
+    try:
+        code, _, err = fix(capsys, str(tmp_path))
+        assert code == 0, err
+        assert "async def f" in target.read_text()
+        assert stat.S_IMODE(target.stat().st_mode) == mode
+    finally:
+        target.chmod(0o644)
+
+
+# -- symlinks -------------------------------------------------------------------------------
+
+
+def test_symlink_inside_the_tree_rewrites_the_target_and_stays_a_link(
+        tmp_path: Path, capsys) -> None:
+    real = write(tmp_path / "tree" / "real" / "m.py", IC_MODULE)
+    link = tmp_path / "tree" / "link.py"
+    os.symlink(os.path.relpath(real, link.parent), link)
+    code, _, err = fix(capsys, str(tmp_path / "tree"))
+    assert code == 0, err
+    assert link.is_symlink() and os.readlink(link) == os.path.relpath(real, link.parent)
+    assert "async def f" in real.read_text()
+
+
+def test_symlinked_directory_leaving_the_tree_is_not_followed(tmp_path: Path, capsys) -> None:
+    outside = write(tmp_path / "outside" / "m.py", IC_MODULE)
+    tree = tmp_path / "tree"
+    write(tree / "own.py", IC_MODULE)
+    os.symlink(outside.parent, tree / "linked")
+    code, _, err = fix(capsys, str(tree))
+    assert code == 0, err
+    assert outside.read_text() == IC_MODULE
+    assert "async def f" in (tree / "own.py").read_text()
+
+
+def test_symlink_chain_that_ends_outside_the_tree_is_refused(tmp_path: Path, capsys) -> None:
+    outside = write(tmp_path / "outside" / "m.py", IC_MODULE)
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    os.symlink(outside, tmp_path / "hop.py")  # the first hop is outside too
+    os.symlink(tmp_path / "hop.py", tree / "link.py")
+    code, _, err = fix(capsys, str(tree))
+    assert code == 1 and "symlink" in err
+    assert outside.read_text() == IC_MODULE
+
+
+def test_dangling_symlink_is_reported_not_fatal(tmp_path: Path, capsys) -> None:
+    tree = tmp_path / "tree"
+    write(tree / "own.py", IC_MODULE)
+    os.symlink(tmp_path / "nowhere.py", tree / "gone.py")
+    code, _, err = fix(capsys, str(tree))
+    assert code == 1
+    assert "gone.py" in err and "Traceback" not in err and "internal error" not in err
+    assert "async def f" in (tree / "own.py").read_text()
+
+
+# -- never a file that does not parse -------------------------------------------------------
+
+
+def _broken_module(*args, **kwargs):  # type: ignore[no-untyped-def]
+    """What a buggy rewrite step might hand back: a module that renders as `def`."""
+    return cst.Module(body=[cst.SimpleStatementLine([cst.Expr(cst.Name("def"))])])
+
+
+def test_a_rewrite_that_does_not_compile_is_reported_and_not_written(
+        tmp_path: Path, capsys, monkeypatch) -> None:
+    broken = write(tmp_path / "a.py", IC_MODULE)
+    monkeypatch.setattr(convert, "_tidy_imports", _broken_module)
+    code, _, err = fix(capsys, str(tmp_path))
+    assert code == 1
+    assert broken.read_text() == IC_MODULE
+    assert "a.py:1:1: the rewrite would not compile" in err and "Traceback" not in err
+    assert [p.name for p in tmp_path.iterdir()] == ["a.py"]
+
+
+def test_one_broken_rewrite_does_not_stop_the_other_files(
+        tmp_path: Path, capsys, monkeypatch) -> None:
+    broken = write(tmp_path / "a.py", IC_MODULE)
+    fine = write(tmp_path / "b.py", IC_MODULE)
+    real = convert._tidy_imports
+
+    def only_for_a(module, facts, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if facts.path.endswith("a.py"):
+            return _broken_module()
+        return real(module, facts, *args, **kwargs)
+
+    monkeypatch.setattr(convert, "_tidy_imports", only_for_a)
+    code, _, err = fix(capsys, str(tmp_path))
+    assert code == 1
+    assert broken.read_text() == IC_MODULE
+    assert "async def f" in fine.read_text()
+    assert "would not compile" in err
+
+
+def test_a_crashing_rewrite_is_an_internal_error_for_that_file_only(
+        tmp_path: Path, capsys, monkeypatch) -> None:
+    crashing = write(tmp_path / "a.py", IC_MODULE)
+    fine = write(tmp_path / "b.py", IC_MODULE)
+    real = convert._tidy_imports
+
+    def crash_for_a(module, facts, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if facts.path.endswith("a.py"):
+            raise RecursionError("maximum recursion depth exceeded")
+        return real(module, facts, *args, **kwargs)
+
+    monkeypatch.setattr(convert, "_tidy_imports", crash_for_a)
+    code, _, err = fix(capsys, str(tmp_path))
+    assert code == 1
+    assert crashing.read_text() == IC_MODULE and "async def f" in fine.read_text()
+    assert "a.py:1:1: internal error while rewriting: RecursionError" in err
+    assert "Traceback" not in err
+
+
+# -- interruption ---------------------------------------------------------------------------
+
+N_FILES = 300
+# 130 is what `main` returns; under `python -m`, CPython sometimes exits by re-raising SIGINT
+# after the message instead (-2 here, 130 in a shell's `$?`, the same to the user).
+INTERRUPTED = (130, -signal.SIGINT)
+
+
+def _project(root: Path) -> dict[Path, str]:
+    """A package of N_FILES modules with inlineCallbacks functions calling across files."""
+    files = {root / "app" / "__init__.py": ""}
+    for i in range(N_FILES):
+        other = (i + 1) % N_FILES
+        files[root / "app" / f"m{i:03d}.py"] = (
+            "from twisted.internet import defer\n"
+            f"from app import m{other:03d}\n\n\n"
+            "@defer.inlineCallbacks\n"
+            f"def get{i}(store, key):\n"
+            f"    # module {i}\n"
+            "    value = yield store.get(key)\n"
+            f"    defer.returnValue(value + {i})\n\n\n"
+            f"def later{i}(store):\n"
+            f"    return m{other:03d}.get{other}(store, 'k').addCallback(print)\n"
+        )
+    for path, text in files.items():
+        write(path, text)
+    return files
+
+
+# A slow disk, so that an interrupt lands between files: every fsync takes 20 ms longer.
+# Nothing else about the process is changed: its own signal handling and exit path run.
+_SLOW_DISK_MAIN = (
+    "import os, sys, time\n"
+    "_fsync = os.fsync\n"
+    "def fsync(fd):\n"
+    "    time.sleep(0.02)\n"
+    "    return _fsync(fd)\n"
+    "os.fsync = fsync\n"
+    "from txasync.cli import main\n"
+    "sys.exit(main(sys.argv[1:]))\n"
+)
+
+
+def _snapshot(paths) -> dict[Path, tuple[int, int]]:  # type: ignore[no-untyped-def]
+    result = {}
+    for p in paths:
+        st_ = p.stat()
+        result[p] = (st_.st_mtime_ns, st_.st_ino)
+    return result
+
+
+def test_interrupted_fix_leaves_every_file_old_or_new(tmp_path: Path) -> None:
+    original = _project(tmp_path / "run")
+    expected_files = _project(tmp_path / "reference")
+    # The uninterrupted run on a copy runs alongside (one core each): same command, same
+    # slow disk, left to finish.
+    reference = subprocess.Popen(
+        [sys.executable, "-c", _SLOW_DISK_MAIN, "fix", "--jobs", "1", "app"],
+        cwd=tmp_path / "reference", stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    start = _snapshot(original)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _SLOW_DISK_MAIN, "fix", "--jobs", "1", "app"],
+        cwd=tmp_path / "run", stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 240
+        written = 0
+        while written < 3 and proc.poll() is None and time.monotonic() < deadline:
+            now = _snapshot(original)
+            written = sum(now[p] != start[p] for p in original)
+            time.sleep(0.005)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=120)
+        ref_out, ref_err = reference.communicate(timeout=300)
+    finally:
+        for p in (proc, reference):
+            if p.poll() is None:
+                p.kill()
+                p.communicate()
+    assert reference.returncode == 0, ref_err[-2000:]
+    expected = {tmp_path / "run" / p.relative_to(tmp_path / "reference"): p.read_text()
+                for p in expected_files}
+    assert all("async def get" in expected[p] for p in original if p.name != "__init__.py")
+
+    assert proc.returncode in INTERRUPTED, (proc.returncode, err[-2000:])
+    assert err.splitlines() == [
+        "txasync: interrupted; files already written are complete, others untouched"], err
+    assert "Traceback" not in out + err
+
+    new = old = 0
+    for path, text in original.items():
+        content = path.read_text()
+        if content == text:
+            old += 1
+        else:
+            assert content == expected[path], f"{path.name} is neither old nor new"
+            new += 1
+    assert new >= 3 and old >= 1, (new, old)  # it really stopped half-way
+    leftovers = [p for p in (tmp_path / "run").rglob("*") if p.name.startswith(".txasync-")]
+    assert not leftovers
+
+
+def test_interrupt_before_anything_is_written_changes_nothing(tmp_path: Path) -> None:
+    original = _project(tmp_path)
+    proc = subprocess.Popen([sys.executable, "-m", "txasync", "fix", "--jobs", "1", "app"],
+                            cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    time.sleep(1.0)  # importing and reading, long before 300 rewrites are done
+    assert proc.poll() is None
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode in INTERRUPTED, (proc.returncode, err[-2000:])
+    assert len(err.splitlines()) == 1 and "interrupted" in err, err
+    assert all(path.read_text() == text for path, text in original.items())

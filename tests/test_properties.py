@@ -1,0 +1,352 @@
+"""Properties of the rewrite over generated modules: nothing lost, nothing crashes.
+
+For every module `strategies.py` generates (inlineCallbacks functions planted on their own or
+between the statements of a hypothesmith module) and every configuration:
+
+* the fix does not fail, and its output compiles;
+* a second fix changes nothing;
+* every line outside the rewritten functions, the wrapped call sites, the `returnValue`
+  calls fixed on their own and the import lines is byte-identical (difflib opcodes);
+* no function the fix rewrote keeps an own-frame `yield`, `yield from` or `returnValue`,
+  nor an inlineCallbacks decorator, and every function it says it rewrote was one it decided
+  to rewrite;
+* no definition and no comment disappears;
+* the functions reported TXA001 shrink exactly by those converted.
+
+Budgets: the default run stays well under a minute. A long run:
+
+    HYPOTHESIS_PROFILE=long pytest tests/test_properties.py
+
+(`--hypothesis-profile=long` works too once the profiles are registered before pytest
+configures hypothesis; see `strategies.register_profiles`.) A failure hypothesis shrinks is
+a golden regression case in the making: tests/golden/<name>/before.py plus a reviewed after.py.
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+import io
+import os
+import tokenize
+from collections import Counter
+from dataclasses import dataclass
+
+import hypothesmith
+import libcst as cst
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+from strategies import mixed_modules, planted_modules, register_profiles, source_lines
+from txasync.analysis.findings import FilePlan
+from txasync.config import Config
+from txasync.engine import Analysis, analyse, compute_fixes, load_project, plans_for
+
+register_profiles()
+_ACTIVE = os.environ.get("HYPOTHESIS_PROFILE") or settings.get_current_profile_name()
+if _ACTIVE != settings.get_current_profile_name():
+    settings.load_profile(_ACTIVE)
+
+
+def budget(ci_examples: int) -> settings:
+    """`ci_examples` under the default profile; the active profile's count otherwise."""
+    examples = ci_examples if _ACTIVE == "default" else settings.default.max_examples
+    return settings(max_examples=examples, deadline=None, derandomize=_ACTIVE == "default",
+                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much,
+                                           HealthCheck.data_too_large])
+
+
+PATH = os.path.join(os.sep, "txasync-properties", "planted.py")
+
+configs = st.builds(
+    Config,
+    twisted_version=st.sampled_from([(21, 2), (22, 4), (22, 8), (24, 7), (26, 10)]),
+    unknown_yield=st.sampled_from(["maybe-deferred", "await", "refuse"]),
+    wrapper=st.sampled_from(["ensureDeferred", "fromCoroutine"]),
+    coroutine_aware_decorators=st.sampled_from([frozenset(), frozenset({"traced"})]),
+    keep_deferred_api=st.sampled_from([(), ("*get*",), ("*",)]),
+    ignore=st.sampled_from([frozenset(), frozenset({"TXA003"}), frozenset({"TXA004"}),
+                            frozenset({"TXA01"})]),
+)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _abc_without_zope_provides():  # type: ignore[no-untyped-def]
+    """The same process-level workaround as test_golden.py: once anything imports
+    `twisted.internet.base`, zope.interface leaves a `__provides__` on `abc.ABC` that breaks
+    libcst's codemod visitors. Not what these properties test."""
+    import abc
+
+    provides = abc.ABC.__dict__.get("__provides__")
+    if provides is None:
+        yield
+        return
+    delattr(abc.ABC, "__provides__")
+    try:
+        yield
+    finally:
+        abc.ABC.__provides__ = provides  # type: ignore[attr-defined]
+
+
+# -- running the engine ---------------------------------------------------------------------
+
+
+@dataclass
+class FixRun:
+    before: str
+    after: str
+    analysis: Analysis
+    plan: FilePlan | None
+    converted: list[str]
+    facts: object
+
+
+def run_fix(source: str, config: Config) -> FixRun:
+    project = load_project([], config, overlays={PATH: source})
+    analysis = analyse(project)
+    plans = plans_for(project, analysis)
+    outcomes = compute_fixes(project, plans)
+    assert len(outcomes) <= 1
+    after, converted = source, []
+    for outcome in outcomes:
+        assert outcome.error is None, f"the fix failed: {outcome.error}"
+        assert outcome.result is not None
+        after, converted = outcome.result.source, list(outcome.result.converted)
+    return FixRun(source, after, analysis, plans.get(PATH), converted, project.facts[PATH])
+
+
+# -- reading the output ---------------------------------------------------------------------
+
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef,
+           ast.GeneratorExp, ast.ListComp, ast.SetComp, ast.DictComp)
+
+
+def definitions(tree: ast.Module) -> list[tuple[str, ast.AST]]:
+    """(qualname, node) of every def and class, in source order; duplicates kept."""
+    found: list[tuple[str, ast.AST]] = []
+
+    def walk(node: ast.AST, prefix: str) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                found.append((prefix + child.name, child))
+                walk(child, f"{prefix}{child.name}.<locals>.")
+            elif isinstance(child, ast.ClassDef):
+                found.append((prefix + child.name, child))
+                walk(child, f"{prefix}{child.name}.")
+            elif isinstance(child, ast.Lambda):
+                continue
+            else:
+                walk(child, prefix)
+
+    walk(tree, "")
+    return found
+
+
+def own_frame(fn: ast.FunctionDef | ast.AsyncFunctionDef):  # type: ignore[no-untyped-def]
+    stack: list[ast.AST] = [n for n in fn.body if not isinstance(n, _SCOPES)]
+    while stack:
+        node = stack.pop()
+        yield node
+        stack.extend(c for c in ast.iter_child_nodes(node) if not isinstance(c, _SCOPES))
+
+
+def _is_return_value(node: ast.AST) -> bool:
+    if not isinstance(node, ast.Call):
+        return False
+    func = node.func
+    return (isinstance(func, ast.Name) and func.id == "returnValue") or (
+        isinstance(func, ast.Attribute) and func.attr == "returnValue")
+
+
+def _is_ic(decorator: ast.expr) -> bool:
+    text = ast.unparse(decorator.func if isinstance(decorator, ast.Call) else decorator)
+    return text.endswith("inlineCallbacks") or text == "ic"
+
+
+def comments(source: str) -> Counter[str]:
+    tokens = tokenize.generate_tokens(io.StringIO(source).readline)
+    return Counter(t.string.rstrip() for t in tokens if t.type == tokenize.COMMENT)
+
+
+def txa001(analysis: Analysis) -> set[str]:
+    return {f.function for f in analysis.findings if f.code == "TXA001"}
+
+
+# -- the properties -------------------------------------------------------------------------
+
+
+def allowed_lines(run: FixRun) -> set[int]:
+    """Lines of the input the fix may change: rewritten functions, wrapped call sites,
+    `returnValue` calls fixed on their own, and import statements."""
+    allowed: set[int] = set()
+
+    def add(span) -> None:  # type: ignore[no-untyped-def]
+        allowed.update(range(span.line, span.end_line + 1))
+
+    for decision in run.analysis.decisions.values():
+        if decision.changes:
+            add(decision.fn.span)
+            if decision.fn.ic_call_span is not None:
+                add(decision.fn.ic_call_span)
+    for hazard in run.analysis.hazards:
+        if hazard.split is not None:
+            fn = run.facts.function(hazard.split)  # type: ignore[attr-defined]
+            if fn is not None:
+                add(fn.span)
+    if run.plan is not None:
+        for wrap in run.plan.wraps:
+            add(wrap.span)
+        for span in run.plan.return_values:
+            add(span)
+    for node in ast.walk(ast.parse(run.before)):
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            allowed.update(range(node.lineno, (node.end_lineno or node.lineno) + 1))
+    # Blank lines directly above a rewritten statement belong to it (a removed
+    # `f = inlineCallbacks(f)` takes the blank line above it along).
+    lines = source_lines(run.before)
+    for line in sorted(allowed, reverse=True):
+        above = line - 1
+        while above >= 1 and not lines[above - 1].strip() and above not in allowed:
+            allowed.add(above)
+            above -= 1
+    return allowed
+
+
+def _is_import_line(line: str) -> bool:
+    stripped = line.strip()
+    return stripped.startswith(("import ", "from ")) and " import " in f" {stripped}"
+
+
+def check_confined(run: FixRun) -> None:
+    before = source_lines(run.before)
+    after = source_lines(run.after)
+    allowed = allowed_lines(run)
+    matcher = difflib.SequenceMatcher(None, before, after, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        for index in range(i1, i2):
+            assert index + 1 in allowed, (
+                f"line {index + 1} changed outside a rewritten region: {before[index]!r}")
+        if tag == "insert":
+            inserted = after[j1:j2]
+            near = {i1, i1 + 1} & allowed
+            assert near or all(not s.strip() or _is_import_line(s) for s in inserted), (
+                f"lines inserted after line {i1} outside a rewritten region: {inserted!r}")
+
+
+def check_rewritten_functions(run: FixRun) -> None:
+    before_tree = ast.parse(run.before)
+    after_tree = ast.parse(run.after)
+    changing = {k.split(":", 1)[1] for k, d in run.analysis.decisions.items() if d.changes}
+    splits = {h.split for h in run.analysis.hazards if h.split is not None}
+    # What the rewrite says it converted is what the plan decided, no more, no less.
+    assert set(run.converted) == changing | splits, (sorted(run.converted), sorted(changing))
+    before_async = {q for q, n in definitions(before_tree) if isinstance(n, ast.AsyncFunctionDef)}
+    after_defs = definitions(after_tree)
+    for qualname, node in after_defs:
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        new_async = isinstance(node, ast.AsyncFunctionDef) and qualname not in before_async
+        if not (new_async or qualname in changing):
+            continue
+        assert not any(_is_ic(d) for d in node.decorator_list), (
+            f"{qualname} keeps an inlineCallbacks decorator")
+        for inner in own_frame(node):
+            assert not isinstance(inner, (ast.Yield, ast.YieldFrom)), (
+                f"{qualname}: own yield at line {inner.lineno}")  # type: ignore[attr-defined]
+            assert not _is_return_value(inner), (
+                f"{qualname}: returnValue at line {inner.lineno}")  # type: ignore[attr-defined]
+    # Nothing disappears: every definition is still there (helpers may be added).
+    before_names = Counter(q for q, _ in definitions(before_tree))
+    after_names = Counter(q for q, _ in after_defs)
+    missing = {q for q in before_names - after_names
+               # a keep-API conversion moves the body, nested defs too, into a new helper
+               if not any(q.startswith(f"{c}.<locals>.") for c in changing | splits)}
+    assert not missing, f"definitions lost: {sorted(missing)}"
+    lost = comments(run.before) - comments(run.after)
+    assert not lost, f"comments lost: {sorted(lost)}"
+
+
+def check_fix(source: str, config: Config) -> FixRun:
+    """Every property for one module; returns the run for further checks."""
+    first = run_fix(source, config)
+    compile(first.after, PATH, "exec", dont_inherit=True)
+    if first.after == source:
+        return first
+    second = run_fix(first.after, config)
+    assert second.after == first.after, "a second fix changed the output:\n" + "".join(
+        difflib.unified_diff(first.after.splitlines(True), second.after.splitlines(True)))
+    check_confined(first)
+    check_rewritten_functions(first)
+    before_001 = txa001(first.analysis)
+    after_001 = txa001(second.analysis)
+    assert after_001 == before_001 - set(first.converted), (
+        f"TXA001 before {sorted(before_001)}, after {sorted(after_001)}, "
+        f"converted {sorted(first.converted)}")
+    return first
+
+
+def _compiles(source: str) -> bool:
+    try:
+        compile(source, PATH, "exec", dont_inherit=True)
+    except (SyntaxError, ValueError):
+        return False
+    return True
+
+
+# ENGINE BUG 3 (reported): the facts' line index (facts.LineIndex) splits lines with
+# `str.splitlines`, which also breaks at these; Python does not. Below such a character every
+# line number the index uses for byte-to-character columns is off by one, so on a line with
+# non-ASCII text before a `returnValue`, the call is missed and stays in the `async def`.
+_SPLITLINES_ONLY = ("\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029")
+
+
+def _no_odd_line_breaks(source: str) -> bool:
+    return not any(c in source for c in _SPLITLINES_ONLY)
+
+
+def _libcst_round_trips(source: str) -> bool:
+    """ENGINE BUG 2 (reported; upstream in LibCST 1.9, both parsers): a module whose last
+    lines are indented comments or whitespace-only lines does not survive
+    `parse_module(s).code`: `x = 1\n  #c1\n #c2\n` comes back as `x = 1\n #c2\n`, so
+    converting anything in such a file deletes `#c1`. Until txasync refuses those files,
+    the generated modules that hit it are skipped."""
+    try:
+        return cst.parse_module(source).code == source
+    except Exception:
+        return True  # the engine must cope with what LibCST cannot parse: keep it
+
+
+@budget(250)
+@given(source=planted_modules(), config=configs)
+def test_planted_modules(source: str, config: Config) -> None:
+    assume(_compiles(source) and _libcst_round_trips(source) and _no_odd_line_breaks(source))
+    check_fix(source, config)
+
+
+@budget(120)
+@given(source=mixed_modules(), config=configs)
+def test_planted_between_generated_statements(source: str, config: Config) -> None:
+    assume(_compiles(source) and _libcst_round_trips(source) and _no_odd_line_breaks(source))
+    check_fix(source, config)
+
+
+@budget(80)
+@given(source=hypothesmith.from_grammar())
+def test_generated_modules_without_inlinecallbacks_are_untouched(source: str) -> None:
+    """A module with nothing to convert comes back byte for byte, whatever its syntax."""
+    assume(_compiles(source))
+    run = run_fix(source, Config())
+    assert run.after == source
+
+
+def test_properties_catch_a_change_outside_the_rewrite() -> None:
+    """The confinement check is not vacuous: a stray edit outside a converted function fails."""
+    source = ("from twisted.internet import defer\n\n\nX = 1\n\n\n@defer.inlineCallbacks\n"
+              "def f(d):\n    x = yield d\n    defer.returnValue(x)\n")
+    run = check_fix(source, Config())
+    assert "async def f" in run.after
+    run.after = run.after.replace("X = 1", "X = 2")
+    with pytest.raises(AssertionError, match="line 4 changed"):
+        check_confined(run)
