@@ -21,8 +21,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--root", metavar="DIR",
                         help="the project tree the evidence describes (default: the directory "
                              "of the nearest pyproject.toml, where txasync looks for it, else .)")
-    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, metavar="N",
-                        help="processes for the static analysis after the run")
+    parser.add_argument("--jobs", type=int, metavar="N",
+                        help="processes for the static analysis after the run (default: one, "
+                             "or one per CPU for 500 files and more)")
     parser.add_argument("--keep-fragments", metavar="DIR",
                         help="copy the raw per-process records here (debugging)")
     # Not `command`: the main CLI keeps the subcommand's name there.
@@ -51,8 +52,8 @@ def run(args: argparse.Namespace) -> int:
     if not os.path.isdir(root):
         print(f"txasync probe: no such directory: {root}", file=sys.stderr)
         return 2
-    result = probe(command, root=root, out=args.out, jobs=max(1, args.jobs),
-                   keep=args.keep_fragments)
+    jobs = None if args.jobs is None else max(1, args.jobs)
+    result = probe(command, root=root, out=args.out, jobs=jobs, keep=args.keep_fragments)
     for warning in result.warnings:
         print(f"txasync probe: warning: {warning}", file=sys.stderr)
     if result.evidence is None:

@@ -69,10 +69,18 @@ def _config(root: str) -> Config:
         return Config(root=root)
 
 
-def _static_functions(root: str, jobs: int) -> tuple[dict[str, ModuleFacts], dict[str, str]]:
+# Below this many files a process pool costs more than it saves (measured: 74 files, 0.8 s
+# in one process, 2 s with two).
+POOL_FROM_FILES = 500
+
+
+def _static_functions(root: str, jobs: int | None
+                      ) -> tuple[dict[str, ModuleFacts], dict[str, str]]:
     """Facts of every Python file under root (by relative posix path) and their hashes."""
     config = _config(root)
     files, _ = discover([root], config)
+    if jobs is None:
+        jobs = (os.cpu_count() or 1) if len(files) >= POOL_FROM_FILES else 1
     project = load_project(files, config, jobs=jobs)
     facts: dict[str, ModuleFacts] = {}
     hashes: dict[str, str] = {}
@@ -99,7 +107,7 @@ def _match_yield(fn: FunctionFact | None, line: int, col: int) -> tuple[int, int
 
 
 def merge(fragments: Sequence[dict[str, Any]], root: str, command: Sequence[str] = (),
-          exit_code: int | None = None, warnings: Iterable[str] = (), jobs: int = 1
+          exit_code: int | None = None, warnings: Iterable[str] = (), jobs: int | None = None
           ) -> dict[str, Any]:
     """The evidence document (analysis/evidence.py describes it) for one probe run."""
     root = os.path.abspath(root)

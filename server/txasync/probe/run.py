@@ -115,7 +115,7 @@ def _run(command: Sequence[str], env: dict[str, str]) -> int:
 
 
 def probe(command: Sequence[str], root: str = ".", out: str | None = None,
-          jobs: int = 1, keep: str | None = None) -> ProbeRun:
+          jobs: int | None = None, keep: str | None = None) -> ProbeRun:
     """Run `command` under the probe and write the merged evidence to `out`.
 
     `keep` names a directory to keep the raw per-process fragments in (for debugging).

@@ -13,13 +13,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import libcst as cst
-from libcst.codemod import CodemodContext
-from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from ..analysis.findings import ConvertFunction, FilePlan, Wrap, YieldAction
 from ..analysis.model import FunctionFact, ModuleFacts
 from ..analysis.names import DEFER, GENERATOR_TYPES, INLINE_CALLBACKS, RETURN_VALUE
+from .imports import add_import, remove_unused, used_names
 
 _ATOMS = (
     cst.Name, cst.Attribute, cst.Call, cst.Subscript, cst.SimpleString, cst.Integer, cst.Float,
@@ -506,32 +505,21 @@ class _Converter(cst.CSTTransformer):
 def _tidy_imports(module: cst.Module, facts: ModuleFacts, accessor: _Accessor,
                   needs_defer: bool, removed_roots: set[str],
                   extra_imports: list[tuple[str, str | None]]) -> cst.Module:
-    context = CodemodContext()
+    """Add the imports the rewrite needs; remove those whose only uses it removed."""
     for mod, obj in extra_imports:
-        AddImportsVisitor.add_needed_import(context, mod, obj)
+        module = add_import(module, mod, obj)
     if needs_defer and accessor.add_module_import is not None:
         mod, name = accessor.add_module_import
-        if " as " in name:
-            obj, asname = name.split(" as ")
-            AddImportsVisitor.add_needed_import(context, mod, obj, asname)
-        else:
-            AddImportsVisitor.add_needed_import(context, mod, name)
-    converted = bool(removed_roots)
-    if converted:
-        for local, qualified in facts.imports.items():
-            if local not in removed_roots or local not in facts.runtime_imports:
-                continue
-            if qualified in INLINE_CALLBACKS | {RETURN_VALUE} | GENERATOR_TYPES:
-                mod, _, obj = qualified.rpartition(".")
-                RemoveImportsVisitor.remove_unused_import(
-                    context, mod, obj, local if local != obj else None)
-            elif qualified == DEFER and "." not in local:
-                RemoveImportsVisitor.remove_unused_import(
-                    context, "twisted.internet", "defer", local if local != "defer" else None)
-    if (needs_defer and accessor.add_module_import is not None) or extra_imports:
-        module = AddImportsVisitor(context).transform_module(module)
-    if converted:
-        module = RemoveImportsVisitor(context).transform_module(module)
+        obj, _, asname = name.partition(" as ")
+        module = add_import(module, mod, obj, asname or None)
+    candidates = {
+        local for local, qualified in facts.imports.items()
+        if local in removed_roots and local in facts.runtime_imports
+        and (qualified in INLINE_CALLBACKS | {RETURN_VALUE} | GENERATOR_TYPES
+             or qualified == DEFER)
+    }
+    if candidates:
+        module = remove_unused(module, candidates, used_names(module.code))
     return module
 
 

@@ -1,4 +1,5 @@
 from typing import TYPE_CHECKING
+
 from twisted.internet import defer
 
 if TYPE_CHECKING:
