@@ -338,8 +338,11 @@ def update_file(project: Project, path: str, text: str | None) -> None:
     attach_oracle(project)
 
 
-def function_at(project: Project, path: str, line: int, col: int) -> str | None:
-    """The key of the function whose name (definition or call) is at a 1-based line/col."""
+def function_at(project: Project, path: str, line: int, col: int,
+                enclosing: bool = False) -> str | None:
+    """The key of the function whose name (definition or call) is at a 1-based line/col;
+    with `enclosing`, else the innermost inlineCallbacks function around the position
+    (what "Convert Function at Cursor" means with the cursor in the body)."""
     path = os.path.abspath(path)
     facts = project.facts.get(path)
     if facts is None:
@@ -361,7 +364,16 @@ def function_at(project: Project, path: str, line: int, col: int) -> str | None:
             width = (s.end_line - s.line) * 10_000 + (s.end_col - s.col)
             if best is None or width < best[0]:
                 best = (width, res.targets[0])
-    return best[1] if best else None
+    if best:
+        return best[1]
+    if enclosing:
+        around = [fn for fn in facts.functions if fn.is_ic
+                  and (fn.span.line, fn.span.col) <= (line, col) <= (fn.span.end_line,
+                                                                    fn.span.end_col)]
+        if around:
+            inner = max(around, key=lambda fn: (fn.span.line, fn.span.col))
+            return f"{facts.module}:{inner.qualname}"
+    return None
 
 
 @dataclass(frozen=True)

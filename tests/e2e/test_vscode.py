@@ -29,10 +29,11 @@ def _missing_tools() -> list[str]:
     return [tool for tool in ("node", "npm") if shutil.which(tool) is None]
 
 
-@pytest.mark.skipif(bool(_missing_tools()),
-                    reason=f"{' and '.join(_missing_tools())} not on PATH: the VS Code e2e run needs "
-                           "Node.js and npm to fetch Node 24 and code-server (Debian: apt-get "
-                           "install nodejs npm)")
+@pytest.mark.skipif(
+    bool(_missing_tools()),
+    reason=f"{' and '.join(_missing_tools())} not on PATH: the VS Code e2e run needs Node.js and "
+    "npm to fetch Node 24 and code-server (Debian: apt-get install nodejs npm)",
+)
 def test_vscode_extension_in_code_server() -> None:
     env = {**os.environ, "TXASYNC_PYTHON": sys.executable, "CI": os.environ.get("CI", "true")}
     try:

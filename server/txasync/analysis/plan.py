@@ -339,6 +339,13 @@ class Planner:
             if version >= (24, 7):
                 return None
             return "yielded in an inlineCallbacks function, which awaits coroutines only from 24.7"
+        if site.usage == "stored":
+            for other in ws_facts.calls:
+                if (other.enclosing == site.enclosing and other.callee.kind == "attr"
+                        and other.callee.text == f"{site.detail}.{other.callee.name}"
+                        and other.callee.name in api.DEFERRED_ONLY_ATTRIBUTES):
+                    return (f"its result is stored in `{site.detail}`, then "
+                            f"`.{other.callee.name}` is called on it")
         return {
             "stored": "its result is stored and waited on later (keeps it running concurrently)",
             "deferred-method": f"`.{site.detail}` is called on its result",

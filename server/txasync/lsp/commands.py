@@ -97,7 +97,7 @@ class Commands:
             if text is None or path in snap.project.stale:
                 return self._refuse("the file does not parse right now")
             line, col = self.session.lines(text).char_position(position, self.session.encoding)
-            key = engine.function_at(snap.project, path, line, col)
+            key = engine.function_at(snap.project, path, line, col, enclosing=True)
         if not key:
             return self._refuse("no inlineCallbacks function there")
         status = adapter.status(snap.analysis, key)

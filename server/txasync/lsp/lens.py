@@ -25,7 +25,8 @@ def title_for(status: adapter.Status) -> str:
     if status.keep_api:
         return "convertible (keeps its Deferred API)"
     if status.wraps:
-        return f"{status.wraps} caller{'s' if status.wraps != 1 else ''} need ensureDeferred"
+        return (f"{status.wraps} caller{'s need' if status.wraps != 1 else ' needs'} "
+                "ensureDeferred")
     return "convertible"
 
 
