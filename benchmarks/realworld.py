@@ -1,0 +1,1001 @@
+"""Prove txasync on real projects: convert each one and run its test suite before and after.
+
+For every project in `realworld.toml` (or those named with --project):
+
+1. `pip download --no-deps --no-binary :all: NAME==VERSION` into the cache (once);
+2. unpack the sdist afresh into `<cache>/work/NAME-VERSION/tree` (a pristine copy stays in
+   `orig/` to diff against);
+3. a venv (`python3 -m venv`, kept between runs while the pins are unchanged) with the
+   project installed editable from `tree/`, its pinned dependencies, and txasync installed
+   editable from this repository, so `python -m txasync` in that venv sees that venv's Twisted;
+4. `txasync check --format json` (IC functions, refusals and unknown yields before);
+5. the test suite BEFORE (trial, bwverbose, per-test outcomes kept);
+6. `txasync fix` over the whole tree, with the project's venv python, letting txasync detect
+   the installed Twisted; the change is kept as fix.diff (orig/ against tree/);
+7. every changed file byte-compiled; `txasync check` again (IC functions left after);
+8. the test suite AFTER; every test whose outcome changed, with its traceback, re-run alone
+   to tell a real change from a flaky one.
+
+Results go to `benchmarks/realworld-results.json` and a table is printed. Exit status: 0 when
+every project meets the done-when criteria (no test changes outcome, >= 85% of IC functions
+converted, every refusal has a reason, nothing crashed), 1 otherwise, 2 on setup errors.
+
+    python benchmarks/realworld.py                 # all projects
+    python benchmarks/realworld.py -p treq         # one
+    python benchmarks/realworld.py --cache-dir /tmp/rw --fresh-venv
+
+The cache directory defaults to ~/.cache/txasync-realworld (or $TXASYNC_REALWORLD_CACHE).
+Only the standard library is needed to run it; `rich` makes the table nicer when present.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import difflib
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tarfile
+import time
+import tomllib
+import zipfile
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+DEFAULT_CONFIG = HERE / "realworld.toml"
+DEFAULT_RESULTS = HERE / "realworld-results.json"
+DEFAULT_CACHE = Path(os.environ.get("TXASYNC_REALWORLD_CACHE")
+                     or Path.home() / ".cache" / "txasync-realworld")
+MIN_CONVERTED_SHARE = 0.85
+RERUNS = 1  # how often a test that changed outcome is re-run alone, after conversion
+
+
+class SetupError(Exception):
+    """Downloading, unpacking or installing failed: the project was not measured."""
+
+
+# --------------------------------------------------------------------------------------------
+# configuration
+
+
+@dataclass
+class ProjectConfig:
+    name: str
+    dist: str
+    version: str
+    package: str
+    package_dir: str
+    deps: list[str]
+    test_command: list[str]
+    trial_jobs: int
+    timeout: int
+    python: str
+    expect_before: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def slug(self) -> str:
+        return f"{self.name}-{self.version}"
+
+
+def load_config(path: Path) -> dict[str, ProjectConfig]:
+    with open(path, "rb") as handle:
+        data = tomllib.load(handle)
+    defaults = data.get("defaults", {})
+    projects: dict[str, ProjectConfig] = {}
+    for name, table in data.get("projects", {}).items():
+        merged = {**defaults, **table}
+        projects[name] = ProjectConfig(
+            name=name,
+            dist=merged.get("dist", name),
+            version=str(merged["version"]),
+            package=merged["package"],
+            package_dir=merged.get("package_dir", "."),
+            deps=list(merged.get("deps", [])),
+            test_command=list(merged["test_command"]),
+            trial_jobs=int(merged.get("trial_jobs", 1)),
+            timeout=int(merged.get("timeout", 1800)),
+            python=merged.get("python", "python3"),
+            expect_before=dict(merged.get("expect_before", {})),
+        )
+    return projects
+
+
+# --------------------------------------------------------------------------------------------
+# running things
+
+
+@dataclass
+class Ran:
+    argv: list[str]
+    returncode: int
+    stdout: str
+    stderr: str
+    seconds: float
+
+
+def run(argv: list[str], cwd: Path | None = None, env: dict[str, str] | None = None,
+        timeout: int | None = None, log: Path | None = None, check: bool = False) -> Ran:
+    start = time.monotonic()
+    try:
+        proc = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True,
+                              timeout=timeout, errors="replace", stdin=subprocess.DEVNULL)
+        ran = Ran(argv, proc.returncode, proc.stdout, proc.stderr, time.monotonic() - start)
+    except subprocess.TimeoutExpired as exc:
+        out = exc.stdout.decode(errors="replace") if isinstance(exc.stdout, bytes) else (
+            exc.stdout or "")
+        err = exc.stderr.decode(errors="replace") if isinstance(exc.stderr, bytes) else (
+            exc.stderr or "")
+        ran = Ran(argv, -9, out, err + f"\n[realworld] timed out after {timeout}s\n",
+                  time.monotonic() - start)
+    if log is not None:
+        log.parent.mkdir(parents=True, exist_ok=True)
+        log.write_text(f"$ {' '.join(argv)}\n# cwd={cwd} rc={ran.returncode} "
+                       f"{ran.seconds:.1f}s\n--- stdout\n{ran.stdout}\n--- stderr\n{ran.stderr}")
+    if check and ran.returncode != 0:
+        tail = (ran.stderr or ran.stdout)[-3000:]
+        raise SetupError(f"command failed ({ran.returncode}): {' '.join(argv)}\n{tail}")
+    return ran
+
+
+def say(message: str) -> None:
+    print(f"[realworld] {message}", file=sys.stderr, flush=True)
+
+
+# --------------------------------------------------------------------------------------------
+# download, unpack, venv
+
+
+def venv_python(venv: Path) -> Path:
+    return venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+
+
+def ensure_venv(project: ProjectConfig, venv: Path, tree: Path, txasync_src: Path,
+                fresh: bool, logs: Path) -> Path:
+    """The project's venv, with the project (editable), its pins and txasync installed."""
+    stamp_data = json.dumps({"deps": project.deps, "txasync": str(txasync_src),
+                             "tree": str(tree), "python": project.python}, sort_keys=True)
+    stamp = hashlib.sha256(stamp_data.encode()).hexdigest()
+    stamp_file = venv / ".realworld-stamp"
+    python = venv_python(venv)
+    if fresh or not python.exists() or not stamp_file.exists() or (
+            stamp_file.read_text().strip() != stamp):
+        if venv.exists():
+            shutil.rmtree(venv)
+        base = shutil.which(project.python) or sys.executable
+        say(f"{project.slug}: creating venv with {base}")
+        run([base, "-m", "venv", str(venv)], log=logs / "venv.log", check=True)
+        say(f"{project.slug}: installing {len(project.deps)} pinned dependencies and txasync")
+        run([str(python), "-m", "pip", "install", "--disable-pip-version-check", "-q",
+             *project.deps, "-e", str(txasync_src)],
+            log=logs / "pip-deps.log", check=True, timeout=3600)
+        stamp_file.write_text(stamp)
+    return python
+
+
+def download_sdist(project: ProjectConfig, python: Path, cache: Path, logs: Path) -> Path:
+    sdists = cache / "sdists"
+    sdists.mkdir(parents=True, exist_ok=True)
+    normal = re.sub(r"[-_.]+", "[-_.]", project.dist.lower())
+    pattern = re.compile(rf"^{normal}-{re.escape(project.version)}\.(tar\.gz|zip|tar\.bz2)$",
+                         re.IGNORECASE)
+
+    def found() -> Path | None:
+        for entry in sorted(sdists.iterdir()):
+            if pattern.match(entry.name):
+                return entry
+        return None
+
+    existing = found()
+    if existing is not None:
+        return existing
+    say(f"{project.slug}: downloading the sdist")
+    run([str(python), "-m", "pip", "download", "--disable-pip-version-check", "--no-deps",
+         "--no-binary", ":all:", "-d", str(sdists), f"{project.dist}=={project.version}"],
+        log=logs / "pip-download.log", check=True, timeout=1800)
+    existing = found()
+    if existing is None:
+        raise SetupError(f"pip download left no sdist for {project.dist}=={project.version} "
+                         f"in {sdists}")
+    return existing
+
+
+def unpack(archive: Path, dest: Path) -> None:
+    """Unpack an sdist so that `dest` is its top directory."""
+    staging = dest.parent / (dest.name + ".unpacking")
+    if staging.exists():
+        shutil.rmtree(staging)
+    staging.mkdir(parents=True)
+    if archive.name.endswith(".zip"):
+        with zipfile.ZipFile(archive) as zf:
+            zf.extractall(staging)
+    else:
+        with tarfile.open(archive) as tf:
+            tf.extractall(staging, filter="data")
+    entries = list(staging.iterdir())
+    top = entries[0] if len(entries) == 1 and entries[0].is_dir() else staging
+    if dest.exists():
+        shutil.rmtree(dest)
+    shutil.move(str(top), str(dest))
+    if staging.exists():
+        shutil.rmtree(staging)
+
+
+def install_project(python: Path, tree: Path, logs: Path) -> None:
+    run([str(python), "-m", "pip", "install", "--disable-pip-version-check", "-q", "--no-deps",
+         "-e", str(tree)], log=logs / "pip-project.log", check=True, timeout=1800)
+
+
+def check_import_location(project: ProjectConfig, python: Path, env: dict[str, str],
+                          tree: Path) -> str:
+    code = f"import {project.package} as m; print(m.__file__)"
+    ran = run([str(python), "-c", code], env=env, cwd=tree.parent, check=True)
+    location = ran.stdout.strip().splitlines()[-1]
+    if not Path(location).resolve().is_relative_to(tree.resolve()):
+        raise SetupError(f"{project.package} imports from {location}, not from {tree}")
+    return location
+
+
+def project_env(project: ProjectConfig, venv: Path, tree: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    for key in ("PYTHONHOME", "VIRTUAL_ENV", "PYTHONSTARTUP"):
+        env.pop(key, None)
+    env["VIRTUAL_ENV"] = str(venv)
+    env["PATH"] = os.pathsep.join([str(venv_python(venv).parent), env.get("PATH", "")])
+    env["PYTHONPATH"] = str((tree / project.package_dir).resolve())
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    env["COLUMNS"] = "1000"  # rich output from txasync must not wrap
+    env["NO_COLOR"] = "1"
+    env.pop("TXASYNC_DEBUG", None)
+    return env
+
+
+# --------------------------------------------------------------------------------------------
+# txasync
+
+
+def txasync_check(python: Path, tree: Path, env: dict[str, str], log: Path) -> list[dict]:
+    ran = run([str(python), "-m", "txasync", "check", "--format", "json", "."], cwd=tree,
+              env=env, log=log, timeout=1800)
+    if ran.returncode not in (0, 1):
+        raise SetupError(f"txasync check failed ({ran.returncode}): {ran.stderr[-2000:]}")
+    start = ran.stdout.find("[")
+    return json.loads(ran.stdout[start:]) if start >= 0 else []
+
+
+def txasync_progress(python: Path, tree: Path, env: dict[str, str], log: Path) -> dict:
+    ran = run([str(python), "-m", "txasync", "progress", "--format", "json", "."], cwd=tree,
+              env=env, log=log, timeout=1800)
+    try:
+        start = ran.stdout.find("{")
+        data = json.loads(ran.stdout[start:])
+    except ValueError:
+        return {"error": (ran.stderr or ran.stdout)[-500:]}
+    return {k: v for k, v in data.items() if not isinstance(v, list)}
+
+
+SUMMARY_RE = re.compile(
+    r"(?:would convert|converted) (\d+) functions?, wrapped (\d+) call sites?, "
+    r"rewrote (\d+) other returnValue calls?, in (\d+) files?")
+_PATH_LINE = re.compile(r"\(?\b[\w./\\-]+\.py(?::\d+)+\)?")
+_BACKTICKS = re.compile(r"`[^`]*`")
+_LOCATION = re.compile(r"\bat [\w./\\-]+\.py(?::\d+)?")
+
+
+def normalise_reason(reason: str) -> str:
+    """A refusal reason without the names, files and lines that make each one unique."""
+    text = _LOCATION.sub("at …", reason)
+    text = _PATH_LINE.sub("", text)
+    text = _BACKTICKS.sub("`…`", text)
+    text = re.sub(r"\s+", " ", text).strip()
+    text = re.sub(r"\s+([,.;:)])", r"\1", text)
+    return text
+
+
+def count_diff(diff: str) -> dict[str, Any]:
+    added = removed = 0
+    files: list[str] = []
+    wraps_added = 0
+    async_defs_added = 0
+    delegates = 0
+    for line in diff.splitlines():
+        if line.startswith("+++ "):
+            name = line[4:].strip()
+            files.append(name[2:] if name.startswith("b/") else name)
+        elif line.startswith("--- "):
+            continue
+        elif line.startswith("+"):
+            added += 1
+            wraps_added += line.count("ensureDeferred(") + line.count("fromCoroutine(")
+            if re.match(r"\+\s*async def ", line):
+                async_defs_added += 1
+            if re.match(r"\+\s*return .*(ensureDeferred|fromCoroutine)\((self|cls)\.__\w+\(",
+                        line):
+                delegates += 1
+        elif line.startswith("-"):
+            removed += 1
+            wraps_added -= line.count("ensureDeferred(") + line.count("fromCoroutine(")
+    return {"files": files, "lines_added": added, "lines_removed": removed,
+            "ensureDeferred_added": wraps_added, "async_defs_added": async_defs_added,
+            "delegate_helpers": delegates}
+
+
+def tree_diff(orig: Path, tree: Path) -> str:
+    """A unified diff of every .py file the fix changed (paths relative to the tree)."""
+    chunks: list[str] = []
+    for path in sorted(tree.rglob("*.py")):
+        rel = path.relative_to(tree)
+        before_path = orig / rel
+        after = path.read_text(encoding="utf-8", errors="surrogateescape")
+        before = (before_path.read_text(encoding="utf-8", errors="surrogateescape")
+                  if before_path.exists() else "")
+        if before != after:
+            chunks.extend(line if line.endswith("\n") else line + "\n"
+                          for line in difflib.unified_diff(
+                              before.splitlines(keepends=True),
+                              after.splitlines(keepends=True), f"a/{rel}", f"b/{rel}"))
+    return "".join(chunks)
+
+
+def ic_counts(findings: list[dict]) -> dict[str, Any]:
+    codes = Counter(f["code"] for f in findings)
+    refusals = [f for f in findings if f["code"] == "TXA002"]
+    return {
+        "ic_functions": codes.get("TXA001", 0) + codes.get("TXA002", 0),
+        "convertible": codes.get("TXA001", 0),
+        "refused": codes.get("TXA002", 0),
+        "unknown_yields": codes.get("TXA004", 0),
+        "return_value_hints": codes.get("TXA003", 0),
+        "codes": dict(sorted(codes.items())),
+        "refusals": [{"path": f["path"], "line": f["line"], "function": f.get("function"),
+                      "reason": f.get("reason") or "", "message": f.get("message", "")}
+                     for f in refusals],
+    }
+
+
+def ic_keys(findings: list[dict]) -> set[tuple[str, str]]:
+    return {(f["path"], f.get("function") or f"{f['line']}") for f in findings
+            if f["code"] in ("TXA001", "TXA002")}
+
+
+# --------------------------------------------------------------------------------------------
+# audits: what the tests may not show
+
+
+def engine_identity(txasync_src: Path) -> dict[str, Any]:
+    """Which txasync did the converting: commit, local edits, and a hash of its sources."""
+    digest = hashlib.sha256()
+    package = txasync_src / "server" / "txasync"
+    for path in sorted(package.rglob("*.py")):
+        digest.update(str(path.relative_to(package)).encode())
+        digest.update(path.read_bytes())
+    identity: dict[str, Any] = {"sources_sha256": digest.hexdigest()[:16]}
+    if shutil.which("git") and (txasync_src / ".git").exists():
+        head = run(["git", "-C", str(txasync_src), "rev-parse", "--short", "HEAD"])
+        dirty = run(["git", "-C", str(txasync_src), "status", "--porcelain", "--",
+                     "server/txasync"])
+        identity["commit"] = head.stdout.strip() or None
+        identity["engine_edited_since_commit"] = bool(dirty.stdout.strip())
+    return identity
+
+
+def _functions(path: Path) -> dict[str, ast.AST]:
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8", errors="replace"))
+    except (SyntaxError, ValueError, OSError):
+        return {}
+    found: dict[str, ast.AST] = {}
+
+    def visit(node: ast.AST, prefix: str) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                name = prefix + child.name
+                found[name] = child
+                visit(child, name + ".<locals>.")
+            elif isinstance(child, ast.ClassDef):
+                visit(child, prefix + child.name + ".")
+            else:
+                visit(child, prefix)
+
+    visit(tree, "")
+    return found
+
+
+def _own(node: ast.AST, kinds: tuple[type, ...]) -> list[ast.AST]:
+    """Nodes of `kinds` in a function's own scope (not in nested functions or classes)."""
+    out: list[ast.AST] = []
+    stack = list(ast.iter_child_nodes(node))
+    while stack:
+        child = stack.pop()
+        if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            continue
+        if isinstance(child, kinds):
+            out.append(child)
+        stack.extend(ast.iter_child_nodes(child))
+    return out
+
+
+def _is_ic(fn: ast.AST) -> bool:
+    return isinstance(fn, ast.FunctionDef) and any(
+        "inlineCallbacks" in ast.unparse(d) for d in fn.decorator_list)
+
+
+def lost_yields(orig: Path, tree: Path) -> list[dict[str, Any]]:
+    """Yielded calls whose callee no longer appears in the converted function.
+
+    A converted `yield f(x)` may become `await f(x)`, `await defer.maybeDeferred(f, x)` or,
+    when f returns a plain value, `f(x)`; in every case `f` is still called. A callee that
+    appears fewer times after the conversion than before means a call was dropped.
+    """
+    lost: list[dict[str, Any]] = []
+    for path in sorted(orig.rglob("*.py")):
+        rel = path.relative_to(orig)
+        text = path.read_text(encoding="utf-8", errors="replace")
+        if "inlineCallbacks" not in text:
+            continue
+        before, after = _functions(path), _functions(tree / rel)
+        for qualname, fn in before.items():
+            if not _is_ic(fn):
+                continue
+            head, _, name = qualname.rpartition(".")
+            prefix = head + "." if head else ""
+            converted = after.get(qualname)
+            if not isinstance(converted, ast.AsyncFunctionDef):
+                converted = next((f for q, f in after.items()
+                                  if isinstance(f, ast.AsyncFunctionDef)
+                                  and q.startswith(prefix) and "." not in q[len(prefix):]
+                                  and q[len(prefix):].strip("_") == name.strip("_")), None)
+            if converted is None:
+                continue  # not converted
+            old_src, new_src = ast.unparse(fn), ast.unparse(converted)
+            for node in _own(fn, (ast.Yield,)):
+                value = node.value  # type: ignore[attr-defined]
+                if not isinstance(value, ast.Call):
+                    continue
+                callee = ast.unparse(value.func)
+                if new_src.count(callee) < old_src.count(callee):
+                    lost.append({"path": str(rel), "line": node.lineno, "function": qualname,
+                                 "yield": ast.unparse(value)[:200]})
+    return lost
+
+
+NEVER_AWAITED = re.compile(r"coroutine '([^']+)' was never awaited")
+
+
+def never_awaited(run_dir: Path) -> dict[str, int]:
+    """`RuntimeWarning: coroutine ... was never awaited` in a test run's logs, by coroutine."""
+    found: Counter[str] = Counter()
+    if not run_dir.exists():
+        return {}
+    for path in run_dir.rglob("*"):
+        if path.is_file() and path.suffix in (".log", ".txt", "") and path.stat().st_size < 50e6:
+            try:
+                found.update(NEVER_AWAITED.findall(path.read_text(errors="replace")))
+            except OSError:
+                continue
+    return dict(found.most_common())
+
+
+# --------------------------------------------------------------------------------------------
+# trial output
+
+STATUS_RE = re.compile(r"\[(OK|ERROR|FAILURE|SKIPPED|TODO|SUCCESS!\?!)\]")
+START_RE = re.compile(r"(?m)^([A-Za-z_]\S*) \.\.\. ")
+SEVERITY = {"OK": 0, "SKIPPED": 1, "TODO": 2, "SUCCESS!?!": 3, "FAILURE": 4, "ERROR": 5}
+SUMMARY_LINE = re.compile(r"(?m)^(PASSED|FAILED)(?: \(([^)]*)\))?\s*$")
+RAN_LINE = re.compile(r"(?m)^Ran (\d+) tests? in ([\d.]+)s")
+SEP2 = "=" * 79
+SEP1 = "-" * 79
+
+
+def parse_trial(output: str) -> dict[str, Any]:
+    """Per-test outcomes, tracebacks and the summary counts of a bwverbose trial run."""
+    outcomes: dict[str, str] = {}
+    starts = list(START_RE.finditer(output))
+    summary_at = output.find("\n" + SEP2 + "\n")
+    ran_at = RAN_LINE.search(output)
+    end_of_tests = min(x for x in (summary_at if summary_at >= 0 else len(output),
+                                   ran_at.start() if ran_at else len(output)))
+    for i, match in enumerate(starts):
+        if match.start() >= end_of_tests:
+            break
+        stop = starts[i + 1].start() if i + 1 < len(starts) else end_of_tests
+        stop = min(stop, end_of_tests)
+        statuses = STATUS_RE.findall(output[match.end():stop])
+        test = match.group(1).strip()
+        status = max(statuses, key=SEVERITY.__getitem__) if statuses else "UNKNOWN"
+        if test in outcomes and outcomes[test] != "UNKNOWN" and status != "UNKNOWN":
+            status = max((outcomes[test], status), key=SEVERITY.__getitem__)
+        outcomes[test] = status
+    details: dict[str, list[dict[str, str]]] = {}
+    if summary_at >= 0:
+        tail = output[summary_at:]
+        stop = tail.find("\n" + SEP1 + "\n")
+        tail = tail[:stop] if stop >= 0 else tail
+        for block in tail.split(SEP2):
+            lines = block.strip("\n").splitlines()
+            if not lines or not lines[0].startswith("["):
+                continue
+            kind = lines[0].strip()
+            body = lines[1:]
+            last_blank = max((i for i, line in enumerate(body) if not line.strip()), default=-1)
+            ids = [line.strip() for line in body[last_blank + 1:] if line.strip()]
+            text = "\n".join(body[:last_blank]).rstrip() if last_blank >= 0 else ""
+            for test in ids:
+                details.setdefault(test, []).append({"kind": kind, "detail": text})
+                if test not in outcomes:  # module import errors and the like
+                    outcomes[test] = {"[FAIL]": "FAILURE", "[ERROR]": "ERROR"}.get(
+                        kind, kind.strip("[]"))
+    counts: dict[str, Any] = {"tests": 0, "successes": 0, "failures": 0, "errors": 0,
+                              "skips": 0, "expectedFailures": 0, "unexpectedSuccesses": 0}
+    matches = list(SUMMARY_LINE.finditer(output))
+    summary = matches[-1] if matches else None
+    if summary is not None:
+        counts["result"] = summary.group(1)
+        for part in (summary.group(2) or "").split(","):
+            key, _, value = part.strip().partition("=")
+            if key and value.isdigit():
+                counts[key] = int(value)
+    else:
+        counts["result"] = "CRASHED"
+    ran_all = RAN_LINE.findall(output)
+    if ran_all:
+        counts["tests"] = int(ran_all[-1][0])
+        counts["seconds"] = float(ran_all[-1][1])
+    return {"counts": counts, "outcomes": outcomes, "details": details}
+
+
+def trial_argv(project: ProjectConfig, python: Path, tests: list[str] | None = None,
+               jobs: int | None = None) -> list[str]:
+    jobs = project.trial_jobs if jobs is None else jobs
+    argv = [str(python)]
+    for part in project.test_command:
+        if part == "{jobs}":
+            if jobs > 1:
+                argv.append(f"-j{jobs}")
+        elif part == "{package}":
+            argv.extend(tests or [project.package])
+        else:
+            argv.append(part)
+    return argv
+
+
+def run_suite(project: ProjectConfig, python: Path, env: dict[str, str], where: Path,
+              log: Path, tests: list[str] | None = None, jobs: int | None = None
+              ) -> dict[str, Any]:
+    if where.exists():
+        shutil.rmtree(where)
+    where.mkdir(parents=True)
+    argv = trial_argv(project, python, tests, jobs)
+    ran = run(argv, cwd=where, env=env, timeout=project.timeout, log=log)
+    parsed = parse_trial(ran.stdout + "\n" + ran.stderr if ran.stderr.strip() and
+                         SUMMARY_LINE.search(ran.stderr) else ran.stdout)
+    parsed["returncode"] = ran.returncode
+    parsed["seconds"] = round(ran.seconds, 1)
+    parsed["argv"] = argv[1:]
+    return parsed
+
+
+def compare(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str, Any]]:
+    changed = []
+    for test in sorted(set(before["outcomes"]) | set(after["outcomes"])):
+        b = before["outcomes"].get(test, "MISSING")
+        a = after["outcomes"].get(test, "MISSING")
+        if a != b:
+            changed.append({
+                "test": test, "before": b, "after": a,
+                "details_before": before["details"].get(test, []),
+                "details_after": after["details"].get(test, []),
+            })
+    return changed
+
+
+# --------------------------------------------------------------------------------------------
+# one project
+
+
+def compile_changed(python: Path, tree: Path, files: list[str], env: dict[str, str]
+                    ) -> list[str]:
+    if not files:
+        return []
+    code = ("import sys, py_compile\nbad = []\n"
+            "for p in sys.argv[1:]:\n"
+            "    try:\n        py_compile.compile(p, doraise=True, cfile='/dev/null')\n"
+            "    except py_compile.PyCompileError as e:\n        print(str(e).strip())\n")
+    ran = run([str(python), "-c", code, *files], cwd=tree, env=env)
+    return [line for line in ran.stdout.splitlines() if line.strip()]
+
+
+def run_project(project: ProjectConfig, cache: Path, txasync_src: Path, fresh_venv: bool,
+                rerun_changed: int = RERUNS) -> dict[str, Any]:
+    t0 = time.monotonic()
+    base = cache / "work" / project.slug
+    logs = base / "logs"
+    if logs.exists():
+        shutil.rmtree(logs)
+    logs.mkdir(parents=True)
+    for stale in base.glob("run-rerun*"):
+        shutil.rmtree(stale)
+    tree, orig, venv = base / "tree", base / "orig", base / "venv"
+    timings: dict[str, float] = {}
+
+    def lap(name: str, since: float) -> float:
+        now = time.monotonic()
+        timings[name] = round(now - since, 1)
+        return now
+
+    tick = time.monotonic()
+    # The venv first: its pip downloads the sdist (the driver's own Python needs no pip).
+    tree.parent.mkdir(parents=True, exist_ok=True)
+    python = ensure_venv(project, venv, tree, txasync_src, fresh_venv, logs)
+    archive = download_sdist(project, python, cache, logs)
+    unpack(archive, orig)
+    if tree.exists():
+        shutil.rmtree(tree)
+    shutil.copytree(orig, tree, symlinks=True)
+    install_project(python, tree, logs)
+    env = project_env(project, venv, tree)
+    location = check_import_location(project, python, env, tree)
+    versions = run([str(python), "-c",
+                    "import twisted, sys; from importlib.metadata import version as v; "
+                    "print(twisted.__version__); print(v('txasync')); "
+                    "print(sys.version.split()[0])"],
+                   env=env, check=True).stdout.split()
+    tick = lap("setup", tick)
+
+    say(f"{project.slug}: txasync check (before)")
+    before_findings = txasync_check(python, tree, env, logs / "check-before.json.log")
+    before_progress = txasync_progress(python, tree, env, logs / "progress-before.log")
+    before_ic = ic_counts(before_findings)
+    tick = lap("check_before", tick)
+
+    say(f"{project.slug}: test suite before ({' '.join(trial_argv(project, python)[1:])})")
+    before = run_suite(project, python, env, base / "run-before", logs / "tests-before.log")
+    tick = lap("tests_before", tick)
+    say(f"{project.slug}: before: {fmt_counts(before['counts'])}")
+
+    say(f"{project.slug}: txasync fix")
+    fix_run = run([str(python), "-m", "txasync", "fix", "."], cwd=tree, env=env,
+                  log=logs / "fix.log", timeout=1800)
+    diff = tree_diff(orig, tree)
+    (base / "fix.diff").write_text(diff)
+    diff_stats = count_diff(diff)
+    summary = SUMMARY_RE.search(fix_run.stderr)
+    fix_problems = [line for line in fix_run.stderr.splitlines()
+                    if "internal error" in line or "cannot write" in line
+                    or re.match(r"^\S+\.py:\d+:\d+: ", line)]
+    tick = lap("fix", tick)
+    syntax_errors = compile_changed(python, tree, diff_stats["files"], env)
+
+    after_findings = txasync_check(python, tree, env, logs / "check-after.json.log")
+    after_progress = txasync_progress(python, tree, env, logs / "progress-after.log")
+    after_ic = ic_counts(after_findings)
+    tick = lap("check_after", tick)
+
+    say(f"{project.slug}: test suite after")
+    after = run_suite(project, python, env, base / "run-after", logs / "tests-after.log")
+    tick = lap("tests_after", tick)
+    say(f"{project.slug}: after: {fmt_counts(after['counts'])}")
+    changed = compare(before, after)
+    if changed and rerun_changed:
+        say(f"{project.slug}: {len(changed)} tests changed outcome; re-running them alone "
+            f"{rerun_changed}x")
+        ids = [c["test"] for c in changed if c["after"] != "MISSING"]
+        reruns: list[dict[str, str]] = []
+        for i in range(rerun_changed):
+            if not ids:
+                break
+            again = run_suite(project, python, env, base / f"run-rerun{i}",
+                              logs / f"tests-rerun{i}.log", tests=ids, jobs=1)
+            reruns.append(again["outcomes"])
+        for c in changed:
+            seen = [r.get(c["test"], "MISSING") for r in reruns]
+            c["reruns_after"] = seen
+            c["confirmed"] = bool(seen) and all(s == c["after"] for s in seen)
+        tick = lap("reruns", tick)
+
+    converted = before_ic["ic_functions"] - after_ic["ic_functions"]
+    share = converted / before_ic["ic_functions"] if before_ic["ic_functions"] else 1.0
+    # The truth about refusals is what is still inlineCallbacks after the fix: `check` before
+    # the fix also reports (as TXA002) functions that the fix converts by moving the body into
+    # an async helper behind a Deferred-returning method.
+    refusals = after_ic["refusals"]
+    reasons = Counter(normalise_reason(r["reason"]) for r in refusals)
+    before_keys = {(r["path"], r["function"]) for r in before_ic["refusals"]}
+    after_keys = {(r["path"], r["function"]) for r in refusals}
+    left_convertible = [f"{f['path']}:{f['line']} {f.get('function')}" for f in after_findings
+                        if f["code"] == "TXA001"]
+    audit = {
+        "lost_yields": lost_yields(orig, tree),
+        "never_awaited_before": never_awaited(base / "run-before"),
+        "never_awaited_after": never_awaited(base / "run-after"),
+    }
+    result: dict[str, Any] = {
+        "project": project.name,
+        "dist": project.dist,
+        "version": project.version,
+        "twisted": versions[0] if versions else None,
+        "txasync": versions[1] if len(versions) > 1 else None,
+        "txasync_source": engine_identity(txasync_src),
+        "python": versions[2] if len(versions) > 2 else None,
+        "imports_from": location,
+        "tree": str(tree),
+        "orig": str(orig),
+        "venv": str(venv),
+        "ic_before": before_ic["ic_functions"],
+        "ic_after": after_ic["ic_functions"],
+        "converted": converted,
+        "converted_share": round(share, 4),
+        "convertible_before": before_ic["convertible"],
+        "txa002_before": before_ic["refused"],
+        "delegated": len(before_keys - after_keys),
+        "refused": len(refusals),
+        "unknown_yields_before": before_ic["unknown_yields"],
+        "findings_before": before_ic["codes"],
+        "findings_after": after_ic["codes"],
+        "progress_before": before_progress,
+        "progress_after": after_progress,
+        "refusals_by_reason": dict(reasons.most_common()),
+        "refusals": refusals,
+        "refusals_without_reason": [r for r in refusals if not r["reason"].strip()],
+        "left_convertible_after": left_convertible,
+        "still_inlinecallbacks_after": [f"{p}:{q}" for p, q in sorted(ic_keys(after_findings))],
+        "fix": {
+            "returncode": fix_run.returncode,
+            "summary": summary.group(0) if summary else None,
+            "functions_converted": int(summary.group(1)) if summary else None,
+            "wraps": int(summary.group(2)) if summary else None,
+            "return_values_rewritten": int(summary.group(3)) if summary else None,
+            "files_changed": int(summary.group(4)) if summary else None,
+            "problems": fix_problems,
+            "diff": diff_stats | {"files": len(diff_stats["files"])},
+            "syntax_errors": syntax_errors,
+        },
+        "audit": audit,
+        "tests_before": before["counts"],
+        "tests_after": after["counts"],
+        "expect_before": project.expect_before,
+        "baseline_as_expected": all(before["counts"].get(k) == v
+                                    for k, v in project.expect_before.items()),
+        "changed": changed,
+        "outcomes_before": before["outcomes"],
+        "outcomes_after": after["outcomes"],
+        "timings": timings,
+        "seconds": round(time.monotonic() - t0, 1),
+    }
+    result["done"] = done_criteria(result)
+    return result
+
+
+def done_criteria(result: dict[str, Any]) -> dict[str, Any]:
+    """The issue's done-when criteria (`ok`), and the audits reported beside them."""
+    checks = {
+        "no_test_changed_outcome": not result["changed"],
+        "converted_share_at_least_85": result["converted_share"] >= MIN_CONVERTED_SHARE,
+        "every_refusal_has_a_reason": (not result["refusals_without_reason"]
+                                       and not result["left_convertible_after"]),
+        "fix_ran_cleanly": (not result["fix"]["problems"] and not result["fix"]["syntax_errors"]
+                            and result["fix"]["returncode"] in (0, 1)
+                            and result["fix"]["summary"] is not None),
+        "suite_ran_before_and_after": (result["tests_before"].get("tests", 0) > 0
+                                       and result["tests_after"].get("result") != "CRASHED"),
+    }
+    checks["ok"] = all(checks.values())
+    audit = result["audit"]
+    new_warnings = {k: v for k, v in audit["never_awaited_after"].items()
+                    if k not in audit["never_awaited_before"]}
+    checks["audit_clean"] = not audit["lost_yields"] and not new_warnings
+    return checks
+
+
+def fmt_counts(c: dict[str, Any]) -> str:
+    return (f"{c.get('result', '?')} ran={c.get('tests', 0)} ok={c.get('successes', 0)} "
+            f"fail={c.get('failures', 0)} err={c.get('errors', 0)} skip={c.get('skips', 0)}"
+            + (f" todo={c['expectedFailures']}" if c.get("expectedFailures") else ""))
+
+
+# --------------------------------------------------------------------------------------------
+# output
+
+
+def summary_json(result: dict[str, Any]) -> dict[str, Any]:
+    """The per-project summary (without the bulky per-test maps)."""
+    skip = {"outcomes_before", "outcomes_after", "refusals"}
+    out = {k: v for k, v in result.items() if k not in skip}
+    out["changed"] = [{k: v for k, v in c.items()} for c in result.get("changed", [])]
+    return out
+
+
+_EXCEPTION_LINE = re.compile(r"^(?:[a-z_]\w*\.)*[A-Z]\w*(?::|$)")
+
+
+def headline(details: list[dict[str, str]]) -> str:
+    """The exception line of each traceback of a test, for the table."""
+    lines = []
+    for d in details:
+        text = [ln.strip() for ln in d["detail"].splitlines() if ln.strip()]
+        last_tb = max((i for i, ln in enumerate(text) if ln.startswith("Traceback")), default=-1)
+        hits = [ln for ln in text[last_tb + 1:] if _EXCEPTION_LINE.match(ln)
+                and not ln.startswith("File ")]
+        pick = hits[0] if hits else (text[0] if text else d["kind"])
+        if pick not in lines:
+            lines.append(pick[:160])
+    return " | ".join(lines)
+
+
+def short_counts(c: dict[str, Any]) -> str:
+    parts = [f"{c.get('successes', 0)} ok"]
+    for key, label in (("failures", "fail"), ("errors", "err"), ("skips", "skip"),
+                       ("expectedFailures", "todo"), ("unexpectedSuccesses", "unexp")):
+        if c.get(key):
+            parts.append(f"{c[key]} {label}")
+    return f"{c.get('result', '?')} {c.get('tests', 0)}: " + ", ".join(parts)
+
+
+def render(results: list[dict[str, Any]]) -> None:
+    try:
+        from rich.console import Console
+        from rich.markup import escape
+        from rich.table import Table
+    except ImportError:  # plain text
+        for r in results:
+            if "error" in r:
+                print(f"{r['project']}: SETUP ERROR {r['error']}")
+                continue
+            print(f"{r['project']} {r['version']} (Twisted {r['twisted']}): IC {r['ic_before']}"
+                  f" -> {r['ic_after']} ({r['converted_share']:.1%} converted), refused "
+                  f"{r['refused']}, wraps {r['fix']['wraps']}, TXA004 "
+                  f"{r['unknown_yields_before']}, before {fmt_counts(r['tests_before'])}, after "
+                  f"{fmt_counts(r['tests_after'])}, changed {len(r['changed'])}, "
+                  f"done={r['done']['ok']} audit_clean={r['done']['audit_clean']}")
+        return
+    console = Console(width=max(150, shutil.get_terminal_size((150, 40)).columns))
+    table = Table(title="txasync on real projects", title_justify="left")
+    for column in ("project", "Twisted", "IC before", "IC after", "converted",
+                   "of which delegated", "refused", "wraps", "TXA004", "tests before",
+                   "tests after", "changed", "done", "audit"):
+        table.add_column(column, overflow="fold")
+
+    cell = short_counts
+
+    for r in results:
+        if "error" in r:
+            table.add_row(f"{r['project']}", *[""] * 12, "[red]setup error[/red]")
+            continue
+        ok, clean = r["done"]["ok"], r["done"]["audit_clean"]
+        table.add_row(
+            f"{r['project']} {r['version']}", str(r["twisted"]), str(r["ic_before"]),
+            str(r["ic_after"]), f"{r['converted']} ({r['converted_share']:.1%})",
+            str(r["delegated"]), str(r["refused"]), str(r["fix"]["wraps"]),
+            str(r["unknown_yields_before"]), cell(r["tests_before"]), cell(r["tests_after"]),
+            str(len(r["changed"])), "[green]yes[/green]" if ok else "[red]no[/red]",
+            "[green]clean[/green]" if clean else "[yellow]see below[/yellow]")
+    console.print(table)
+    for r in results:
+        if "error" in r:
+            console.print(f"[red]{escape(r['project'])}: {escape(r['error'])}[/red]")
+            continue
+        src = r.get("txasync_source", {})
+        console.print(f"[bold]{r['project']}[/bold]: txasync {src.get('commit')} "
+                      f"(engine edited since commit: {src.get('engine_edited_since_commit')}, "
+                      f"sources {src.get('sources_sha256')}); fix: "
+                      f"{escape(str(r['fix']['summary']))}; {r['seconds']}s")
+        failed = [k for k, v in r["done"].items() if k not in ("ok", "audit_clean") and not v]
+        if failed:
+            console.print(f"  [red]misses: {', '.join(failed)}[/red]")
+        if r["refusals_by_reason"]:
+            t = Table(title=f"{r['project']}: {r['refused']} functions left as inlineCallbacks, "
+                      "by reason", title_justify="left")
+            t.add_column("n", justify="right")
+            t.add_column("reason", overflow="fold")
+            for reason, n in r["refusals_by_reason"].items():
+                t.add_row(str(n), escape(reason))
+            console.print(t)
+        if r["changed"]:
+            t = Table(title=f"{r['project']}: {len(r['changed'])} tests changed outcome",
+                      title_justify="left")
+            for column in ("test", "before", "after", "re-run alone", "why"):
+                t.add_column(column, overflow="fold")
+            for c in r["changed"]:
+                t.add_row(c["test"], c["before"], c["after"],
+                          " ".join(c.get("reruns_after", [])),
+                          escape(headline(c["details_after"] or c["details_before"])))
+            console.print(t)
+        audit = r["audit"]
+        for item in audit["lost_yields"]:
+            console.print(f"  [yellow]lost yield[/yellow] {escape(item['path'])}:{item['line']} "
+                          f"{escape(item['function'])}: yield {escape(item['yield'])}")
+        for name, n in audit["never_awaited_after"].items():
+            if name not in audit["never_awaited_before"]:
+                console.print(f"  [yellow]never awaited after the fix[/yellow] {escape(name)}"
+                              f" ({n}x)")
+        if r["fix"]["problems"] or r["fix"]["syntax_errors"]:
+            console.print(f"  [red]{r['project']}: fix problems:[/red]")
+            for line in r["fix"]["problems"] + r["fix"]["syntax_errors"]:
+                console.print("    " + line, markup=False, highlight=False)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-p", "--project", action="append",
+                        help="only this project (repeatable); default: all in the config")
+    parser.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
+    parser.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE)
+    parser.add_argument("--results", type=Path, default=DEFAULT_RESULTS,
+                        help="where to write the JSON results")
+    parser.add_argument("--txasync", type=Path, default=REPO,
+                        help="the txasync checkout to install into each venv")
+    parser.add_argument("--fresh-venv", action="store_true",
+                        help="rebuild the venvs even when the pins are unchanged")
+    parser.add_argument("--reruns", type=int, default=RERUNS,
+                        help="re-run tests that changed outcome alone this many times")
+    parser.add_argument("--report-only", action="store_true",
+                        help="run nothing: print the table from the last stored results")
+    parser.add_argument("--full-json", action="store_true",
+                        help="also store the per-test outcome maps in the results file")
+    args = parser.parse_args(argv)
+
+    projects = load_config(args.config)
+    names = args.project or list(projects)
+    unknown = [n for n in names if n not in projects]
+    if unknown:
+        parser.error(f"unknown project {unknown[0]!r}; known: {', '.join(projects)}")
+    cache = args.cache_dir.expanduser().resolve()
+    cache.mkdir(parents=True, exist_ok=True)
+    if args.report_only:
+        stored_results = []
+        for name in names:
+            path = cache / "work" / projects[name].slug / "result.json"
+            if path.exists():
+                stored_results.append(json.loads(path.read_text()))
+        render(stored_results)
+        return 0 if stored_results and all(r["done"]["ok"] for r in stored_results) else 1
+    results: list[dict[str, Any]] = []
+    setup_failed = False
+    for name in names:
+        project = projects[name]
+        try:
+            result = run_project(project, cache, args.txasync.resolve(), args.fresh_venv,
+                                 args.reruns)
+            # the full per-test maps always go next to the trees, for digging in
+            (cache / "work" / project.slug / "result.json").write_text(
+                json.dumps(result, indent=2))
+        except SetupError as exc:
+            setup_failed = True
+            say(f"{project.slug}: SETUP ERROR: {exc}")
+            result = {"project": name, "version": project.version, "error": str(exc)}
+        results.append(result)
+
+    previous: dict[str, Any] = {}
+    if args.results.exists():
+        try:
+            previous = json.loads(args.results.read_text()).get("projects", {})
+        except (ValueError, AttributeError):
+            previous = {}
+    stored = {r["project"]: (r if args.full_json or "error" in r else summary_json(r))
+              for r in results}
+    payload = {
+        "generated": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "cache_dir": str(cache),
+        "criteria": {"min_converted_share": MIN_CONVERTED_SHARE},
+        "projects": {**previous, **stored},
+    }
+    args.results.parent.mkdir(parents=True, exist_ok=True)
+    args.results.write_text(json.dumps(payload, indent=2) + "\n")
+    render(results)
+    say(f"results: {args.results} (full per-test maps: {cache}/work/*/result.json)")
+    if setup_failed:
+        return 2
+    return 0 if all(r["done"]["ok"] for r in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
