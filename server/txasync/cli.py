@@ -86,6 +86,11 @@ def build_parser() -> argparse.ArgumentParser:
     common(progress)
     progress_report.add_arguments(progress)
 
+    from .probe import cli as probe_cli
+
+    probe = sub.add_parser("probe", help="run the tests, recording what each yield sees")
+    probe_cli.add_arguments(probe)
+
     lsp = sub.add_parser("lsp", help="run the language server (stdio by default)")
     lsp.add_argument("--tcp", metavar="HOST:PORT", help="listen on TCP instead of stdio")
     lsp.add_argument("--stdio", action="store_true",
@@ -137,6 +142,10 @@ def cmd_check(args: argparse.Namespace, out: Console, err: Console) -> int:
     analysis = analyse(project)
     findings = analysis.findings
     n_errors = _report_errors(project, err)
+    if project.stale_evidence:
+        _eprint(f"hint: {len(project.stale_evidence)} files changed since `txasync probe` "
+                f"recorded its evidence ({_rel(project.stale_evidence[0])}, ...); their yields "
+                "are judged statically until you run it again")
     if args.write_baseline or args.baseline:
         from .report.baseline import apply_baseline, write_baseline
 
@@ -296,8 +305,14 @@ def cmd_lsp(args: argparse.Namespace, out: Console, err: Console) -> int:
     return EXIT_OK
 
 
+def cmd_probe(args: argparse.Namespace, out: Console, err: Console) -> int:
+    from .probe import cli as probe_cli
+
+    return probe_cli.run(args)
+
+
 COMMANDS = {"check": cmd_check, "fix": cmd_fix, "plan": cmd_plan, "progress": cmd_progress,
-            "lsp": cmd_lsp}
+            "probe": cmd_probe, "lsp": cmd_lsp}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

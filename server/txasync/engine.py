@@ -15,6 +15,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from .analysis.evidence import Evidence, load_evidence
 from .analysis.facts import extract_facts, module_name_for
 from .analysis.findings import ConvertFunction, FilePlan, Finding
 from .analysis.hazards import Hazard, find_hazards
@@ -110,6 +111,7 @@ class Project:
     # Files whose text no longer parses; their facts are the last good ones.
     stale: set[str] = field(default_factory=set)
     oracle: Any = None  # JediOracle when `jedi = true`; kept across index rebuilds
+    stale_evidence: list[str] = field(default_factory=list)  # edited since `txasync probe`
 
     def parse_errors(self) -> dict[str, str]:
         errors = dict(self.errors)
@@ -166,6 +168,16 @@ def _suppressed(finding: Finding, facts: ModuleFacts) -> bool:
     return codes is None or finding.code in codes  # type: ignore[operator]
 
 
+def current_evidence(project: Project) -> Evidence | None:
+    """`txasync probe`'s evidence for this project, without files edited since the run."""
+    evidence = load_evidence(project.config.root)
+    if evidence is None:
+        return None
+    stale = evidence.stale_files({p: s.text for p, s in project.sources.items()})
+    project.stale_evidence = sorted(stale)
+    return evidence.without(stale) if stale else evidence
+
+
 @dataclass
 class Analysis:
     decisions: dict[str, Decision]
@@ -176,7 +188,7 @@ class Analysis:
 def analyse(project: Project, only: set[str] | None = None) -> Analysis:
     """Decide every inlineCallbacks function and report findings (noqa and config applied)."""
     config = project.config
-    planner = Planner(project.workspace, config)
+    planner = Planner(project.workspace, config, current_evidence(project))
     allowed: set[str] = set()
     for decision_key, (facts, fn) in project.workspace.functions.items():
         if not fn.is_ic:

@@ -361,9 +361,9 @@ class Workspace:
                 function_key(facts.module, site.enclosing_class), ref.name, skip_self=True
             )
         if ref.receiver == "module" and ref.qualified is not None:
-            key = self.function_for_qualified(ref.qualified)
-            if key is not None:
-                return key
+            found = self.function_for_qualified(ref.qualified)
+            if found is not None:
+                return found
             split = self.split_qualified(ref.qualified)
             if split is not None:
                 # `Store.get(self)` through the class, or an attribute of an imported class

@@ -15,6 +15,7 @@ from typing import Literal
 
 from ..config import Config
 from . import twisted_api as api
+from .evidence import Evidence, yield_verdict
 from .findings import ConvertFunction, FilePlan, Wrap, YieldAction
 from .index import Workspace, function_key
 from .model import CallSite, FunctionFact, ModuleFacts, Ref, Span, Value, YieldFact
@@ -64,9 +65,11 @@ def _loc(facts: ModuleFacts, span: Span) -> str:
 class Planner:
     """Computes decisions for every inlineCallbacks function of a workspace."""
 
-    def __init__(self, ws: Workspace, config: Config) -> None:
+    def __init__(self, ws: Workspace, config: Config, evidence: Evidence | None = None) -> None:
         self.ws = ws
         self.config = config
+        # From `txasync probe`, minus files edited since (Evidence.without(stale_files(...))).
+        self.evidence = evidence
         self._returns_memo: dict[str, str] = {}
 
     # -- intrinsic reasons (the function on its own) -------------------------------------
@@ -254,6 +257,10 @@ class Planner:
             return "drop"
         if verdict == "awaitable":
             return "await"
+        if self.evidence is not None and yield_verdict(
+                self.evidence.yield_kinds(facts.path, y.span.line, y.span.col),
+                self.config.twisted_version) == "awaitable":
+            return "await"  # the test run saw only values `await` handles as `yield` did
         return "await" if self.config.unknown_yield == "await" else "maybe"
 
     def _value_kind(self, facts: ModuleFacts, fn: FunctionFact | None, value: Value,

@@ -8,14 +8,17 @@ Why it is built like this:
 
 - Twisted checks `returnValue` misuse by counting traceback frames below `_inlineCallbacks`,
   and Failure tracebacks show every frame. A wrapper around the generator's `send` would add a
-  frame there. Instead `_inlineCallbacks` (and `Deferred.cancel`) are recompiled from
-  Twisted's own source with one hook *call statement* inserted (after each `result = ...send/
-  throw...(gen)` and at the function's start). The hooks return before Twisted goes on, so
-  every frame, result and exception is what it was; the code object even keeps Twisted's file
-  name and line numbers, and is registered with `_extraneous` like the original.
-- The Deferred an inlineCallbacks call returns gets its callback list replaced by a `list`
-  subclass whose `append` notes who added a callback (Deferred methods, DeferredList,
-  gatherResults, a callback that returned it). Nothing else about the Deferred changes.
+  frame there. Instead four functions are recompiled from Twisted's own source with a hook
+  *call statement* inserted: `_inlineCallbacks` (at its start, and after each `result =
+  ...send/throw...(gen)`), `Deferred.cancel` and `Deferred.__iter__` (at their start: a
+  cancel, an `await`), and `Deferred._runCallbacks` (only in the branch where a callback
+  returned a Deferred that already has a result). The hooks return before Twisted goes on,
+  so every frame, result and exception is what it was; the code keeps Twisted's file name,
+  line numbers and names, and is registered with `_extraneous` like the original.
+- The Deferred an inlineCallbacks call of the project returns gets its callback list replaced
+  by a `list` subclass whose `append` notes who added a callback (Deferred methods,
+  DeferredList, gatherResults, a callback that returned it, a Twisted API). Nothing else about
+  the Deferred changes (its `callbacks` list is of that subclass: the one visible difference).
 - Patching happens right after `twisted.internet.defer` is imported (a meta-path hook), so a
   process that never imports Twisted pays nothing.
 - Each process writes its own JSON fragment at exit; the parent merges them. A fork starts
@@ -395,7 +398,7 @@ class _State:
         return {
             "fragment_version": FRAGMENT_VERSION,
             "pid": os.getpid(),
-            "argv": list(sys.argv),
+            "argv": list(getattr(sys, "argv", [])),
             "python": ".".join(map(str, sys.version_info[:3])),
             "twisted": self.twisted_version,
             "instrumented": self.instrumented,
