@@ -45,3 +45,23 @@ def test_check_hints_when_evidence_is_stale(tmp_path: Path) -> None:
     store.write_text(store.read_text() + "\n# edited\n")
     stale = txasync("check", str(work))
     assert re.search(r"hint: 1 files changed since `txasync probe`", stale.stderr), stale.stderr
+
+
+def test_coverage_is_known_per_function(tmp_path: Path) -> None:
+    from txasync.config import load_config
+    from txasync.engine import analyse, covered_by_tests, discover, load_project
+
+    work = copy_project(FIXTURE, tmp_path / "p")
+    (work / "pyproject.toml").write_text("[tool.txasync]\n")
+    config = load_config(str(work))
+    project = load_project(discover([str(work)], config)[0], config)
+    analyse(project)
+    assert project.workspace.functions.get("probe_app.store:Service.get") is not None
+    assert covered_by_tests(project, "probe_app.store:Service.get") is None  # no evidence yet
+    txasync("probe", "--root", str(work), "--", sys.executable, "-m", "twisted.trial",
+            "probe_app", cwd=work)
+    project = load_project(discover([str(work)], config)[0], config)
+    analyse(project)
+    ran = {key: covered_by_tests(project, key) for key, (_, fn) in
+           project.workspace.functions.items() if fn.is_ic}
+    assert True in ran.values() and False in ran.values()

@@ -112,6 +112,7 @@ class Project:
     stale: set[str] = field(default_factory=set)
     oracle: Any = None  # JediOracle when `jedi = true`; kept across index rebuilds
     stale_evidence: list[str] = field(default_factory=list)  # edited since `txasync probe`
+    evidence: Any = None  # the current Evidence, if `txasync probe` has recorded any
 
     def parse_errors(self) -> dict[str, str]:
         errors = dict(self.errors)
@@ -175,7 +176,19 @@ def current_evidence(project: Project) -> Evidence | None:
         return None
     stale = evidence.stale_files({p: s.text for p, s in project.sources.items()})
     project.stale_evidence = sorted(stale)
-    return evidence.without(stale) if stale else evidence
+    project.evidence = evidence.without(stale) if stale else evidence
+    return project.evidence
+
+
+def covered_by_tests(project: Project, key: str) -> bool | None:
+    """Whether the project's test run (as recorded by `txasync probe`) ran the function;
+    None when there is no evidence for it."""
+    evidence = project.evidence
+    found = project.workspace.functions.get(key)
+    if evidence is None or found is None:
+        return None
+    facts, fn = found
+    return evidence.ran(facts.path, fn.qualname)
 
 
 @dataclass

@@ -56,6 +56,9 @@ def render(session: Session, snap: Snapshot, key: str, callers: list[engine.Call
         lines += ["", f"Blocked: {status.reasons[0]}"]
         for reason in status.reasons[1:3]:
             lines.append(f"also: {reason}")
+    covered = engine.covered_by_tests(snap.project, key)
+    if covered is not None:
+        lines += ["", f"Covered by tests: {'yes' if covered else 'no'} (`txasync probe`)."]
     definite = [c for c in callers if not c.possible]
     possible = [c for c in callers if c.possible]
     fine = [c for c in definite if not c.needs_wrap]
