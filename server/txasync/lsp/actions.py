@@ -74,12 +74,10 @@ class Actions:
     async def actions_for(self, params: types.CodeActionParams) -> list[types.CodeAction] | None:
         session = self.session
         uri = params.text_document.uri
-        path = to_path(uri)
-        if path is None:
+        document = await session.document(uri)
+        if document is None:
             return None
-        folder = session.state.folder_for(path)
-        snap = await session.state.snapshot(folder)
-        text = snap.text(path)
+        path, snap, text = document
         if text is None or path in snap.project.stale:
             return []  # no fixes while the file does not parse
         index = session.lines(text)

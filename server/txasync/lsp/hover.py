@@ -19,7 +19,7 @@ from . import adapter
 from .diagnostics import line_map
 from .session import Session
 from .state import Snapshot
-from .uris import from_path, to_path
+from .uris import from_path
 
 MAX_LISTED = 15
 
@@ -77,13 +77,10 @@ def render(session: Session, snap: Snapshot, key: str, callers: list[engine.Call
 
 
 async def hover(session: Session, params: types.HoverParams) -> types.Hover | None:
-    uri = params.text_document.uri
-    path = to_path(uri)
-    if path is None:
+    document = await session.document(params.text_document.uri)
+    if document is None:
         return None
-    folder = session.state.folder_for(path)
-    snap = await session.state.snapshot(folder)
-    text = snap.text(path)
+    path, snap, text = document
     if text is None:
         return None
     current = snap.project.sources[path].text if path in snap.project.sources else text

@@ -16,7 +16,7 @@ from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 
 from .positions import UTF16, LineIndex, line_index, normalise_encoding
-from .state import State
+from .state import Snapshot, State
 from .uris import from_path, to_path
 
 
@@ -121,6 +121,15 @@ class Session:
     def version_of(self, path: str) -> int | None:
         opened = self.open_text(path)
         return opened[1] if opened is not None else None
+
+    async def document(self, uri: str) -> tuple[str, Snapshot, str | None] | None:
+        """The path, its folder's current engine snapshot, and the text the engine has for
+        it: the first step of every per-document request."""
+        path = to_path(uri)
+        if path is None:
+            return None
+        snap = await self.state.snapshot(self.state.folder_for(path))
+        return path, snap, snap.text(path)
 
     def lines(self, text: str) -> LineIndex:
         return line_index(text, self._line_cache)
