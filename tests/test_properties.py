@@ -17,8 +17,10 @@ Budgets: the default run stays well under a minute. A long run:
 
     HYPOTHESIS_PROFILE=long pytest tests/test_properties.py
 
-(`--hypothesis-profile=long` works too once the profiles are registered before pytest
-configures hypothesis; see `strategies.register_profiles`.) A failure hypothesis shrinks is
+or `PYTHONPATH=tests pytest -p strategies --hypothesis-profile=long tests/test_properties.py`
+(hypothesis reads `--hypothesis-profile` before test modules are imported, so the profile
+must be registered by then: `-p strategies` does that, as would a conftest.py calling
+`strategies.register_profiles()`). A failure hypothesis shrinks is
 a golden regression case in the making: tests/golden/<name>/before.py plus a reviewed after.py.
 """
 
@@ -37,10 +39,20 @@ import libcst as cst
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-from strategies import mixed_modules, planted_modules, register_profiles, source_lines
+
+from strategies import (
+    mixed_modules,
+    planted_modules,
+    register_profiles,
+    source_lines,
+    two_module_projects,
+)
 from txasync.analysis.findings import FilePlan
+from txasync.analysis.model import ModuleFacts
 from txasync.config import Config
 from txasync.engine import Analysis, analyse, compute_fixes, load_project, plans_for
+
+pytestmark = pytest.mark.filterwarnings("ignore::SyntaxWarning")
 
 register_profiles()
 _ACTIVE = os.environ.get("HYPOTHESIS_PROFILE") or settings.get_current_profile_name()
@@ -57,6 +69,8 @@ def budget(ci_examples: int) -> settings:
 
 
 PATH = os.path.join(os.sep, "txasync-properties", "planted.py")
+TWO_PATHS = (os.path.join(os.sep, "txasync-properties", "lib_a.py"),
+             os.path.join(os.sep, "txasync-properties", "app_b.py"))
 
 configs = st.builds(
     Config,
@@ -93,33 +107,36 @@ def _abc_without_zope_provides():  # type: ignore[no-untyped-def]
 
 @dataclass
 class FixRun:
+    """One file of a fix run."""
+
+    path: str
     before: str
     after: str
     analysis: Analysis
     plan: FilePlan | None
-    converted: list[str]
-    facts: object
+    converted: list[str]  # qualnames
+    facts: ModuleFacts
+
+
+def run_project(sources: dict[str, str], config: Config) -> dict[str, FixRun]:
+    project = load_project([], config, overlays=sources)
+    analysis = analyse(project)
+    plans = plans_for(project, analysis)
+    runs = {path: FixRun(path, text, text, analysis, plans.get(path), [], project.facts[path])
+            for path, text in sources.items()}
+    for outcome in compute_fixes(project, plans):
+        assert outcome.error is None, f"the fix failed: {outcome.error}"
+        assert outcome.result is not None
+        runs[outcome.path].after = outcome.result.source
+        runs[outcome.path].converted = list(outcome.result.converted)
+    return runs
 
 
 def run_fix(source: str, config: Config) -> FixRun:
-    project = load_project([], config, overlays={PATH: source})
-    analysis = analyse(project)
-    plans = plans_for(project, analysis)
-    outcomes = compute_fixes(project, plans)
-    assert len(outcomes) <= 1
-    after, converted = source, []
-    for outcome in outcomes:
-        assert outcome.error is None, f"the fix failed: {outcome.error}"
-        assert outcome.result is not None
-        after, converted = outcome.result.source, list(outcome.result.converted)
-    return FixRun(source, after, analysis, plans.get(PATH), converted, project.facts[PATH])
+    return run_project({PATH: source}, config)[PATH]
 
 
 # -- reading the output ---------------------------------------------------------------------
-
-_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef,
-           ast.GeneratorExp, ast.ListComp, ast.SetComp, ast.DictComp)
-
 
 def definitions(tree: ast.Module) -> list[tuple[str, ast.AST]]:
     """(qualname, node) of every def and class, in source order; duplicates kept."""
@@ -143,11 +160,27 @@ def definitions(tree: ast.Module) -> list[tuple[str, ast.AST]]:
 
 
 def own_frame(fn: ast.FunctionDef | ast.AsyncFunctionDef):  # type: ignore[no-untyped-def]
-    stack: list[ast.AST] = [n for n in fn.body if not isinstance(n, _SCOPES)]
+    """Nodes evaluated in a function's own frame, as Python scopes them: not the bodies of
+    nested defs, lambdas, classes and comprehensions, but their decorators and default
+    values, a class's bases and keywords, and a comprehension's first iterable."""
+    stack: list[ast.AST] = list(fn.body)
     while stack:
         node = stack.pop()
         yield node
-        stack.extend(c for c in ast.iter_child_nodes(node) if not isinstance(c, _SCOPES))
+        children: list[ast.AST]
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            children = [*node.decorator_list, *node.args.defaults,
+                        *(d for d in node.args.kw_defaults if d is not None)]
+        elif isinstance(node, ast.Lambda):
+            children = [*node.args.defaults,
+                        *(d for d in node.args.kw_defaults if d is not None)]
+        elif isinstance(node, ast.ClassDef):
+            children = [*node.decorator_list, *node.bases, *(k.value for k in node.keywords)]
+        elif isinstance(node, (ast.GeneratorExp, ast.ListComp, ast.SetComp, ast.DictComp)):
+            children = [node.generators[0].iter]
+        else:
+            children = list(ast.iter_child_nodes(node))
+        stack.extend(children)
 
 
 def _is_return_value(node: ast.AST) -> bool:
@@ -169,7 +202,8 @@ def comments(source: str) -> Counter[str]:
 
 
 def txa001(analysis: Analysis) -> set[str]:
-    return {f.function for f in analysis.findings if f.code == "TXA001"}
+    """Keys (`module:qualname`) of the functions reported convertible."""
+    return {f.data["key"] for f in analysis.findings if f.code == "TXA001"}
 
 
 # -- the properties -------------------------------------------------------------------------
@@ -184,13 +218,13 @@ def allowed_lines(run: FixRun) -> set[int]:
         allowed.update(range(span.line, span.end_line + 1))
 
     for decision in run.analysis.decisions.values():
-        if decision.changes:
+        if decision.changes and decision.facts.path == run.path:
             add(decision.fn.span)
             if decision.fn.ic_call_span is not None:
                 add(decision.fn.ic_call_span)
     for hazard in run.analysis.hazards:
-        if hazard.split is not None:
-            fn = run.facts.function(hazard.split)  # type: ignore[attr-defined]
+        if hazard.split is not None and hazard.finding.path == run.path:
+            fn = run.facts.function(hazard.split)
             if fn is not None:
                 add(fn.span)
     if run.plan is not None:
@@ -201,14 +235,18 @@ def allowed_lines(run: FixRun) -> set[int]:
     for node in ast.walk(ast.parse(run.before)):
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             allowed.update(range(node.lineno, (node.end_lineno or node.lineno) + 1))
-    # Blank lines directly above a rewritten statement belong to it (a removed
-    # `f = inlineCallbacks(f)` takes the blank line above it along).
+    # Blank lines directly above or below a rewritten statement go with it: a removed
+    # `f = inlineCallbacks(f)` takes the blank line above it along, and a keep-API helper is
+    # inserted after its wrapper with blank lines of its own (difflib may pair them either
+    # way). Blank lines carry nothing that can be lost.
     lines = source_lines(run.before)
-    for line in sorted(allowed, reverse=True):
-        above = line - 1
-        while above >= 1 and not lines[above - 1].strip() and above not in allowed:
-            allowed.add(above)
-            above -= 1
+    for line in sorted(allowed):
+        for step in (-1, 1):
+            other = line + step
+            while 1 <= other <= len(lines) and not lines[other - 1].strip() and (
+                    other not in allowed):
+                allowed.add(other)
+                other += step
     return allowed
 
 
@@ -218,9 +256,23 @@ def _is_import_line(line: str) -> bool:
 
 
 def check_confined(run: FixRun) -> None:
+    """Every line outside the allowed regions is byte-identical in the output.
+
+    difflib's opcodes say which old lines changed. Where a rewrite moves much text (a
+    keep-API helper inserted between two similar methods), difflib can pair lines across
+    regions and call an untouched line changed; such a verdict is confirmed by an exact check
+    before it fails: each maximal run of untouched non-blank lines must appear, whole and in
+    order, in the output."""
     before = source_lines(run.before)
     after = source_lines(run.after)
     allowed = allowed_lines(run)
+    try:
+        _check_opcodes(before, after, allowed)
+    except AssertionError as difflib_verdict:
+        _check_runs_survive(before, after, allowed, str(difflib_verdict))
+
+
+def _check_opcodes(before: list[str], after: list[str], allowed: set[int]) -> None:
     matcher = difflib.SequenceMatcher(None, before, after, autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "equal":
@@ -235,11 +287,38 @@ def check_confined(run: FixRun) -> None:
                 f"lines inserted after line {i1} outside a rewritten region: {inserted!r}")
 
 
+def _check_runs_survive(before: list[str], after: list[str], allowed: set[int],
+                        verdict: str) -> None:
+    runs: list[list[tuple[int, str]]] = [[]]
+    for number, line in enumerate(before, 1):
+        if number in allowed:
+            if runs[-1]:
+                runs.append([])
+        elif line.strip():
+            runs[-1].append((number, line))
+    kept = [line for line in after if line.strip() and not _is_import_line(line)]
+    position = 0
+    for run in runs:
+        lines = [line for _, line in run if not _is_import_line(line)]
+        if not lines:
+            continue
+        for start in range(position, len(kept) - len(lines) + 1):
+            if kept[start:start + len(lines)] == lines:
+                position = start + len(lines)
+                break
+        else:
+            raise AssertionError(
+                f"{verdict}; lines {run[0][0]}-{run[-1][0]} (outside every rewritten region) "
+                f"do not survive byte for byte, in order: {lines[:3]!r}")
+
+
 def check_rewritten_functions(run: FixRun) -> None:
     before_tree = ast.parse(run.before)
     after_tree = ast.parse(run.after)
-    changing = {k.split(":", 1)[1] for k, d in run.analysis.decisions.items() if d.changes}
-    splits = {h.split for h in run.analysis.hazards if h.split is not None}
+    changing = {d.fn.qualname for d in run.analysis.decisions.values()
+                if d.changes and d.facts.path == run.path}
+    splits = {h.split for h in run.analysis.hazards
+              if h.split is not None and h.finding.path == run.path}
     # What the rewrite says it converted is what the plan decided, no more, no less.
     assert set(run.converted) == changing | splits, (sorted(run.converted), sorted(changing))
     before_async = {q for q, n in definitions(before_tree) if isinstance(n, ast.AsyncFunctionDef)}
@@ -268,23 +347,35 @@ def check_rewritten_functions(run: FixRun) -> None:
     assert not lost, f"comments lost: {sorted(lost)}"
 
 
-def check_fix(source: str, config: Config) -> FixRun:
-    """Every property for one module; returns the run for further checks."""
-    first = run_fix(source, config)
-    compile(first.after, PATH, "exec", dont_inherit=True)
-    if first.after == source:
+def check_project(sources: dict[str, str], config: Config) -> dict[str, FixRun]:
+    """Every property for a set of modules fixed together; returns the first run."""
+    first = run_project(sources, config)
+    for path, run in first.items():
+        compile(run.after, path, "exec", dont_inherit=True)
+    if all(run.after == run.before for run in first.values()):
         return first
-    second = run_fix(first.after, config)
-    assert second.after == first.after, "a second fix changed the output:\n" + "".join(
-        difflib.unified_diff(first.after.splitlines(True), second.after.splitlines(True)))
-    check_confined(first)
-    check_rewritten_functions(first)
-    before_001 = txa001(first.analysis)
-    after_001 = txa001(second.analysis)
-    assert after_001 == before_001 - set(first.converted), (
+    second = run_project({path: run.after for path, run in first.items()}, config)
+    for path, run in first.items():
+        again = second[path].after
+        assert again == run.after, f"a second fix changed {path}:\n" + "".join(
+            difflib.unified_diff(run.after.splitlines(True), again.splitlines(True)))
+    converted: set[str] = set()
+    for run in first.values():
+        check_confined(run)
+        check_rewritten_functions(run)
+        converted |= {f"{run.facts.module}:{q}" for q in run.converted}
+    any_run = next(iter(first.values()))
+    before_001 = txa001(any_run.analysis)
+    after_001 = txa001(next(iter(second.values())).analysis)
+    assert after_001 == before_001 - converted, (
         f"TXA001 before {sorted(before_001)}, after {sorted(after_001)}, "
-        f"converted {sorted(first.converted)}")
+        f"converted {sorted(converted)}")
     return first
+
+
+def check_fix(source: str, config: Config) -> FixRun:
+    """Every property for one module on its own."""
+    return check_project({PATH: source}, config)[PATH]
 
 
 def _compiles(source: str) -> bool:
@@ -318,21 +409,31 @@ def _libcst_round_trips(source: str) -> bool:
         return True  # the engine must cope with what LibCST cannot parse: keep it
 
 
-@budget(250)
+@budget(300)
 @given(source=planted_modules(), config=configs)
 def test_planted_modules(source: str, config: Config) -> None:
     assume(_compiles(source) and _libcst_round_trips(source) and _no_odd_line_breaks(source))
     check_fix(source, config)
 
 
-@budget(120)
+@budget(150)
 @given(source=mixed_modules(), config=configs)
 def test_planted_between_generated_statements(source: str, config: Config) -> None:
     assume(_compiles(source) and _libcst_round_trips(source) and _no_odd_line_breaks(source))
     check_fix(source, config)
 
 
-@budget(80)
+@budget(100)
+@given(modules=two_module_projects(), config=configs)
+def test_planted_across_two_modules(modules: tuple[str, str], config: Config) -> None:
+    """Callers in another module: `from lib import f`, `lib.f`, aliases, subclasses."""
+    sources = dict(zip(TWO_PATHS, modules, strict=True))
+    assume(all(_compiles(s) and _libcst_round_trips(s) and _no_odd_line_breaks(s)
+               for s in modules))
+    check_project(sources, config)
+
+
+@budget(100)
 @given(source=hypothesmith.from_grammar())
 def test_generated_modules_without_inlinecallbacks_are_untouched(source: str) -> None:
     """A module with nothing to convert comes back byte for byte, whatever its syntax."""
@@ -348,5 +449,5 @@ def test_properties_catch_a_change_outside_the_rewrite() -> None:
     run = check_fix(source, Config())
     assert "async def f" in run.after
     run.after = run.after.replace("X = 1", "X = 2")
-    with pytest.raises(AssertionError, match="line 4 changed"):
+    with pytest.raises(AssertionError, match="(?s)line 4 changed.*lines 4-4"):
         check_confined(run)
