@@ -87,14 +87,8 @@ class Ctx:
     def unique(self, name: str) -> str:
         """`name`, or `name2`, `name3`... if the scope already defines it.
 
-        ENGINE BUG 1 (reported): two definitions with the same qualified name (a conditional
-        `if PY3: def f ... else: def f`, a `try/except ImportError` fallback, a
-        redefinition) are rewritten as one: the rewrite matches functions by qualname, so
-        the plain alternative becomes `async def` too and the inlineCallbacks one keeps its
-        decorator and `returnValue`. Until it is fixed, generated modules never define a
-        qualified name twice. Repro: `if PY3:` / `@defer.inlineCallbacks def f(d): x = yield
-        d; defer.returnValue(x)` / `else:` / `def f(d): return d` gives two `async def f`, the
-        first still decorated and still calling returnValue."""
+        Units are distinct names so callers have one target; redefinitions are generated
+        on purpose by the conditional-definition unit."""
         candidate, n = name, 1
         while candidate in self.taken:
             n += 1
@@ -528,10 +522,13 @@ def unit(draw, ctx: Ctx) -> Lines:  # type: ignore[no-untyped-def]
         ctx.ic_funcs.append(name)
         head, other = draw(st.sampled_from([("if PY3:", "else:"), ("try:", "except ImportError:")]))
         lines = Lines().add(head).extend(draw(ic_function(ctx, name)), 1).add(other)
-        # The alternative never redefines `name` (ENGINE BUG 1, see Ctx.unique).
-        alternative = draw(st.sampled_from(["plain", "ic", "pass"]))
+        # An alternative that redefines `name` makes both refused (found by these tests: the
+        # rewrite once converted them as one, see golden/refuse_redefined_alternatives).
+        alternative = draw(st.sampled_from(["plain", "same", "ic", "pass"]))
         if alternative == "plain":
-            lines.add(f"def {ctx.unique(name)}(*a):", 1).add("return None", 2)
+            lines.add(f"def {name}(*a):", 1).add("return None", 2)
+        elif alternative == "same":
+            lines.extend(draw(ic_function(ctx, name)), 1)
         elif alternative == "ic":
             other_name = ctx.unique(name)
             ctx.ic_funcs.append(other_name)

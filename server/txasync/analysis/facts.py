@@ -74,6 +74,11 @@ class _Scope:
     guards: list[str] = field(default_factory=list)
 
 
+def _all_args(args: ast.arguments) -> list[ast.arg]:
+    extra = [a for a in (args.vararg, args.kwarg) if a is not None]
+    return args.posonlyargs + args.args + args.kwonlyargs + extra
+
+
 _PLAIN_NODES = (
     ast.Constant,
     ast.List,
@@ -152,7 +157,10 @@ class _FactWalker:
             base = node.value
             receiver: Receiver = "other"
             receiver_attr = None
-            if isinstance(base, ast.Name) and base.id in ("self", "cls"):
+            if (isinstance(base, ast.Name) and base.id in ("self", "cls")
+                    and self.current_def().class_qualname):
+                # Only a method's (or a closure over a method's) `self` is typed; any other
+                # `self` is an unknown receiver like any other name.
                 receiver = "self" if base.id == "self" else "cls"
             elif (
                 isinstance(base, ast.Call)
@@ -287,7 +295,7 @@ class _FactWalker:
             if cls is not None:
                 fact.class_bases = list(cls.bases)
                 cls.methods.append(node.name)
-        for arg in node.args.args + node.args.kwonlyargs + node.args.posonlyargs:
+        for arg in _all_args(node.args):
             annotation = arg.annotation
             if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
                 try:
@@ -297,14 +305,17 @@ class _FactWalker:
             if isinstance(annotation, (ast.Name, ast.Attribute)):
                 fact.param_types[arg.arg] = self.table.resolve(annotation) or _text(annotation)
         fact.params = [a.arg for a in node.args.posonlyargs + node.args.args]
+        if parent.kind == "class":
+            fact.self_class = parent.qualname
+        elif not {"self", "cls"} & {a.arg for a in _all_args(node.args)}:
+            fact.self_class = parent.class_qualname
         body = node.body
         if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
             body = body[1:]
         fact.raises_only = bool(body) and all(isinstance(s, ast.Raise) for s in body)
         self.facts.functions.append(fact)
         kind: ScopeKind = "async" if fact.is_async else ("ic" if fact.is_ic else "plain")
-        scope = _Scope(kind, fact.qualname, fact, parent.class_qualname if parent.kind != "class"
-                       else parent.qualname)
+        scope = _Scope(kind, fact.qualname, fact, fact.self_class)
         self.scopes.append(scope)
         self._body(node.body)
         self.scopes.pop()

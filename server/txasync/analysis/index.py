@@ -145,6 +145,9 @@ class Workspace:
         self.classes: dict[str, tuple[ModuleFacts, ClassFact]] = {}
         self.methods_by_name: dict[str, list[str]] = defaultdict(list)
         self.top_packages: set[str] = set()
+        # Qualified names defined more than once in their module (`if`/`else` alternatives):
+        # `functions` holds the first definition, so nothing about the name is certain.
+        self.redefined: set[str] = set()
         for facts in modules:
             self.add(facts)
         self._children: dict[str, set[str]] | None = None
@@ -161,7 +164,8 @@ class Workspace:
         self.by_module.setdefault(facts.module, facts)
         for fn in facts.functions:
             key = function_key(facts.module, fn.qualname)
-            self.functions.setdefault(key, (facts, fn))
+            if self.functions.setdefault(key, (facts, fn))[1] is not fn:
+                self.redefined.add(key)
             self.methods_by_name[fn.name].append(key)
         for cls in facts.classes:
             self.classes.setdefault(function_key(facts.module, cls.qualname), (facts, cls))
@@ -411,7 +415,7 @@ class Workspace:
             state = self._named_type(facts, enclosing[1].param_types[first])
         elif enclosing is not None and first in enclosing[1].assignments:
             state = self._values_type(facts, enclosing[1].assignments[first], 0,
-                                      enclosing[1].class_qualname)
+                                      enclosing[1].self_class)
         else:
             cls_key = self.class_key(facts, first)
             state = ("workspace", cls_key) if cls_key is not None else ("unknown", None)
@@ -468,7 +472,7 @@ class Workspace:
                     values.extend(assigned)
                 else:
                     values.append(value)
-            state = (self._values_type(ffacts, values, depth + 1, fn.class_qualname)
+            state = (self._values_type(ffacts, values, depth + 1, fn.self_class)
                      if values else ("unknown", None))
         else:
             state = ("unknown", None)

@@ -121,6 +121,9 @@ class FunctionFact:
     is_async: bool
     lines: int
     class_qualname: str = ""
+    # The class whose `self`/`cls` this body sees: its own for a method, the enclosing
+    # method's for a function nested in one (a closure over `self`).
+    self_class: str = ""
     class_bases: list[str] = field(default_factory=list)
     decorators: list[str] = field(default_factory=list)  # resolved names or source text
     ic_kind: Literal["", "twisted", "pytest_twisted"] = ""

@@ -10,6 +10,7 @@ reason, never converted on a guess.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -282,7 +283,7 @@ class Planner:
 
     def _resolve_value_call(self, facts: ModuleFacts, fn: FunctionFact, ref: Ref) -> str | None:
         site = CallSite(Span(0, 0, 0, 0), ref, "other", enclosing=fn.qualname,
-                        enclosing_class=fn.class_qualname)
+                        enclosing_class=fn.self_class)
         targets = self.ws.resolve(facts, site).targets
         return targets[0] if len(targets) == 1 else None
 
@@ -297,7 +298,7 @@ class Planner:
             return "plain"
         site = CallSite(Span(0, 0, 0, 0), ref, "other",
                         enclosing=fn.qualname if fn else "",
-                        enclosing_class=fn.class_qualname if fn else "")
+                        enclosing_class=fn.self_class if fn else "")
         resolution = self.ws.resolve(facts, site)
         if not resolution.targets:
             return "unknown"
@@ -309,7 +310,9 @@ class Planner:
             return self._returns_memo[key]
         self._returns_memo[key] = "unknown"  # cycles resolve to unknown
         tfacts, target = self.ws.functions[key]
-        if target.is_ic or target.is_async:
+        if key in self.ws.redefined:
+            kind = "unknown"
+        elif target.is_ic or target.is_async:
             kind = "awaitable"
         elif target.yields:
             kind = "unknown"  # a plain generator: Twisted 24.7+ runs it when yielded
@@ -417,6 +420,8 @@ class Planner:
         """Decisions for every IC function; `only` restricts which may convert."""
         decisions: dict[str, Decision] = {}
         for facts in self.ws.modules.values():
+            defined = Counter(f.qualname for f in facts.functions)
+            defined.update(name for name in facts.runtime_imports if name in defined)
             for fn in facts.functions:
                 if not fn.is_ic:
                     continue
@@ -426,6 +431,14 @@ class Planner:
                     self.intrinsic_reasons(facts, fn) + self.test_reasons(facts, fn),
                     self.caller_side_reasons(facts, fn),
                 )
+                if defined[fn.qualname] > 1:
+                    # Callers reach whichever definition ran last, and the rewrite and the
+                    # index name functions by qualified name: one conversion for both would
+                    # be a guess.
+                    decision.reasons.insert(0, (
+                        f"`{fn.qualname}` is bound {defined[fn.qualname]} times in this module "
+                        "(an `if`/`else` or `try`/`except ImportError` alternative, an import or "
+                        "a redefinition); txasync cannot tell which one its callers get"))
                 decision.selected = only is None or key in only
                 if self.config.keep_deferred_api and _matches(self.config.keep_deferred_api,
                                                               facts.module, fn.qualname):

@@ -1,0 +1,30 @@
+# Regression (property tests): two definitions of one name, as `if`/`else` or
+# `try`/`except ImportError` alternatives, were rewritten as one: the plain alternative became
+# `async def` too and the inlineCallbacks one kept its decorator and `returnValue`. Callers get
+# whichever definition ran, so neither is converted, and a yield of the name is not trusted to
+# be a Deferred.
+from twisted.internet import defer
+
+PY3 = True
+
+if PY3:
+    @defer.inlineCallbacks
+    def fetch(d):
+        x = yield d
+        return x
+else:
+    def fetch(d):
+        return d
+
+try:
+    from json import loads
+except ImportError:
+    @defer.inlineCallbacks
+    def loads(text):
+        yield None
+        return text
+
+
+async def use(d):
+    x = await defer.maybeDeferred(fetch, d)
+    return x
