@@ -170,7 +170,8 @@ def test_call_usages_are_classified() -> None:
 
 
 def test_character_columns_with_non_ascii_text() -> None:
-    source = 'from twisted.internet import defer\n@defer.inlineCallbacks\ndef f(d):\n    x = "ñ"; y = yield d\n'
+    source = ('from twisted.internet import defer\n@defer.inlineCallbacks\ndef f(d):\n'
+              '    x = "ñ"; y = yield d\n')
     f = facts_of(source).function("f")
     assert f is not None
     assert f.yields[0].span.col == len('    x = "ñ"; y = ')

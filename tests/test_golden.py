@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+
 from txasync.config import Config, parse_version
 from txasync.engine import fix_text
 

@@ -12,6 +12,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+
 from txasync.cli import main
 from txasync.config import load_config
 from txasync.engine import discover, load_project

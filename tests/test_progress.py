@@ -8,6 +8,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+
 from txasync.cli import main
 from txasync.config import load_config
 from txasync.engine import analyse, discover, load_project

@@ -13,8 +13,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from helpers import EXAMPLE, SHOP, copy_project, old_twisted_python, run_trial, txasync
 
+from helpers import EXAMPLE, SHOP, copy_project, old_twisted_python, run_trial, txasync
 from txasync.config import installed_twisted_version
 
 
@@ -36,7 +36,7 @@ def _versions(old_python: str) -> list[tuple[str, str]]:
 @pytest.mark.parametrize("which", ["newest", "22.4"])
 def test_fix_keeps_the_projects_tests_passing(tmp_path: Path, old_python: str, project: Path,
                                               package: str, tests: int, which: str) -> None:
-    python, version = dict(zip(["newest", "22.4"], _versions(old_python)))[which]
+    python, version = dict(zip(["newest", "22.4"], _versions(old_python), strict=True))[which]
     work = copy_project(project, tmp_path / "p")
     before, _ = run_trial(python, work, package)
     assert before == f"PASSED (successes={tests})"

@@ -5,10 +5,8 @@ from __future__ import annotations
 import pytest
 
 from txasync.analysis.rules import RULES
-from txasync.config import Config
+from txasync.config import Config, parse_version
 from txasync.engine import fix_text
-
-from txasync.config import parse_version
 
 
 def config_for(rule_code: str) -> Config:

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from txasync.analysis.findings import Finding
 from txasync.analysis.model import Span
 from txasync.analysis.rules import RULES
