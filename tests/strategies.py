@@ -124,7 +124,10 @@ class Lines:
 
 
 COMMENTS = ["# a comment", "# TODO: tidy", "# yield in a comment: returnValue(x)",
-            "# noqa", "#", "# -*- odd -*-"]
+            "# noqa", "#", "# -*- odd -*-", "# naïve café 𝔘😀",
+            # Characters `str.splitlines` breaks at and Python does not (found by these tests:
+            # the facts once counted lines past them wrongly).
+            "# page\x0cbreak é", "# sep\u2028ü\x85", "# \x1c\x1d\x1eß"]
 
 
 def comment(draw) -> str:  # type: ignore[no-untyped-def]

@@ -24,6 +24,7 @@ from .config import Config, ConfigError, load_config, parse_version
 from .engine import Project, analyse, compute_fixes, discover, load_project, plans_for
 from .errors import UsageError
 from .fileio import write_atomic
+from .lines import split_lines
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -230,9 +231,9 @@ def cmd_fix(args: argparse.Namespace, out: Console, err: Console) -> int:
         if args.diff:
             rel = _rel(outcome.path)
             sys.stdout.writelines(difflib.unified_diff(
-                outcome.original.splitlines(keepends=True),
-                result.source.splitlines(keepends=True),
+                split_lines(outcome.original), split_lines(result.source),
                 *((f"a/{rel}", f"b/{rel}") if not os.path.isabs(rel) else (rel, rel))))
+            sys.stdout.flush()  # before the summary on stderr
         else:
             source = project.sources[outcome.path]
             try:

@@ -15,6 +15,7 @@ import tokenize
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from ..lines import split_lines
 from .model import (
     CallSite,
     ClassFact,
@@ -38,7 +39,7 @@ class LineIndex:
     """Turns `ast`'s UTF-8 byte columns into character columns."""
 
     def __init__(self, source: str) -> None:
-        self._lines = source.splitlines(keepends=True)
+        self._lines = split_lines(source)
         self._ascii = [line.isascii() for line in self._lines]
 
     def col(self, line: int, byte_col: int) -> int:

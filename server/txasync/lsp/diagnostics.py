@@ -23,7 +23,7 @@ from lsprotocol import types
 
 from ..analysis.findings import Finding
 from ..analysis.rules import RULES
-from ..rewrite.edits import split_lines
+from ..lines import split_lines
 from . import adapter
 from .positions import LineIndex
 from .session import Session

@@ -12,7 +12,7 @@ from __future__ import annotations
 from lsprotocol import types
 
 from ..analysis.model import Span
-from ..rewrite.edits import split_lines
+from ..lines import split_lines
 
 UTF8 = "utf-8"
 UTF16 = "utf-16"

@@ -8,15 +8,9 @@ each changed block is trimmed to the characters that differ.
 from __future__ import annotations
 
 import difflib
-import re
 from dataclasses import dataclass
 
-_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
-
-
-def split_lines(text: str) -> list[str]:
-    """Lines as LSP counts them: only \\n, \\r\\n and \\r end a line (not \\f or U+2028)."""
-    return _LINE.findall(text)
+from ..lines import split_lines
 
 
 @dataclass(frozen=True)
