@@ -261,9 +261,9 @@ def return_statement(draw, ctx: Ctx) -> Lines:  # type: ignore[no-untyped-def]
         finish = ctx.nested_name("finish")
         lines.add(f"def {finish}(r):").add(f"{rv}(r)", 1).add(f"{finish}(x)")
     elif form == 12:
-        # Not `returnValue(val=x)`: ENGINE BUG 4 (reported) converts the function and leaves
-        # the keyword call in the `async def`.
-        lines.add(draw(st.sampled_from([f"{rv}(1, 2)", f"{rv}()", f"r = {rv}(x)"])))
+        lines.add(draw(st.sampled_from([f"{rv}(1, 2)", f"{rv}()", f"r = {rv}(x)",
+                                        f"{rv}(val=x)", f"{rv}(*[x])", f"{rv}(**{{'val': x}})",
+                                        f"{rv}(value=x)"])))
     elif form == 13:
         lines.add("if d:").add(f"{rv}(1)", 1).add("else:").add(f"{rv}(2)", 1)
     else:

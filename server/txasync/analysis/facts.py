@@ -638,6 +638,8 @@ class _FactWalker:
         parent = self.parent()
         as_statement = isinstance(parent, ast.Expr)
         nargs = len(node.args) + len(node.keywords)
+        unpacked = any(isinstance(a, ast.Starred) for a in node.args) or any(
+            k.arg != "val" for k in node.keywords)
         if scope.kind == "ic" and scope.fact is not None:
             guard = scope.guards[-1] if scope.guards else ""
             # A BaseException handler outranks a `with`: it swallows, the `with` only observes.
@@ -645,7 +647,8 @@ class _FactWalker:
                 if kind in scope.guards:
                     guard = kind
             scope.fact.return_values.append(
-                ReturnValueFact(self.lines.span(node), True, nargs, as_statement, guard)  # type: ignore[arg-type]
+                ReturnValueFact(self.lines.span(node), True, nargs, as_statement,
+                                guard, unpacked)  # type: ignore[arg-type]
             )
             return
         ic_scopes = self.enclosing_ic_scopes()

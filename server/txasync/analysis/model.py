@@ -77,6 +77,14 @@ class ReturnValueFact:
     nargs: int
     as_statement: bool
     guarded_by: Literal["", "bare-except", "baseexception", "with"] = ""
+    # `returnValue(*args)`, `returnValue(**kw)` or a keyword other than `val`: how many values
+    # it passes is only known at run time.
+    unpacked: bool = False
+
+    @property
+    def single(self) -> bool:
+        """Exactly one value, `returnValue(x)` or `returnValue(val=x)`: a `return x`."""
+        return self.nargs == 1 and not self.unpacked
 
 
 Usage = Literal[

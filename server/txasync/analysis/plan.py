@@ -111,6 +111,12 @@ class Planner:
                 )
                 break
         for rv in fn.return_values:
+            if rv.unpacked:
+                reasons.append(
+                    f"`returnValue` at line {rv.span.line} passes `*`/`**` or keyword arguments; "
+                    "write it as `returnValue(x)` first"
+                )
+                break
             if rv.nargs != 1:
                 reasons.append(
                     f"`returnValue` at line {rv.span.line} takes {rv.nargs} arguments and raises "
@@ -596,7 +602,7 @@ def file_plans(decisions: dict[str, Decision], convert: bool = True) -> dict[str
                 plan_for(facts.path).wraps.append(wrap)
         else:
             for rv in d.fn.return_values:
-                if rv.as_statement and rv.nargs == 1 and not rv.guarded_by:
+                if rv.as_statement and rv.single and not rv.guarded_by:
                     plan_for(d.facts.path).return_values.append(rv.span)
     for plan in plans.values():
         # Several converted callees can share a call site only through related methods.

@@ -268,7 +268,7 @@ def findings_for(decision: Decision) -> list[Finding]:
                 fn.qualname,
             ))
     for rv in fn.return_values:
-        if rv.nargs != 1 or not rv.as_statement:
+        if not rv.single or not rv.as_statement:
             safety: FixSafety = "none"
         elif rv.guarded_by:
             safety = "unsafe"

@@ -434,7 +434,7 @@ class _Converter(cst.CSTTransformer):
                     p = self._pos(value_orig)
                     if (p[0], p[1]) in self.return_value_positions and len(small.value.args) == 1:
                         arg = small.value.args[0]
-                        if arg.star == "" and arg.keyword is None:
+                        if arg.star == "" and (arg.keyword is None or arg.keyword.value == "val"):
                             self.removed_roots.add(_root_name(small.value.func))
                             body.append(cst.Return(
                                 value=arg.value, semicolon=small.semicolon))
