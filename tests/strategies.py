@@ -296,16 +296,23 @@ def nested_statement(draw, ctx: Ctx) -> Lines:  # type: ignore[no-untyped-def]
     elif form == 7:
         lines.add(f"{draw(call_expr(ctx))}.addCallback(lambda r: r)")
     elif form == 8:
-        # A comprehension's first iterable runs in the enclosing frame: its yield is the
-        # function's own. (Not yet: the same for a nested def's or lambda's default value or
-        # a nested class's base, ENGINE BUG 5: the rewrite leaves those yields, and the
-        # `async def` silently becomes an async generator.)
-        lines.add(draw(st.sampled_from([
-            "g = (yield_ for yield_ in range(3))",
-            f"xs = [i for i in (yield {draw(simple_value(ctx))})]",
-            f"xs = {{k: v for k, v in (yield {draw(simple_value(ctx))}).items()}}",
-            f"g = (i * 2 for i in (yield {draw(simple_value(ctx))}) if i)",
-        ])))
+        # A comprehension's first iterable, a nested def's decorators and defaults, a
+        # lambda's defaults and a nested class's bases run in the enclosing frame: their
+        # yields are the function's own (the rewrite once left the last four).
+        value = draw(simple_value(ctx))
+        name = ctx.nested_name("made")
+        form_lines = draw(st.sampled_from([
+            ["g = (yield_ for yield_ in range(3))"],
+            [f"xs = [i for i in (yield {value})]"],
+            [f"xs = {{k: v for k, v in (yield {value}).items()}}"],
+            [f"g = (i * 2 for i in (yield {value}) if i)"],
+            [f"def {name}(a=(yield {value})):", "\treturn a"],
+            [f"{name} = lambda b=(yield {value}): (b, 'yield')"],
+            [f"class {name.title()}(type((yield {value}))):", "\tpass"],
+            [f"@(yield {value})", f"def {name}():", "\tpass"],
+        ]))
+        for line in form_lines:
+            lines.add(line.lstrip("\t"), 1 if line.startswith("\t") else 0)
     else:
         lines.add(f"def {ctx.nested_name('later')}():").add(f"return {draw(call_expr(ctx))}", 1)
     return lines

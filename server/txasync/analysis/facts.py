@@ -374,9 +374,11 @@ class _FactWalker:
     def visit_Lambda(self, node: ast.Lambda) -> None:
         self._value_ref(node.body, "returned", "lambda")
         outer = self.current_def()
+        # Default values run where the lambda is made: their yields are the outer function's.
+        self.visit(node.args)
         self.scopes.append(_Scope("lambda", outer.qualname + ".<lambda>",
                                   class_qualname=outer.class_qualname))
-        self.generic_visit(node)
+        self.visit(node.body)
         self.scopes.pop()
 
     def _comprehension(self, node: ast.AST) -> None:

@@ -223,26 +223,29 @@ class _Converter(cst.CSTTransformer):
             return self.convert.get(qualname)
         return None
 
-    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+    # A new frame starts at the body: decorators, default values, annotations and class bases
+    # run in the enclosing one, so their yields are the enclosing function's own.
+    def visit_ClassDef_body(self, node: cst.ClassDef) -> None:
         self.stack.append(("class", self._qualname(node.name.value)))
 
-    def leave_ClassDef(self, original: cst.ClassDef, updated: cst.ClassDef) -> cst.ClassDef:
+    def leave_ClassDef_body(self, node: cst.ClassDef) -> None:
         self.stack.pop()
-        return updated
 
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+    def visit_FunctionDef_body(self, node: cst.FunctionDef) -> None:
         self.stack.append(("def", self._qualname(node.name.value)))
 
-    def visit_Lambda(self, node: cst.Lambda) -> None:
+    def leave_FunctionDef_body(self, node: cst.FunctionDef) -> None:
+        self.stack.pop()
+
+    def visit_Lambda_body(self, node: cst.Lambda) -> None:
         self.stack.append(("lambda", self.stack[-1][1]))
 
-    def leave_Lambda(self, original: cst.Lambda, updated: cst.Lambda) -> cst.BaseExpression:
+    def leave_Lambda_body(self, node: cst.Lambda) -> None:
         self.stack.pop()
-        return updated
 
     def leave_FunctionDef(self, original: cst.FunctionDef, updated: cst.FunctionDef
                           ) -> cst.BaseStatement | cst.FlattenSentinel[cst.BaseStatement]:
-        _, qualname = self.stack.pop()
+        qualname = self._qualname(original.name.value)
         plan = self.convert.get(qualname)
         fn = self.fn_facts.get(qualname)
         if plan is None or fn is None:
