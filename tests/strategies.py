@@ -365,8 +365,7 @@ def params(draw, method: bool, static: bool = False) -> str:  # type: ignore[no-
 
 
 @st.composite
-def ic_function(draw, ctx: Ctx, name: str, method: bool = False,  # type: ignore
-                static_ok: bool = True) -> Lines:
+def ic_function(draw, ctx: Ctx, name: str, method: bool = False) -> Lines:  # type: ignore
     lines = Lines()
     if draw(st.integers(0, 3)) == 0:
         lines.add(comment(draw))
@@ -378,8 +377,7 @@ def ic_function(draw, ctx: Ctx, name: str, method: bool = False,  # type: ignore
     elif n_extra == 2:
         decorators.insert(draw(st.integers(0, 1)), draw(st.sampled_from(UNKNOWN_DECORATORS)))
     elif n_extra == 3 and method:
-        deco = draw(st.sampled_from(["staticmethod", "classmethod"] if static_ok
-                                    else ["classmethod"]))
+        deco = draw(st.sampled_from(["staticmethod", "classmethod"]))
         static = deco == "staticmethod"
         decorators.insert(0, deco)
     call_form = draw(st.integers(0, 7)) == 0 and not method
@@ -487,9 +485,7 @@ def class_unit(draw, ctx: Ctx, local: bool = False) -> Lines:  # type: ignore[no
     for m, kind in zip(methods, kinds, strict=True):
         lines.add("")
         if kind == "ic":
-            # A local class never gets a static inlineCallbacks method: ENGINE BUG 6 (the
-            # keep-API wrapper calls `make.<locals>.Cls.__m(...)`, an internal error).
-            lines.extend(draw(ic_function(mctx, m, method=True, static_ok=not local)), 1)
+            lines.extend(draw(ic_function(mctx, m, method=True)), 1)
         elif kind == "async":
             lines.extend(draw(async_function(mctx, m, method=True)), 1)
         else:

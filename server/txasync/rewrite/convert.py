@@ -335,7 +335,9 @@ class _Converter(cst.CSTTransformer):
             receiver = positional[0].name.value + "."
             positional = positional[1:]
         elif fn.class_qualname:
-            receiver = fn.class_qualname + "."
+            # The class as the method body can name it: a class made inside a function is
+            # that function's local, which the method's body sees as a closure variable.
+            receiver = fn.class_qualname.rsplit(".<locals>.", 1)[-1] + "."
         args = [p.name.value for p in positional]
         if isinstance(params.star_arg, cst.Param):
             args.append("*" + params.star_arg.name.value)
