@@ -463,8 +463,8 @@ def async_function(draw, ctx: Ctx, name: str, method: bool = False) -> Lines:  #
 
 
 @st.composite
-def class_unit(draw, ctx: Ctx, local: bool = False) -> Lines:  # type: ignore[no-untyped-def]
-    """A class whose methods call each other; `local`: defined inside a function."""
+def class_unit(draw, ctx: Ctx) -> Lines:  # type: ignore[no-untyped-def]
+    """A class whose methods call each other (at module level or inside a function)."""
     name = ctx.unique(draw(st.sampled_from(CLASS_NAMES)))
     generated = sorted(ctx.classes)
     base = draw(st.sampled_from(["", "", "(object)", "(Base)", "(protocol.Protocol)",
@@ -515,7 +515,7 @@ def unit(draw, ctx: Ctx) -> Lines:  # type: ignore[no-untyped-def]
             factory = ctx.unique("make")
             inner = Ctx(ctx.style, ctx.indent, ctx.ic_funcs, ctx.plain_funcs, ctx.async_funcs,
                         nested=ctx.nested)
-            cls = draw(class_unit(inner, local=True))
+            cls = draw(class_unit(inner))
             name = next(iter(inner.classes))
             return Lines().add(f"def {factory}():").extend(cls, 1).add(f"return {name}", 1)
         return draw(class_unit(ctx))
