@@ -533,11 +533,7 @@ def rewrite_source(source: str, plan: FilePlan, facts: ModuleFacts, path: str = 
     """Apply a file plan to its source. Raises RewriteError if the output does not compile."""
     if plan.is_empty():
         return RewriteResult(source)
-    try:
-        module = cst.parse_module(source)
-    except cst.ParserSyntaxError as exc:
-        raise RewriteError(f"{exc.raw_line}:{exc.raw_column + 1}: cannot parse: {exc.message}"
-                           ) from None
+    module, sentinel = _parse_exactly(source)
     accessor = choose_accessor(facts)
     converter = _Converter(plan, facts, accessor)
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
@@ -550,9 +546,38 @@ def rewrite_source(source: str, plan: FilePlan, facts: ModuleFacts, path: str = 
     new_module = _tidy_imports(new_module, facts, accessor, converter.needs_defer,
                                converter.removed_roots, extra)
     new_source = new_module.code
+    if sentinel:
+        if not new_source.endswith(sentinel):
+            raise RewriteError("1:1: the rewrite changed the end of the file unexpectedly; "
+                               "file left unchanged, please report this")
+        new_source = new_source[:-len(sentinel)]
     check_compiles(new_source, path)
     return RewriteResult(new_source, converter.converted, converter.wrapped,
                          converter.return_values_fixed)
+
+
+def _parse_exactly(source: str) -> tuple[cst.Module, str]:
+    """The LibCST module of `source`, and the text appended to make it reproduce `source`.
+
+    LibCST 1.9 drops a comment from a module's last lines when they are indented comments
+    or blanks (`x = 1\\n  #a\\n #b\\n` comes back without `#a`), and any byte it drops would be
+    lost from the user's file. A final `pass` makes those lines the statement's leading lines,
+    which it keeps; the caller cuts the `pass` off again. A file that still does not come
+    back byte for byte is refused, never rewritten."""
+    try:
+        module = cst.parse_module(source)
+        if module.code == source:
+            return module, ""
+        newline = module.default_newline
+        sentinel = ("" if source.endswith(("\n", "\r")) else newline) + "pass" + newline
+        padded = cst.parse_module(source + sentinel)
+    except cst.ParserSyntaxError as exc:
+        raise RewriteError(f"{exc.raw_line}:{exc.raw_column + 1}: cannot parse: {exc.message}"
+                           ) from None
+    if padded.code != source + sentinel:
+        raise RewriteError("1:1: LibCST cannot reproduce this file byte for byte; "
+                           "file left unchanged, please report this")
+    return padded, sentinel
 
 
 def check_compiles(source: str, path: str) -> None:
