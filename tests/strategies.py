@@ -701,18 +701,10 @@ def mixed_modules(draw) -> str:  # type: ignore[no-untyped-def]
 def register_profiles() -> None:
     """`long`: 10,000 modules per property (30,000 for the file), no deadline.
 
-    The test module registers these at import; `HYPOTHESIS_PROFILE=long` selects one. For
-    pytest's `--hypothesis-profile=long`, which hypothesis reads before collecting tests, a
-    conftest.py has to call this first."""
+    tests/conftest.py registers them before hypothesis reads `--hypothesis-profile`."""
     from hypothesis import HealthCheck, settings
 
     settings.register_profile(
         "long", max_examples=10_000, deadline=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much,
                                HealthCheck.data_too_large])
-
-
-# Registered on import, so `PYTHONPATH=tests pytest -p strategies --hypothesis-profile=long`
-# works without a conftest.py change (pytest imports `-p` plugins before hypothesis reads
-# the option).
-register_profiles()
