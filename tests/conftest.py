@@ -8,8 +8,12 @@ The hypothesis profiles are registered here, before hypothesis reads
 `--hypothesis-profile` (long: `pytest tests/test_properties.py --hypothesis-profile=long`).
 """
 
-from strategies import register_profiles
+from hypothesis import HealthCheck, settings
 
-register_profiles()
+# `long`: 10,000 generated modules per property test (tests/test_properties.py), no deadline.
+settings.register_profile(
+    "long", max_examples=10_000, deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much,
+                           HealthCheck.data_too_large])
 
 collect_ignore = ["fixtures", "golden"]

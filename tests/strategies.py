@@ -696,15 +696,3 @@ def mixed_modules(draw) -> str:  # type: ignore[no-untyped-def]
         if index < len(lines):
             out.append(lines[index])
     return "".join(out)
-
-
-def register_profiles() -> None:
-    """`long`: 10,000 modules per property (30,000 for the file), no deadline.
-
-    tests/conftest.py registers them before hypothesis reads `--hypothesis-profile`."""
-    from hypothesis import HealthCheck, settings
-
-    settings.register_profile(
-        "long", max_examples=10_000, deadline=None,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much,
-                               HealthCheck.data_too_large])

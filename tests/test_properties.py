@@ -43,7 +43,6 @@ from hypothesis import strategies as st
 from strategies import (
     mixed_modules,
     planted_modules,
-    register_profiles,
     source_lines,
     two_module_projects,
 )
@@ -54,7 +53,6 @@ from txasync.engine import Analysis, analyse, compute_fixes, load_project, plans
 
 pytestmark = pytest.mark.filterwarnings("ignore::SyntaxWarning")
 
-register_profiles()
 _ACTIVE = os.environ.get("HYPOTHESIS_PROFILE") or settings.get_current_profile_name()
 if _ACTIVE != settings.get_current_profile_name():
     settings.load_profile(_ACTIVE)
