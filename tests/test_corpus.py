@@ -1,6 +1,7 @@
-"""Corpus sweep: `check` and `fix --diff` over large real source trees (opt-in: `-m corpus`).
+"""Corpus sweep: `check` and `fix --diff` over large real source trees.
 
-The trees: the installed Twisted package's source, and every sdist the real-world driver
+The trees: the installed Twisted package's source (in the default suite, about a minute), and
+every sdist the real-world driver
 (benchmarks/realworld.py) has unpacked under ~/.cache/txasync-realworld (or
 $TXASYNC_REALWORLD_CACHE), pristine copies only. Each tree runs through the CLI in process,
 exactly as a user runs it, with the CLI's `compute_fixes` observed so every rewrite can be
@@ -8,7 +9,8 @@ checked. Asserted: no internal error anywhere, no traceback, and every rewritten
 compiles (a rewrite the engine itself refused as not compiling counts as a failure too).
 Files that cannot be read or parsed (Python 2 code in old sdists) are reported, not fatal.
 
-    pytest -m corpus -s tests/test_corpus.py      # prints the figures per tree
+    pytest -s tests/test_corpus.py                  # Twisted; prints the figures
+    pytest -m corpus -s tests/test_corpus.py        # the unpacked sdists (marker `corpus`)
 
 Set TXASYNC_CORPUS_REPORT=path.json to keep the figures.
 """
@@ -28,8 +30,6 @@ import pytest
 
 from txasync import cli
 from txasync.engine import FixOutcome
-
-pytestmark = pytest.mark.corpus
 
 
 def _realworld_cache() -> Path:
@@ -161,11 +161,13 @@ def _classify_stderr(err: str, result: Sweep) -> None:
                 result.not_handled.append(line)
 
 
-TREES = corpus_trees()
+TREES = [pytest.param(name, root, id=name,
+                      marks=[] if name == "twisted" else [pytest.mark.corpus])
+         for name, root in corpus_trees()]
 
 
 @pytest.mark.skipif(not TREES, reason="no corpus tree found")
-@pytest.mark.parametrize("name,root", TREES, ids=[name for name, _ in TREES])
+@pytest.mark.parametrize("name,root", TREES)
 def test_corpus_sweep(name: str, root: Path, capsys, monkeypatch) -> None:
     result = sweep(name, root, capsys, monkeypatch)
     summary = asdict(result)
