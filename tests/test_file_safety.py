@@ -118,6 +118,22 @@ def test_encoding_and_newlines_survive(tmp_path: Path, capsys) -> None:
     assert b"\n" not in data.replace(b"\r\n", b"")
 
 
+def test_classic_mac_line_ends_survive(tmp_path: Path, capsys) -> None:
+    """A file with lone \\r line ends (LibCST alone does not reproduce one byte for byte)
+    converts, keeps its line ends, and a second fix changes nothing."""
+    caller = "\n\ndef g(d):\n    return f(d).addCallback(print)  # wrapped\n"
+    text = (IC_MODULE + caller).replace("\n", "\r")
+    target = tmp_path / "m.py"
+    target.write_bytes(text.encode())
+    code, _, err = fix(capsys, str(tmp_path))
+    assert code == 0, err
+    data = target.read_bytes()
+    assert b"\n" not in data and b"async def f" in data and b"ensureDeferred(f(d))" in data
+    compile(data, "m.py", "exec")
+    fix(capsys, str(tmp_path))
+    assert target.read_bytes() == data
+
+
 # -- permissions ----------------------------------------------------------------------------
 
 

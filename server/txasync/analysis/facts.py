@@ -119,7 +119,8 @@ def parse_noqa(source: str) -> dict[int, frozenset[str] | None]:
     if "noqa" not in source:
         return found
     try:
-        tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
+        # newline=None: a lone \r ends a line too, as it does for `ast` (and LSP).
+        tokens = list(tokenize.generate_tokens(io.StringIO(source, newline=None).readline))
     except (tokenize.TokenError, SyntaxError):
         return found
     for tok in tokens:

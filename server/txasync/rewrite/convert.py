@@ -9,7 +9,7 @@ reported to the user, never a file written.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -533,7 +533,7 @@ def rewrite_source(source: str, plan: FilePlan, facts: ModuleFacts, path: str = 
     """Apply a file plan to its source. Raises RewriteError if the output does not compile."""
     if plan.is_empty():
         return RewriteResult(source)
-    module, sentinel = _parse_exactly(source)
+    module, restore = _parse_exactly(source)
     accessor = choose_accessor(facts)
     converter = _Converter(plan, facts, accessor)
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
@@ -545,39 +545,49 @@ def rewrite_source(source: str, plan: FilePlan, facts: ModuleFacts, path: str = 
         extra.append(("pytest_twisted", None))
     new_module = _tidy_imports(new_module, facts, accessor, converter.needs_defer,
                                converter.removed_roots, extra)
-    new_source = new_module.code
-    if sentinel:
-        if not new_source.endswith(sentinel):
-            raise RewriteError("1:1: the rewrite changed the end of the file unexpectedly; "
-                               "file left unchanged, please report this")
-        new_source = new_source[:-len(sentinel)]
+    new_source = restore(new_module.code)
     check_compiles(new_source, path)
     return RewriteResult(new_source, converter.converted, converter.wrapped,
                          converter.return_values_fixed)
 
 
-def _parse_exactly(source: str) -> tuple[cst.Module, str]:
-    """The LibCST module of `source`, and the text appended to make it reproduce `source`.
+def _parse_exactly(source: str) -> tuple[cst.Module, Callable[[str], str]]:
+    """The LibCST module of `source`, and how to turn its code back into the file's form.
 
-    LibCST 1.9 drops a comment from a module's last lines when they are indented comments
-    or blanks (`x = 1\\n  #a\\n #b\\n` comes back without `#a`), and any byte it drops would be
-    lost from the user's file. A final `pass` makes those lines the statement's leading lines,
-    which it keeps; the caller cuts the `pass` off again. A file that still does not come
-    back byte for byte is refused, never rewritten."""
+    Any byte LibCST does not reproduce would be lost from the user's file, and LibCST 1.9
+    does not reproduce two kinds of file. A module whose last lines are indented comments or
+    blanks loses one (`x = 1\\n  #a\\n #b\\n` comes back without `#a`): a final `pass` makes
+    them that statement's leading lines, which are kept, and is cut off again. A file with
+    classic Mac line ends (a lone \\r) comes back altered: it is parsed with \\n in their
+    place (the same number of characters, so every position holds) and mapped back. Any other
+    file that does not come back byte for byte is refused, never rewritten."""
+    text = source
+    mac = "\r" in source and "\n" not in source
+    if mac:
+        text = source.replace("\r", "\n")
     try:
-        module = cst.parse_module(source)
-        if module.code == source:
-            return module, ""
-        newline = module.default_newline
-        sentinel = ("" if source.endswith(("\n", "\r")) else newline) + "pass" + newline
-        padded = cst.parse_module(source + sentinel)
+        module = cst.parse_module(text)
+        sentinel = ""
+        if module.code != text:
+            newline = module.default_newline
+            sentinel = ("" if text.endswith(("\n", "\r")) else newline) + "pass" + newline
+            module = cst.parse_module(text + sentinel)
     except cst.ParserSyntaxError as exc:
         raise RewriteError(f"{exc.raw_line}:{exc.raw_column + 1}: cannot parse: {exc.message}"
                            ) from None
-    if padded.code != source + sentinel:
+    if module.code != text + sentinel:
         raise RewriteError("1:1: LibCST cannot reproduce this file byte for byte; "
                            "file left unchanged, please report this")
-    return padded, sentinel
+
+    def restore(code: str) -> str:
+        if sentinel:
+            if not code.endswith(sentinel):
+                raise RewriteError("1:1: the rewrite changed the end of the file unexpectedly; "
+                                   "file left unchanged, please report this")
+            code = code[:-len(sentinel)]
+        return code.replace("\n", "\r") if mac else code
+
+    return module, restore
 
 
 def check_compiles(source: str, path: str) -> None:
