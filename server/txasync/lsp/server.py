@@ -25,6 +25,7 @@ from .actions import KINDS, Actions
 from .commands import CommandError, Commands
 from .diagnostics import Publisher
 from .guard import guarded
+from .pygls_fixes import TxasyncProtocol, use_lsp_lines
 from .session import Session
 from .uris import to_path
 
@@ -33,7 +34,7 @@ class TxasyncServer(LanguageServer):
     """The pygls server plus the session its features share."""
 
     def __init__(self) -> None:
-        super().__init__("txasync", __version__,
+        super().__init__("txasync", __version__, protocol_cls=TxasyncProtocol,
                          text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
         self.session = Session(self)
         self.publisher = Publisher(self.session)
@@ -53,6 +54,7 @@ server = TxasyncServer()
 @server.feature(types.INITIALIZE)
 @guarded(_session)
 def initialize(ls: TxasyncServer, params: types.InitializeParams) -> None:
+    use_lsp_lines(ls.workspace)
     lifecycle.start(ls.session, params)
     registered = ls.protocol.fm.features
     if ls.session.pull_diagnostics and types.TEXT_DOCUMENT_DIAGNOSTIC not in registered:
