@@ -179,6 +179,15 @@ class Planner:
                     f"it is a property (`@{deco}`): callers read it as an attribute, and txasync "
                     "cannot follow those reads"
                 )
+            elif api.is_mock_patch(deco):
+                where = "below" if index > fn.ic_index and fn.ic_form == "decorator" else "above"
+                lasts = ("while the generator is created, so the body runs unpatched today"
+                         if where == "below" else "only until the first wait on a Deferred today")
+                reasons.append(
+                    f"`@{deco.split('(', 1)[0]}` {where} inlineCallbacks patches {lasts}; on an "
+                    "`async def` the patch would cover the whole body, which changes what the "
+                    "code sees: move the patch into the body (`with patch(...):`) first"
+                )
             elif not self._decorator_known(deco, facts):
                 where = "above" if index < fn.ic_index or fn.ic_form == "call" else "below"
                 reasons.append(
