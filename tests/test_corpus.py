@@ -73,22 +73,6 @@ class Sweep:
 _FINDING = re.compile(r"^.+?:\d+:\d+: (TXA\d{3}) ")
 
 
-@pytest.fixture(autouse=True)
-def _abc_without_zope_provides():  # type: ignore[no-untyped-def]
-    """As in test_golden.py: works around zope.interface's `__provides__` on `abc.ABC`."""
-    import abc
-
-    provides = abc.ABC.__dict__.get("__provides__")
-    if provides is None:
-        yield
-        return
-    delattr(abc.ABC, "__provides__")
-    try:
-        yield
-    finally:
-        abc.ABC.__provides__ = provides  # type: ignore[attr-defined]
-
-
 def sweep(name: str, root: Path, capsys, monkeypatch) -> Sweep:  # type: ignore[no-untyped-def]
     result = Sweep(name, str(root))
     jobs = str(min(4, os.cpu_count() or 1))

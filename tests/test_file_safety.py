@@ -47,23 +47,6 @@ def fix(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
     return code, out, err
 
 
-@pytest.fixture(autouse=True)
-def _abc_without_zope_provides():  # type: ignore[no-untyped-def]
-    """As in test_golden.py: a zope.interface `__provides__` left on `abc.ABC` by earlier
-    Twisted imports in this process breaks libcst's codemod visitors."""
-    import abc
-
-    provides = abc.ABC.__dict__.get("__provides__")
-    if provides is None:
-        yield
-        return
-    delattr(abc.ABC, "__provides__")
-    try:
-        yield
-    finally:
-        abc.ABC.__provides__ = provides  # type: ignore[attr-defined]
-
-
 # -- temp file and rename -------------------------------------------------------------------
 
 

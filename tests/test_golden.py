@@ -86,26 +86,6 @@ def load_case(path: Path) -> Case:
 CASES = [load_case(p) for p in CASE_DIRS]
 
 
-@pytest.fixture(autouse=True)
-def _abc_without_zope_provides():  # type: ignore[no-untyped-def]
-    """Work around a process-level clash, reported separately, that is not what these
-    cases test: once anything imports `twisted.internet.base` (pytest also collects the
-    trial tests under tests/fixtures/), zope.interface leaves a `__provides__` descriptor
-    on `abc.ABC` that raises AttributeError on instances, and libcst's codemod visitors
-    (AddImportsVisitor, RemoveImportsVisitor) fail while listing their own attributes."""
-    import abc
-
-    provides = abc.ABC.__dict__.get("__provides__")
-    if provides is None:
-        yield
-        return
-    delattr(abc.ABC, "__provides__")
-    try:
-        yield
-    finally:
-        abc.ABC.__provides__ = provides  # type: ignore[attr-defined]
-
-
 def case_params():  # type: ignore[no-untyped-def]
     return [pytest.param(c, id=c.path.name) for c in CASES]
 

@@ -116,22 +116,6 @@ def workspace(tmp_path: Path) -> tuple[Path, Path]:
     return root, marker
 
 
-@pytest.fixture(autouse=True)
-def _abc_without_zope_provides():  # type: ignore[no-untyped-def]
-    """As in test_golden.py: works around zope.interface's `__provides__` on `abc.ABC`."""
-    import abc
-
-    provides = abc.ABC.__dict__.get("__provides__")
-    if provides is None:
-        yield
-        return
-    delattr(abc.ABC, "__provides__")
-    try:
-        yield
-    finally:
-        abc.ABC.__provides__ = provides  # type: ignore[attr-defined]
-
-
 @pytest.mark.parametrize("jedi", [False, True], ids=["static", "jedi"])
 def test_engine_api_never_imports_the_project(workspace, jedi: bool) -> None:
     root, marker = workspace

@@ -82,24 +82,6 @@ configs = st.builds(
 )
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _abc_without_zope_provides():  # type: ignore[no-untyped-def]
-    """The same process-level workaround as test_golden.py: once anything imports
-    `twisted.internet.base`, zope.interface leaves a `__provides__` on `abc.ABC` that breaks
-    libcst's codemod visitors. Not what these properties test."""
-    import abc
-
-    provides = abc.ABC.__dict__.get("__provides__")
-    if provides is None:
-        yield
-        return
-    delattr(abc.ABC, "__provides__")
-    try:
-        yield
-    finally:
-        abc.ABC.__provides__ = provides  # type: ignore[attr-defined]
-
-
 # -- running the engine ---------------------------------------------------------------------
 
 
