@@ -27,6 +27,7 @@ from pathlib import Path
 
 import pytest
 
+from source_checks import is_ic_decorator, is_return_value, own_frame
 from txasync.config import Config, parse_version
 from txasync.engine import fix_text
 from txasync.lines import split_lines
@@ -115,31 +116,6 @@ def _qualnames(tree: ast.Module) -> dict[str, ast.FunctionDef | ast.AsyncFunctio
     return found
 
 
-def _own_frame_nodes(fn: ast.FunctionDef | ast.AsyncFunctionDef):  # type: ignore[no-untyped-def]
-    """Nodes of a function's own frame (not nested defs, lambdas, classes, comprehensions)."""
-    scopes = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef,
-              ast.GeneratorExp, ast.ListComp, ast.SetComp, ast.DictComp)
-    stack: list[ast.AST] = [n for n in fn.body if not isinstance(n, scopes)]
-    while stack:
-        node = stack.pop()
-        yield node
-        stack.extend(c for c in ast.iter_child_nodes(node) if not isinstance(c, scopes))
-
-
-def _is_return_value(node: ast.AST) -> bool:
-    if not isinstance(node, ast.Call):
-        return False
-    func = node.func
-    return (isinstance(func, ast.Name) and func.id == "returnValue") or (
-        isinstance(func, ast.Attribute) and func.attr == "returnValue")
-
-
-def _is_ic_decorator(node: ast.expr) -> bool:
-    target = node.func if isinstance(node, ast.Call) else node
-    text = ast.unparse(target)
-    return text.endswith("inlineCallbacks") or text in {"ic"}
-
-
 # -- the suite itself ------------------------------------------------------------------------
 
 
@@ -175,11 +151,11 @@ def test_no_generator_left_in_async_def(case: Case) -> None:
     for node in ast.walk(tree):
         if not isinstance(node, ast.AsyncFunctionDef):
             continue
-        assert not any(_is_ic_decorator(d) for d in node.decorator_list), node.name
-        for inner in _own_frame_nodes(node):
+        assert not any(is_ic_decorator(d) for d in node.decorator_list), node.name
+        for inner in own_frame(node):
             assert not isinstance(inner, (ast.Yield, ast.YieldFrom)), (
                 f"{node.name}: own yield at line {inner.lineno}")  # type: ignore[attr-defined]
-            assert not _is_return_value(inner), (
+            assert not is_return_value(inner), (
                 f"{node.name}: returnValue at line {inner.lineno}")  # type: ignore[attr-defined]
     # Every function the engine says it rewrites is no longer an inlineCallbacks generator.
     _, analysis = case.fix()
@@ -190,9 +166,9 @@ def test_no_generator_left_in_async_def(case: Case) -> None:
         qualname = key.split(":", 1)[1]
         fn = defs.get(qualname)
         assert fn is not None, f"{qualname} missing from after.py"
-        assert not any(_is_ic_decorator(d) for d in fn.decorator_list), qualname
-        assert not any(isinstance(n, (ast.Yield, ast.YieldFrom)) or _is_return_value(n)
-                       for n in _own_frame_nodes(fn)), qualname
+        assert not any(is_ic_decorator(d) for d in fn.decorator_list), qualname
+        assert not any(isinstance(n, (ast.Yield, ast.YieldFrom)) or is_return_value(n)
+                       for n in own_frame(fn)), qualname
 
 
 @pytest.mark.parametrize("case", case_params())
@@ -214,7 +190,7 @@ def test_refusals(case: Case) -> None:
         tree = ast.parse(case.after)
         for node in ast.walk(tree):
             if isinstance(node, ast.FunctionDef) and "noqa" not in case.path.name:
-                assert not any(_is_ic_decorator(d) for d in node.decorator_list), node.name
+                assert not any(is_ic_decorator(d) for d in node.decorator_list), node.name
 
 
 def _allowed_lines(case: Case) -> set[int]:

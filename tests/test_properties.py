@@ -40,6 +40,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from source_checks import is_ic_decorator, is_return_value, own_frame
 from strategies import (
     mixed_modules,
     planted_modules,
@@ -137,43 +138,6 @@ def definitions(tree: ast.Module) -> list[tuple[str, ast.AST]]:
 
     walk(tree, "")
     return found
-
-
-def own_frame(fn: ast.FunctionDef | ast.AsyncFunctionDef):  # type: ignore[no-untyped-def]
-    """Nodes evaluated in a function's own frame, as Python scopes them: not the bodies of
-    nested defs, lambdas, classes and comprehensions, but their decorators and default
-    values, a class's bases and keywords, and a comprehension's first iterable."""
-    stack: list[ast.AST] = list(fn.body)
-    while stack:
-        node = stack.pop()
-        yield node
-        children: list[ast.AST]
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            children = [*node.decorator_list, *node.args.defaults,
-                        *(d for d in node.args.kw_defaults if d is not None)]
-        elif isinstance(node, ast.Lambda):
-            children = [*node.args.defaults,
-                        *(d for d in node.args.kw_defaults if d is not None)]
-        elif isinstance(node, ast.ClassDef):
-            children = [*node.decorator_list, *node.bases, *(k.value for k in node.keywords)]
-        elif isinstance(node, (ast.GeneratorExp, ast.ListComp, ast.SetComp, ast.DictComp)):
-            children = [node.generators[0].iter]
-        else:
-            children = list(ast.iter_child_nodes(node))
-        stack.extend(children)
-
-
-def _is_return_value(node: ast.AST) -> bool:
-    if not isinstance(node, ast.Call):
-        return False
-    func = node.func
-    return (isinstance(func, ast.Name) and func.id == "returnValue") or (
-        isinstance(func, ast.Attribute) and func.attr == "returnValue")
-
-
-def _is_ic(decorator: ast.expr) -> bool:
-    text = ast.unparse(decorator.func if isinstance(decorator, ast.Call) else decorator)
-    return text.endswith("inlineCallbacks") or text == "ic"
 
 
 def comments(source: str) -> Counter[str]:
@@ -309,12 +273,12 @@ def check_rewritten_functions(run: FixRun) -> None:
         new_async = isinstance(node, ast.AsyncFunctionDef) and qualname not in before_async
         if not (new_async or qualname in changing):
             continue
-        assert not any(_is_ic(d) for d in node.decorator_list), (
+        assert not any(is_ic_decorator(d) for d in node.decorator_list), (
             f"{qualname} keeps an inlineCallbacks decorator")
         for inner in own_frame(node):
             assert not isinstance(inner, (ast.Yield, ast.YieldFrom)), (
                 f"{qualname}: own yield at line {inner.lineno}")  # type: ignore[attr-defined]
-            assert not _is_return_value(inner), (
+            assert not is_return_value(inner), (
                 f"{qualname}: returnValue at line {inner.lineno}")  # type: ignore[attr-defined]
     # Nothing disappears: every definition is still there (helpers may be added).
     before_names = Counter(q for q, _ in definitions(before_tree))
