@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import sys
 from pathlib import Path
@@ -65,3 +66,11 @@ def test_coverage_is_known_per_function(tmp_path: Path) -> None:
     ran = {key: covered_by_tests(project, key) for key, (_, fn) in
            project.workspace.functions.items() if fn.is_ic}
     assert True in ran.values() and False in ran.values()
+
+    # `txasync progress` says which remaining functions no test runs.
+    report = json.loads(txasync("progress", "--format", "json", str(work)).stdout)["tests"]
+    never = sorted(key for key, covered in ran.items() if covered is False)
+    assert report["evidence"] and report["not_run"] == never
+    assert report["ran"] == sum(1 for covered in ran.values() if covered)
+    text = " ".join(txasync("progress", str(work)).stdout.split())  # rich wraps lines
+    assert f"{len(never)} never ran, so no test checks their conversion" in text

@@ -20,7 +20,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from ..config import Config, ConfigError
-from ..engine import Analysis, Project, analyse
+from ..engine import Analysis, Project, analyse, covered_by_tests
 from .counts import Counts, count_facts
 from .layers import Layers, layer_of, layers_for, relative
 from .reasons import NOT_SELECTED, reason_kind
@@ -133,7 +133,25 @@ def progress_report(project: Project, analysis: Analysis | None = None,
             for kind, keys in sorted(reasons.items(), key=lambda kv: (-len(kv[1]), kv[0]))
         ],
         "errors": sorted(relative(p, root) for p in project.parse_errors()),
+        "tests": _test_coverage(project, analysis),
     }
+
+
+def _test_coverage(project: Project, analysis: Analysis) -> dict[str, Any]:
+    """Which remaining inlineCallbacks functions the recorded test run (`txasync probe`)
+    called: a conversion the tests never run is one nobody checks, so those go first in
+    review, or get a test first."""
+    ran: list[str] = []
+    not_run: list[str] = []
+    unknown = 0
+    for key in sorted(analysis.decisions):
+        covered = covered_by_tests(project, key)
+        if covered is None:
+            unknown += 1
+        else:
+            (ran if covered else not_run).append(key)
+    return {"evidence": project.evidence is not None, "ran": len(ran),
+            "not_run": not_run, "unknown": unknown}
 
 
 def _pct(share: float) -> str:
@@ -206,6 +224,18 @@ def render_report(report: dict[str, Any], out: Console) -> None:
             examples = ", ".join(row["functions"][:3]) + (", …" if row["count"] > 3 else "")
             reasons.add_row(escape(row["reason"]), str(row["count"]), escape(examples))
         out.print(reasons)
+    tests = report["tests"]
+    if tests["evidence"] and (tests["ran"] or tests["not_run"]):
+        not_run = tests["not_run"]
+        line = (f"Under your tests (txasync probe): {tests['ran']} of "
+                f"{tests['ran'] + len(not_run) + tests['unknown']} inlineCallbacks functions ran")
+        if not_run:
+            line += (f"; {len(not_run)} never ran, so no test checks their conversion: "
+                     + ", ".join(not_run[:5]) + (", …" if len(not_run) > 5 else ""))
+        out.print(escape(line))
+    elif not tests["evidence"] and (report["inlinecallbacks"] or report["blocked"]):
+        out.print("[dim]Which of these do your tests run? `txasync probe -- <test command>` "
+                  "records it.[/dim]")
 
 
 def run(args: argparse.Namespace, config: Config, load: Callable[[], Project], out: Console,
