@@ -65,7 +65,7 @@ EXTRA_IMPORTS = [
 ]
 
 # Decorators besides inlineCallbacks: known to accept a coroutine function, and unknown.
-KNOWN_DECORATORS = ["pytest.mark.slow", "pytest.mark.skip(reason='x')"]
+KNOWN_DECORATORS = ["pytest.mark.slow", "pytest.mark.timeout(reason='x')"]
 UNKNOWN_DECORATORS = ["traced", "functools.lru_cache()", "retry(3)"]
 
 
