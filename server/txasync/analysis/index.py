@@ -145,8 +145,8 @@ class Workspace:
         self.classes: dict[str, tuple[ModuleFacts, ClassFact]] = {}
         self.methods_by_name: dict[str, list[str]] = defaultdict(list)
         self.top_packages: set[str] = set()
-        # Qualified names defined more than once in their module (`if`/`else` alternatives):
-        # `functions` holds the first definition, so nothing about the name is certain.
+        # Function names bound more than once in their module (`if`/`else` alternatives, an
+        # import fallback): `functions` holds the first definition, so nothing is certain.
         self.redefined: set[str] = set()
         for facts in modules:
             self.add(facts)
@@ -164,7 +164,8 @@ class Workspace:
         self.by_module.setdefault(facts.module, facts)
         for fn in facts.functions:
             key = function_key(facts.module, fn.qualname)
-            if self.functions.setdefault(key, (facts, fn))[1] is not fn:
+            if self.functions.setdefault(key, (facts, fn))[1] is not fn or (
+                    fn.qualname in facts.runtime_imports):
                 self.redefined.add(key)
             self.methods_by_name[fn.name].append(key)
         for cls in facts.classes:

@@ -10,7 +10,6 @@ reason, never converted on a guess.
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -435,8 +434,6 @@ class Planner:
         """Decisions for every IC function; `only` restricts which may convert."""
         decisions: dict[str, Decision] = {}
         for facts in self.ws.modules.values():
-            defined = Counter(f.qualname for f in facts.functions)
-            defined.update(name for name in facts.runtime_imports if name in defined)
             for fn in facts.functions:
                 if not fn.is_ic:
                     continue
@@ -446,14 +443,14 @@ class Planner:
                     self.intrinsic_reasons(facts, fn) + self.test_reasons(facts, fn),
                     self.caller_side_reasons(facts, fn),
                 )
-                if defined[fn.qualname] > 1:
+                if key in self.ws.redefined:
                     # Callers reach whichever definition ran last, and the rewrite and the
                     # index name functions by qualified name: one conversion for both would
                     # be a guess.
                     decision.reasons.insert(0, (
-                        f"`{fn.qualname}` is bound {defined[fn.qualname]} times in this module "
-                        "(an `if`/`else` or `try`/`except ImportError` alternative, an import or "
-                        "a redefinition); txasync cannot tell which one its callers get"))
+                        f"`{fn.qualname}` is bound more than once in this module (an `if`/`else` "
+                        "or `try`/`except ImportError` alternative, an import or a "
+                        "redefinition); txasync cannot tell which one its callers get"))
                 decision.selected = only is None or key in only
                 if self.config.keep_deferred_api and _matches(self.config.keep_deferred_api,
                                                               facts.module, fn.qualname):
