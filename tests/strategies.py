@@ -16,11 +16,12 @@ Everything here only builds text; nothing is ever imported or run.
 from __future__ import annotations
 
 import ast
-import re
 from dataclasses import dataclass, field
 
 import hypothesmith
 from hypothesis import strategies as st
+
+from txasync.lines import split_lines
 
 # Small name pools on purpose: collisions (redefinitions, shadowing, calls between planted
 # functions) are where the interesting cases are.
@@ -633,13 +634,8 @@ def planted_modules(draw) -> str:  # type: ignore[no-untyped-def]
     return prologue + header + "".join(units) + tail
 
 
-_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
-
-
-def source_lines(source: str) -> list[str]:
-    """Lines as Python numbers them: only \\n, \\r\\n and \\r end one (`str.splitlines`
-    also splits at form feeds, \\x1c-\\x1e, \\x85, U+2028 and U+2029)."""
-    return _LINE.findall(source)
+# Lines as Python numbers them (txasync.lines: not str.splitlines, which also breaks at \f).
+source_lines = split_lines
 
 
 def _insertion_points(source: str) -> list[int] | None:
