@@ -97,6 +97,53 @@ _PLAIN_NODES = (
 )
 
 
+# Attributes of a mock that set what calling it returns.
+_MOCK_BEHAVIOUR = frozenset({"return_value", "side_effect"})
+# Calls that replace an attribute named by a string argument (see `_replacing_call`).
+_REPLACING_CALLS = frozenset({"setattr", "patch", "object", "multiple", "patch_object"})
+
+_DOC_RETURNS = re.compile(
+    r"^\s*(?:@rtype|@returns?|:rtype|:returns?)\s*:\s*(?P<text>.*)$"
+    r"|^\s*(?:Returns|Return|Yields)\s*:\s*\n\s+(?P<google>.*)$",
+    re.M,
+)
+
+
+def _doc_return_type(docstring: str) -> str:
+    """The first line a docstring gives for the return value (`@rtype: Deferred`), or ""."""
+    found = _DOC_RETURNS.search(docstring)
+    if found is None:
+        return ""
+    return (found.group("text") or found.group("google") or "").strip()
+
+
+def _is_stub_statement(stmt: ast.stmt) -> bool:
+    """`pass`, `...`, a string or `raise`: what a declaration's body holds."""
+    if isinstance(stmt, (ast.Pass, ast.Raise)):
+        return True
+    return isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant) and (
+        stmt.value.value is Ellipsis or isinstance(stmt.value.value, str))
+
+
+def _constant_prefix(node: ast.expr) -> str:
+    """`"on_" + name`, `f"on_{name}"`, `"on_%s" % name`, `"on_{}".format(name)` -> `on_`."""
+    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Mod)):
+        left = node.left
+        if isinstance(left, ast.Constant) and isinstance(left.value, str):
+            text = left.value.split("%", 1)[0] if isinstance(node.op, ast.Mod) else left.value
+            return text
+        return _constant_prefix(left) if isinstance(node.op, ast.Add) else ""
+    if isinstance(node, ast.JoinedStr) and node.values:
+        first = node.values[0]
+        if isinstance(first, ast.Constant) and isinstance(first.value, str):
+            return first.value
+    if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "format" and isinstance(node.func.value, ast.Constant)
+            and isinstance(node.func.value.value, str)):
+        return node.func.value.value.split("{", 1)[0]
+    return ""
+
+
 def _text(node: ast.AST) -> str:
     """Source-like text of an expression; dotted names (the common case) without unparse."""
     parts = []
@@ -312,9 +359,13 @@ class _FactWalker:
         elif not {"self", "cls"} & {a.arg for a in _all_args(node.args)}:
             fact.self_class = parent.class_qualname
         body = node.body
+        docstring = ast.get_docstring(node, clean=True)
         if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
             body = body[1:]
         fact.raises_only = bool(body) and all(isinstance(s, ast.Raise) for s in body)
+        fact.is_stub = all(_is_stub_statement(s) for s in body)
+        fact.doc_returns = _doc_return_type(docstring or "")
+        fact.all_params = [a.arg for a in _all_args(node.args)]
         self.facts.functions.append(fact)
         kind: ScopeKind = "async" if fact.is_async else ("ic" if fact.is_ic else "plain")
         scope = _Scope(kind, fact.qualname, fact, fact.self_class)
@@ -366,6 +417,11 @@ class _FactWalker:
         qualname = self.qualname_for(node.name)
         bases = [self.table.resolve(b) or _text(b) for b in node.bases]
         cls_fact = ClassFact(node.name, qualname, bases, self.lines.span(node))
+        for deco in node.decorator_list:
+            if (isinstance(deco, ast.Call)
+                    and (self.table.resolve(deco.func) or _text(deco.func)).rsplit(".", 1)[-1]
+                    == "implementer"):
+                cls_fact.implements.extend(self.table.resolve(a) or _text(a) for a in deco.args)
         self.facts.classes.append(cls_fact)
         self.class_facts[qualname] = cls_fact
         self.scopes.append(_Scope("class", qualname, class_qualname=qualname))
@@ -457,7 +513,54 @@ class _FactWalker:
     visit_Tuple = _container
     visit_Set = _container
 
+    def _replaced_targets(self, targets: list[ast.expr]) -> None:
+        """`obj.name = value` replaces whatever `obj.name` was (a test double, a patch)."""
+        for target in targets:
+            if isinstance(target, (ast.Tuple, ast.List)):
+                self._replaced_targets(list(target.elts))
+            elif isinstance(target, ast.Starred):
+                self._replaced_targets([target.value])
+            elif isinstance(target, ast.Attribute):
+                self._replaced(target.attr, target)
+                if target.attr in _MOCK_BEHAVIOUR and isinstance(target.value, ast.Attribute):
+                    # `double.fetch.return_value = "X"`: what `double.fetch()` returns
+                    self._replaced(target.value.attr, target.value)
+
+    def _replaced(self, name: str, node: ast.AST) -> None:
+        name = name.rsplit(".", 1)[-1]
+        if name.isidentifier():
+            self.facts.replaced.setdefault(name, self.lines.span(node))
+
+    def _replacing_call(self, node: ast.Call) -> None:
+        """`setattr(o, "n", v)`, `patch("m.n")`, `patch.object(C, "n")`, trial's
+        `self.patch(o, "n", v)`, `monkeypatch.setattr(...)`, `patch.multiple(C, n=...)`."""
+        func = node.func
+        last = func.attr if isinstance(func, ast.Attribute) else (
+            func.id if isinstance(func, ast.Name) else "")
+        if last == "getattr" and len(node.args) >= 2:
+            prefix = _constant_prefix(node.args[1])
+            if prefix:
+                self.facts.dynamic_prefixes.setdefault(prefix, self.lines.span(node))
+            return
+        if last not in _REPLACING_CALLS:
+            return
+        for arg in node.args[:2]:
+            if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                self._replaced(arg.value, arg)
+        if last == "multiple":
+            for keyword in node.keywords:
+                if keyword.arg:
+                    self._replaced(keyword.arg, keyword)
+
+    def visit_Global(self, node: ast.Global | ast.Nonlocal) -> None:
+        scope = self.current_def()
+        if scope.fact is not None:
+            scope.fact.declared_outer.extend(node.names)
+
+    visit_Nonlocal = visit_Global
+
     def visit_Assign(self, node: ast.Assign) -> None:
+        self._replaced_targets(node.targets)
         self._value_ref(node.value, "stored", ", ".join(_text(t) for t in node.targets))
         scope = self.current_def()
         if scope.fact is not None:
@@ -468,6 +571,8 @@ class _FactWalker:
         self.generic_visit(node)
 
     def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
+        if node.value is not None:
+            self._replaced_targets([node.target])
         scope = self.current_def()
         if scope.fact is not None and node.value is not None:
             self._record_assignment(scope.fact, node.target, self.value(node.value))
@@ -564,6 +669,7 @@ class _FactWalker:
 
     def visit_Call(self, node: ast.Call) -> None:
         func = node.func
+        self._replacing_call(node)
         resolved = self.table.resolve(func)
         scope = self.current_def()
         if resolved == RETURN_VALUE:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from .model import CallSite, ClassFact, FunctionFact, ModuleFacts, Ref, Value
+from .model import CallSite, ClassFact, FunctionFact, ModuleFacts, Ref, Span, Value
 from .names import ImportTable, build_import_table
 
 if TYPE_CHECKING:
@@ -148,6 +148,11 @@ class Workspace:
         # Function names bound more than once in their module (`if`/`else` alternatives, an
         # import fallback): `functions` holds the first definition, so nothing is certain.
         self.redefined: set[str] = set()
+        # Names something replaces at run time (a test double, a patch): name -> (path, span).
+        self.replaced: dict[str, tuple[str, Span]] = {}
+        # Constant prefixes of `getattr(obj, "prefix" + name)` lookups: prefix -> (path, span).
+        self.dynamic_prefixes: dict[str, tuple[str, Span]] = {}
+        self._implementers: dict[str, list[str]] | None = None
         for facts in modules:
             self.add(facts)
         self._children: dict[str, set[str]] | None = None
@@ -170,6 +175,10 @@ class Workspace:
             self.methods_by_name[fn.name].append(key)
         for cls in facts.classes:
             self.classes.setdefault(function_key(facts.module, cls.qualname), (facts, cls))
+        for name, span in facts.replaced.items():
+            self.replaced.setdefault(name, (facts.path, span))
+        for prefix, span in facts.dynamic_prefixes.items():
+            self.dynamic_prefixes.setdefault(prefix, (facts.path, span))
 
     # -- names ---------------------------------------------------------------------------
     def split_qualified(self, qualified: str) -> tuple[str, str] | None:
@@ -217,6 +226,59 @@ class Workspace:
             _, cls = self.classes[sub]
             if name in cls.methods:
                 found.append(function_key(self.classes[sub][0].module, f"{cls.qualname}.{name}"))
+        return found
+
+    def subclass_methods(self, class_key: str, name: str) -> list[str]:
+        """Every method named `name` that `self.name()` in `class_key` may reach through a
+        subclass: overrides in subclasses and methods of the subclasses' other bases (a
+        mixin calling a method its sibling base defines)."""
+        if self._children is None:
+            self.descendant_methods(class_key, name)
+        assert self._children is not None
+        found: list[str] = []
+        for sub in sorted(self._children.get(class_key, ())):
+            for key in [sub, *self.ancestors(sub)]:
+                if key == class_key or key not in self.classes:
+                    continue
+                cfacts, cls = self.classes[key]
+                if name in cls.methods:
+                    method = function_key(cfacts.module, f"{cls.qualname}.{name}")
+                    if method not in found:
+                        found.append(method)
+        return found
+
+    def is_interface(self, class_key: str) -> bool:
+        """A zope.interface `Interface`: calling it adapts, its methods are declarations."""
+        return any(a.startswith("zope.interface") and a.endswith("Interface")
+                   for a in self.ancestors(class_key))
+
+    def implementers(self, iface_key: str) -> list[str]:
+        """Workspace classes declared `@implementer(iface)`."""
+        if self._implementers is None:
+            found: dict[str, list[str]] = defaultdict(list)
+            for key, (cfacts, cls) in self.classes.items():
+                for written in cls.implements:
+                    iface = self.class_key(cfacts, written)
+                    if iface is not None:
+                        found[iface].append(key)
+            self._implementers = found
+        return self._implementers.get(iface_key, [])
+
+    def dispatch_set(self, cls_key: str, name: str, exact: bool = False) -> list[str]:
+        """Every workspace method a call of `name` on an instance of `cls_key` may run: the
+        one it finds, plus overrides in subclasses (unless the instance is known to be
+        exactly `cls_key`, a constructor call), plus, for an interface, its implementers'."""
+        found: list[str] = []
+        first = self.lookup_method(cls_key, name)
+        if first is not None:
+            found.append(first)
+        if not exact:
+            found.extend(m for m in self.subclass_methods(cls_key, name) if m not in found)
+        if self.is_interface(cls_key):
+            for impl in self.implementers(cls_key):
+                for method in self.dispatch_set(impl, name):
+                    if method not in found:
+                        found.append(method)
         return found
 
     def class_key(self, facts: ModuleFacts, written: str) -> str | None:
@@ -320,15 +382,25 @@ class Workspace:
 
     # -- call sites ----------------------------------------------------------------------
     def resolve(self, facts: ModuleFacts, site: CallSite) -> Resolution:
+        """Every workspace function a call site may run (dynamic dispatch included), or
+        `possible` when the receiver is unknown and a method of that name exists."""
         ref = site.callee
+        dispatch = self._dispatch_class(facts, site, ref)
+        if dispatch is not None:
+            cls_key, exact = dispatch
+            targets = self.dispatch_set(cls_key, ref.name, exact)
+            if targets:
+                return Resolution(targets)
+            if ref.receiver in ("self", "cls") and (
+                    self.external_definer(cls_key, ref.name) is None
+                    and ref.name in self.methods_by_name):
+                # Not in the class, its bases or its subclasses: it comes from a base
+                # txasync cannot find, or from whatever the class is mixed into.
+                return Resolution([], possible=True)
+            return Resolution()
         target = self._resolve_ref(facts, site, ref)
         if target is not None:
             return Resolution([target])
-        if ref.receiver in ("self", "cls") and site.enclosing_class:
-            below = self.descendant_methods(
-                function_key(facts.module, site.enclosing_class), ref.name)
-            if below:
-                return Resolution(below)
         if self._receiver_outside_workspace(facts, site):
             return Resolution()
         if (self.oracle is not None and ref.kind == "attr" and ref.receiver == "other"
@@ -344,19 +416,51 @@ class Workspace:
             return Resolution([], possible=True)
         return Resolution()
 
+    def _dispatch_class(self, facts: ModuleFacts, site: CallSite, ref: Ref
+                        ) -> tuple[str, bool] | None:
+        """The class whose instance receives `x.name()` (self, cls, a typed receiver), and
+        whether the instance is exactly of that class (`Sender(...).go()`)."""
+        if ref.kind != "attr" or ref.qualified:
+            return None
+        if ref.receiver in ("self", "cls") and site.enclosing_class:
+            if ref.text.count(".") == 1:
+                return function_key(facts.module, site.enclosing_class), False
+        if ref.receiver not in ("other", "self", "cls"):
+            return None
+        owner = ref.text.rpartition(".")[0]
+        kind, cls_key = self.receiver_class(facts, site, owner)
+        if kind == "workspace" and cls_key is not None:
+            constructed = _constructor_name(owner) is not None
+            return cls_key, constructed and not self.is_interface(cls_key)
+        return None
+
+    def _local_binding(self, facts: ModuleFacts, site: CallSite, name: str
+                       ) -> str | None:
+        """How `name` is bound in the scopes around a site: the key of a nested def, "" for
+        a local variable or parameter (not a function of the module), None: not locally."""
+        scope = site.enclosing
+        while scope:
+            key = function_key(facts.module, f"{scope}.<locals>.{name}")
+            if key in self.functions:
+                return key
+            enclosing = self.functions.get(function_key(facts.module, scope))
+            if enclosing is not None:
+                fn = enclosing[1]
+                if name not in fn.declared_outer and (
+                        name in fn.all_params or name in fn.assignments):
+                    return ""
+            if ".<locals>." not in scope:
+                break
+            scope = scope.rsplit(".<locals>.", 1)[0]
+        return None
+
     def _resolve_ref(self, facts: ModuleFacts, site: CallSite, ref: Ref) -> str | None:
         if ref.kind == "name":
+            local = self._local_binding(facts, site, ref.name) if site.enclosing else None
+            if local is not None:
+                return local or None
             if ref.qualified is not None:
                 return self.function_for_qualified(ref.qualified)
-            if site.enclosing:
-                scope = site.enclosing
-                while scope:
-                    key = function_key(facts.module, f"{scope}.<locals>.{ref.name}")
-                    if key in self.functions:
-                        return key
-                    if ".<locals>." not in scope:
-                        break
-                    scope = scope.rsplit(".<locals>.", 1)[0]
             key = function_key(facts.module, ref.name)
             return key if key in self.functions else None
         if ref.receiver in ("self", "cls") and site.enclosing_class:

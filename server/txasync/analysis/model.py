@@ -148,6 +148,17 @@ class FunctionFact:
     returns_annotation: str = ""
     param_types: dict[str, str] = field(default_factory=dict)
     raises_only: bool = False  # the body only raises (an interface stub)
+    # The body is only a docstring, `pass`, `...` or `raise`: a declaration, whose body says
+    # nothing about what an implementation returns.
+    is_stub: bool = False
+    # The return type a docstring names (epytext `@rtype:`/`@return:`, Sphinx `:rtype:`,
+    # Google `Returns:`), as written; "" when it names none.
+    doc_returns: str = ""
+    # Every name the parameters bind (keyword-only, `*args`, `**kw` included): a local that
+    # shadows a module-level function of the same name.
+    all_params: list[str] = field(default_factory=list)
+    # Names declared `global`/`nonlocal`: assignments to them do not make them local.
+    declared_outer: list[str] = field(default_factory=list)
     params: list[str] = field(default_factory=list)  # positional parameter names, in order
     is_staticmethod: bool = False
     is_classmethod: bool = False
@@ -166,6 +177,8 @@ class ClassFact:
     methods: list[str] = field(default_factory=list)
     # `self.x = SomeClass(...)` in any method: attribute name -> class expression (qualified)
     attribute_types: dict[str, str] = field(default_factory=dict)
+    # Interfaces named in `@implementer(...)` on the class (qualified where imports tell).
+    implements: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -181,6 +194,13 @@ class ModuleFacts:
     imported_modules: set[str] = field(default_factory=set)  # `import a.b.c` makes a.b.c usable
     module_names: set[str] = field(default_factory=set)
     noqa: dict[int, frozenset[str] | None] = field(default_factory=dict)  # line -> codes/all
+    # Names whose value something replaces at run time: `obj.name = ...`, `setattr(obj,
+    # "name", ...)`, `patch("pkg.mod.name")`, `patch.object(C, "name")`,
+    # `monkeypatch.setattr(...)`. A call of any function of that name may then return what the
+    # replacement returns (a test double's plain value), whatever its body says.
+    replaced: dict[str, Span] = field(default_factory=dict)
+    # Constant prefixes of names looked up dynamically: `getattr(self, "render_" + name)`.
+    dynamic_prefixes: dict[str, Span] = field(default_factory=dict)
     error: str | None = None  # set when the file could not be read or parsed
 
     def function(self, qualname: str) -> FunctionFact | None:

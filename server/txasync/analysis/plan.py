@@ -10,6 +10,7 @@ reason, never converted on a guess.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -57,9 +58,13 @@ class Decision:
 
 
 def _loc(facts: ModuleFacts, span: Span) -> str:
+    return _path_loc(facts.path, span)
+
+
+def _path_loc(path: str, span: Span) -> str:
     import os
 
-    return f"{os.path.basename(facts.path)}:{span.line}"
+    return f"{os.path.basename(path)}:{span.line}"
 
 
 class Planner:
@@ -206,6 +211,38 @@ class Planner:
             base.startswith(name + ".") for name in self.config.coroutine_aware_decorators
         )
 
+    def exposure_reasons(self, key: str, facts: ModuleFacts, fn: FunctionFact) -> list[str]:
+        """Callers txasync cannot see or must not change: the function is replaced at run
+        time (a test double), looked up by a computed name, or used as a value whose
+        identity or lifetime matters. Keeping its Deferred API leaves all of them as they
+        were."""
+        reasons: list[str] = []
+        replaced = self.ws.replaced.get(fn.name)
+        if replaced is not None:
+            path, span = replaced
+            reasons.append(
+                f"`{fn.name}` is replaced at run time at {_path_loc(path, span)} (a test double "
+                "or a patch): once it is `async def`, `patch()` makes an AsyncMock and callers "
+                "that await it get whatever the replacement returns")
+        for prefix, (path, span) in sorted(self.ws.dynamic_prefixes.items()):
+            if fn.name.startswith(prefix) and fn.class_qualname:
+                reasons.append(
+                    f"it is looked up by a computed name (`getattr(..., \"{prefix}\" + ...)` "
+                    f"at {_path_loc(path, span)}), whose callers txasync cannot see")
+                break
+        for sfacts, site in self.all_callers(key):
+            if not site.uncalled:
+                continue
+            if site.handed_to is not None and api.callback_api(site.handed_to) is not None:
+                continue  # a run-once callback slot: a wrap there keeps behaviour
+            where = f" to `{site.handed_to}`" if site.handed_to else ""
+            reasons.append(
+                f"`{site.callee.text}` at {_loc(sfacts, site.span)} is handed over as a "
+                f"value{where}: a wrapper there would change its identity (`==`, removal from "
+                "a registry) and lifetime (weak references)")
+            break
+        return reasons
+
     def test_reasons(self, facts: ModuleFacts, fn: FunctionFact) -> list[str]:
         """Why a test method cannot be an `async def` under its test runner (empty: it can)."""
         if not fn.class_qualname:
@@ -316,18 +353,36 @@ class Planner:
         resolution = self.ws.resolve(facts, site)
         if not resolution.targets:
             return "unknown"
-        kinds = {self.function_result_kind(t, depth + 1) for t in resolution.targets}
+        # A method that only raises, or an Interface's declaration, returns nothing a caller
+        # could receive: the other methods of the dispatch set decide (alone, it is unknown).
+        deciding = [t for t in resolution.targets if not self._neutral(t)]
+        kinds = {self.function_result_kind(t, depth + 1) for t in deciding or resolution.targets}
         return kinds.pop() if len(kinds) == 1 else "unknown"
+
+    def _neutral(self, key: str) -> bool:
+        tfacts, target = self.ws.functions[key]
+        if target.name in self.ws.replaced or declared_awaitable(target):
+            return False
+        return (target.raises_only and not target.is_ic and not target.is_async) or (
+            self._is_declaration(tfacts, target))
 
     def function_result_kind(self, key: str, depth: int = 0) -> str:
         if key in self._returns_memo:
             return self._returns_memo[key]
         self._returns_memo[key] = "unknown"  # cycles resolve to unknown
         tfacts, target = self.ws.functions[key]
-        if key in self.ws.redefined:
+        if key in self.ws.redefined or target.name in self.ws.replaced:
+            # Bound twice, or replaced at run time (a test double, a patch): what a call
+            # returns is whatever the replacement returns.
             kind = "unknown"
+        elif not self._result_transparent(tfacts, target):
+            kind = "unknown"  # a decorator decides what a call returns (a cache hit...)
         elif target.is_ic or target.is_async:
             kind = "awaitable"
+        elif declared_awaitable(target):
+            kind = "awaitable"
+        elif target.is_stub or self._is_declaration(tfacts, target):
+            kind = "unknown"  # a declaration: implementations decide
         elif target.yields:
             kind = "unknown"  # a plain generator: Twisted 24.7+ runs it when yielded
         elif any(self.ws.functions[r][1].is_ic or self.ws.functions[r][1].is_async
@@ -341,6 +396,59 @@ class Planner:
             kind = kinds.pop() if len(kinds) == 1 else "unknown"
         self._returns_memo[key] = kind
         return kind
+
+    def _is_declaration(self, facts: ModuleFacts, fn: FunctionFact) -> bool:
+        """A method of a zope `Interface`: a declaration whatever its body holds."""
+        return bool(fn.class_qualname) and self.ws.is_interface(
+            function_key(facts.module, fn.class_qualname))
+
+    def _result_transparent(self, facts: ModuleFacts, fn: FunctionFact) -> bool:
+        """Whether every decorator of `fn` (but inlineCallbacks) hands back what the
+        function itself returns, so its body tells what a call returns."""
+        for index, deco in enumerate(fn.decorators):
+            if index == fn.ic_index:
+                continue
+            base = deco.split("(", 1)[0]
+            if base in api.RESULT_TRANSPARENT_DECORATORS or base.startswith(
+                    api.RESULT_TRANSPARENT_PREFIXES):
+                continue
+            if base in self.config.coroutine_aware_decorators:
+                continue
+            if self._transparent_decorator(facts, base, "(" in deco):
+                continue
+            if self._passes_result_through(facts, base):
+                continue
+            return False
+        return True
+
+    def _passes_result_through(self, facts: ModuleFacts, name: str) -> bool:
+        """A workspace decorator `def d(f)` whose every wrapper returns only `f(...)`: what
+        the decorated function returns is what its body returns."""
+        key = self.ws.function_for_qualified(name) or (
+            function_key(facts.module, name)
+            if function_key(facts.module, name) in self.ws.functions else None)
+        if key is None:
+            return False
+        _, deco = self.ws.functions[key]
+        if not deco.params or deco.yields or not deco.returns:
+            return False
+        wrapped = deco.params[0]
+        for value in deco.returns:
+            if value.kind != "name" or value.ref is None:
+                return False
+            if value.ref.name == wrapped:
+                continue
+            inner = self.ws.functions.get(f"{key}.<locals>.{value.ref.name}")
+            if inner is None or inner[1].yields or inner[1].is_async or not inner[1].returns:
+                return False
+            if any(v.kind != "call" or v.ref is None or v.ref.kind != "name"
+                   or v.ref.name != wrapped for v in inner[1].returns):
+                return False
+            if inner[1].decorators and any(
+                    d.split("(", 1)[0].rsplit(".", 1)[-1] != "wraps"
+                    for d in inner[1].decorators):
+                return False
+        return True
 
     # -- callers -------------------------------------------------------------------------
     def caller_needs(self, site: CallSite, converting: set[str], ws_facts: ModuleFacts
@@ -441,7 +549,7 @@ class Planner:
                 decision = Decision(
                     key, facts, fn,
                     self.intrinsic_reasons(facts, fn) + self.test_reasons(facts, fn),
-                    self.caller_side_reasons(facts, fn),
+                    self.caller_side_reasons(facts, fn) + self.exposure_reasons(key, facts, fn),
                 )
                 if key in self.ws.redefined:
                     # Callers reach whichever definition ran last, and the rewrite and the
@@ -543,6 +651,21 @@ class Planner:
 
     def possible_callers(self, key: str) -> list[tuple[ModuleFacts, CallSite]]:
         return list(self.ws.possible_callers(key))
+
+
+_AWAITABLE_TYPE = re.compile(
+    r"^(?:[LC]\{)?(?:[\w.]+\.)?(?:Deferred|Awaitable|Coroutine)\b(?!\s*(?:or\b|\||,\s*or\b))")
+_ARTICLE = re.compile(r"^(?:an?|the|returns?)\s+", re.I)
+
+
+def declared_awaitable(fn: FunctionFact) -> bool:
+    """Whether the function's return annotation or docstring says every call returns a
+    Deferred, an awaitable or a coroutine (`-> Deferred[int]`, `@rtype: L{Deferred}`)."""
+    annotation = fn.returns_annotation.strip().strip("'\"")
+    if annotation and _AWAITABLE_TYPE.match(annotation) and "|" not in annotation:
+        return True
+    doc = _ARTICLE.sub("", fn.doc_returns.strip())
+    return bool(doc) and bool(_AWAITABLE_TYPE.match(doc))
 
 
 def _rebindable(site: CallSite, facts: ModuleFacts) -> bool:

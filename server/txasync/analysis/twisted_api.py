@@ -111,6 +111,16 @@ COROUTINE_AWARE_DECORATORS = frozenset(
      "parameterized.parameterized.expand", "parameterized.expand"}
 )
 COROUTINE_AWARE_PREFIXES = ("pytest.mark.", "unittest.skip")
+# Decorators that hand back what the decorated function returns (they return the function
+# itself, or attach metadata): a call of the decorated function returns what its body does.
+# Anything else (a cache answering a hit with the plain value, a retry, a wrapper that
+# swallows errors) makes what a call returns unknown unless its source shows otherwise.
+RESULT_TRANSPARENT_DECORATORS = COROUTINE_AWARE_DECORATORS | frozenset(
+    {"typing.final", "typing_extensions.final", "functools.wraps", "deprecated",
+     "twisted.python.deprecate.deprecated", "zope.interface.implementer",
+     "typing.no_type_check"}
+)
+RESULT_TRANSPARENT_PREFIXES = COROUTINE_AWARE_PREFIXES
 # `mock.patch` and friends: on a plain function the patch lasts while the call runs, which
 # for an inlineCallbacks function is only up to its first wait (below the decorator: only
 # while the generator is created, so the body runs unpatched); on an `async def` it lasts

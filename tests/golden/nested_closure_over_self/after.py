@@ -24,8 +24,11 @@ class Store:
 
     def callbacks(self):
         # A nested function with its own `self` parameter is not a closure over this one.
-        async def other(self):
+        def other(self):
+            return defer.ensureDeferred(_other(self))
+
+        async def _other(self):
             r = await defer.maybeDeferred(self.fetch)
             return r
 
-        return lambda *a, **kw: defer.ensureDeferred(other(*a, **kw))
+        return other

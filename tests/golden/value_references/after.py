@@ -1,13 +1,17 @@
 from twisted.internet import defer
 
 
-async def on_a(log, x):
+def on_a(log, x):
+    return defer.ensureDeferred(_on_a(log, x))
+
+
+async def _on_a(log, x):
     log.append(("a", x))
     return x
 
 
-HANDLERS = {"a": lambda *a, **kw: defer.ensureDeferred(on_a(*a, **kw))}
-alias = lambda *a, **kw: defer.ensureDeferred(on_a(*a, **kw))
+HANDLERS = {"a": on_a}
+alias = on_a
 
 
 def dispatch(log, key, x):

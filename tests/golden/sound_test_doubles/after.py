@@ -1,0 +1,42 @@
+# The project's tests replace callees: `Mock(return_value="X")`, `lambda: None`, `patch`.
+# `yield` accepted those plain values; a plain `await` would raise TypeError. Yields of calls
+# to replaced names become `await defer.maybeDeferred(...)`, and an inlineCallbacks function
+# that is replaced keeps its Deferred API (so `patch()` keeps making a plain Mock for it).
+from unittest import mock
+
+from twisted.internet import defer
+
+
+class Client:
+    def fetch(self):
+        return defer.succeed("real")
+
+    async def run(self, log):
+        r = await defer.maybeDeferred(self.fetch)
+        log.append(r)
+        s = await defer.maybeDeferred(self.setup)
+        log.append(s)
+        t = await defer.maybeDeferred(self.lookup)
+        log.append(t)
+
+    def setup(self):
+        return defer.ensureDeferred(self.__setup())
+
+    async def __setup(self):
+        await defer.succeed(None)
+        return "setup"
+
+    def lookup(self):
+        return defer.ensureDeferred(self.__lookup())
+
+    async def __lookup(self):
+        await defer.succeed(None)
+        return "looked up"
+
+
+def scenario(clock, log):
+    c = Client()
+    c.fetch = mock.Mock(return_value="X")
+    c.setup = lambda: None
+    with mock.patch.object(Client, "lookup", return_value=defer.succeed("patched")):
+        return defer.ensureDeferred(c.run(log))

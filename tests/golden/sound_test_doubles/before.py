@@ -1,0 +1,39 @@
+# The project's tests replace callees: `Mock(return_value="X")`, `lambda: None`, `patch`.
+# `yield` accepted those plain values; a plain `await` would raise TypeError. Yields of calls
+# to replaced names become `await defer.maybeDeferred(...)`, and an inlineCallbacks function
+# that is replaced keeps its Deferred API (so `patch()` keeps making a plain Mock for it).
+from unittest import mock
+
+from twisted.internet import defer
+
+
+class Client:
+    def fetch(self):
+        return defer.succeed("real")
+
+    @defer.inlineCallbacks
+    def run(self, log):
+        r = yield self.fetch()
+        log.append(r)
+        s = yield self.setup()
+        log.append(s)
+        t = yield self.lookup()
+        log.append(t)
+
+    @defer.inlineCallbacks
+    def setup(self):
+        yield defer.succeed(None)
+        return "setup"
+
+    @defer.inlineCallbacks
+    def lookup(self):
+        yield defer.succeed(None)
+        return "looked up"
+
+
+def scenario(clock, log):
+    c = Client()
+    c.fetch = mock.Mock(return_value="X")
+    c.setup = lambda: None
+    with mock.patch.object(Client, "lookup", return_value=defer.succeed("patched")):
+        return c.run(log)
