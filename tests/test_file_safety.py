@@ -236,6 +236,52 @@ def test_a_crashing_rewrite_is_an_internal_error_for_that_file_only(
     assert "Traceback" not in err
 
 
+MULTI_LINE_RETURN = (
+    "from twisted.internet import defer\n\n\n"
+    "@defer.inlineCallbacks\n"
+    "def multi(x):\n"
+    "    yield defer.succeed(x)\n"
+    "    defer.returnValue(\n"
+    "        x\n"
+    "        and x.ok\n"
+    "    )\n"
+)
+
+
+def test_a_rewrite_that_does_not_parse_names_the_line_of_the_users_file(
+        tmp_path: Path, capsys, monkeypatch) -> None:
+    # The old returnValue rewrite, planted back: `return x` / `and x.ok` on its own line.
+    target = write(tmp_path / "m.py", MULTI_LINE_RETURN)
+    monkeypatch.setattr(convert, "_returned", lambda call, arg: arg.value)
+    code, _, err = fix(capsys, str(target))
+    assert code == 1 and target.read_text() == MULTI_LINE_RETURN
+    # line 9 is `        and x.ok` in the user's file (line 8 of the broken rewrite)
+    assert "m.py:9:" in err and "internal error while rewriting: IndentationError" in err
+    assert "m.py:1:1:" not in err and "<unknown>" not in err and "Traceback" not in err
+
+
+def test_a_crash_while_visiting_names_the_node_it_was_working_on(
+        tmp_path: Path, capsys, monkeypatch) -> None:
+    target = write(tmp_path / "m.py", IC_MODULE)
+
+    def crash(self, original, updated):  # type: ignore[no-untyped-def]
+        raise KeyError("planted")
+
+    monkeypatch.setattr(convert._Converter, "leave_Yield", crash)
+    code, _, err = fix(capsys, str(target))
+    assert code == 1 and target.read_text() == IC_MODULE
+    # the yield of `x = yield defer.succeed(d)` is at line 6, column 9
+    assert "m.py:6:9: internal error while rewriting: KeyError" in err
+
+
+def test_the_multi_line_return_value_of_the_report_is_converted(
+        tmp_path: Path, capsys) -> None:
+    target = write(tmp_path / "m.py", MULTI_LINE_RETURN)
+    code, _, err = fix(capsys, str(target))
+    assert code == 0, err
+    assert "    return (\n        x\n        and x.ok\n    )\n" in target.read_text()
+
+
 # -- interruption ---------------------------------------------------------------------------
 
 N_FILES = 300

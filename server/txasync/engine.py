@@ -280,21 +280,28 @@ def _noqa_hit(facts: ModuleFacts, span: Span, code: str) -> bool:
 
 
 def _rewrite_job(args: tuple[str, str, FilePlan, ModuleFacts]) -> FixOutcome:
-    from .rewrite.convert import RewriteError, rewrite_source
+    from .rewrite.convert import InternalRewriteError, RewriteError, rewrite_source
 
     path, text, plan, facts = args
     try:
         return FixOutcome(path, rewrite_source(text, plan, facts, path), original=text)
+    except InternalRewriteError as exc:
+        return FixOutcome(path, error=f"{path}:{exc}{_debug_detail()}", original=text)
     except RewriteError as exc:
         return FixOutcome(path, error=f"{path}:{exc}", original=text)
     except Exception as exc:  # a bug in txasync must not lose the user's other files
-        detail = ""
-        if os.environ.get("TXASYNC_DEBUG"):
-            import traceback
-
-            detail = "\n" + traceback.format_exc()
         return FixOutcome(path, error=f"{path}:1:1: internal error while rewriting: "
-                                      f"{type(exc).__name__}: {exc}{detail}", original=text)
+                                      f"{type(exc).__name__}: {exc}{_debug_detail()}",
+                          original=text)
+
+
+def _debug_detail() -> str:
+    """The traceback being handled, for TXASYNC_DEBUG=1 (else nothing)."""
+    if not os.environ.get("TXASYNC_DEBUG"):
+        return ""
+    import traceback
+
+    return "\n" + traceback.format_exc()
 
 
 def compute_fixes(project: Project, plans: dict[str, FilePlan], jobs: int = 1

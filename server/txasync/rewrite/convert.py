@@ -9,15 +9,18 @@ reported to the user, never a file written.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import libcst as cst
+import libcst.matchers as m
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from ..analysis.findings import ConvertFunction, FilePlan, Wrap, YieldAction
 from ..analysis.model import FunctionFact, ModuleFacts
 from ..analysis.names import DEFER, GENERATOR_TYPES, INLINE_CALLBACKS, RETURN_VALUE
+from ..lines import split_lines
 from .imports import add_import, remove_unused, used_names
 
 _ATOMS = (
@@ -29,6 +32,19 @@ _ATOMS = (
 
 class RewriteError(Exception):
     """The rewrite produced code that does not compile; nothing is written."""
+
+
+class InternalRewriteError(RewriteError):
+    """A bug in the rewrite itself, at the position of the original file it was working on
+    when it failed (1:1 when nothing tells): the user can see which code to report."""
+
+    def __init__(self, line: int, col: int, error: BaseException) -> None:
+        # A SyntaxError's own text names a line of the rewritten code, which the user never
+        # sees: its message alone, with the position in their file in front.
+        text = error.msg if isinstance(error, SyntaxError) else str(error)
+        super().__init__(f"{line}:{col}: internal error while rewriting: "
+                         f"{type(error).__name__}: {text}")
+        self.line, self.col = line, col
 
 
 @dataclass
@@ -130,6 +146,69 @@ def _inert(expr: cst.BaseExpression) -> bool:
     return False
 
 
+def _simple(ws: cst.BaseParenthesizableWhitespace | cst.MaybeSentinel) -> bool:
+    """Whitespace on one line without a comment (a backslash continuation at most): dropping
+    it loses nothing the user wrote."""
+    return not isinstance(ws, cst.ParenthesizedWhitespace)
+
+
+def _stands_alone(expr: cst.BaseExpression) -> bool:
+    """Whether `expr`'s text is an expression on its own, outside the brackets it sat in.
+
+    Inside a call's parentheses an argument may break lines anywhere (`x\\n and y`); out of
+    them those breaks end the statement. Compiling the text is the one check that covers
+    every node kind, comments and continuation lines included."""
+    code = cst.Module([]).code_for_node(expr)
+    if "\n" not in code and "\r" not in code:
+        return True
+    try:
+        compile(code, "<expression>", "eval", dont_inherit=True)
+    except (SyntaxError, ValueError):
+        return False
+    return True
+
+
+def _returned(call: cst.Call, arg: cst.Arg) -> cst.BaseExpression:
+    """The value of `return` for `returnValue(arg)`, keeping what stood inside the call.
+
+    The call's parentheses held the argument's line breaks and any comments around it; when
+    there are such, they become the parentheses of the returned value, which also keeps its
+    meaning (`returnValue(x,)` returns `x`, not a tuple: the comma is dropped)."""
+    value = arg.value
+    after = arg.whitespace_after_arg
+    comma = arg.comma
+    comma_ws: cst.BaseParenthesizableWhitespace | cst.MaybeSentinel = cst.MaybeSentinel.DEFAULT
+    if isinstance(comma, cst.Comma):
+        if not _simple(comma.whitespace_before):
+            after = comma.whitespace_before if _simple(after) else after
+        comma_ws = comma.whitespace_after
+    around = [call.whitespace_before_args, after, comma_ws]
+    if all(_simple(ws) for ws in around if not isinstance(ws, cst.MaybeSentinel)):
+        return value if _stands_alone(value) else _parenthesize_always(value)
+    closing = after
+    if isinstance(comma_ws, cst.BaseParenthesizableWhitespace) and not _simple(comma_ws):
+        if not _simple(after):  # comments both before and after the comma: keep both
+            value = _parenthesize_always(value, after)
+        closing = comma_ws
+    return value.with_changes(
+        lpar=[cst.LeftParen(whitespace_after=call.whitespace_before_args),
+              *getattr(value, "lpar", [])],
+        rpar=[*getattr(value, "rpar", []), cst.RightParen(whitespace_before=closing)])
+
+
+def _parenthesize_always(expr: cst.BaseExpression,
+                         closing: cst.BaseParenthesizableWhitespace | None = None
+                         ) -> cst.BaseExpression:
+    close = cst.RightParen() if closing is None else cst.RightParen(whitespace_before=closing)
+    return expr.with_changes(lpar=[cst.LeftParen(), *getattr(expr, "lpar", [])],
+                             rpar=[*getattr(expr, "rpar", []), close])
+
+
+def _has_comment(node: cst.CSTNode) -> bool:
+    """A comment inside an expression (a multi-line display): deleting it would lose it."""
+    return bool(m.findall(node, m.Comment()))
+
+
 def _root_name(expr: cst.BaseExpression) -> str:
     while isinstance(expr, (cst.Attribute, cst.Call, cst.Subscript)):
         expr = expr.value if not isinstance(expr, cst.Call) else expr.func
@@ -203,6 +282,22 @@ class _Converter(cst.CSTTransformer):
         # only their imports may be tidied away, never an import the user left unused.
         self.removed_roots: set[str] = set()
         self.annotations_changed = False
+        self.at: tuple[int, int] | None = None  # 1-based line and column of the latest node
+
+    # -- where it is, for error messages ---------------------------------------------------
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        self._note_position(node)
+        return super().on_visit(node)
+
+    def on_leave(self, original_node: cst.CSTNodeT, updated_node: cst.CSTNodeT
+                 ) -> cst.CSTNodeT | cst.RemovalSentinel | cst.FlattenSentinel[cst.CSTNodeT]:
+        self._note_position(original_node)
+        return super().on_leave(original_node, updated_node)
+
+    def _note_position(self, node: cst.CSTNode) -> None:
+        rng = self.get_metadata(PositionProvider, node, None)
+        if rng is not None:
+            self.at = (rng.start.line, rng.start.column + 1)
 
     # -- scopes --------------------------------------------------------------------------
     def _qualname(self, name: str) -> str:
@@ -406,7 +501,9 @@ class _Converter(cst.CSTTransformer):
                                 comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
                                 if facts_value.args else cst.MaybeSentinel.DEFAULT)
                 args = [first, *facts_value.args]
-                value = cst.Call(maybe, args)
+                # What followed the call's "(" (a line break, a comment) follows it still.
+                value = cst.Call(maybe, args,
+                                 whitespace_before_args=facts_value.whitespace_before_args)
             else:
                 body = _parenthesize(value) if isinstance(value, cst.Tuple) else value
                 lam = cst.Lambda(cst.Parameters(), body)
@@ -430,7 +527,8 @@ class _Converter(cst.CSTTransformer):
                 if isinstance(value_orig, cst.Yield) and self._yield_action(value_orig) == "drop":
                     changed = True
                     # `yield audit(x)` of a plain value still has to call `audit(x)`.
-                    if isinstance(small, cst.Expr) and not _inert(small.value):
+                    if isinstance(small, cst.Expr) and not (
+                            _inert(small.value) and not _has_comment(small.value)):
                         body.append(small.with_changes(value=_strip_parens(small.value)))
                     continue
                 if isinstance(value_orig, cst.Call) and isinstance(small, cst.Expr) and isinstance(
@@ -442,7 +540,7 @@ class _Converter(cst.CSTTransformer):
                         if arg.star == "" and (arg.keyword is None or arg.keyword.value == "val"):
                             self.removed_roots.add(_root_name(small.value.func))
                             body.append(cst.Return(
-                                value=arg.value, semicolon=small.semicolon))
+                                value=_returned(small.value, arg), semicolon=small.semicolon))
                             changed = True
                             if self._own_converting() is None:
                                 self.return_values_fixed += 1
@@ -537,18 +635,48 @@ def rewrite_source(source: str, plan: FilePlan, facts: ModuleFacts, path: str = 
     accessor = choose_accessor(facts)
     converter = _Converter(plan, facts, accessor)
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-    new_module = wrapper.visit(converter)
+    try:
+        new_module = wrapper.visit(converter)
+    except RewriteError:
+        raise
+    except Exception as exc:
+        line, col = converter.at or (1, 1)
+        raise InternalRewriteError(line, col, exc) from exc
     extra: list[tuple[str, str | None]] = []
     if converter.needs_not_done_yet:
         extra.append(("twisted.web.server", "NOT_DONE_YET"))
     if converter.needs_pytest_twisted:
         extra.append(("pytest_twisted", None))
-    new_module = _tidy_imports(new_module, facts, accessor, converter.needs_defer,
-                               converter.removed_roots, extra)
+    try:
+        new_module = _tidy_imports(new_module, facts, accessor, converter.needs_defer,
+                                   converter.removed_roots, extra)
+    except SyntaxError as exc:  # the rewritten code, parsed again, did not parse
+        line, col = _source_position(source, new_module.code, exc)
+        raise InternalRewriteError(line, col, exc) from exc
     new_source = restore(new_module.code)
-    check_compiles(new_source, path)
+    check_compiles(new_source, path, source)
     return RewriteResult(new_source, converter.converted, converter.wrapped,
                          converter.return_values_fixed)
+
+
+def _source_position(original: str, new: str, exc: SyntaxError) -> tuple[int, int]:
+    """Where in `original` the code that `exc` found wrong in `new` came from (1-based).
+
+    The line is mapped through a line diff: unchanged lines map one to one, a line the
+    rewrite changed maps to the first original line of the changed block, whose column is
+    only known when the line kept its text."""
+    line = exc.lineno or 1
+    col = exc.offset or 1
+    old_lines = split_lines(original)
+    new_lines = split_lines(new)
+    matcher = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False)
+    index = line - 1
+    for tag, i1, _i2, j1, j2 in matcher.get_opcodes():
+        if j1 <= index < j2:
+            if tag == "equal":
+                return i1 + (index - j1) + 1, col
+            return min(i1 + 1, max(len(old_lines), 1)), 1
+    return max(len(old_lines), 1), 1
 
 
 def _parse_exactly(source: str) -> tuple[cst.Module, Callable[[str], str]]:
@@ -590,12 +718,18 @@ def _parse_exactly(source: str) -> tuple[cst.Module, Callable[[str], str]]:
     return module, restore
 
 
-def check_compiles(source: str, path: str) -> None:
+def check_compiles(source: str, path: str, original: str | None = None) -> None:
+    """Raise RewriteError unless `source` compiles; the position is the `original` file's
+    when that is given (what the user can look at), else the rewritten text's."""
     try:
         compile(source, path, "exec", dont_inherit=True)
-    except (SyntaxError, ValueError) as exc:
-        line = getattr(exc, "lineno", None) or 1
-        raise RewriteError(f"{line}:1: the rewrite would not compile ({exc}); "
+    except SyntaxError as exc:
+        line, col = ((exc.lineno or 1, exc.offset or 1) if original is None
+                     else _source_position(original, source, exc))
+        raise RewriteError(f"{line}:{col}: the rewrite would not compile ({exc.msg}); "
+                           "file left unchanged, please report this") from None
+    except ValueError as exc:
+        raise RewriteError(f"1:1: the rewrite would not compile ({exc}); "
                            "file left unchanged, please report this") from None
 
 

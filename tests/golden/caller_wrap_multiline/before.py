@@ -1,0 +1,34 @@
+"""Callers whose calls span lines get `ensureDeferred(...)` around the whole call, comments
+and line breaks inside it kept."""
+from twisted.internet import defer, task
+
+
+@defer.inlineCallbacks
+def fetch(clock, a,
+          b=0):
+    value = yield task.deferLater(clock, 1, lambda: a + b)
+    defer.returnValue(value)
+
+
+def start(clock, log):
+    d = fetch(
+        clock,
+        # the value
+        1,
+        b=2)
+    d.addCallback(
+        lambda v: log.append(("start", v)))
+    return d
+
+
+def both(clock, log):
+    return defer.gatherResults([fetch(clock,
+                                      3), (fetch
+                                           (clock, 4))])
+
+
+def scenario(clock, log):
+    d = start(clock, log)
+    d.addCallback(lambda _: both(clock, log))
+    d.addCallback(lambda v: log.append(("both", v)))
+    return d
