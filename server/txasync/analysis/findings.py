@@ -41,6 +41,9 @@ class ConvertFunction:
     # twisted.web `render_*` whose body finishes the request itself: the wrapper starts the
     # coroutine and returns NOT_DONE_YET (Synapse's pattern) instead of a Deferred.
     not_done_yet: bool = False
+    # The keep-API helper's name, chosen by the engine against the whole run (every file of
+    # the class hierarchy, every other helper); "" lets the rewrite choose from its file.
+    helper: str = ""
 
 
 @dataclass(frozen=True)

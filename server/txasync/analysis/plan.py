@@ -594,6 +594,9 @@ class Planner:
                 if not d.convertible:
                     converting.discard(key)
                     changed = True
+        # Bodies this run rewrites, keep-API helpers included: a yield there becomes an
+        # await, so a call yielded there needs no wrap, whatever the callee's API.
+        rewritten = converting | {k for k, d in decisions.items() if d.changes}
         for key in converting:
             d = decisions[key]
             # fromCoroutine rejects Deferreds: only usable when no override can return one.
@@ -602,7 +605,7 @@ class Planner:
                     and not self.ws.related_methods(key)):
                 wrap_func = "Deferred.fromCoroutine"
             for facts, site in self.all_callers(key):
-                why = self.caller_needs(site, converting, facts)
+                why = self.caller_needs(site, rewritten, facts)
                 if why is not None:
                     kind: Literal["call", "callback"] = "callback" if site.uncalled else "call"
                     d.wraps.append((facts, Wrap(site.span, kind, key, why, wrap_func,
