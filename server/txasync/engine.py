@@ -19,7 +19,7 @@ from .analysis.evidence import Evidence, load_evidence
 from .analysis.facts import extract_facts, module_name_for
 from .analysis.findings import ConvertFunction, FilePlan, Finding
 from .analysis.hazards import Hazard, find_hazards
-from .analysis.index import Workspace
+from .analysis.index import Workspace, function_key
 from .analysis.model import ModuleFacts, Span
 from .analysis.plan import Decision, Planner, file_plans
 from .analysis.rules import findings_for
@@ -271,7 +271,61 @@ def plans_for(project: Project, analysis: Analysis, safe_only: bool = False
         elif facts is not None:
             plan.return_values = [s for s in plan.return_values
                                   if not _noqa_hit(facts, s, "TXA003")]
-    return {p: plan for p, plan in plans.items() if not plan.is_empty()}
+    plans = {p: plan for p, plan in plans.items() if not plan.is_empty()}
+    name_helpers(project, plans)
+    return plans
+
+
+def name_helpers(project: Project, plans: dict[str, FilePlan]) -> None:
+    """Give every keep-API conversion in `plans` a helper name no binding it could meet uses.
+
+    For a method that is the identifiers of every file holding a class of its workspace
+    hierarchy (bases and subclasses), its library bases' methods, and the helpers already
+    named in that hierarchy; elsewhere the identifiers of its file and that file's helpers
+    (see rewrite/helpers.py). The order is fixed, so the same input gives the same names."""
+    from .analysis.index import external_class
+    from .rewrite.helpers import base_name, choose, identifiers
+
+    workspace = project.workspace
+    chosen_in_class: dict[str, list[tuple[str, str]]] = {}  # class key -> (qualname, helper)
+    chosen_in_file: dict[str, list[tuple[str, str]]] = {}
+    below: dict[str, list[str]] | None = None
+
+    def text_of(path: str) -> str:
+        source = project.sources.get(path)
+        return source.text if source is not None else ""
+
+    for path in sorted(plans):
+        facts = project.facts.get(path)
+        if facts is None:
+            continue
+        for conv in sorted(plans[path].convert, key=lambda c: c.qualname):
+            fn = facts.function(conv.qualname)
+            if not conv.keep_api or conv.helper or fn is None:
+                continue
+            names = set(identifiers(text_of(path)))
+            if not fn.class_qualname:
+                mine = chosen_in_file.setdefault(path, [])
+                conv.helper = choose(base_name(fn), "", names, mine)
+                mine.append(("", conv.helper))
+                continue
+            if below is None:
+                below = {}
+                for key in sorted(workspace.classes):
+                    for ancestor in workspace.ancestors(key):
+                        below.setdefault(ancestor, []).append(key)
+            own = function_key(facts.module, fn.class_qualname)
+            family = [own, *workspace.ancestors(own), *below.get(own, [])]
+            chosen: list[tuple[str, str]] = []
+            for key in family:
+                if key in workspace.classes:
+                    names |= identifiers(text_of(workspace.classes[key][0].path))
+                else:
+                    ext = external_class(key)
+                    names |= set(ext.methods) if ext is not None else set()
+                chosen += chosen_in_class.get(key, [])
+            conv.helper = choose(base_name(fn), fn.class_qualname, names, chosen)
+            chosen_in_class.setdefault(own, []).append((fn.class_qualname, conv.helper))
 
 
 def _noqa_hit(facts: ModuleFacts, span: Span, code: str) -> bool:

@@ -21,6 +21,7 @@ from ..analysis.findings import ConvertFunction, FilePlan, Wrap, YieldAction
 from ..analysis.model import FunctionFact, ModuleFacts
 from ..analysis.names import DEFER, GENERATOR_TYPES, INLINE_CALLBACKS, RETURN_VALUE
 from ..lines import split_lines
+from .helpers import base_name, choose, identifiers, is_taken
 from .imports import add_import, remove_unused, used_names
 
 _ATOMS = (
@@ -244,8 +245,11 @@ def updated_returns(fn: FunctionFact, returns: cst.Annotation | None) -> cst.Ann
 class _Converter(cst.CSTTransformer):
     METADATA_DEPENDENCIES = (PositionProvider,)
 
-    def __init__(self, plan: FilePlan, facts: ModuleFacts, accessor: _Accessor) -> None:
+    def __init__(self, plan: FilePlan, facts: ModuleFacts, accessor: _Accessor,
+                 source: str = "") -> None:
         super().__init__()
+        self.source = source
+        self.helpers: list[tuple[str, str]] = []  # (class qualname or "", helper) made here
         self.plan = plan
         self.facts = facts
         self.accessor = accessor
@@ -400,21 +404,25 @@ class _Converter(cst.CSTTransformer):
         return "NOT_DONE_YET"
 
     def _helper_name(self, fn: FunctionFact) -> str:
-        taken = set(self.facts.module_names)
-        if fn.class_qualname:
-            for cls in self.facts.classes:
-                if cls.qualname == fn.class_qualname:
-                    taken = set(cls.methods)
-        taken |= {f.name for f in self.facts.functions}
-        # In a class the helper is class-private (`__name`, mangled per class), so a subclass
-        # converted the same way cannot override it and recurse through `super()`.
-        base = f"__{fn.name.lstrip('_')}" if fn.class_qualname else f"_{fn.name}"
-        candidate = base
-        n = 1
-        while candidate in taken:
-            candidate = f"{base}_async" + (str(n) if n > 1 else "")
-            n += 1
-        return candidate
+        """The engine's name for the helper (chosen across the run, see rewrite/helpers.py),
+        checked again against this file and this rewrite's other helpers; without one (a
+        plan made by hand), the first free name as this file alone shows it."""
+        names = identifiers(self.source) | self.facts.module_names
+        scope = fn.class_qualname
+        # Helpers of other classes here are mangled with their own class names; the engine
+        # has already kept apart those of one hierarchy.
+        others = [(owner, name) for owner, name in self.helpers if owner == scope]
+        planned = self.convert[fn.qualname].helper
+        if planned and not is_taken(planned, scope, names, others):
+            name = planned
+        elif planned:
+            raise RewriteError(f"{fn.name_span.line}:{fn.name_span.col + 1}: the helper name "
+                               f"{planned!r} planned for {fn.qualname} is already used here; "
+                               "file left unchanged, please report this")
+        else:
+            name = choose(base_name(fn), scope, names, others)
+        self.helpers.append((scope, name))
+        return name
 
     def _keep_api(self, fn: FunctionFact, converted: cst.FunctionDef,
                   decorators: list[cst.Decorator], original_returns: cst.Annotation | None
@@ -633,7 +641,7 @@ def rewrite_source(source: str, plan: FilePlan, facts: ModuleFacts, path: str = 
         return RewriteResult(source)
     module, restore = _parse_exactly(source)
     accessor = choose_accessor(facts)
-    converter = _Converter(plan, facts, accessor)
+    converter = _Converter(plan, facts, accessor, source)
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     try:
         new_module = wrapper.visit(converter)
