@@ -21,7 +21,15 @@ from rich.table import Table
 
 from . import __version__
 from .config import Config, ConfigError, load_config, parse_version
-from .engine import Project, analyse, compute_fixes, discover, load_project, plans_for
+from .engine import (
+    LeftOut,
+    Project,
+    analyse,
+    compute_fixes,
+    discover,
+    fix_project,
+    load_project,
+)
 from .errors import UsageError
 from .fileio import write_atomic
 from .lines import split_lines
@@ -207,12 +215,15 @@ def cmd_fix(args: argparse.Namespace, out: Console, err: Console) -> int:
         if unknown:
             raise UsageError(f"txasync: --only names no function: {unknown[0]} "
                              "(use module:qualname, as `txasync plan` prints)")
-    analysis = analyse(project, only=only)
-    plans = plans_for(project, analysis, safe_only=args.safe_only)
+    # Every file is rewritten before any is written, and functions whose edits a failing
+    # file holds are left out of the whole run (engine.fix_project): what is written never
+    # depends on an edit that was not made.
+    run = fix_project(project, only=only, safe_only=args.safe_only, jobs=args.jobs,
+                      compute=lambda proj, plans, jobs: compute_fixes(proj, plans, jobs=jobs))
+    analysis, outcomes = run.analysis, run.outcomes
     tree_root = os.path.commonpath([os.path.abspath(p) if os.path.isdir(p)
                                     else os.path.dirname(os.path.abspath(p))
                                     for p in args.paths])
-    outcomes = compute_fixes(project, plans, jobs=args.jobs)
     n_errors = _report_errors(project, err)
     converted = wraps = return_values = 0
     failed: list[str] = []
@@ -248,10 +259,32 @@ def cmd_fix(args: argparse.Namespace, out: Console, err: Console) -> int:
     else:
         err.print(f"{return_values} returnValue calls rewritten in {changed_files} files",
                   highlight=False)
+    _print_left_out(err, project, run.left_out)
     if args.diff:
         return EXIT_FINDINGS if changed_files or failed or n_errors else EXIT_OK
-    problems = failed or n_errors or (refused and not args.safe_only)
+    problems = failed or n_errors or run.left_out or (refused and not args.safe_only)
     return EXIT_FINDINGS if problems else EXIT_OK
+
+
+def _print_left_out(err: Console, project: Project, left_out: list[LeftOut]) -> None:
+    """Name each function the run left unconverted because a file it needs could not be
+    rewritten: one greppable line each, `path:line:col: qualname left unconverted: ` and
+    the failing file's own error message (its path, position and reason)."""
+    if not left_out:
+        return
+    err.print(f"[bold]{len(left_out)} functions not converted in this run[/bold]: a file "
+              "their conversion edits could not be rewritten (no written file needs them)",
+              highlight=False)
+    for item in left_out:
+        where = item.key
+        found = project.workspace.functions.get(item.key)
+        if found is not None:
+            facts, fn = found
+            where = f"{_rel(facts.path)}:{fn.name_span.line}:{fn.name_span.col + 1}: {fn.qualname}"
+        error = item.error
+        if error.startswith(item.path):
+            error = _rel(item.path) + error[len(item.path):]
+        _eprint(f"{where} left unconverted: {error}")
 
 
 def _print_summary(err: Console, converted: int, wraps: int, return_values: int,

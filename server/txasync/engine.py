@@ -7,10 +7,11 @@ decoded or parsed becomes an error entry, never an exception that stops the run.
 
 from __future__ import annotations
 
+import copy
 import io
 import os
 import tokenize
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -366,6 +367,76 @@ def compute_fixes(project: Project, plans: dict[str, FilePlan], jobs: int = 1
         return [_rewrite_job(w) for w in work]
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         return list(pool.map(_rewrite_job, work))
+
+
+@dataclass(frozen=True)
+class LeftOut:
+    """A function not converted in this run because a file its conversion edits could not
+    be rewritten: the function's own file, or a file with a call site it needs wrapped."""
+
+    key: str
+    path: str  # the file that could not be rewritten
+    error: str  # why, as reported for that file (`path:line:col: ...`)
+
+
+@dataclass
+class FixRun:
+    """What `fix_project` planned and rewrote, after leaving out what could not be done."""
+
+    analysis: Analysis
+    plans: dict[str, FilePlan]
+    outcomes: list[FixOutcome]  # one per planned file, in path order
+    left_out: list[LeftOut] = field(default_factory=list)
+
+
+def functions_needing(project: Project, plan: FilePlan) -> set[str]:
+    """The functions whose conversion needs an edit in `plan`'s file: the ones it converts
+    and the ones whose callers in it it wraps."""
+    facts = project.facts.get(plan.path)
+    keys = {w.target for w in plan.wraps if w.target}
+    if facts is not None:
+        keys |= {function_key(facts.module, c.qualname) for c in plan.convert}
+    return keys
+
+
+def fix_project(project: Project, only: set[str] | None = None, safe_only: bool = False,
+                jobs: int = 1,
+                compute: Callable[[Project, dict[str, FilePlan], int], list[FixOutcome]]
+                | None = None) -> FixRun:
+    """Plan and rewrite the whole project so that every file that rewrites can be written.
+
+    A conversion is an edit in several files (the function's own, and its callers' wraps):
+    writing some of them without the others leaves callers wrapping a function that is
+    still a generator, or awaiting code that now gets a coroutine. So when a file cannot be
+    rewritten (the rewrite fails or would not compile), every function that needed an edit
+    there is left out and the project is planned again, until every planned file rewrites
+    or the failing ones need no function at all (their other fixes are local to them).
+    Files whose plan did not change are not rewritten again. `compute` is how files are
+    rewritten (compute_fixes unless given)."""
+    rewrite = compute or (lambda proj, plans, n: compute_fixes(proj, plans, jobs=n))
+    candidates = {key for key, (_, fn) in project.workspace.functions.items() if fn.is_ic}
+    if only is not None:
+        candidates &= only
+    left: dict[str, LeftOut] = {}
+    done: dict[str, tuple[FilePlan, FixOutcome]] = {}
+    while True:
+        analysis = analyse(project, only=(only if not left else candidates - set(left)))
+        plans = plans_for(project, analysis, safe_only=safe_only)
+        todo = {p: plan for p, plan in plans.items()
+                if p not in done or done[p][0] != plan}
+        for outcome in rewrite(project, todo, jobs):
+            done[outcome.path] = (copy.deepcopy(todo[outcome.path]), outcome)
+        outcomes = [done[p][1] for p in sorted(plans)]
+        more = False
+        for outcome in outcomes:
+            if outcome.error is None and outcome.result is not None:
+                continue
+            for key in sorted(functions_needing(project, plans[outcome.path]) - set(left)):
+                left[key] = LeftOut(key, outcome.path, outcome.error or "not rewritten")
+                more = True
+        if not more:
+            return FixRun(analysis, plans, outcomes, sorted(left.values(),
+                                                            key=lambda x: (x.path, x.key)))
 
 
 def fix_text(source: str, path: str = "module.py", config: Config | None = None,
