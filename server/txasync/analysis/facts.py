@@ -561,6 +561,12 @@ class _FactWalker:
 
     def visit_Assign(self, node: ast.Assign) -> None:
         self._replaced_targets(node.targets)
+        if self.scopes[-1].kind == "class":
+            cls = self.class_facts.get(self.scopes[-1].qualname)
+            if cls is not None:
+                for target in node.targets:
+                    if isinstance(target, ast.Name):
+                        cls.class_attrs.setdefault(target.id, _text(node.value))
         self._value_ref(node.value, "stored", ", ".join(_text(t) for t in node.targets))
         scope = self.current_def()
         if scope.fact is not None:

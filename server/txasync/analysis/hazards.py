@@ -35,22 +35,28 @@ def _finding(code: str, facts: ModuleFacts, site_span, message: str, function: s
                    safety, function)  # type: ignore[arg-type]
 
 
-def _async_target(ws: Workspace, facts: ModuleFacts, site: CallSite) -> FunctionFact | None:
+def _async_target(ws: Workspace, planner: Planner, facts: ModuleFacts, site: CallSite
+                  ) -> FunctionFact | None:
+    """The `async def` a call surely reaches, when calling it surely returns a coroutine
+    (no decorator that may turn it into something else, such as a Deferred)."""
     if _last_name(site.callee) not in ws.methods_by_name:
         return None
     res = ws.resolve(facts, site)
     if len(res.targets) != 1:
         return None
-    _, fn = ws.functions[res.targets[0]]
-    return fn if fn.is_async else None
+    tfacts, fn = ws.functions[res.targets[0]]
+    if not fn.is_async or not planner.result_transparent(tfacts, fn):
+        return None
+    return fn
 
 
 def find_hazards(ws: Workspace, config: Config) -> list[Hazard]:
     version = config.twisted_version
     hazards: list[Hazard] = []
+    planner = Planner(ws, config)
     for facts in ws.modules.values():
         for site in facts.calls:
-            target = _async_target(ws, facts, site)
+            target = _async_target(ws, planner, facts, site)
             if target is None:
                 continue
             key = function_key(facts.module, target.qualname)
@@ -86,11 +92,12 @@ def find_hazards(ws: Workspace, config: Config) -> list[Hazard]:
                 hazards.append(Hazard(
                     _finding("TXA011", facts, site.span, why, site.enclosing, "safe"),
                     Wrap(site.span, "call", key, "coroutine where a Deferred is needed")))
-    planner = Planner(ws, config)
     for facts in ws.modules.values():
         for fn in facts.functions:
             if not fn.is_async or not fn.class_qualname:
                 continue
+            if not planner.result_transparent(facts, fn):
+                continue  # a decorator may already hand Twisted a Deferred
             reasons = planner.test_reasons(facts, fn) or planner.caller_side_reasons(facts, fn)
             reasons = [r for r in reasons if "cannot find" not in r and "plain method" not in r]
             if reasons:

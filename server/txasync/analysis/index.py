@@ -123,7 +123,8 @@ def definitions_signature(facts: ModuleFacts) -> tuple[object, ...]:
                tuple((k, tuple(v)) for k, v in sorted(f.assignments.items())))
               for f in facts.functions),
         tuple((c.qualname, tuple(c.bases), tuple(c.methods),
-               tuple(sorted(c.attribute_types.items()))) for c in facts.classes),
+               tuple(sorted(c.attribute_types.items())), tuple(c.implements))
+              for c in facts.classes),
     )
 
 

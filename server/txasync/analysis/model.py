@@ -179,6 +179,8 @@ class ClassFact:
     attribute_types: dict[str, str] = field(default_factory=dict)
     # Interfaces named in `@implementer(...)` on the class (qualified where imports tell).
     implements: list[str] = field(default_factory=list)
+    # Class-body assignments: name -> the value's source text (`run_tests_with = ...`).
+    class_attrs: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass

@@ -37,6 +37,9 @@ class Decision:
     wraps: list[tuple[ModuleFacts, Wrap]] = field(default_factory=list)
     yields: dict[tuple[int, int], YieldAction] = field(default_factory=dict)
     unknown_yields: list[YieldFact] = field(default_factory=list)
+    # What the conversion changes on purpose (a latent bug fixed), said in the finding and
+    # the summary so nobody is surprised.
+    behaviour_changes: list[str] = field(default_factory=list)
 
     @property
     def convertible(self) -> bool:
@@ -243,6 +246,15 @@ class Planner:
             break
         return reasons
 
+    def _class_attr(self, class_key: str, name: str) -> str | None:
+        """A class-body assignment seen in the class or its workspace bases, nearest first."""
+        for key in [class_key, *self.ws.ancestors(class_key)]:
+            if key in self.ws.classes:
+                value = self.ws.classes[key][1].class_attrs.get(name)
+                if value is not None:
+                    return value
+        return None
+
     def test_reasons(self, facts: ModuleFacts, fn: FunctionFact) -> list[str]:
         """Why a test method cannot be an `async def` under its test runner (empty: it can)."""
         if not fn.class_qualname:
@@ -262,8 +274,12 @@ class Planner:
         ancestors = {api.TRIAL_ALIASES.get(a, a) for a in ancestors}
         is_trial = api.TRIAL_TESTCASE in ancestors
         is_sync_trial = api.TRIAL_SYNC_TESTCASE in ancestors and not is_trial
-        is_stdlib_test = bool(ancestors & api.STDLIB_TESTCASES) and not (is_trial or is_sync_trial)
-        is_test = api.TEST_METHOD.match(fn.name) and (is_trial or is_sync_trial or is_stdlib_test)
+        is_testtools = not (is_trial or is_sync_trial) and any(
+            a.replace(":", ".").startswith("testtools.") for a in ancestors)
+        is_stdlib_test = bool(ancestors & api.STDLIB_TESTCASES) and not (
+            is_trial or is_sync_trial or is_testtools)
+        is_test = api.TEST_METHOD.match(fn.name) and (
+            is_trial or is_sync_trial or is_stdlib_test or is_testtools)
         if tests_only and not is_test:
             return []
         if is_test:
@@ -272,6 +288,17 @@ class Planner:
             if is_sync_trial:
                 return ["it is a test method of a `SynchronousTestCase`, which does not run "
                         "coroutines (the test would pass without running)"]
+            if is_testtools:
+                runner = self._class_attr(class_key, "run_tests_with")
+                if runner is None or "AsynchronousDeferredRunTest" not in runner:
+                    return ["it is a test method of a testtools `TestCase`, which runs coroutine "
+                            "tests only with `run_tests_with = AsynchronousDeferredRunTest...`, "
+                            "and txasync sees no such runner in its class hierarchy"]
+                if version < (22, 8):
+                    return ["its testtools runner calls tests through `maybeDeferred`, which "
+                            f"runs coroutines only from Twisted 22.8 (target {version[0]}."
+                            f"{version[1]})"]
+                return []
             if is_stdlib_test:
                 return ["it is a test method of a stdlib `unittest.TestCase`, which does not run "
                         "coroutines (the test would pass without running)"]
@@ -375,7 +402,7 @@ class Planner:
             # Bound twice, or replaced at run time (a test double, a patch): what a call
             # returns is whatever the replacement returns.
             kind = "unknown"
-        elif not self._result_transparent(tfacts, target):
+        elif not self.result_transparent(tfacts, target):
             kind = "unknown"  # a decorator decides what a call returns (a cache hit...)
         elif target.is_ic or target.is_async:
             kind = "awaitable"
@@ -402,7 +429,7 @@ class Planner:
         return bool(fn.class_qualname) and self.ws.is_interface(
             function_key(facts.module, fn.class_qualname))
 
-    def _result_transparent(self, facts: ModuleFacts, fn: FunctionFact) -> bool:
+    def result_transparent(self, facts: ModuleFacts, fn: FunctionFact) -> bool:
         """Whether every decorator of `fn` (but inlineCallbacks) hands back what the
         function itself returns, so its body tells what a call returns."""
         for index, deco in enumerate(fn.decorators):
@@ -622,7 +649,27 @@ class Planner:
                 d.yields[(y.span.line, y.span.col)] = action
                 if action == "maybe":
                     d.unknown_yields.append(y)
+                change = self._runs_coroutine_now(d.facts, d.fn, y, action)
+                if change is not None:
+                    d.behaviour_changes.append(change)
         return decisions
+
+    def _runs_coroutine_now(self, facts: ModuleFacts, fn: FunctionFact, y: YieldFact,
+                            action: YieldAction) -> str | None:
+        """Before Twisted 24.7 `yield coro_fn()` hands the coroutine back unrun; the
+        converted `await` runs it. Right, but a change in behaviour worth saying."""
+        if action == "drop" or self.config.twisted_version >= (24, 7):
+            return None
+        if y.value.kind != "call" or y.value.ref is None:
+            return None
+        site = CallSite(Span(0, 0, 0, 0), y.value.ref, "other", enclosing=fn.qualname,
+                        enclosing_class=fn.self_class)
+        targets = self.ws.resolve(facts, site).targets
+        if not targets or not all(self.ws.functions[t][1].is_async for t in targets):
+            return None
+        return (f"line {y.span.line}: `yield {y.value.ref.text}(...)` hands back the coroutine "
+                "unrun on this Twisted version (it is never run); after conversion it is "
+                "awaited and runs")
 
     def _mixed_dispatch(self, key: str) -> str | None:
         """A call that may reach this function or a plain sibling override (`self.m()` in a

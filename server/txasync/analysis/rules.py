@@ -241,10 +241,13 @@ def findings_for(decision: Decision) -> list[Finding]:
                    + (f" ({', '.join(sorted(files))})" if files else "")) if n else ""
         if decision.keep_api:
             callers = "; it keeps returning a Deferred (keep-deferred-api)"
+        changes = "".join(f"; behaviour changes on purpose: {c}"
+                          for c in decision.behaviour_changes)
         found.append(_finding(
             "TXA001", facts, fn.name_span,
-            f"`{fn.name}` can be converted to `async def`{callers}",
-            fn.qualname, data={"key": decision.key, "wraps": n, "keep_api": decision.keep_api},
+            f"`{fn.name}` can be converted to `async def`{callers}{changes}",
+            fn.qualname, data={"key": decision.key, "wraps": n, "keep_api": decision.keep_api,
+                               "behaviour_changes": list(decision.behaviour_changes)},
         ))
     else:
         if decision.keep_api_possible:
@@ -257,7 +260,8 @@ def findings_for(decision: Decision) -> list[Finding]:
             "TXA002", facts, fn.name_span, message, fn.qualname, reason=reasons[0],
             fix_safety="unsafe" if decision.keep_api_possible else "none",
             data={"key": decision.key, "reasons": reasons,
-                  "keep_api": decision.keep_api_possible},
+                  "keep_api": decision.keep_api_possible,
+                  "behaviour_changes": list(decision.behaviour_changes)},
         ))
     if decision.changes:
         for y in decision.unknown_yields:

@@ -1,0 +1,15 @@
+# Before Twisted 24.7, `yield handler()` with an `async def handler` hands the coroutine back
+# unrun: the handler never runs. The converted `await handler()` runs it. That fixes a latent
+# bug but changes behaviour, so the TXA001 message says so.
+from twisted.internet import defer
+
+
+async def handler(log):
+    log.append("handled")
+    return "done"
+
+
+@defer.inlineCallbacks
+def serve(log):
+    r = yield handler(log)
+    log.append(("got", type(r).__name__))

@@ -1,0 +1,282 @@
+"""Soundness across modules: every value a call can return decides what its yield becomes.
+
+Each test is a small workspace of several modules (a library and the tests that replace its
+functions, interfaces and their implementers, mixins, test-case bases), analysed as
+`txasync fix` would analyse the whole tree. The golden cases `sound_*`, `refs_*`,
+`scope_*` and `every_call_*` show the same classes within one file, with their behaviour
+run before and after under real Twisted.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+from txasync.analysis.plan import Planner
+from txasync.config import Config
+from txasync.engine import Project, analyse, load_project
+
+
+def make(tmp_path: Path, files: dict[str, str], version: tuple[int, int] = (26, 10)) -> Project:
+    paths = []
+    for rel, text in files.items():
+        path = tmp_path / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text))
+        paths.append(str(path))
+    return load_project(paths, Config(twisted_version=version))
+
+
+def actions(project: Project, module_suffix: str, qualname: str) -> dict[int, str]:
+    planner = Planner(project.workspace, project.config)
+    facts = next(f for p, f in project.facts.items() if p.endswith(module_suffix))
+    fn = facts.function(qualname)
+    assert fn is not None
+    return {y.span.line: planner.classify_yield(facts, fn, y) for y in fn.yields}
+
+
+LIB = """
+    from twisted.internet import defer
+
+    def fetch():
+        return defer.succeed(1)
+
+    def fetch_b():
+        return defer.succeed(2)
+
+    def fetch_c():
+        return defer.succeed(3)
+
+    class Client:
+        def get(self):
+            return defer.succeed(4)
+
+        @defer.inlineCallbacks
+        def setup(self):
+            yield defer.succeed(None)
+            return 5
+
+        @defer.inlineCallbacks
+        def run(self):
+            a = yield fetch()
+            b = yield fetch_b()
+            c = yield fetch_c()
+            d = yield self.get()
+            e = yield self.setup()
+            f = yield untouched()
+            return (a, b, c, d, e, f)
+
+    def untouched():
+        return defer.succeed(6)
+"""
+
+
+def test_doubles_in_other_modules_make_yields_conservative(tmp_path: Path) -> None:
+    project = make(tmp_path, {
+        "pkg/__init__.py": "",
+        "pkg/lib.py": LIB,
+        "pkg/test_lib.py": """
+            from unittest import mock
+            from twisted.trial import unittest
+            from pkg import lib
+
+            class T(unittest.TestCase):
+                def test_a(self):
+                    self.patch(lib, "fetch", lambda: 1)
+
+                @mock.patch("pkg.lib.fetch_b")
+                def test_b(self, m):
+                    m.return_value = 2
+
+                def test_c(self, monkeypatch=None):
+                    client = lib.Client()
+                    client.get = mock.Mock(return_value=4)
+                    with mock.patch.object(lib.Client, "setup", new=lambda self: 5):
+                        pass
+
+                def test_d(self):
+                    double = mock.Mock()
+                    double.fetch_c.return_value = 3
+        """,
+    })
+    got = actions(project, "lib.py", "Client.run")
+    assert list(got.values()) == ["maybe", "maybe", "maybe", "maybe", "maybe", "await"]
+    analysis = analyse(project)
+    setup = analysis.decisions["pkg.lib:Client.setup"]
+    assert setup.keep_api and not setup.convertible
+    assert "replaced at run time at test_lib.py:" in setup.caller_reasons[0]
+    assert analysis.decisions["pkg.lib:Client.run"].convertible
+
+
+def test_interface_adaptation_reaches_implementers(tmp_path: Path) -> None:
+    project = make(tmp_path, {
+        "pkg/__init__.py": "",
+        "pkg/iface.py": """
+            from zope.interface import Interface
+
+            class IStore(Interface):
+                def lookup(key):
+                    "Look up."
+
+                def size():
+                    "How many."
+        """,
+        "pkg/impl.py": """
+            from zope.interface import implementer
+            from twisted.internet import defer
+            from pkg.iface import IStore
+
+            @implementer(IStore)
+            class Mem:
+                def lookup(self, key):
+                    return defer.succeed(key)
+
+                def size(self):
+                    return 3
+        """,
+        "pkg/use.py": """
+            from twisted.internet import defer
+            from pkg.iface import IStore
+
+            @defer.inlineCallbacks
+            def go(obj, store: IStore):
+                a = yield IStore(obj).lookup(1)
+                b = yield IStore(obj).size()
+                c = yield store.lookup(2)
+                return (a, b, c)
+        """,
+    })
+    # every implementer returns a Deferred: await; a plain value: dropped
+    assert list(actions(project, "use.py", "go").values()) == ["await", "drop", "await"]
+
+
+def test_unfound_base_makes_self_calls_possible_callers(tmp_path: Path) -> None:
+    project = make(tmp_path, {
+        "pkg/__init__.py": "",
+        "pkg/steps.py": """
+            from twisted.internet import defer
+
+            class Base:
+                @defer.inlineCallbacks
+                def run_seq(self):
+                    yield defer.succeed(None)
+                    return 1
+        """,
+        "pkg/plugin.py": """
+            from plugins_loaded_at_run_time import steps
+
+            class S(steps.Base):
+                def go(self):
+                    d = self.run_seq()
+                    d.addCallback(print)
+                    return d
+        """,
+    })
+    analysis = analyse(project)
+    d = analysis.decisions["pkg.steps:Base.run_seq"]
+    assert not d.convertible and d.keep_api
+    assert "self.run_seq" in d.caller_reasons[0]
+
+
+def test_getattr_prefix_keeps_the_deferred_api(tmp_path: Path) -> None:
+    project = make(tmp_path, {
+        "pkg/__init__.py": "",
+        "pkg/proto.py": """
+            from twisted.internet import defer
+
+            class Proto:
+                def dispatch(self, name, arg):
+                    return getattr(self, "cmd_" + name)(arg)
+
+                @defer.inlineCallbacks
+                def cmd_stop(self, arg):
+                    yield defer.succeed(arg)
+
+                @defer.inlineCallbacks
+                def other(self, arg):
+                    yield defer.succeed(arg)
+        """,
+    })
+    analysis = analyse(project)
+    assert analysis.decisions["pkg.proto:Proto.cmd_stop"].keep_api
+    assert "computed name" in analysis.decisions["pkg.proto:Proto.cmd_stop"].caller_reasons[0]
+    assert analysis.decisions["pkg.proto:Proto.other"].convertible
+
+
+TESTTOOLS = {
+    "testtools/__init__.py": "from testtools.testcase import TestCase\n",
+    "testtools/testcase.py": "import unittest\n\n\nclass TestCase(unittest.TestCase):\n"
+                             "    pass\n",
+}
+
+
+def test_testtools_cases_need_an_async_runner(tmp_path: Path) -> None:
+    project = make(tmp_path, {
+        **TESTTOOLS,
+        "pkg/__init__.py": "",
+        "pkg/test_x.py": """
+            import testtools
+            from twisted.internet import defer
+
+            class Plain(testtools.TestCase):
+                @defer.inlineCallbacks
+                def test_a(self):
+                    yield defer.succeed(None)
+
+            class AsyncBase(testtools.TestCase):
+                run_tests_with = AsynchronousDeferredRunTest.make_factory(timeout=5)
+
+            class Async(AsyncBase):
+                @defer.inlineCallbacks
+                def test_b(self):
+                    yield defer.succeed(None)
+        """,
+    })
+    analysis = analyse(project)
+    plain = analysis.decisions["pkg.test_x:Plain.test_a"]
+    assert not plain.convertible and "AsynchronousDeferredRunTest" in plain.reasons[0]
+    assert analysis.decisions["pkg.test_x:Async.test_b"].convertible
+    old = analyse(make(tmp_path / "old", {**TESTTOOLS, "pkg/__init__.py": "",
+                                          "pkg/test_x.py": (tmp_path / "pkg/test_x.py")
+                                          .read_text()}, (22, 4)))
+    assert "22.8" in old.decisions["pkg.test_x:Async.test_b"].reasons[0]
+
+
+def test_hazards_trust_no_coroutine_behind_an_unknown_decorator(tmp_path: Path) -> None:
+    project = make(tmp_path, {
+        "pkg/__init__.py": "",
+        "pkg/svc.py": """
+            from twisted.internet import reactor
+            from twisted.application import service
+            from somewhere import deferred_from_coroutine
+
+            @deferred_from_coroutine
+            async def tick():
+                pass
+
+            async def tock():
+                pass
+
+            reactor.callLater(1, tick)
+            reactor.callLater(1, tock)
+
+            class S(service.Service):
+                @deferred_from_coroutine
+                async def stopService(self):
+                    pass
+        """,
+    })
+    codes = sorted((f.code, f.span.line) for f in analyse(project).findings)
+    assert codes == [("TXA012", 14)]
+
+
+def test_a_latent_bug_fixed_on_purpose_is_said(tmp_path: Path) -> None:
+    source = (Path(__file__).parent / "golden" / "behaviour_change_coroutine_runs"
+              / "before.py").read_text()
+    old = analyse(make(tmp_path / "old", {"m.py": source}, (22, 4)))
+    (txa001,) = [f for f in old.findings if f.code == "TXA001"]
+    assert "behaviour changes on purpose" in txa001.message
+    assert txa001.data["behaviour_changes"][0].startswith("line 14:")
+    new = analyse(make(tmp_path / "new", {"m.py": source}, (24, 7)))
+    (txa001,) = [f for f in new.findings if f.code == "TXA001"]
+    assert not txa001.data["behaviour_changes"]
