@@ -280,3 +280,42 @@ def test_a_latent_bug_fixed_on_purpose_is_said(tmp_path: Path) -> None:
     new = analyse(make(tmp_path / "new", {"m.py": source}, (24, 7)))
     (txa001,) = [f for f in new.findings if f.code == "TXA001"]
     assert not txa001.data["behaviour_changes"]
+
+
+def test_spec_doubles_and_constant_getattr(tmp_path: Path) -> None:
+    project = make(tmp_path, {
+        "pkg/__init__.py": "",
+        "pkg/store.py": """
+            from twisted.internet import defer
+
+            class Store:
+                def get(self, key):
+                    return defer.succeed(key)
+
+            class Handler:
+                def __init__(self, store: Store):
+                    self.store = store
+
+                @defer.inlineCallbacks
+                def run(self):
+                    value = yield self.store.get(1)
+                    return value
+
+                @defer.inlineCallbacks
+                def named(self):
+                    yield defer.succeed(None)
+
+                def call_named(self):
+                    return getattr(self, "named")()
+        """,
+        "pkg/test_store.py": """
+            from unittest import mock
+            from pkg.store import Handler, Store
+
+            def test_run():
+                Handler(mock.Mock(spec=Store)).run()
+        """,
+    })
+    assert list(actions(project, "store.py", "Handler.run").values()) == ["maybe"]
+    analysis = analyse(project)
+    assert analysis.decisions["pkg.store:Handler.named"].keep_api

@@ -97,6 +97,9 @@ _PLAIN_NODES = (
 )
 
 
+# Mock constructors whose `spec` (or first argument) names the class they stand in for.
+_MOCK_CLASSES = frozenset({"Mock", "MagicMock", "NonCallableMock", "NonCallableMagicMock",
+                           "AsyncMock", "create_autospec"})
 # Attributes of a mock that set what calling it returns.
 _MOCK_BEHAVIOUR = frozenset({"return_value", "side_effect"})
 # Calls that replace an attribute named by a string argument (see `_replacing_call`).
@@ -538,9 +541,20 @@ class _FactWalker:
         last = func.attr if isinstance(func, ast.Attribute) else (
             func.id if isinstance(func, ast.Name) else "")
         if last == "getattr" and len(node.args) >= 2:
-            prefix = _constant_prefix(node.args[1])
+            name = node.args[1]
+            prefix = name.value if isinstance(name, ast.Constant) and isinstance(
+                name.value, str) else _constant_prefix(name)
             if prefix:
                 self.facts.dynamic_prefixes.setdefault(prefix, self.lines.span(node))
+            return
+        if last in _MOCK_CLASSES:
+            specs = [k.value for k in node.keywords if k.arg in ("spec", "spec_set")]
+            if last == "create_autospec" or not specs:
+                specs += node.args[:1]
+            for spec in specs:
+                if isinstance(spec, (ast.Name, ast.Attribute)):
+                    self.facts.doubled_classes.setdefault(
+                        self.table.resolve(spec) or _text(spec), self.lines.span(spec))
             return
         if last not in _REPLACING_CALLS:
             return

@@ -163,6 +163,7 @@ class Workspace:
         self._splits: dict[str, tuple[str, str] | None] = {}
         self._callers: dict[str, list[tuple[ModuleFacts, CallSite]]] | None = None
         self._possible: dict[str, list[tuple[ModuleFacts, CallSite]]] | None = None
+        self._add_doubled_classes()
 
     def add(self, facts: ModuleFacts) -> None:
         self.top_packages.add(facts.module.split(".")[0])
@@ -180,6 +181,20 @@ class Workspace:
             self.replaced.setdefault(name, (facts.path, span))
         for prefix, span in facts.dynamic_prefixes.items():
             self.dynamic_prefixes.setdefault(prefix, (facts.path, span))
+
+    def _add_doubled_classes(self) -> None:
+        """A double specified from a workspace class answers for every method of it (and of
+        its bases): those names count as replaced."""
+        for facts in self.modules.values():
+            for written, span in facts.doubled_classes.items():
+                cls_key = self.class_key(facts, written)
+                if cls_key is None:
+                    continue
+                for key in [cls_key, *self.ancestors(cls_key)]:
+                    if key in self.classes:
+                        for name in self.classes[key][1].methods:
+                            if not name.startswith("__"):
+                                self.replaced.setdefault(name, (facts.path, span))
 
     # -- names ---------------------------------------------------------------------------
     def split_qualified(self, qualified: str) -> tuple[str, str] | None:

@@ -201,6 +201,10 @@ class ModuleFacts:
     # `monkeypatch.setattr(...)`. A call of any function of that name may then return what the
     # replacement returns (a test double's plain value), whatever its body says.
     replaced: dict[str, Span] = field(default_factory=dict)
+    # Classes a test double is specified from (`Mock(spec=Store)`, `create_autospec(Store)`):
+    # the written (or qualified) class name -> where. Every method of such a class may return
+    # whatever the double is told to.
+    doubled_classes: dict[str, Span] = field(default_factory=dict)
     # Constant prefixes of names looked up dynamically: `getattr(self, "render_" + name)`.
     dynamic_prefixes: dict[str, Span] = field(default_factory=dict)
     error: str | None = None  # set when the file could not be read or parsed
