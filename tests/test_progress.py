@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from txasync.analysis.reasons import Reason
 from txasync.cli import main
 from txasync.config import load_config
 from txasync.engine import analyse, discover, load_project
@@ -208,17 +209,33 @@ def test_unparsable_file_counts_zero_and_is_listed(tmp_path: Path,
 
 
 @pytest.mark.parametrize("reason, kind", [
-    ("it uses `yield from` (line 3), a SyntaxError in `async def`; convert it first",
-     "uses `yield from`"),
-    ("the decorator `@x.retry` (above inlineCallbacks) is not known to accept a coroutine "
-     "function; list it in [tool.txasync] coroutine-aware-decorators if it does",
-     "unknown decorator"),
-    ("it calls `returnValue` from a nested function (line 7), which makes this function "
-     "return", "`returnValue` in a nested function"),
+    (Reason("yield-from", "it uses `yield from` (line 3)"), "uses `yield from`"),
+    (Reason("unknown-decorator", "any wording at all"), "unknown decorator"),
+    (Reason("nested-return-value", "reworded"), "`returnValue` in a nested function"),
+    # a plain sentence (an older JSON file) groups by its first clause
     ("a brand new reason about `thing` at line 12; with details", "a brand new reason about `…`"),
 ])
 def test_reason_kinds(reason: str, kind: str) -> None:
     assert reason_kind(reason) == kind
+
+
+def test_every_planner_reason_is_typed() -> None:
+    """Grouping reads the kind: no reason the planner gives may be a bare sentence."""
+    import pickle
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from test_golden import CASES
+
+    seen = set()
+    for case in CASES:
+        _, analysis = case.fix()
+        for decision in analysis.decisions.values():
+            for reason in decision.all_reasons:
+                assert isinstance(reason, Reason), (case.path.name, reason)
+                assert pickle.loads(pickle.dumps(reason)).kind == reason.kind
+                seen.add(reason.kind)
+    assert len(seen) >= 12, seen
 
 
 def test_layer_globs_first_match_wins() -> None:

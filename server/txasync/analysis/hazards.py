@@ -18,6 +18,7 @@ from .findings import Finding, Wrap
 from .index import Workspace, _last_name, function_key
 from .model import CallSite, FunctionFact, ModuleFacts
 from .plan import Planner, _rebindable
+from .reasons import kind_of
 from .rules import RULES
 
 
@@ -99,7 +100,9 @@ def find_hazards(ws: Workspace, config: Config) -> list[Hazard]:
             if not planner.result_transparent(facts, fn):
                 continue  # a decorator may already hand Twisted a Deferred
             reasons = planner.test_reasons(facts, fn) or planner.caller_side_reasons(facts, fn)
-            reasons = [r for r in reasons if "cannot find" not in r and "plain method" not in r]
+            # An unfound base or a plain sibling says nothing certain about an `async def`.
+            reasons = [r for r in reasons
+                       if kind_of(r) not in ("base-not-found", "plain-override")]
             if reasons:
                 split = None if planner.test_reasons(facts, fn) else fn.qualname
                 hazards.append(Hazard(

@@ -20,6 +20,7 @@ from .evidence import Evidence, yield_verdict
 from .findings import ConvertFunction, FilePlan, Wrap, YieldAction
 from .index import Workspace, function_key
 from .model import CallSite, FunctionFact, ModuleFacts, Ref, Span, Value, YieldFact
+from .reasons import Reason
 
 
 @dataclass
@@ -28,10 +29,10 @@ class Decision:
     facts: ModuleFacts
     fn: FunctionFact
     # Reasons in the function itself: nothing but a change to the body can fix them.
-    reasons: list[str] = field(default_factory=list)
+    reasons: list[Reason] = field(default_factory=list)
     # Reasons on the callers' side (Twisted or a library calls it, callers of unknown type):
     # converting the body while keeping a Deferred-returning wrapper sidesteps them.
-    caller_reasons: list[str] = field(default_factory=list)
+    caller_reasons: list[Reason] = field(default_factory=list)
     keep_api: bool = False  # convert, keeping `name` as a wrapper that returns a Deferred
     selected: bool = True
     wraps: list[tuple[ModuleFacts, Wrap]] = field(default_factory=list)
@@ -56,7 +57,7 @@ class Decision:
         return self.selected and not self.reasons and (self.keep_api or not self.caller_reasons)
 
     @property
-    def all_reasons(self) -> list[str]:
+    def all_reasons(self) -> list[Reason]:
         return self.reasons + self.caller_reasons
 
 
@@ -81,60 +82,68 @@ class Planner:
         self._returns_memo: dict[str, str] = {}
 
     # -- intrinsic reasons (the function on its own) -------------------------------------
-    def intrinsic_reasons(self, facts: ModuleFacts, fn: FunctionFact) -> list[str]:
-        reasons: list[str] = []
+    def intrinsic_reasons(self, facts: ModuleFacts, fn: FunctionFact) -> list[Reason]:
+        reasons: list[Reason] = []
         own = [y for y in fn.yields if not y.is_from]
         if any(y.is_from for y in fn.yields):
             line = next(y.span.line for y in fn.yields if y.is_from)
-            reasons.append(
+            reasons.append(Reason(
+                "yield-from",
                 f"it uses `yield from` (line {line}), a SyntaxError in `async def`; "
                 "convert the delegated generator first"
-            )
+            ))
         elif not own:
-            reasons.append(
+            reasons.append(Reason(
+                "no-yield",
                 "it has no `yield`, so inlineCallbacks raises TypeError when it is called; "
                 "converting would change that"
-            )
+            ))
         if fn.nested_return_value is not None:
-            reasons.append(
+            reasons.append(Reason(
+                "nested-return-value",
                 "it calls `returnValue` from a nested function "
                 f"(line {fn.nested_return_value.line}),"
                 " which makes this function return; a `return` there would only leave the helper"
-            )
+            ))
         for name in fn.calls_return_value_helper:
             helper = self.ws.functions.get(function_key(facts.module, name))
             if helper is not None and helper[1].own_return_value_anywhere and not helper[1].is_ic:
-                reasons.append(
+                reasons.append(Reason(
+                    "return-value-helper",
                     f"it calls `{name}()`, which calls `returnValue` to make this function return"
-                )
+                ))
                 break
         for rv in fn.return_values:
             if rv.guarded_by in ("bare-except", "baseexception"):
                 handler = "`except:`" if rv.guarded_by == "bare-except" else (
                     "`except BaseException:`")
-                reasons.append(
+                reasons.append(Reason(
+                    "return-value-caught",
                     f"`returnValue` at line {rv.span.line} is inside a `try` with {handler}, "
                     "which catches it today; a `return` would not be caught"
-                )
+                ))
                 break
         for rv in fn.return_values:
             if rv.unpacked:
-                reasons.append(
+                reasons.append(Reason(
+                    "return-value-form",
                     f"`returnValue` at line {rv.span.line} passes `*`/`**` or keyword arguments; "
                     "write it as `returnValue(x)` first"
-                )
+                ))
                 break
             if rv.nargs != 1:
-                reasons.append(
+                reasons.append(Reason(
+                    "return-value-form",
                     f"`returnValue` at line {rv.span.line} takes {rv.nargs} arguments and raises "
                     "TypeError today"
-                )
+                ))
                 break
             if not rv.as_statement:
-                reasons.append(
+                reasons.append(Reason(
+                    "return-value-form",
                     f"`returnValue` at line {rv.span.line} is used inside an expression; "
                     "rewrite it as a statement first"
-                )
+                ))
                 break
         for y in own:
             if y.value.kind == "call" and y.value.ref is not None:
@@ -142,15 +151,17 @@ class Planner:
                 if target is not None:
                     _, called = self.ws.functions[target]
                     if called.yields and not (called.is_ic or called.is_async):
-                        reasons.append(
+                        reasons.append(Reason(
+                            "yields-generator",
                             f"it yields `{called.name}(...)` (line {y.span.line}), a plain "
-                            "generator, which Twisted 24.7+ runs and older releases hand back")
+                            "generator, which Twisted 24.7+ runs and older releases hand back"))
                         break
         if any(y.value.kind == "generator" for y in own):
-            reasons.append(
+            reasons.append(Reason(
+                "yields-generator",
                 "it yields a generator expression, which Twisted 24.7+ runs as a coroutine and "
                 "older releases hand back unchanged"
-            )
+            ))
         reasons.extend(self._decorator_reasons(fn, facts))
         return reasons
 
@@ -176,32 +187,35 @@ class Planner:
         return True
 
     def _decorator_reasons(self, fn: FunctionFact, facts: ModuleFacts | None = None
-                           ) -> list[str]:
-        reasons = []
+                           ) -> list[Reason]:
+        reasons: list[Reason] = []
         for index, deco in enumerate(fn.decorators):
             if index == fn.ic_index:
                 continue
             if deco in api.PROPERTY_DECORATORS or deco.endswith(".setter"):
-                reasons.append(
+                reasons.append(Reason(
+                    "property",
                     f"it is a property (`@{deco}`): callers read it as an attribute, and txasync "
                     "cannot follow those reads"
-                )
+                ))
             elif api.is_mock_patch(deco):
                 where = "below" if index > fn.ic_index and fn.ic_form == "decorator" else "above"
                 lasts = ("while the generator is created, so the body runs unpatched today"
                          if where == "below" else "only until the first wait on a Deferred today")
-                reasons.append(
+                reasons.append(Reason(
+                    "mock-patch-decorator",
                     f"`@{deco.split('(', 1)[0]}` {where} inlineCallbacks patches {lasts}; on an "
                     "`async def` the patch would cover the whole body, which changes what the "
                     "code sees: move the patch into the body (`with patch(...):`) first"
-                )
+                ))
             elif not self._decorator_known(deco, facts):
                 where = "above" if index < fn.ic_index or fn.ic_form == "call" else "below"
-                reasons.append(
+                reasons.append(Reason(
+                    "unknown-decorator",
                     f"the decorator `@{deco}` ({where} inlineCallbacks) is not known to accept a "
                     "coroutine function; list it in [tool.txasync] coroutine-aware-decorators "
                     "if it does"
-                )
+                ))
         return reasons
 
     def _decorator_known(self, deco: str, facts: ModuleFacts | None = None) -> bool:
@@ -214,24 +228,26 @@ class Planner:
             base.startswith(name + ".") for name in self.config.coroutine_aware_decorators
         )
 
-    def exposure_reasons(self, key: str, facts: ModuleFacts, fn: FunctionFact) -> list[str]:
+    def exposure_reasons(self, key: str, facts: ModuleFacts, fn: FunctionFact) -> list[Reason]:
         """Callers txasync cannot see or must not change: the function is replaced at run
         time (a test double), looked up by a computed name, or used as a value whose
         identity or lifetime matters. Keeping its Deferred API leaves all of them as they
         were."""
-        reasons: list[str] = []
+        reasons: list[Reason] = []
         replaced = self.ws.replaced.get(fn.name)
         if replaced is not None:
             path, span = replaced
-            reasons.append(
+            reasons.append(Reason(
+                "replaced-at-run-time",
                 f"`{fn.name}` is replaced at run time at {_path_loc(path, span)} (a test double "
                 "or a patch): once it is `async def`, `patch()` makes an AsyncMock and callers "
-                "that await it get whatever the replacement returns")
+                "that await it get whatever the replacement returns"))
         for prefix, (path, span) in sorted(self.ws.dynamic_prefixes.items()):
             if fn.name.startswith(prefix) and fn.class_qualname:
-                reasons.append(
+                reasons.append(Reason(
+                    "computed-name",
                     f"it is looked up by a computed name (`getattr(..., \"{prefix}\" + ...)` "
-                    f"at {_path_loc(path, span)}), whose callers txasync cannot see")
+                    f"at {_path_loc(path, span)}), whose callers txasync cannot see"))
                 break
         for sfacts, site in self.all_callers(key):
             if not site.uncalled:
@@ -239,10 +255,11 @@ class Planner:
             if site.handed_to is not None and api.callback_api(site.handed_to) is not None:
                 continue  # a run-once callback slot: a wrap there keeps behaviour
             where = f" to `{site.handed_to}`" if site.handed_to else ""
-            reasons.append(
+            reasons.append(Reason(
+                "used-as-value",
                 f"`{site.callee.text}` at {_loc(sfacts, site.span)} is handed over as a "
                 f"value{where}: a wrapper there would change its identity (`==`, removal from "
-                "a registry) and lifetime (weak references)")
+                "a registry) and lifetime (weak references)"))
             break
         return reasons
 
@@ -255,19 +272,53 @@ class Planner:
                     return value
         return None
 
-    def test_reasons(self, facts: ModuleFacts, fn: FunctionFact) -> list[str]:
+    def _test_runner_reasons(self, class_key: str, is_sync_trial: bool, is_testtools: bool,
+                             is_stdlib_test: bool) -> list[Reason]:
+        """Why the test runner would not run this test method as a coroutine (empty: it
+        would)."""
+        version = self.config.twisted_version
+        if is_sync_trial:
+            return [Reason("test-runner",
+                           "it is a test method of a `SynchronousTestCase`, which does not run "
+                           "coroutines (the test would pass without running)")]
+        if is_testtools:
+            runner = self._class_attr(class_key, "run_tests_with")
+            if runner is None or "AsynchronousDeferredRunTest" not in runner:
+                return [Reason("test-runner",
+                               "it is a test method of a testtools `TestCase`, which runs "
+                               "coroutine tests only with `run_tests_with = "
+                               "AsynchronousDeferredRunTest...`, and txasync sees no such "
+                               "runner in its class hierarchy")]
+            if version < (22, 8):
+                return [Reason("test-runner",
+                               "its testtools runner calls tests through `maybeDeferred`, "
+                               "which runs coroutines only from Twisted 22.8 (target "
+                               f"{version[0]}.{version[1]})")]
+            return []
+        if is_stdlib_test:
+            return [Reason("test-runner",
+                           "it is a test method of a stdlib `unittest.TestCase`, which does not "
+                           "run coroutines (the test would pass without running)")]
+        if version < (22, 8):
+            return [Reason("test-runner",
+                           f"it is a trial test method and Twisted {version[0]}.{version[1]} "
+                           "runs `async def` tests only from 22.8 (set twisted-version if your "
+                           "minimum is newer)")]
+        return []
+
+    def test_reasons(self, facts: ModuleFacts, fn: FunctionFact) -> list[Reason]:
         """Why a test method cannot be an `async def` under its test runner (empty: it can)."""
         if not fn.class_qualname:
             return []
         return self._method_reasons(facts, fn, tests_only=True)
 
-    def caller_side_reasons(self, facts: ModuleFacts, fn: FunctionFact) -> list[str]:
+    def caller_side_reasons(self, facts: ModuleFacts, fn: FunctionFact) -> list[Reason]:
         if not fn.class_qualname:
             return []
         return self._method_reasons(facts, fn, tests_only=False)
 
     def _method_reasons(self, facts: ModuleFacts, fn: FunctionFact,
-                        tests_only: bool) -> list[str]:
+                        tests_only: bool) -> list[Reason]:
         version = self.config.twisted_version
         class_key = function_key(facts.module, fn.class_qualname)
         ancestors = {self.ws.canonical(a) for a in self.ws.ancestors(class_key)}
@@ -283,48 +334,31 @@ class Planner:
         if tests_only and not is_test:
             return []
         if is_test:
-            if not tests_only:
-                return []
-            if is_sync_trial:
-                return ["it is a test method of a `SynchronousTestCase`, which does not run "
-                        "coroutines (the test would pass without running)"]
-            if is_testtools:
-                runner = self._class_attr(class_key, "run_tests_with")
-                if runner is None or "AsynchronousDeferredRunTest" not in runner:
-                    return ["it is a test method of a testtools `TestCase`, which runs coroutine "
-                            "tests only with `run_tests_with = AsynchronousDeferredRunTest...`, "
-                            "and txasync sees no such runner in its class hierarchy"]
-                if version < (22, 8):
-                    return ["its testtools runner calls tests through `maybeDeferred`, which "
-                            f"runs coroutines only from Twisted 22.8 (target {version[0]}."
-                            f"{version[1]})"]
-                return []
-            if is_stdlib_test:
-                return ["it is a test method of a stdlib `unittest.TestCase`, which does not run "
-                        "coroutines (the test would pass without running)"]
-            if version < (22, 8):
-                return [f"it is a trial test method and Twisted {version[0]}.{version[1]} runs "
-                        "`async def` tests only from 22.8 (set twisted-version if your minimum "
-                        "is newer)"]
-            return []
+            return self._test_runner_reasons(class_key, is_sync_trial, is_testtools,
+                                             is_stdlib_test) if tests_only else []
         why = api.sync_required(fn.name, version)
         if why is not None:
-            return [why + "; keep it synchronous and delegate to an async helper"]
+            return [Reason("twisted-calls-sync",
+                           why + "; keep it synchronous and delegate to an async helper")]
         definer = self.ws.external_definer(class_key, fn.name)
         if definer is not None:
-            return [f"it overrides `{definer}.{fn.name}`, which the library calls and may expect a "
-                    "Deferred or a plain value from"]
+            return [Reason("overrides-library",
+                           f"it overrides `{definer}.{fn.name}`, which the library calls and may "
+                           "expect a Deferred or a plain value from")]
         missing = self.ws.unresolved_bases(class_key)
         if missing:
-            return [f"its class derives from `{missing[0]}`, which txasync cannot find; a method "
-                    "there may call this one expecting a Deferred"]
+            return [Reason("base-not-found",
+                           f"its class derives from `{missing[0]}`, which txasync cannot find; "
+                           "a method there may call this one expecting a Deferred")]
         key = function_key(facts.module, fn.qualname)
         for other in self.ws.related_methods(key):
             ofacts, ofn = self.ws.functions[other]
             if not (ofn.is_ic or ofn.is_async) and not _is_abstract(ofn):
-                return [f"`{ofn.qualname}` ({_loc(ofacts, ofn.name_span)}) is a plain method of "
-                        "the same name in the class hierarchy: a call may return a plain value or "
-                        "a coroutine, which no single wrap handles"]
+                return [Reason("plain-override",
+                               f"`{ofn.qualname}` ({_loc(ofacts, ofn.name_span)}) is a plain "
+                               "method of the same name in the class hierarchy: a call may "
+                               "return a plain value or a coroutine, which no single wrap "
+                               "handles")]
         return []
 
     # -- yields --------------------------------------------------------------------------
@@ -528,7 +562,7 @@ class Planner:
         return "yielded in inlineCallbacks, which awaits coroutines since Twisted 24.7"
 
     def possible_caller(self, site: CallSite, converting: set[str], facts: ModuleFacts
-                        ) -> tuple[str | None, str | None]:
+                        ) -> tuple[Reason | None, str | None]:
         """A call by name with an unknown receiver: (problem, why-wrap).
 
         A wrap in `ensureDeferred` is right whatever the receiver is where the result is
@@ -541,9 +575,11 @@ class Planner:
             api_name = api.callback_api(site.handed_to or "")
             if api_name is not None and not api.callback_needs_wrap(api_name, version):
                 return None, None
-            return (f"`{site.callee.text}` at {_loc(facts, site.span)} may be it (txasync cannot "
-                    f"tell the receiver's type), handed over uncalled; annotate the receiver "
-                    "so txasync can tell"), None
+            return Reason(
+                "unknown-receiver",
+                f"`{site.callee.text}` at {_loc(facts, site.span)} may be it (txasync cannot "
+                "tell the receiver's type), handed over uncalled; annotate the receiver so "
+                "txasync can tell"), None
         if site.usage == "awaited":
             return None, None
         if site.usage == "deferred-method" and site.detail in api.DEFERRED_ONLY_ATTRIBUTES:
@@ -560,9 +596,11 @@ class Planner:
                 return None, None
             if enclosing_key not in converting and version >= (24, 7):
                 return None, None
-        return (f"`{site.callee.text}(...)` at {_loc(facts, site.span)} may call it (txasync "
-                "cannot tell the receiver's type) and would get a coroutine; annotate the "
-                "receiver (for example the `__init__` parameter it is assigned from)"), None
+        return Reason(
+            "unknown-receiver",
+            f"`{site.callee.text}(...)` at {_loc(facts, site.span)} may call it (txasync "
+            "cannot tell the receiver's type) and would get a coroutine; annotate the "
+            "receiver (for example the `__init__` parameter it is assigned from)"), None
 
     # -- the whole workspace -------------------------------------------------------------
     def decide(self, only: set[str] | None = None) -> dict[str, Decision]:
@@ -582,7 +620,8 @@ class Planner:
                     # Callers reach whichever definition ran last, and the rewrite and the
                     # index name functions by qualified name: one conversion for both would
                     # be a guess.
-                    decision.reasons.insert(0, (
+                    decision.reasons.insert(0, Reason(
+                        "redefined",
                         f"`{fn.qualname}` is bound more than once in this module (an `if`/`else` "
                         "or `try`/`except ImportError` alternative, an import or a "
                         "redefinition); txasync cannot tell which one its callers get"))
@@ -595,9 +634,10 @@ class Planner:
                 if self.config.unknown_yield == "refuse":
                     for y in fn.yields:
                         if self.classify_yield(facts, fn, y) == "maybe":
-                            decision.reasons.append(
+                            decision.reasons.append(Reason(
+                                "unknown-yield-refused",
                                 f"the value yielded at line {y.span.line} may not be a Deferred "
-                                "(unknown-yield = refuse)")
+                                "(unknown-yield = refuse)"))
                             break
                 decisions[key] = decision
         converting = {k for k, d in decisions.items() if d.convertible and d.selected}
@@ -671,7 +711,7 @@ class Planner:
                 "unrun on this Twisted version (it is never run); after conversion it is "
                 "awaited and runs")
 
-    def _mixed_dispatch(self, key: str) -> str | None:
+    def _mixed_dispatch(self, key: str) -> Reason | None:
         """A call that may reach this function or a plain sibling override (`self.m()` in a
         base class whose subclasses define `m` differently): no single wrap fits both."""
         for facts, site in self.all_callers(key):
@@ -682,8 +722,10 @@ class Planner:
                     continue
                 ofacts, ofn = self.ws.functions[other]
                 if not (ofn.is_ic or ofn.is_async) and not _is_abstract(ofn):
-                    return (f"`{site.callee.text}(...)` at {_loc(facts, site.span)} may also "
-                            f"call the plain `{ofn.qualname}`, so no single wrap fits")
+                    return Reason(
+                        "mixed-dispatch",
+                        f"`{site.callee.text}(...)` at {_loc(facts, site.span)} may also call "
+                        f"the plain `{ofn.qualname}`, so no single wrap fits")
         return None
 
     def all_callers(self, key: str) -> list[tuple[ModuleFacts, CallSite]]:

@@ -1,0 +1,85 @@
+"""Why a function is not converted to a plain `async def`: typed reasons.
+
+A reason is its sentence (what the CLI, the editor and JSON show) *and* its kind (what
+reports group and filters select by). Grouping, filtering and rewording use the kind, never
+the text, so rewording a message changes nothing else. `Reason` is a `str` so that every
+place that shows a reason keeps working; `Reason.kind` is what code looks at.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+ReasonKind = Literal[
+    "yield-from",
+    "no-yield",
+    "nested-return-value",
+    "return-value-helper",
+    "return-value-caught",
+    "return-value-form",
+    "yields-generator",
+    "property",
+    "mock-patch-decorator",
+    "unknown-decorator",
+    "redefined",
+    "unknown-yield-refused",
+    "test-runner",
+    "twisted-calls-sync",
+    "overrides-library",
+    "base-not-found",
+    "plain-override",
+    "unknown-receiver",
+    "mixed-dispatch",
+    "replaced-at-run-time",
+    "computed-name",
+    "used-as-value",
+]
+
+# The label reports show for each kind (a short phrase shared by many functions).
+LABELS: dict[str, str] = {
+    "yield-from": "uses `yield from`",
+    "no-yield": "not a generator (no `yield`)",
+    "nested-return-value": "`returnValue` in a nested function",
+    "return-value-helper": "`returnValue` via a helper",
+    "return-value-caught": "`returnValue` caught by `except:`/`BaseException`",
+    "return-value-form": "unusual `returnValue` call",
+    "yields-generator": "yields a generator",
+    "property": "property",
+    "mock-patch-decorator": "`mock.patch` decorator",
+    "unknown-decorator": "unknown decorator",
+    "redefined": "name bound more than once",
+    "unknown-yield-refused": "yield of an unknown value (unknown-yield = refuse)",
+    "test-runner": "test method that cannot be async",
+    "twisted-calls-sync": "Twisted calls it synchronously",
+    "overrides-library": "overrides a library method",
+    "base-not-found": "base class not found",
+    "plain-override": "plain method of the same name in the hierarchy",
+    "unknown-receiver": "caller with an unknown receiver",
+    "mixed-dispatch": "a call may reach a plain method too",
+    "replaced-at-run-time": "replaced at run time (test double, patch)",
+    "computed-name": "looked up by a computed name",
+    "used-as-value": "used as a value (identity or lifetime matters)",
+}
+
+
+class Reason(str):
+    """A reason's sentence, carrying its kind."""
+
+    kind: ReasonKind
+
+    def __new__(cls, kind: ReasonKind, text: str) -> Reason:
+        obj = super().__new__(cls, text)
+        obj.kind = kind
+        return obj
+
+    def __reduce__(self) -> tuple[object, ...]:  # pickled across `--jobs` workers
+        return (Reason, (self.kind, str(self)))
+
+    @property
+    def label(self) -> str:
+        return LABELS[self.kind]
+
+
+def kind_of(reason: str) -> str | None:
+    """The kind of a reason, or None for a plain sentence (from an older JSON file)."""
+    return reason.kind if isinstance(reason, Reason) else None
