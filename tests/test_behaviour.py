@@ -15,23 +15,20 @@ imports Twisted's reactor machinery itself.
 
 from __future__ import annotations
 
-import gc
-import importlib.util
-import inspect
+import json
 import pickle
-import re
 import subprocess
 import sys
-import warnings
-from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 
+from behaviour_driver import SCENARIO, Run
+from helpers import OLD_TWISTED, old_twisted_python
+
 GOLDEN = Path(__file__).parent / "golden"
-SCENARIO = re.compile(r"^def (scenario\w*)\(clock, log\):", re.M)
+DRIVER = Path(__file__).parent / "behaviour_driver.py"
 
 
 def _runnable() -> list[tuple[str, str]]:
@@ -45,110 +42,20 @@ def _runnable() -> list[tuple[str, str]]:
 RUNNABLE = _runnable()
 
 
-@dataclass
-class Run:
-    outcome: tuple[Any, ...]
-    log: list[Any]
-    logged_errors: list[str]
-    unawaited: list[str]
-    problem: str = ""  # the driver could not run the scenario (not a Deferred, never fired)
+def _drive(python: str, pairs: list[list[str]], tmp: Path) -> dict[tuple[str, str, str], Run]:
+    """Run the scenarios in a child `python` (stdlib + Twisted: see behaviour_driver.py).
 
-
-# -- the driver (runs in the child process) ---------------------------------------------------
-
-
-def _load(case: str, which: str) -> ModuleType:
-    path = GOLDEN / case / f"{which}.py"
-    spec = importlib.util.spec_from_file_location(f"txasync_golden_{case}_{which}", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def _describe_error(exc: BaseException) -> tuple[str, tuple[Any, ...]]:
-    # Exception classes defined in the case differ between the two modules: compare names.
-    return type(exc).__qualname__, exc.args
-
-
-def drive(module: ModuleType, name: str, max_steps: int = 10_000) -> Run:
-    """Run one scenario to quiescence on a fresh Clock."""
-    from twisted.internet import defer, task
-    from twisted.logger import globalLogPublisher
-    from twisted.python.failure import Failure
-
-    clock = task.Clock()
-    log: list[Any] = []
-    outcome: list[tuple[Any, ...]] = []
-    logged_errors: list[str] = []
-    problem = ""
-
-    def observer(event: dict[str, Any]) -> None:
-        failure = event.get("log_failure")
-        if isinstance(failure, Failure):
-            logged_errors.append(type(failure.value).__qualname__)
-
-    globalLogPublisher.addObserver(observer)
-    try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            fn = getattr(module, name)
-            try:
-                result = fn(clock, log)
-            except Exception as exc:  # a synchronous raise is an outcome too
-                outcome.append(("raised", *_describe_error(exc)))
-                result = None
-            if inspect.iscoroutine(result):
-                # Only a scenario that was itself converted may hand back a coroutine.
-                if not inspect.iscoroutinefunction(fn):
-                    problem = f"{name} returned a coroutine"
-                result = defer.ensureDeferred(result)
-            if result is not None and not isinstance(result, defer.Deferred):
-                problem = f"{name} returned {result!r}, not a Deferred"
-            elif result is not None:
-
-                def ok(value: Any) -> None:
-                    outcome.append(("ok", value))
-                    log.append(("fired", "ok"))
-
-                def err(failure: Failure) -> None:
-                    outcome.append(("err", *_describe_error(failure.value)))
-                    log.append(("fired", "err"))
-
-                result.addCallbacks(ok, err)
-            for _ in range(max_steps):
-                calls = clock.getDelayedCalls()
-                if not calls:
-                    break
-                clock.advance(max(0.0, min(c.getTime() for c in calls) - clock.seconds()))
-                log.append(("time", clock.seconds()))
-            else:
-                problem = f"{name}: still scheduling calls after {max_steps} steps"
-            del result
-            gc.collect()
-        unawaited = [str(w.message) for w in caught if issubclass(w.category, RuntimeWarning)
-                     and "never awaited" in str(w.message)]
-    finally:
-        globalLogPublisher.removeObserver(observer)
-    if not outcome and not problem:
-        problem = f"{name}: the Deferred never fired"
-    return Run(outcome[0] if outcome else (), log, logged_errors, unawaited, problem)
-
-
-def _child_main(out_path: str) -> None:
-    runs: dict[tuple[str, str, str], Run] = {}
-    for case, name in RUNNABLE:
-        for which in ("before", "after"):
-            try:
-                runs[case, name, which] = drive(_load(case, which), name)
-            except BaseException as exc:  # report, keep going with the other scenarios
-                runs[case, name, which] = Run((), [], [], [], f"{type(exc).__name__}: {exc}")
-            try:
-                pickle.dumps(runs[case, name, which].__dict__)
-            except Exception as exc:
-                runs[case, name, which] = Run((), [], [], [], f"results not picklable: {exc}")
-    with open(out_path, "wb") as handle:
-        pickle.dump({k: v.__dict__ for k, v in runs.items()}, handle)
+    Importing `twisted.internet.base` leaves a zope `__provides__` descriptor on `abc.ABC`
+    that breaks libcst's codemod visitors, so the pytest process, where txasync rewrites
+    code, never imports Twisted's reactor machinery itself."""
+    pairs_path, out = tmp / "pairs.json", tmp / "runs.pickle"
+    pairs_path.write_text(json.dumps(pairs), encoding="utf-8")
+    proc = subprocess.run([python, str(DRIVER), str(pairs_path), str(out)],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    with open(out, "rb") as handle:
+        raw = pickle.load(handle)
+    return {k: Run(**v) for k, v in raw.items()}
 
 
 # -- the tests (pytest process) ---------------------------------------------------------------
@@ -156,13 +63,9 @@ def _child_main(out_path: str) -> None:
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str, str], Run]:
-    out = tmp_path_factory.mktemp("behaviour") / "runs.pickle"
-    proc = subprocess.run([sys.executable, __file__, str(out)], capture_output=True,
-                          text=True, timeout=300)
-    assert proc.returncode == 0, proc.stderr[-4000:]
-    with open(out, "rb") as handle:
-        raw = pickle.load(handle)
-    return {k: Run(**v) for k, v in raw.items()}
+    pairs = [[case, name, str(GOLDEN / case / "before.py"), str(GOLDEN / case / "after.py")]
+             for case, name in RUNNABLE]
+    return _drive(sys.executable, pairs, tmp_path_factory.mktemp("behaviour"))
 
 
 def both(runs: dict[tuple[str, str, str], Run], case: str, name: str = "scenario"
@@ -182,6 +85,56 @@ def test_same_behaviour(runs: dict[tuple[str, str, str], Run], case: str, name: 
     assert after.logged_errors == before.logged_errors
     assert not after.unawaited
     assert not before.unawaited
+
+
+# -- the same scenarios on an old Twisted (22.4: before 22.8 and 24.7) -------------------------
+# Each before.py is converted again for a project whose minimum is 22.4 (the conversion differs:
+# more wraps, keep-API where Twisted does not await coroutines yet) and both run under real
+# Twisted 22.4 in its own venv.
+
+OLD = (22, 4)
+
+
+@pytest.fixture(scope="module")
+def old_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str, str], Run]:
+    python = old_twisted_python()
+    if python is None:
+        pytest.skip(f"no Python with Twisted {OLD_TWISTED} could be made (offline?)")
+    sys.path.insert(0, str(Path(__file__).parent))
+    from dataclasses import replace
+
+    from test_golden import load_case
+
+    tmp = tmp_path_factory.mktemp("behaviour_old")
+    pairs = []
+    for case_name, name in RUNNABLE:
+        case = load_case(GOLDEN / case_name)
+        config = replace(case.config, twisted_version=OLD)
+        after = tmp / case_name / "after.py"
+        if not after.exists():
+            from txasync.engine import fix_text
+
+            after.parent.mkdir(parents=True, exist_ok=True)
+            text, _ = fix_text(case.before, path=str(GOLDEN / case_name / "before.py"),
+                               config=config)
+            after.write_text(text, encoding="utf-8")
+        pairs.append([case_name, name, str(GOLDEN / case_name / "before.py"), str(after)])
+    return _drive(python, pairs, tmp)
+
+
+@pytest.mark.parametrize(("case", "name"), [pytest.param(c, n, id=f"{c}:{n}")
+                                             for c, n in RUNNABLE])
+def test_same_behaviour_on_old_twisted(old_runs: dict[tuple[str, str, str], Run], case: str,
+                                       name: str) -> None:
+    before, after = old_runs[case, name, "before"], old_runs[case, name, "after"]
+    if before.problem:
+        pytest.skip(f"the scenario itself does not run on Twisted {OLD_TWISTED}: "
+                    f"{before.problem}")
+    assert not after.problem, after.problem
+    assert after.outcome == before.outcome
+    assert after.log == before.log
+    assert after.logged_errors == before.logged_errors
+    assert not after.unawaited
 
 
 def test_enough_scenarios() -> None:
@@ -274,7 +227,3 @@ def test_looping_call_runs_each_iteration(runs: dict) -> None:
         _, after = both(runs, case)
         assert after.outcome == ("ok", 4)
         assert [e for e in after.log if e[0] == "polled"] == [("polled", n) for n in range(1, 5)]
-
-
-if __name__ == "__main__":
-    _child_main(sys.argv[1])
