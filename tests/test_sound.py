@@ -319,3 +319,50 @@ def test_spec_doubles_and_constant_getattr(tmp_path: Path) -> None:
     assert list(actions(project, "store.py", "Handler.run").values()) == ["maybe"]
     analysis = analyse(project)
     assert analysis.decisions["pkg.store:Handler.named"].keep_api
+
+
+def test_duck_typed_fakes_in_tests_are_receivers_too(tmp_path: Path) -> None:
+    project = make(tmp_path, {
+        "pkg/__init__.py": "",
+        "pkg/store.py": """
+            from twisted.internet import defer
+
+            class Store:
+                def get(self, key):
+                    return defer.succeed(key)
+
+                @defer.inlineCallbacks
+                def put(self, key):
+                    yield defer.succeed(key)
+
+            class Handler:
+                def __init__(self, store: Store):
+                    self.store = store
+
+                @defer.inlineCallbacks
+                def run(self):
+                    value = yield self.store.get(1)
+                    d = self.store.put(1)
+                    yield d
+                    return value
+        """,
+        "pkg/tests/__init__.py": "",
+        "pkg/tests/test_handler.py": """
+            from pkg.store import Handler
+
+            class FakeStore:
+                def get(self, key):
+                    return key
+
+                def put(self, key):
+                    return None
+
+            def test_run():
+                Handler(FakeStore()).run()
+        """,
+    })
+    assert list(actions(project, "store.py", "Handler.run").values()) == ["maybe", "maybe"]
+    analysis = analyse(project)
+    # `d = self.store.put(1)` may reach the fake's plain `put`: no single wrap fits
+    put = analysis.decisions["pkg.store:Store.put"]
+    assert not put.convertible and put.keep_api

@@ -49,6 +49,17 @@ def _last_name(ref: Ref) -> str:
     return ref.qualified.rsplit(".", 1)[-1] if ref.qualified else ref.name
 
 
+_FAKE_PREFIXES = ("Fake", "Dummy", "Stub", "Mock")
+
+
+def _is_test_module(facts: ModuleFacts) -> bool:
+    """A module of the project's tests (where its fakes live)."""
+    parts = facts.module.split(".")
+    base = os.path.basename(facts.path)
+    return (any(p in ("test", "tests", "testing") for p in parts) or base.startswith("test_")
+            or base.endswith("_test.py") or base in ("conftest.py", "fakes.py", "mocks.py"))
+
+
 def function_key(module: str, qualname: str) -> str:
     return f"{module}:{qualname}"
 
@@ -154,6 +165,7 @@ class Workspace:
         # Constant prefixes of `getattr(obj, "prefix" + name)` lookups: prefix -> (path, span).
         self.dynamic_prefixes: dict[str, tuple[str, Span]] = {}
         self._implementers: dict[str, list[str]] | None = None
+        self._fakes: dict[str, list[str]] | None = None
         for facts in modules:
             self.add(facts)
         self._children: dict[str, set[str]] | None = None
@@ -261,6 +273,26 @@ class Workspace:
                     method = function_key(cfacts.module, f"{cls.qualname}.{name}")
                     if method not in found:
                         found.append(method)
+        return found
+
+    def test_doubles_of(self, name: str, cls_key: str) -> list[str]:
+        """Methods named `name` of duck-typed fakes (classes in test modules, or named
+        Fake*/Dummy*/Stub*/Mock*) outside `cls_key`'s hierarchy."""
+        if self._fakes is None:
+            fakes: dict[str, list[str]] = defaultdict(list)
+            for key, (cfacts, cls) in self.classes.items():
+                if not _is_test_module(cfacts) and not cls.name.startswith(_FAKE_PREFIXES):
+                    continue
+                for method in cls.methods:
+                    fakes[method].append(function_key(cfacts.module, f"{cls.qualname}.{method}"))
+            self._fakes = fakes
+        related = {cls_key, *self.ancestors(cls_key)}
+        found = []
+        for method in self._fakes.get(name, []):
+            owner = method.rsplit(".", 1)[0]
+            if owner in related or cls_key in self.ancestors(owner):
+                continue  # the hierarchy's own methods are in the dispatch set already
+            found.append(method)
         return found
 
     def is_interface(self, class_key: str) -> bool:
@@ -405,6 +437,12 @@ class Workspace:
         if dispatch is not None:
             cls_key, exact = dispatch
             targets = self.dispatch_set(cls_key, ref.name, exact)
+            own = ref.text.count(".") == 1 and ref.text.split(".", 1)[0] in ("self", "cls")
+            if targets and not exact and not own:
+                # A receiver known only by its declared type may be a test's duck-typed
+                # fake at run time (`FakeStore` passed where `store: Store` is declared).
+                targets += [m for m in self.test_doubles_of(ref.name, cls_key)
+                            if m not in targets]
             if targets:
                 return Resolution(targets)
             if ref.receiver in ("self", "cls") and (
