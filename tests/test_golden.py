@@ -9,7 +9,7 @@ Each case is a folder under tests/golden/ with `before.py`, `after.py` and an op
     coroutine_aware_decorators = ["traced"]
     refused = ["Class.method: substring of the TXA002 reason", ...]
 
-Every after.py was reviewed by hand against twisted-semantics.md (the shared runtime facts);
+Every after.py was reviewed by hand against docs/twisted-semantics.md;
 to add a case, write before.py, generate after.py with `fix_text`, and review it the same way.
 Besides the exact match, each case checks that the fix is idempotent, compiles, leaves no
 `yield`/`returnValue` in an `async def`, reports exactly the listed refusals, and touches no

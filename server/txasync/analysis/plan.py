@@ -1,7 +1,7 @@
 """Decisions over the workspace: which functions convert, why the others do not, which callers
 need `ensureDeferred`, and what each own `yield` becomes.
 
-The principle (twisted-semantics.md): a call of a converted function keeps giving every
+The principle (docs/twisted-semantics.md): a call of a converted function keeps giving every
 consumer what it got before, a Deferred that has already started, except an immediate `await`
 in an `async def` (and an immediate `yield` in a remaining inlineCallbacks caller on Twisted
 24.7+, which awaits coroutines itself). Anything txasync cannot prove safe is refused with a

@@ -1,4 +1,4 @@
-"""What Twisted does with Deferreds and coroutines, per version (see docs/twisted-semantics).
+"""What Twisted does with Deferreds and coroutines, per version (see docs/twisted-semantics.md).
 
 Each table answers one question the rules ask. Versions are the first release where a
 coroutine is handled; `None` means no release handles it (always wrap).
@@ -78,7 +78,7 @@ DEFERRED_ARGUMENT_APIS = frozenset(
 )
 
 # Methods Twisted calls synchronously or whose result must be a Deferred or plain value; an
-# `async def` here never runs or breaks the caller (twisted-semantics: "never safe").
+# `async def` here never runs or breaks the caller (docs/twisted-semantics.md).
 SYNC_REQUIRED_NAMES = frozenset(
     {"render", "connectionMade", "connectionLost", "dataReceived", "lineReceived",
      "rawDataReceived", "makeConnection", "buildProtocol", "startFactory", "stopFactory",
