@@ -1,6 +1,6 @@
 """Hazards in code that is already async: coroutines where Twisted needs a Deferred.
 
-These are the silent failures of a half-done migration (docs/twisted-semantics.md, "Methods Twisted calls synchronously"):
+These are the silent failures of a half-done migration (docs/twisted-semantics.md):
 a coroutine yielded in an inlineCallbacks function before 24.7, a coroutine called and dropped,
 an async function handed to `callLater`, an `async def render_GET`. Each finding carries its
 fix: a wrap in `ensureDeferred` (safe: the coroutine then runs exactly as intended) or, for

@@ -280,7 +280,7 @@ class Workspace:
         Fake*/Dummy*/Stub*/Mock*) outside `cls_key`'s hierarchy."""
         if self._fakes is None:
             fakes: dict[str, list[str]] = defaultdict(list)
-            for key, (cfacts, cls) in self.classes.items():
+            for cfacts, cls in self.classes.values():
                 if not _is_test_module(cfacts) and not cls.name.startswith(_FAKE_PREFIXES):
                     continue
                 for method in cls.methods:
