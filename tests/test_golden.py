@@ -212,6 +212,9 @@ def _allowed_lines(case: Case) -> set[int]:
         else:
             for rv in fn.return_values:
                 add(rv.span)
+    for hazard in analysis.hazards:
+        if hazard.rename is not None:
+            add(hazard.rename[0])
     for node in ast.walk(ast.parse(case.before)):
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             allowed.update(range(node.lineno, (node.end_lineno or node.lineno) + 1))

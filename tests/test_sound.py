@@ -366,3 +366,27 @@ def test_duck_typed_fakes_in_tests_are_receivers_too(tmp_path: Path) -> None:
     # `d = self.store.put(1)` may reach the fake's plain `put`: no single wrap fits
     put = analysis.decisions["pkg.store:Store.put"]
     assert not put.convertible and put.keep_api
+
+
+def test_txa014_respells_succeed_of_a_failure(tmp_path: Path) -> None:
+    from txasync.engine import fix_text
+
+    source = textwrap.dedent("""\
+        from twisted.internet.defer import succeed
+        from twisted.python.failure import Failure
+
+
+        def fake(key):
+            return succeed(Failure(KeyError(key)))
+
+
+        def other(fail):
+            return succeed(Failure(KeyError(fail)))
+    """)
+    fixed, analysis = fix_text(source)
+    assert [f.code for f in analysis.findings] == ["TXA014", "TXA014"]
+    assert [f.fix_safety for f in analysis.findings] == ["unsafe", "none"]
+    assert "from twisted.internet.defer import fail, succeed\n" in fixed
+    assert "    return fail(Failure(KeyError(key)))\n" in fixed
+    assert "    return succeed(Failure(KeyError(fail)))\n" in fixed  # `fail` is local there
+    assert fix_text(fixed)[0] == fixed

@@ -259,6 +259,8 @@ def plans_for(project: Project, analysis: Analysis, safe_only: bool = False
                     and f"{module}:{hazard.finding.function}" in changing):
                 continue  # the enclosing function becomes async: the yield becomes an await
             plans.setdefault(path, FilePlan(path)).wraps.append(hazard.wrap)
+        elif hazard.rename is not None and not safe_only:
+            plans.setdefault(path, FilePlan(path)).renames.append(hazard.rename)
         elif hazard.split is not None and not safe_only:
             plans.setdefault(path, FilePlan(path)).convert.append(
                 ConvertFunction(hazard.split, keep_api=True))

@@ -19,6 +19,7 @@ from ..lines import split_lines
 from .model import (
     CallSite,
     ClassFact,
+    FailureSuccess,
     FunctionFact,
     ModuleFacts,
     Receiver,
@@ -97,6 +98,9 @@ _PLAIN_NODES = (
 )
 
 
+_SUCCEED = "twisted.internet.defer.succeed"
+_FAIL = "twisted.internet.defer.fail"
+_FAILURE = "twisted.python.failure.Failure"
 # Mock constructors whose `spec` (or first argument) names the class they stand in for.
 _MOCK_CLASSES = frozenset({"Mock", "MagicMock", "NonCallableMock", "NonCallableMagicMock",
                            "AsyncMock", "create_autospec"})
@@ -691,6 +695,8 @@ class _FactWalker:
         func = node.func
         self._replacing_call(node)
         resolved = self.table.resolve(func)
+        if resolved == _SUCCEED and len(node.args) == 1 and not node.keywords:
+            self._succeed_failure(node, func)
         scope = self.current_def()
         if resolved == RETURN_VALUE:
             self._return_value(node, scope)
@@ -711,6 +717,27 @@ class _FactWalker:
                     site = self._site(arg, ref, "argument", _text(func), uncalled=True)
                     self.facts.calls.append(site)
         self.generic_visit(node)
+
+    def _succeed_failure(self, node: ast.Call, func: ast.expr) -> None:
+        """`succeed(Failure(e))`: a fake that "succeeds" with a failure (TXA014)."""
+        arg = node.args[0]
+        if not (isinstance(arg, ast.Call) and self.table.resolve(arg.func) == _FAILURE):
+            return
+        span = self.lines.span(func)
+        rename: Span | None = None
+        import_fail = False
+        if isinstance(func, ast.Attribute):
+            rename = Span(span.end_line, span.end_col - len(func.attr), span.end_line,
+                          span.end_col)
+        elif isinstance(func, ast.Name):
+            fact = self.current_def().fact
+            local = fact is not None and ("fail" in fact.all_params or "fail" in fact.assignments)
+            bound = self.table.bindings.get("fail")
+            if not local and (bound == _FAIL or (bound is None
+                                                 and "fail" not in self.facts.module_names)):
+                rename, import_fail = span, bound is None
+        self.facts.failure_successes.append(FailureSuccess(self.lines.span(node), rename,
+                                                           import_fail))
 
     def _site(self, node: ast.AST, callee: Ref, usage: Usage, detail: str,
               uncalled: bool = False, handed_to: str | None = "") -> CallSite:

@@ -66,6 +66,8 @@ class FilePlan:
     convert: list[ConvertFunction] = field(default_factory=list)
     wraps: list[Wrap] = field(default_factory=list)
     return_values: list[Span] = field(default_factory=list)  # TXA003 fixes outside conversions
+    # Names to respell in place: (the name's span, the new name), `succeed` -> `fail` (TXA014).
+    renames: list[tuple[Span, str]] = field(default_factory=list)
 
     def is_empty(self) -> bool:
-        return not (self.convert or self.wraps or self.return_values)
+        return not (self.convert or self.wraps or self.return_values or self.renames)

@@ -16,7 +16,7 @@ from ..config import Config
 from . import twisted_api as api
 from .findings import Finding, Wrap
 from .index import Workspace, _last_name, function_key
-from .model import CallSite, FunctionFact, ModuleFacts
+from .model import CallSite, FunctionFact, ModuleFacts, Span
 from .plan import Planner, _rebindable
 from .reasons import kind_of
 from .rules import RULES
@@ -27,6 +27,7 @@ class Hazard:
     finding: Finding
     wrap: Wrap | None = None
     split: str | None = None  # qualname of an async method to split into wrapper + helper
+    rename: tuple[Span, str] | None = None  # a name to respell in place
 
 
 def _finding(code: str, facts: ModuleFacts, site_span, message: str, function: str,
@@ -93,6 +94,17 @@ def find_hazards(ws: Workspace, config: Config) -> list[Hazard]:
                 hazards.append(Hazard(
                     _finding("TXA011", facts, site.span, why, site.enclosing, "safe"),
                     Wrap(site.span, "call", key, "coroutine where a Deferred is needed")))
+    for facts in ws.modules.values():
+        for found in facts.failure_successes:
+            rename = found.rename
+            hazards.append(Hazard(
+                _finding("TXA014", facts, found.call,
+                         "`succeed(Failure(...))` is a Deferred that has *succeeded* with a "
+                         "failure: `yield` raised it, `await` on Twisted 24.11+ fails an "
+                         "internal assertion instead; use `fail(...)`", "",
+                         "unsafe" if rename is not None else "none"),
+                rename=None if rename is None else (
+                    rename, "twisted.internet.defer.fail" if found.import_fail else "fail")))
     for facts in ws.modules.values():
         for fn in facts.functions:
             if not fn.is_async or not fn.class_qualname:

@@ -183,6 +183,15 @@ class ClassFact:
     class_attrs: dict[str, str] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class FailureSuccess:
+    """`succeed(Failure(e))`: where, and how to respell it `fail(...)`."""
+
+    call: Span
+    rename: Span | None  # the `succeed` name; None when `fail` cannot be spelled there
+    import_fail: bool = False  # `succeed` was imported by name and `fail` is not: import it
+
+
 @dataclass
 class ModuleFacts:
     path: str
@@ -205,6 +214,8 @@ class ModuleFacts:
     # the written (or qualified) class name -> where. Every method of such a class may return
     # whatever the double is told to.
     doubled_classes: dict[str, Span] = field(default_factory=dict)
+    # `defer.succeed(Failure(e))` calls (TXA014).
+    failure_successes: list[FailureSuccess] = field(default_factory=list)
     # Constant prefixes of names looked up dynamically: `getattr(self, "render_" + name)`.
     dynamic_prefixes: dict[str, Span] = field(default_factory=dict)
     error: str | None = None  # set when the file could not be read or parsed

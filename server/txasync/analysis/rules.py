@@ -216,6 +216,29 @@ RULES: dict[str, Rule] = {
                 ),
             ),
         ),
+        Rule(
+            "TXA014",
+            "failure-in-succeed",
+            "warning",
+            "unsafe",
+            "`defer.succeed(Failure(e))`: a Deferred that has succeeded with a failure. `yield` "
+            "raised it; `await` on Twisted 24.11+ fails an assertion inside Twisted. Use "
+            "`defer.fail(e)`.",
+            (
+                Example(
+                    flagged="from twisted.internet import defer\n"
+                    "from twisted.python.failure import Failure\n\n\n"
+                    "def fake_fetch(key):\n"
+                    "    return defer.succeed(Failure(KeyError(key)))\n",
+                    clean="from twisted.internet import defer\n\n\n"
+                    "def fake_fetch(key):\n    return defer.fail(KeyError(key))\n",
+                    fixed="from twisted.internet import defer\n"
+                    "from twisted.python.failure import Failure\n\n\n"
+                    "def fake_fetch(key):\n"
+                    "    return defer.fail(Failure(KeyError(key)))\n",
+                ),
+            ),
+        ),
     )
 }
 
@@ -320,6 +343,13 @@ _DETAILS = {
     "TXA011": "Fixed by wrapping the call in `defer.ensureDeferred(...)`, which starts the "
     "coroutine at once, as the caller expected.",
     "TXA012": "Fixed by handing over `lambda *a, **kw: defer.ensureDeferred(f(*a, **kw))`.",
+    "TXA014": "`defer.succeed(x)` promises a result; handed a `Failure`, it makes a Deferred "
+    "that has succeeded with a failure. inlineCallbacks treated it as an error (the `yield` "
+    "raised it), and so do Deferred callbacks, but `await` reads the result of an already "
+    "fired Deferred directly on Twisted 24.11+ and fails an assertion inside Twisted instead. "
+    "Test fakes are where this is written. The fix respells the call `fail(...)`; it is "
+    "*unsafe* only because a `fail` Deferred that nobody waits on is logged as an unhandled "
+    "error when it is garbage collected, which trial reports.",
     "TXA013": "Twisted ignores or needs synchronously what these methods return, so an `async "
     "def` there never runs or breaks its caller (a `render_GET` coroutine gives a 500, an async "
     "`requestAvatarId` before 22.8 lets every login through). The fix turns the method back "

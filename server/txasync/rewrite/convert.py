@@ -54,10 +54,11 @@ class RewriteResult:
     converted: list[str] = field(default_factory=list)
     wraps: int = 0
     return_values: int = 0
+    renamed: int = 0  # names respelled in place (`succeed` -> `fail`, TXA014)
 
     @property
     def changed(self) -> bool:
-        return bool(self.converted or self.wraps or self.return_values)
+        return bool(self.converted or self.wraps or self.return_values or self.renamed)
 
 
 @dataclass
@@ -260,6 +261,10 @@ class _Converter(cst.CSTTransformer):
         for wrap in plan.wraps:
             key = (wrap.span.line, wrap.span.col, wrap.span.end_line, wrap.span.end_col)
             (self.call_wraps if wrap.kind == "call" else self.ref_wraps)[key] = wrap
+        self.renames: dict[tuple[int, int, int, int], str] = {
+            (s.line, s.col, s.end_line, s.end_col): name for s, name in plan.renames}
+        self.renamed = 0
+        self.needs_imports: set[str] = set()  # qualified names to import by name
         self.return_value_positions: set[tuple[int, int]] = {
             (s.line, s.col) for s in plan.return_values}
         for fn in self.fn_facts.values():
@@ -606,6 +611,13 @@ class _Converter(cst.CSTTransformer):
                                 rpar=getattr(updated, "rpar", []))
 
     def leave_Name(self, original: cst.Name, updated: cst.Name) -> cst.BaseExpression:
+        if self.renames:
+            name = self.renames.get(self._pos(original))
+            if name is not None:
+                self.renamed += 1
+                if "." in name:  # respelled by name: the module imports it by name too
+                    self.needs_imports.add(name)
+                updated = updated.with_changes(value=name.rsplit(".", 1)[-1])
         return self._wrap_reference(original, updated) if self.ref_wraps else updated
 
     def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute
@@ -655,6 +667,9 @@ def rewrite_source(source: str, plan: FilePlan, facts: ModuleFacts, path: str = 
         extra.append(("twisted.web.server", "NOT_DONE_YET"))
     if converter.needs_pytest_twisted:
         extra.append(("pytest_twisted", None))
+    for qualified in sorted(converter.needs_imports):
+        module_name, _, name = qualified.rpartition(".")
+        extra.append((module_name, name))
     try:
         new_module = _tidy_imports(new_module, facts, accessor, converter.needs_defer,
                                    converter.removed_roots, extra)
@@ -664,7 +679,7 @@ def rewrite_source(source: str, plan: FilePlan, facts: ModuleFacts, path: str = 
     new_source = restore(new_module.code)
     check_compiles(new_source, path, source)
     return RewriteResult(new_source, converter.converted, converter.wrapped,
-                         converter.return_values_fixed)
+                         converter.return_values_fixed, converter.renamed)
 
 
 def _source_position(original: str, new: str, exc: SyntaxError) -> tuple[int, int]:
