@@ -313,6 +313,7 @@ class _FactWalker:
         for deco in node.decorator_list:
             self.visit(deco)
         for default in node.args.defaults + [d for d in node.args.kw_defaults if d]:
+            self._value_ref(default, "other", "default")  # `def f(serve=_serve_tcp)`
             self.visit(default)
         parent = self.scopes[-1]
         start = node.decorator_list[0] if node.decorator_list else node
@@ -439,6 +440,8 @@ class _FactWalker:
         self._value_ref(node.body, "returned", "lambda")
         outer = self.current_def()
         # Default values run where the lambda is made: their yields are the outer function's.
+        for default in node.args.defaults + [d for d in node.args.kw_defaults if d]:
+            self._value_ref(default, "other", "default")
         self.visit(node.args)
         self.scopes.append(_Scope("lambda", outer.qualname + ".<lambda>",
                                   class_qualname=outer.class_qualname))
@@ -503,6 +506,36 @@ class _FactWalker:
             if ref.name:
                 self.facts.calls.append(self._site(expr, ref, usage, detail, uncalled=True,
                                                    handed_to=None))
+
+    # Other places a function can be used as a value without being called: a conditional
+    # (`f if c else g`, `a or f`), a comparison (`cb is self.on_x`), a subscript (`d[f]`), a
+    # yield or await of the function object, `*f`, `x := f`, `x += [f]`.
+    def visit_IfExp(self, node: ast.IfExp) -> None:
+        for value in (node.body, node.orelse):
+            self._value_ref(value, "other", "conditional")
+        self.generic_visit(node)
+
+    def visit_BoolOp(self, node: ast.BoolOp) -> None:
+        for value in node.values:
+            self._value_ref(value, "other", "conditional")
+        self.generic_visit(node)
+
+    def visit_Compare(self, node: ast.Compare) -> None:
+        for value in [node.left, *node.comparators]:
+            self._value_ref(value, "other", "comparison")
+        self.generic_visit(node)
+
+    def visit_Subscript(self, node: ast.Subscript) -> None:
+        self._value_ref(node.slice, "other", "subscript")
+        self.generic_visit(node)
+
+    def visit_Starred(self, node: ast.Starred) -> None:
+        self._value_ref(node.value, "other", "starred")
+        self.generic_visit(node)
+
+    def visit_Await(self, node: ast.Await) -> None:
+        self._value_ref(node.value, "other", "await")
+        self.generic_visit(node)
 
     def visit_Dict(self, node: ast.Dict) -> None:
         for value in node.values:
@@ -603,6 +636,7 @@ class _FactWalker:
         self.generic_visit(node)
 
     def visit_AugAssign(self, node: ast.AugAssign) -> None:
+        self._value_ref(node.value, "other", "augmented assignment")
         scope = self.current_def()
         if scope.fact is not None:
             self._record_assignment(scope.fact, node.target, Value("other"))
@@ -615,6 +649,7 @@ class _FactWalker:
         self.generic_visit(node)
 
     def visit_NamedExpr(self, node: ast.NamedExpr) -> None:
+        self._value_ref(node.value, "stored", _text(node.target))
         scope = self.current_def()
         if scope.fact is not None:
             self._record_assignment(scope.fact, node.target, self.value(node.value))
@@ -665,6 +700,7 @@ class _FactWalker:
         self.generic_visit(node)
 
     def visit_Yield(self, node: ast.Yield) -> None:
+        self._value_ref(node.value, "other", "yield")  # `yield f`: the function object
         self._yield(node, node.value, is_from=False)
 
     def visit_YieldFrom(self, node: ast.YieldFrom) -> None:
