@@ -1,9 +1,9 @@
 """`txasync check|fix|plan|progress|lsp`: the command line over the engine.
 
-Exit codes are a contract (DESIGN.md): 0 nothing reported / success, 1 findings reported or
-something refused or failed, 2 usage or I/O errors. No traceback ever reaches the user: every
-expected failure has a one-line message, and an unexpected one is reported as an internal
-error with a request to file it.
+Exit codes are a contract (README, "Commands"): 0 nothing reported / success, 1 findings
+reported or something refused or failed, 2 usage or I/O errors. No traceback ever reaches the
+user: every expected failure has a one-line message, and an unexpected one is reported as an
+internal error with a request to file it.
 """
 
 from __future__ import annotations
@@ -225,7 +225,7 @@ def cmd_fix(args: argparse.Namespace, out: Console, err: Console) -> int:
                                     else os.path.dirname(os.path.abspath(p))
                                     for p in args.paths])
     n_errors = _report_errors(project, err)
-    converted = wraps = return_values = 0
+    converted = wraps = return_values = renamed = 0
     failed: list[str] = []
     changed_files = 0
     for outcome in outcomes:
@@ -239,6 +239,7 @@ def cmd_fix(args: argparse.Namespace, out: Console, err: Console) -> int:
         converted += len(result.converted)
         wraps += result.wraps
         return_values += result.return_values
+        renamed += result.renamed
         if args.diff:
             rel = _rel(outcome.path)
             sys.stdout.writelines(difflib.unified_diff(
@@ -256,6 +257,10 @@ def cmd_fix(args: argparse.Namespace, out: Console, err: Console) -> int:
     refused = [d for d in analysis.decisions.values() if d.selected and not d.changes]
     if not args.safe_only:
         _print_summary(err, converted, wraps, return_values, changed_files, refused, args.diff)
+        if renamed:
+            err.print(f"respelled {renamed} `succeed(Failure(...))` as `fail(...)` (TXA014)",
+                      highlight=False)
+        _print_behaviour_changes(err, [d for d in analysis.decisions.values() if d.changes])
     else:
         err.print(f"{return_values} returnValue calls rewritten in {changed_files} files",
                   highlight=False)
@@ -285,6 +290,14 @@ def _print_left_out(err: Console, project: Project, left_out: list[LeftOut]) -> 
         if error.startswith(item.path):
             error = _rel(item.path) + error[len(item.path):]
         _eprint(f"{where} left unconverted: {error}")
+
+
+def _print_behaviour_changes(err: Console, changing: list) -> None:  # type: ignore[type-arg]
+    """What the run changes on purpose (a latent bug fixed), one greppable line each."""
+    for d in sorted(changing, key=lambda d: (d.facts.path, d.fn.name_span.line)):
+        for change in d.behaviour_changes:
+            _eprint(f"{_rel(d.facts.path)}:{d.fn.name_span.line}: {d.fn.qualname}: "
+                    f"behaviour changes on purpose: {change}")
 
 
 def _print_summary(err: Console, converted: int, wraps: int, return_values: int,
