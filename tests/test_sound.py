@@ -390,3 +390,16 @@ def test_txa014_respells_succeed_of_a_failure(tmp_path: Path) -> None:
     assert "    return fail(Failure(KeyError(key)))\n" in fixed
     assert "    return succeed(Failure(KeyError(fail)))\n" in fixed  # `fail` is local there
     assert fix_text(fixed)[0] == fixed
+
+
+def test_fix_summary_names_behaviour_changes_and_respellings(tmp_path: Path) -> None:
+    from helpers import txasync
+
+    golden = Path(__file__).parent / "golden"
+    target = tmp_path / "serve.py"
+    target.write_text((golden / "behaviour_change_coroutine_runs" / "before.py").read_text())
+    fake = tmp_path / "fake.py"
+    fake.write_text((golden / "txa014_failure_in_succeed" / "before.py").read_text())
+    proc = txasync("fix", "--diff", "--twisted-version", "22.4", str(target), str(fake))
+    assert "serve.py:13: serve: behaviour changes on purpose: line 14:" in proc.stderr
+    assert "respelled 2 `succeed(Failure(...))` as `fail(...)` (TXA014)" in proc.stderr
