@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import re
+import sys
 from collections.abc import Sequence
 
 import libcst as cst
@@ -158,5 +159,79 @@ def add_import(module: cst.Module, from_module: str, name: str | None,
         text += f" as {asname}"
     new = cst.parse_statement(text + "\n")
     body = list(module.body)
-    body.insert(insert_at, new)
+    index, before_group = _sorted_position(module, from_module)
+    if index is None:
+        body.insert(insert_at, new)
+    elif before_group:
+        # Before the first import of the same package that sorts after it: the blank lines
+        # and comments above that import belong to the group, so they move above the new one.
+        target = body[index]
+        new = new.with_changes(leading_lines=target.leading_lines)  # type: ignore[union-attr]
+        body[index] = target.with_changes(leading_lines=[])
+        body.insert(index, new)
+    else:
+        previous = _imported_module(body[index - 1]) if index > 0 else None
+        if (previous is not None and not previous[1]
+                and previous[0].split(".")[0] in sys.stdlib_module_names
+                and from_module.split(".")[0] not in sys.stdlib_module_names):
+            # the end of the standard library section: a third-party import starts its own
+            new = new.with_changes(leading_lines=[cst.EmptyLine()])  # type: ignore[union-attr]
+        body.insert(index, new)
     return module.with_changes(body=body)
+
+
+def _imported_module(stmt: cst.BaseStatement) -> tuple[str, bool] | None:
+    """(module, relative) of a one-statement import line, None for anything else."""
+    if not (isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1):
+        return None
+    small = stmt.body[0]
+    if isinstance(small, cst.ImportFrom):
+        return _module_text(small.module), bool(small.relative)
+    if isinstance(small, cst.Import):
+        return _module_text(small.names[0].name), False
+    return None
+
+
+def _sorted_position(module: cst.Module, from_module: str) -> tuple[int | None, bool]:
+    """Where isort/ruff would put an import of `from_module` among the leading imports: after
+    the last import of the same top-level package that sorts before it, else before the
+    first one that sorts after it (True: take over its leading lines), else before the first
+    relative import (the local section). (None, False): no such place; append as before."""
+    top = from_module.split(".")[0]
+    last_before: int | None = None
+    first_after: int | None = None
+    first_relative: int | None = None
+    seen_import = False
+    for index, stmt in enumerate(module.body):
+        found = _imported_module(stmt)
+        if found is None:
+            if seen_import and not _is_docstring_or_future(stmt):
+                break
+            continue
+        seen_import = True
+        name, relative = found
+        if relative:
+            if first_relative is None:
+                first_relative = index
+            continue
+        if name.split(".")[0] != top:
+            continue
+        if name <= from_module:
+            last_before = index
+        elif first_after is None:
+            first_after = index
+    if last_before is not None:
+        return last_before + 1, False
+    if first_after is not None:
+        return first_after, True
+    if first_relative is not None:
+        return first_relative, False
+    return None, False
+
+
+def _is_docstring_or_future(stmt: cst.BaseStatement) -> bool:
+    if not (isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1):
+        return False
+    small = stmt.body[0]
+    return isinstance(small, cst.Expr) and isinstance(
+        small.value, (cst.SimpleString, cst.ConcatenatedString))

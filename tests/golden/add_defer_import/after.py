@@ -1,6 +1,6 @@
 """A wrap needs `defer` and the module has none: `from twisted.internet import defer` is added."""
-from twisted.internet.defer import succeed
 from twisted.internet import defer
+from twisted.internet.defer import succeed
 
 
 async def notify(log, what):

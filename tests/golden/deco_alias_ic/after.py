@@ -1,5 +1,5 @@
-from twisted.internet.defer import succeed
 from twisted.internet import defer
+from twisted.internet.defer import succeed
 
 
 async def double(log, x):

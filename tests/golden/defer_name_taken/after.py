@@ -1,6 +1,6 @@
 """`defer` is already a local name here, so the added import gets a private alias."""
-from twisted.internet.defer import succeed
 from twisted.internet import defer as _txasync_defer
+from twisted.internet.defer import succeed
 
 
 def defer(callback):

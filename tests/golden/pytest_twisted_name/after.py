@@ -1,5 +1,5 @@
-from twisted.internet import defer
 import pytest_twisted
+from twisted.internet import defer
 
 
 @pytest_twisted.ensureDeferred
