@@ -159,10 +159,12 @@ def add_import(module: cst.Module, from_module: str, name: str | None,
         text += f" as {asname}"
     new = cst.parse_statement(text + "\n")
     body = list(module.body)
-    index, before_group = _sorted_position(module, from_module)
-    if index is None:
+    position, before_group = _sorted_position(module, from_module)
+    if position is None:
         body.insert(insert_at, new)
-    elif before_group:
+        return module.with_changes(body=body)
+    index = position
+    if before_group:
         # Before the first import of the same package that sorts after it: the blank lines
         # and comments above that import belong to the group, so they move above the new one.
         target = body[index]
