@@ -11,7 +11,8 @@ For every project in `realworld.toml` (or those named with --project):
 4. `txasync check --format json` (IC functions, refusals and unknown yields before);
 5. the test suite BEFORE (trial, bwverbose, per-test outcomes kept);
 6. `txasync fix` over the whole tree, with the project's venv python, letting txasync detect
-   the installed Twisted; the change is kept as fix.diff (orig/ against tree/);
+   the installed Twisted; the change is kept as fix.diff (orig/ against tree/); then
+   `txasync fix --diff` again, which must change nothing (fix twice = fix once);
 7. every changed file byte-compiled; `txasync check` again (IC functions left after);
 8. the test suite AFTER; every test whose outcome changed, with its traceback, re-run alone
    to tell a real change from a flaky one.
@@ -675,6 +676,13 @@ def run_project(project: ProjectConfig, cache: Path, txasync_src: Path, fresh_ve
     tick = lap("fix", tick)
     syntax_errors = compile_changed(python, tree, diff_stats["files"], env)
 
+    # fix twice = fix once: a second run over the converted tree must change nothing.
+    again = run([str(python), "-m", "txasync", "fix", "--diff", "."], cwd=tree, env=env,
+                log=logs / "fix-again.log", timeout=1800)
+    second_diff = again.stdout
+    if second_diff.strip():
+        (base / "fix-again.diff").write_text(second_diff)
+
     after_findings = txasync_check(python, tree, env, logs / "check-after.json.log")
     after_progress = txasync_progress(python, tree, env, logs / "progress-after.log")
     after_ic = ic_counts(after_findings)
@@ -758,6 +766,8 @@ def run_project(project: ProjectConfig, cache: Path, txasync_src: Path, fresh_ve
             "problems": fix_problems,
             "diff": diff_stats | {"files": len(diff_stats["files"])},
             "syntax_errors": syntax_errors,
+            "second_run_changes": count_diff(second_diff)["files"] if second_diff.strip()
+            else [],
         },
         "audit": audit,
         "tests_before": before["counts"],
@@ -785,6 +795,7 @@ def done_criteria(result: dict[str, Any]) -> dict[str, Any]:
         "fix_ran_cleanly": (not result["fix"]["problems"] and not result["fix"]["syntax_errors"]
                             and result["fix"]["returncode"] in (0, 1)
                             and result["fix"]["summary"] is not None),
+        "fix_twice_is_fix_once": not result["fix"].get("second_run_changes"),
         "suite_ran_before_and_after": (result["tests_before"].get("tests", 0) > 0
                                        and result["tests_after"].get("result") != "CRASHED"),
     }
