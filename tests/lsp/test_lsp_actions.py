@@ -31,6 +31,14 @@ def start():
     fetch()
     reactor.callLater(1, fetch)
 """
+FAKES = """from twisted.internet import defer
+from twisted.python.failure import Failure
+
+
+def fake_fetch(key):
+    return defer.succeed(Failure(KeyError(key)))
+"""
+
 
 @pytest.mark.parametrize("profile", PROFILES)
 async def test_convert_to_async_multi_file_applied_and_tests_pass(client, workspace, profile):
@@ -144,6 +152,19 @@ async def test_quick_fixes_noqa_and_source_actions(client, workspace, profile):
         assert editor.apply(wrap.edit)
         assert expected in editor.texts[h]
         await wait_diagnostics(client, h, lambda d, code=code: all(x.code != code for x in d))
+
+    # A fake that succeeds with a Failure (TXA014): respelled `fail(...)`.
+    fakes_path = workspace / "legacy_app" / "fakes.py"
+    fakes_path.write_text(FAKES)
+    f = editor.open(fakes_path)
+    found = await wait_diagnostics(client, f, lambda d: any(x.code == "TXA014" for x in d))
+    diag = next(d for d in found if d.code == "TXA014")
+    actions = await actions_at(client, f, diag.range, [diag])
+    use_fail = next(a for a in actions if a.title.startswith("Use `fail(...)`"))
+    use_fail = await resolved(client, use_fail, profile)
+    assert editor.apply(use_fail.edit)
+    assert "return defer.fail(Failure(KeyError(key)))" in editor.texts[f]
+    await wait_diagnostics(client, f, lambda d: all(x.code != "TXA014" for x in d))
 
 
 async def test_requests_for_an_old_version_answer_for_the_current_one(client, workspace):

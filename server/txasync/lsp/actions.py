@@ -33,6 +33,7 @@ FIX_TITLES = {
     "TXA011": "Wrap in `defer.ensureDeferred(...)`",
     "TXA012": "Wrap the callback in `defer.ensureDeferred(...)`",
     "TXA013": "Keep it synchronous, delegating to an async helper",
+    "TXA014": "Use `fail(...)`",
 }
 
 

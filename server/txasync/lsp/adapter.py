@@ -135,7 +135,7 @@ def safe_plan(project: Project, analysis: Analysis, path: str) -> FilePlan | Non
 
 
 def finding_plan(project: Project, analysis: Analysis, finding: Finding) -> FilePlan | None:
-    """The fix of one finding on its own (TXA003 and the hazards TXA010-TXA013)."""
+    """The fix of one finding on its own (TXA003 and the hazards TXA010-TXA014)."""
     path = finding.path
     if finding.fix_safety == "none":
         return None
@@ -146,6 +146,8 @@ def finding_plan(project: Project, analysis: Analysis, finding: Finding) -> File
             continue
         if hazard.wrap is not None:
             return FilePlan(path, wraps=[hazard.wrap])
+        if hazard.rename is not None:
+            return FilePlan(path, renames=[hazard.rename])
         if hazard.split is not None:
             from ..analysis.findings import ConvertFunction
 
