@@ -101,6 +101,41 @@ _PLAIN_NODES = (
 _SUCCEED = "twisted.internet.defer.succeed"
 _FAIL = "twisted.internet.defer.fail"
 _FAILURE = "twisted.python.failure.Failure"
+# The type of a literal: a receiver holding one is never a project object.
+_LITERAL_TYPES: dict[type, str] = {
+    ast.Dict: "dict", ast.DictComp: "dict", ast.List: "list", ast.ListComp: "list",
+    ast.Set: "set", ast.SetComp: "set", ast.Tuple: "tuple", ast.JoinedStr: "str",
+}
+# Wrappers whose argument is the type that matters: `Optional[Store]` holds a Store (or None,
+# on which any call fails either way); `ClassVar[...]`, `Final[...]` hold their argument.
+_TRANSPARENT_GENERICS = frozenset({"Optional", "ClassVar", "Final", "Annotated"})
+
+
+def _annotation_type(node: ast.expr, table: ImportTable) -> str | None:
+    """The class an annotation names (`Store`, `Optional[Store]`, `Dict[str, int]` -> the
+    `Dict` alias, `"Store"`); None when it names none txasync can use (a union, a callable)."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        try:
+            node = ast.parse(node.value, mode="eval").body
+        except SyntaxError:
+            return None
+    if isinstance(node, ast.Subscript):
+        head = table.resolve(node.value) or _text(node.value)
+        if head.rsplit(".", 1)[-1] in _TRANSPARENT_GENERICS:
+            inner = node.slice.elts[0] if isinstance(node.slice, ast.Tuple) else node.slice
+            return _annotation_type(inner, table)
+        if head.rsplit(".", 1)[-1] == "Union":
+            return None
+        return head
+    if isinstance(node, ast.BinOp):  # `Store | None`
+        sides = [s for s in (node.left, node.right)
+                 if not (isinstance(s, ast.Constant) and s.value is None)]
+        return _annotation_type(sides[0], table) if len(sides) == 1 else None
+    if isinstance(node, (ast.Name, ast.Attribute)):
+        return table.resolve(node) or _text(node)
+    return None
+
+
 # Mock constructors whose `spec` (or first argument) names the class they stand in for.
 _MOCK_CLASSES = frozenset({"Mock", "MagicMock", "NonCallableMock", "NonCallableMagicMock",
                            "AsyncMock", "create_autospec"})
@@ -353,14 +388,10 @@ class _FactWalker:
                 fact.class_bases = list(cls.bases)
                 cls.methods.append(node.name)
         for arg in _all_args(node.args):
-            annotation = arg.annotation
-            if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
-                try:
-                    annotation = ast.parse(annotation.value, mode="eval").body
-                except SyntaxError:
-                    annotation = None
-            if isinstance(annotation, (ast.Name, ast.Attribute)):
-                fact.param_types[arg.arg] = self.table.resolve(annotation) or _text(annotation)
+            if arg.annotation is not None:
+                written = _annotation_type(arg.annotation, self.table)
+                if written:
+                    fact.param_types[arg.arg] = written
         fact.params = [a.arg for a in node.args.posonlyargs + node.args.args]
         if parent.kind == "class":
             fact.self_class = parent.qualname
@@ -628,6 +659,7 @@ class _FactWalker:
         self.generic_visit(node)
 
     def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
+        self._annotated_attribute(node)
         if node.value is not None:
             self._replaced_targets([node.target])
         scope = self.current_def()
@@ -669,28 +701,62 @@ class _FactWalker:
                     self._record_assignment(fact, element, Value("other"))
 
     def _record_attribute_type(self, node: ast.Assign) -> None:
+        """`self.x = Store()` (or a literal, or an annotated parameter) in a method types
+        `self.x`; assignments of different types, or of values whose type is unknown, make
+        it unknown (""), since any of them may be what a later call finds."""
         scope = self.current_def()
         if not scope.class_qualname or scope.kind == "lambda":
             return
-        cls_name: str | None = None
-        if isinstance(node.value, ast.Call):
-            cls_name = self.table.resolve(node.value.func)
-            if cls_name is None and isinstance(node.value.func, ast.Name):
-                cls_name = node.value.func.id
-        elif isinstance(node.value, ast.Name) and scope.fact is not None:
-            # `self.store = store` where the parameter is annotated `store: Store`
-            cls_name = scope.fact.param_types.get(node.value.id)
-        if cls_name is None:
-            return
+        if isinstance(node.value, ast.Constant) and node.value.value is None:
+            return  # `self.x = None` until set: a call on it fails either way
+        cls_name = self._value_type(node.value, scope)
         for target in node.targets:
-            if (
-                isinstance(target, ast.Attribute)
-                and isinstance(target.value, ast.Name)
-                and target.value.id == "self"
-            ):
-                cls = self.class_facts.get(scope.class_qualname)
-                if cls is not None:
-                    cls.attribute_types.setdefault(target.attr, cls_name)
+            if (isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name)
+                    and target.value.id == "self"):
+                self._attribute_type(scope.class_qualname, target.attr, cls_name or "")
+
+    def _attribute_type(self, class_qualname: str, attr: str, written: str,
+                        declared: bool = False) -> None:
+        cls = self.class_facts.get(class_qualname)
+        if cls is None:
+            return
+        if declared:
+            cls.declared_attrs.add(attr)
+            cls.attribute_types[attr] = written
+        elif attr in cls.declared_attrs:
+            return
+        elif cls.attribute_types.setdefault(attr, written) != written:
+            cls.attribute_types[attr] = ""  # assigned more than one type
+
+    def _value_type(self, value: ast.expr, scope: _Scope) -> str | None:
+        if isinstance(value, ast.Call):
+            name = self.table.resolve(value.func)
+            if name is None and isinstance(value.func, (ast.Name, ast.Attribute)):
+                name = _text(value.func)
+            return name
+        if isinstance(value, ast.Name) and scope.fact is not None:
+            # `self.store = store` where the parameter is annotated `store: Store`
+            return scope.fact.param_types.get(value.id)
+        literal = _LITERAL_TYPES.get(type(value))
+        if literal is not None:
+            return literal
+        if isinstance(value, ast.Constant):
+            return type(value.value).__name__
+        return None
+
+    def _annotated_attribute(self, node: ast.AnnAssign) -> None:
+        """`self.x: Dict[str, int] = {}` in a method, or `x: Store` in a class body."""
+        scope = self.scopes[-1]
+        target = node.target
+        written = _annotation_type(node.annotation, self.table)
+        if scope.kind == "class" and isinstance(target, ast.Name):
+            self._attribute_type(scope.qualname, target.id, written or "", declared=True)
+            return
+        owner = self.current_def()
+        if (owner.class_qualname and owner.kind != "lambda" and isinstance(target, ast.Attribute)
+                and isinstance(target.value, ast.Name) and target.value.id == "self"):
+            self._attribute_type(owner.class_qualname, target.attr, written or "",
+                                 declared=True)
 
     def visit_Return(self, node: ast.Return) -> None:
         self._value_ref(node.value, "returned")

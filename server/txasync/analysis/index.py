@@ -300,6 +300,11 @@ class Workspace:
         return any(a.startswith("zope.interface") and a.endswith("Interface")
                    for a in self.ancestors(class_key))
 
+    def is_protocol(self, class_key: str) -> bool:
+        """A `typing.Protocol`: its instances are whatever has the methods."""
+        return any(a.rsplit(".", 1)[-1] == "Protocol" and a.split(".")[0] in (
+            "typing", "typing_extensions") for a in self.ancestors(class_key))
+
     def implementers(self, iface_key: str) -> list[str]:
         """Workspace classes declared `@implementer(iface)`."""
         if self._implementers is None:
@@ -322,6 +327,11 @@ class Workspace:
             found.append(first)
         if not exact:
             found.extend(m for m in self.subclass_methods(cls_key, name) if m not in found)
+        if self.is_protocol(cls_key):
+            # Structural typing: any class with the method may be the receiver.
+            for method in self.methods_by_name.get(name, []):
+                if self.functions[method][1].class_qualname and method not in found:
+                    found.append(method)
         if self.is_interface(cls_key):
             for impl in self.implementers(cls_key):
                 for method in self.dispatch_set(impl, name):

@@ -176,7 +176,11 @@ class ClassFact:
     span: Span
     methods: list[str] = field(default_factory=list)
     # `self.x = SomeClass(...)` in any method: attribute name -> class expression (qualified)
+    # "" when the attribute is assigned values of more than one (or an unknown) type.
     attribute_types: dict[str, str] = field(default_factory=dict)
+    # Attributes with a declared annotation (`x: T` in the body, `self.x: T = ...`): the
+    # declaration is their type, whatever is assigned.
+    declared_attrs: set[str] = field(default_factory=set)
     # Interfaces named in `@implementer(...)` on the class (qualified where imports tell).
     implements: list[str] = field(default_factory=list)
     # Class-body assignments: name -> the value's source text (`run_tests_with = ...`).

@@ -353,7 +353,7 @@ class Planner:
         key = function_key(facts.module, fn.qualname)
         for other in self.ws.related_methods(key):
             ofacts, ofn = self.ws.functions[other]
-            if not (ofn.is_ic or ofn.is_async) and not _is_abstract(ofn):
+            if not (ofn.is_ic or ofn.is_async) and not self._never_runs(ofacts, ofn):
                 return [Reason("plain-override",
                                f"`{ofn.qualname}` ({_loc(ofacts, ofn.name_span)}) is a plain "
                                "method of the same name in the class hierarchy: a call may "
@@ -458,10 +458,18 @@ class Planner:
         self._returns_memo[key] = kind
         return kind
 
+    def _never_runs(self, facts: ModuleFacts, fn: FunctionFact) -> bool:
+        """A method no call ever returns from: an interface stub that only raises, or an
+        Interface/Protocol declaration (the implementations are what run)."""
+        return _is_abstract(fn) or self._is_declaration(facts, fn)
+
     def _is_declaration(self, facts: ModuleFacts, fn: FunctionFact) -> bool:
-        """A method of a zope `Interface`: a declaration whatever its body holds."""
-        return bool(fn.class_qualname) and self.ws.is_interface(
-            function_key(facts.module, fn.class_qualname))
+        """A method of a zope `Interface` or a `typing.Protocol`: a declaration whatever its
+        body holds."""
+        if not fn.class_qualname:
+            return False
+        cls_key = function_key(facts.module, fn.class_qualname)
+        return self.ws.is_interface(cls_key) or self.ws.is_protocol(cls_key)
 
     def result_transparent(self, facts: ModuleFacts, fn: FunctionFact) -> bool:
         """Whether every decorator of `fn` (but inlineCallbacks) hands back what the
@@ -721,7 +729,7 @@ class Planner:
                 if other == key:
                     continue
                 ofacts, ofn = self.ws.functions[other]
-                if not (ofn.is_ic or ofn.is_async) and not _is_abstract(ofn):
+                if not (ofn.is_ic or ofn.is_async) and not self._never_runs(ofacts, ofn):
                     return Reason(
                         "mixed-dispatch",
                         f"`{site.callee.text}(...)` at {_loc(facts, site.span)} may also call "
