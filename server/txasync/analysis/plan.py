@@ -440,10 +440,13 @@ class Planner:
             kind = "unknown"  # a decorator decides what a call returns (a cache hit...)
         elif target.is_ic or target.is_async:
             kind = "awaitable"
-        elif declared_awaitable(target):
-            kind = "awaitable"
+        elif declared_awaitable(target, docstring=False):
+            kind = "awaitable"  # a return annotation (type checkers hold the body to it)
         elif target.is_stub or self._is_declaration(tfacts, target):
-            kind = "unknown"  # a declaration: implementations decide
+            # A declaration: implementations decide, unless it documents a Deferred. (A
+            # docstring on a real body is not evidence: real ones say "returns a Deferred"
+            # of functions that return a plain value.)
+            kind = "awaitable" if declared_awaitable(target) else "unknown"
         elif target.yields:
             kind = "unknown"  # a plain generator: Twisted 24.7+ runs it when yielded
         elif any(self.ws.functions[r][1].is_ic or self.ws.functions[r][1].is_async
@@ -758,12 +761,15 @@ _AWAITABLE_TYPE = re.compile(
 _ARTICLE = re.compile(r"^(?:an?|the|returns?)\s+", re.I)
 
 
-def declared_awaitable(fn: FunctionFact) -> bool:
-    """Whether the function's return annotation or docstring says every call returns a
-    Deferred, an awaitable or a coroutine (`-> Deferred[int]`, `@rtype: L{Deferred}`)."""
+def declared_awaitable(fn: FunctionFact, docstring: bool = True) -> bool:
+    """Whether the function's return annotation (or, with `docstring`, its docstring) says
+    every call returns a Deferred, an awaitable or a coroutine (`-> Deferred[int]`,
+    `@rtype: L{Deferred}`)."""
     annotation = fn.returns_annotation.strip().strip("'\"")
     if annotation and _AWAITABLE_TYPE.match(annotation) and "|" not in annotation:
         return True
+    if not docstring:
+        return False
     doc = _ARTICLE.sub("", fn.doc_returns.strip())
     return bool(doc) and bool(_AWAITABLE_TYPE.match(doc))
 

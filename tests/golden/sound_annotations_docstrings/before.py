@@ -1,6 +1,7 @@
-# Return annotations and docstrings are evidence: `-> Deferred[int]`, epytext `@rtype:` and
-# Sphinx `:rtype:` naming a Deferred make a plain `await`, even on a stub; `Optional[...]`
-# and "a Deferred or None" do not.
+# Return annotations are evidence: `-> Deferred[int]` makes a plain `await`; `Optional[...]`
+# does not. A docstring naming a Deferred (epytext `@rtype:`, Sphinx `:rtype:`) is evidence
+# only for a declaration, which has no body to read: on a real body the body decides (real
+# docstrings say "returns a Deferred" of functions that return a plain value).
 from typing import Optional
 
 from twisted.internet import defer
@@ -40,14 +41,32 @@ def either(x):
     return _compute(x) if x else None
 
 
+def liar(x):
+    """@return: a Deferred firing with x + 1 (it is not one)"""
+    return x + 1
+
+
+class Base:
+    def fetch(self, x):
+        """:rtype: Deferred"""
+        raise NotImplementedError()
+
+
+class Impl(Base):
+    def fetch(self, x):
+        return _compute(x)
+
+
 @defer.inlineCallbacks
-def total(log):
+def total(log, impl: Base = Impl()):
     a = yield annotated(1)
     b = yield documented(1)
     c = yield sphinx(1)
     d = yield maybe(0)
     e = yield either(0)
-    log.append((a, b, c, d, e))
+    f = yield liar(1)
+    g = yield impl.fetch(2)
+    log.append((a, b, c, d, e, f, g))
 
 
 def scenario(clock, log):
