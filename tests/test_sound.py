@@ -9,6 +9,7 @@ run before and after under real Twisted.
 
 from __future__ import annotations
 
+import sys
 import textwrap
 from pathlib import Path
 
@@ -402,4 +403,21 @@ def test_fix_summary_names_behaviour_changes_and_respellings(tmp_path: Path) -> 
     fake.write_text((golden / "txa014_failure_in_succeed" / "before.py").read_text())
     proc = txasync("fix", "--diff", "--twisted-version", "22.4", str(target), str(fake))
     assert "serve.py:13: serve: behaviour changes on purpose: line 14:" in proc.stderr
-    assert "respelled 2 `succeed(Failure(...))` as `fail(...)` (TXA014)" in proc.stderr
+    assert "fixed 2 test doubles that succeed with a Failure (TXA014)" in proc.stderr
+
+
+def test_fakes_that_succeed_with_stored_failures_are_fixed(tmp_path: Path) -> None:
+    """A fake answering from a list the tests fill with `Failure(...)` values: after `fix`
+    the project's own trial suite passes as before (without the TXA014 fix, the converted
+    `await` fails an assertion inside Twisted 24.11+)."""
+    from helpers import copy_project, run_trial, txasync
+
+    project = copy_project(Path(__file__).parent / "fixtures" / "failure_fakes",
+                           tmp_path / "proj")
+    assert run_trial(sys.executable, project, "fakes_app")[0] == "PASSED (successes=1)"
+    proc = txasync("fix", str(project))
+    assert "fixed 2 test doubles that succeed with a Failure (TXA014)" in proc.stderr
+    fake = (project / "fakes_app" / "testutil.py").read_text()
+    assert "defer.maybeDeferred(lambda: self.answers.pop(0))" in fake
+    assert run_trial(sys.executable, project, "fakes_app")[0] == "PASSED (successes=1)"
+    assert "would convert 0 functions" in txasync("fix", "--diff", str(project)).stderr

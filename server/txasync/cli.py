@@ -258,7 +258,7 @@ def cmd_fix(args: argparse.Namespace, out: Console, err: Console) -> int:
     if not args.safe_only:
         _print_summary(err, converted, wraps, return_values, changed_files, refused, args.diff)
         if renamed:
-            err.print(f"respelled {renamed} `succeed(Failure(...))` as `fail(...)` (TXA014)",
+            err.print(f"fixed {renamed} test doubles that succeed with a Failure (TXA014)",
                       highlight=False)
         _print_behaviour_changes(err, [d for d in analysis.decisions.values() if d.changes])
     else:

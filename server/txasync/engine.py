@@ -260,7 +260,10 @@ def plans_for(project: Project, analysis: Analysis, safe_only: bool = False
                 continue  # the enclosing function becomes async: the yield becomes an await
             plans.setdefault(path, FilePlan(path)).wraps.append(hazard.wrap)
         elif hazard.rename is not None and not safe_only:
-            plans.setdefault(path, FilePlan(path)).renames.append(hazard.rename)
+            plan = plans.setdefault(path, FilePlan(path))
+            plan.renames.append(hazard.rename)
+            if hazard.defer_arg is not None:
+                plan.lambdas.append(hazard.defer_arg)
         elif hazard.split is not None and not safe_only:
             plans.setdefault(path, FilePlan(path)).convert.append(
                 ConvertFunction(hazard.split, keep_api=True))

@@ -101,6 +101,10 @@ _PLAIN_NODES = (
 _SUCCEED = "twisted.internet.defer.succeed"
 _FAIL = "twisted.internet.defer.fail"
 _FAILURE = "twisted.python.failure.Failure"
+_MAYBE_DEFERRED = "twisted.internet.defer.maybeDeferred"
+# What fails a Deferred with a Failure at once (a Failure made for these is not data).
+_FAILURE_CONSUMERS = frozenset({"fail", "errback", "succeed", "failureResultOf",
+                                "raiseException", "trap", "check"})
 # The type of a literal: a receiver holding one is never a project object.
 _LITERAL_TYPES: dict[type, str] = {
     ast.Dict: "dict", ast.DictComp: "dict", ast.List: "list", ast.ListComp: "list",
@@ -799,6 +803,14 @@ class _FactWalker:
         resolved = self.table.resolve(func)
         if resolved == _SUCCEED and len(node.args) == 1 and not node.keywords:
             self._succeed_failure(node, func)
+        elif resolved == _FAILURE and not self.facts.failure_values:
+            parent = self.parent()
+            consumer = ""
+            if isinstance(parent, ast.Call) and node in parent.args:
+                consumer = (self.table.resolve(parent.func) or _text(parent.func)).rsplit(
+                    ".", 1)[-1]
+            if consumer not in _FAILURE_CONSUMERS and not isinstance(parent, ast.Raise):
+                self.facts.failure_values = True
         scope = self.current_def()
         if resolved == RETURN_VALUE:
             self._return_value(node, scope)
@@ -823,23 +835,31 @@ class _FactWalker:
     def _succeed_failure(self, node: ast.Call, func: ast.expr) -> None:
         """`succeed(Failure(e))`: a fake that "succeeds" with a failure (TXA014)."""
         arg = node.args[0]
-        if not (isinstance(arg, ast.Call) and self.table.resolve(arg.func) == _FAILURE):
+        stored: Span | None = None
+        if isinstance(arg, ast.Call) and self.table.resolve(arg.func) == _FAILURE:
+            new, qualified = "fail", _FAIL
+        elif isinstance(arg, (ast.Name, ast.Attribute, ast.Subscript)) or (
+                isinstance(arg, ast.Call) and isinstance(arg.func, ast.Attribute)
+                and arg.func.attr in ("pop", "popleft", "get")):
+            new, qualified, stored = "maybeDeferred", _MAYBE_DEFERRED, self.lines.span(arg)
+        else:
             return
         span = self.lines.span(func)
         rename: Span | None = None
-        import_fail = False
+        import_new = False
         if isinstance(func, ast.Attribute):
             rename = Span(span.end_line, span.end_col - len(func.attr), span.end_line,
                           span.end_col)
         elif isinstance(func, ast.Name):
             fact = self.current_def().fact
-            local = fact is not None and ("fail" in fact.all_params or "fail" in fact.assignments)
-            bound = self.table.bindings.get("fail")
-            if not local and (bound == _FAIL or (bound is None
-                                                 and "fail" not in self.facts.module_names)):
-                rename, import_fail = span, bound is None
-        self.facts.failure_successes.append(FailureSuccess(self.lines.span(node), rename,
-                                                           import_fail))
+            local = fact is not None and (new in fact.all_params or new in fact.assignments)
+            bound = self.table.bindings.get(new)
+            if not local and (bound == qualified or (bound is None
+                                                     and new not in self.facts.module_names)):
+                rename, import_new = span, bound is None
+        owner = self.current_def().class_qualname or ""
+        self.facts.failure_successes.append(FailureSuccess(
+            self.lines.span(node), rename, import_new, stored, owner))
 
     def _site(self, node: ast.AST, callee: Ref, usage: Usage, detail: str,
               uncalled: bool = False, handed_to: str | None = "") -> CallSite:

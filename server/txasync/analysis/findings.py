@@ -68,6 +68,9 @@ class FilePlan:
     return_values: list[Span] = field(default_factory=list)  # TXA003 fixes outside conversions
     # Names to respell in place: (the name's span, the new name), `succeed` -> `fail` (TXA014).
     renames: list[tuple[Span, str]] = field(default_factory=list)
+    # Expressions to defer into `lambda: expr` (`succeed(x)` -> `maybeDeferred(lambda: x)`).
+    lambdas: list[Span] = field(default_factory=list)
 
     def is_empty(self) -> bool:
-        return not (self.convert or self.wraps or self.return_values or self.renames)
+        return not (self.convert or self.wraps or self.return_values or self.renames
+                    or self.lambdas)

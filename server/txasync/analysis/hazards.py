@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from ..config import Config
 from . import twisted_api as api
 from .findings import Finding, Wrap
-from .index import Workspace, _last_name, function_key
+from .index import FAKE_PREFIXES, Workspace, _last_name, function_key, is_test_module
 from .model import CallSite, FunctionFact, ModuleFacts, Span
 from .plan import Planner, _rebindable
 from .reasons import kind_of
@@ -28,6 +28,7 @@ class Hazard:
     wrap: Wrap | None = None
     split: str | None = None  # qualname of an async method to split into wrapper + helper
     rename: tuple[Span, str] | None = None  # a name to respell in place
+    defer_arg: Span | None = None  # an argument to turn into `lambda: arg`
 
 
 def _finding(code: str, facts: ModuleFacts, site_span, message: str, function: str,
@@ -56,6 +57,7 @@ def find_hazards(ws: Workspace, config: Config) -> list[Hazard]:
     version = config.twisted_version
     hazards: list[Hazard] = []
     planner = Planner(ws, config)
+    failure_values = any(f.failure_values for f in ws.modules.values())
     for facts in ws.modules.values():
         for site in facts.calls:
             target = _async_target(ws, planner, facts, site)
@@ -97,14 +99,30 @@ def find_hazards(ws: Workspace, config: Config) -> list[Hazard]:
     for facts in ws.modules.values():
         for found in facts.failure_successes:
             rename = found.rename
-            hazards.append(Hazard(
-                _finding("TXA014", facts, found.call,
-                         "`succeed(Failure(...))` is a Deferred that has *succeeded* with a "
-                         "failure: `yield` raised it, `await` on Twisted 24.11+ fails an "
-                         "internal assertion instead; use `fail(...)`", "",
-                         "unsafe" if rename is not None else "none"),
-                rename=None if rename is None else (
-                    rename, "twisted.internet.defer.fail" if found.import_fail else "fail")))
+            if found.arg is None:
+                hazards.append(Hazard(
+                    _finding("TXA014", facts, found.call,
+                             "`succeed(Failure(...))` is a Deferred that has *succeeded* with a "
+                             "failure: `yield` raised it, `await` on Twisted 24.11+ fails an "
+                             "internal assertion instead; use `fail(...)`", "",
+                             "unsafe" if rename is not None else "none"),
+                    rename=None if rename is None else (
+                        rename, "twisted.internet.defer.fail" if found.import_fail
+                        else "fail")))
+            elif failure_values and (is_test_module(facts) or found.owner.rsplit(
+                    ".", 1)[-1].startswith(FAKE_PREFIXES)):
+                hazards.append(Hazard(
+                    _finding("TXA014", facts, found.call,
+                             "this test double's `succeed(...)` of a stored value succeeds "
+                             "with a Failure when the tests store one (they build Failure "
+                             "values): `yield` raised it, `await` on Twisted 24.11+ fails an "
+                             "internal assertion instead; `maybeDeferred(lambda: ...)` fails "
+                             "it, as `yield` did", "",
+                             "unsafe" if rename is not None else "none"),
+                    rename=None if rename is None else (
+                        rename, "twisted.internet.defer.maybeDeferred" if found.import_fail
+                        else "maybeDeferred"),
+                    defer_arg=found.arg if rename is not None else None))
     for facts in ws.modules.values():
         for fn in facts.functions:
             if not fn.is_async or not fn.class_qualname:

@@ -49,10 +49,10 @@ def _last_name(ref: Ref) -> str:
     return ref.qualified.rsplit(".", 1)[-1] if ref.qualified else ref.name
 
 
-_FAKE_PREFIXES = ("Fake", "Dummy", "Stub", "Mock")
+FAKE_PREFIXES = ("Fake", "Dummy", "Stub", "Mock")
 
 
-def _is_test_module(facts: ModuleFacts) -> bool:
+def is_test_module(facts: ModuleFacts) -> bool:
     """A module of the project's tests (where its fakes live)."""
     parts = facts.module.split(".")
     base = os.path.basename(facts.path)
@@ -281,7 +281,7 @@ class Workspace:
         if self._fakes is None:
             fakes: dict[str, list[str]] = defaultdict(list)
             for cfacts, cls in self.classes.values():
-                if not _is_test_module(cfacts) and not cls.name.startswith(_FAKE_PREFIXES):
+                if not is_test_module(cfacts) and not cls.name.startswith(FAKE_PREFIXES):
                     continue
                 for method in cls.methods:
                     fakes[method].append(function_key(cfacts.module, f"{cls.qualname}.{method}"))

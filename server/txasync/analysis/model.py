@@ -192,8 +192,12 @@ class FailureSuccess:
     """`succeed(Failure(e))`: where, and how to respell it `fail(...)`."""
 
     call: Span
-    rename: Span | None  # the `succeed` name; None when `fail` cannot be spelled there
-    import_fail: bool = False  # `succeed` was imported by name and `fail` is not: import it
+    rename: Span | None  # the `succeed` name; None when the new name cannot be spelled there
+    import_fail: bool = False  # `succeed` was imported by name and the new one is not
+    # `succeed(x)` of a stored value (`succeed(self.answers[0])`): the value's span. Such a
+    # fake succeeds with a Failure when the tests store one; None for `succeed(Failure(e))`.
+    arg: Span | None = None
+    owner: str = ""  # the class around the call (`FakeProtocol`), "" outside one
 
 
 @dataclass
@@ -218,8 +222,11 @@ class ModuleFacts:
     # the written (or qualified) class name -> where. Every method of such a class may return
     # whatever the double is told to.
     doubled_classes: dict[str, Span] = field(default_factory=dict)
-    # `defer.succeed(Failure(e))` calls (TXA014).
+    # `defer.succeed(Failure(e))` calls, and `succeed(x)` of stored values (TXA014).
     failure_successes: list[FailureSuccess] = field(default_factory=list)
+    # The module builds Failure values as data (`answers.append(Failure(e))`), not only to
+    # fail a Deferred with at once (`fail(Failure(e))`, `d.errback(Failure(e))`).
+    failure_values: bool = False
     # Constant prefixes of names looked up dynamically: `getattr(self, "render_" + name)`.
     dynamic_prefixes: dict[str, Span] = field(default_factory=dict)
     error: str | None = None  # set when the file could not be read or parsed

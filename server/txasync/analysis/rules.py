@@ -223,7 +223,9 @@ RULES: dict[str, Rule] = {
             "unsafe",
             "`defer.succeed(Failure(e))`: a Deferred that has succeeded with a failure. `yield` "
             "raised it; `await` on Twisted 24.11+ fails an assertion inside Twisted. Use "
-            "`defer.fail(e)`.",
+            "`defer.fail(e)`. Also a test double's `succeed(x)` of a stored value "
+            "(`succeed(self.answers.pop(0))`) when the tests store Failure values: respelled "
+            "`maybeDeferred(lambda: x)`, which fails a Failure and succeeds anything else.",
             (
                 Example(
                     flagged="from twisted.internet import defer\n"

@@ -147,7 +147,8 @@ def finding_plan(project: Project, analysis: Analysis, finding: Finding) -> File
         if hazard.wrap is not None:
             return FilePlan(path, wraps=[hazard.wrap])
         if hazard.rename is not None:
-            return FilePlan(path, renames=[hazard.rename])
+            return FilePlan(path, renames=[hazard.rename],
+                            lambdas=[hazard.defer_arg] if hazard.defer_arg else [])
         if hazard.split is not None:
             from ..analysis.findings import ConvertFunction
 

@@ -264,6 +264,8 @@ class _Converter(cst.CSTTransformer):
         self.renames: dict[tuple[int, int, int, int], str] = {
             (s.line, s.col, s.end_line, s.end_col): name for s, name in plan.renames}
         self.renamed = 0
+        self.lambdas: set[tuple[int, int, int, int]] = {
+            (s.line, s.col, s.end_line, s.end_col) for s in plan.lambdas}
         self.needs_imports: set[str] = set()  # qualified names to import by name
         self.return_value_positions: set[tuple[int, int]] = {
             (s.line, s.col) for s in plan.return_values}
@@ -301,7 +303,12 @@ class _Converter(cst.CSTTransformer):
     def on_leave(self, original_node: cst.CSTNodeT, updated_node: cst.CSTNodeT
                  ) -> cst.CSTNodeT | cst.RemovalSentinel | cst.FlattenSentinel[cst.CSTNodeT]:
         self._note_position(original_node)
-        return super().on_leave(original_node, updated_node)
+        result = super().on_leave(original_node, updated_node)
+        if (self.lambdas and isinstance(result, cst.BaseExpression)
+                and self._pos(original_node) in self.lambdas):
+            self.lambdas.discard(self._pos(original_node))
+            return cst.Lambda(cst.Parameters(), result)  # type: ignore[return-value]
+        return result
 
     def _note_position(self, node: cst.CSTNode) -> None:
         rng = self.get_metadata(PositionProvider, node, None)
