@@ -81,6 +81,7 @@ class ProjectConfig:
     timeout: int
     python: str
     expect_before: dict[str, int] = field(default_factory=dict)
+    test_targets: list[str] = field(default_factory=list)
 
     @property
     def slug(self) -> str:
@@ -106,6 +107,7 @@ def load_config(path: Path) -> dict[str, ProjectConfig]:
             timeout=int(merged.get("timeout", 1800)),
             python=merged.get("python", "python3"),
             expect_before=dict(merged.get("expect_before", {})),
+            test_targets=list(merged.get("test_targets", [])),
         )
     return projects
 
@@ -563,7 +565,7 @@ def trial_argv(project: ProjectConfig, python: Path, tests: list[str] | None = N
             if jobs > 1:
                 argv.append(f"-j{jobs}")
         elif part == "{package}":
-            argv.extend(tests or [project.package])
+            argv.extend(tests or project.test_targets or [project.package])
         else:
             argv.append(part)
     return argv
