@@ -443,7 +443,7 @@ class Workspace:
         """Every workspace function a call site may run (dynamic dispatch included), or
         `possible` when the receiver is unknown and a method of that name exists."""
         ref = site.callee
-        dispatch = self._dispatch_class(facts, site, ref)
+        dispatch = self.dispatch_class(facts, site, ref)
         if dispatch is not None:
             cls_key, exact = dispatch
             targets = self.dispatch_set(cls_key, ref.name, exact)
@@ -480,7 +480,7 @@ class Workspace:
             return Resolution([], possible=True)
         return Resolution()
 
-    def _dispatch_class(self, facts: ModuleFacts, site: CallSite, ref: Ref
+    def dispatch_class(self, facts: ModuleFacts, site: CallSite, ref: Ref
                         ) -> tuple[str, bool] | None:
         """The class whose instance receives `x.name()` (self, cls, a typed receiver), and
         whether the instance is exactly of that class (`Sender(...).go()`)."""
@@ -570,7 +570,8 @@ class Workspace:
                                      + constructed[len(constructed.split(".")[0]):])
             if cls_key is None:
                 cls_key = self.class_key(facts, constructed)
-            return ("workspace", cls_key) if cls_key is not None else ("unknown", None)
+            return self._unless_replaced(
+                ("workspace", cls_key) if cls_key is not None else ("unknown", None))
         parts = owner.split(".")
         if not parts or not all(p.isidentifier() for p in parts):
             return "unknown", None
@@ -589,11 +590,20 @@ class Workspace:
             cls_key = self.class_key(facts, first)
             state = ("workspace", cls_key) if cls_key is not None else ("unknown", None)
             if cls_key is not None and len(parts) == 1:
-                return state
+                return self._unless_replaced(state)
         for attr in parts[1:]:
             if state[0] != "workspace" or state[1] is None:
                 return state if state[0] == "external" else ("unknown", None)
             state = self._attribute_type(state[1], attr)
+        return state if len(parts) == 1 and first in ("self", "cls") else (
+            self._unless_replaced(state))
+
+    def _unless_replaced(self, state: tuple[str, str | None]) -> tuple[str, str | None]:
+        """A class the tests replace (`patch("app.net.Endpoint", FakeEndpoint)`): what its
+        name constructs, and what is declared of its type, may be the replacement."""
+        if state[0] == "workspace" and state[1] is not None and state[1] in self.classes:
+            if self.classes[state[1]][1].name in self.replaced:
+                return "unknown", None
         return state
 
     def _attribute_type(self, cls_key: str, attr: str) -> tuple[str, str | None]:
