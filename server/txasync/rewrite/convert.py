@@ -610,8 +610,10 @@ class _Converter(cst.CSTTransformer):
         ref = cst.Module([]).code_for_node(_strip_parens(updated))
         func = cst.Module([]).code_for_node(self.accessor.expr(wrap.func))
         if wrap.bind_early:
+            # The reference is evaluated now, as the original expression was (a loop
+            # variable may be rebound before the callback runs): a keyword-only default.
             lam = cst.parse_expression(
-                f"(lambda f: lambda *a, **kw: {func}(f(*a, **kw)))({ref})")
+                f"lambda *a, _bound={ref}, **kw: {func}(_bound(*a, **kw))")
         else:
             lam = cst.parse_expression(f"lambda *a, **kw: {func}({ref}(*a, **kw))")
         return lam.with_changes(lpar=getattr(updated, "lpar", []),

@@ -14,5 +14,5 @@ def scenario(clock, log):
     # each callLater must call its own worker, not the loop variable's last value
     for name in "ab":
         w = Worker(name, log)
-        clock.callLater(1, (lambda f: lambda *a, **kw: defer.ensureDeferred(f(*a, **kw)))(w.tick))
+        clock.callLater(1, lambda *a, _bound=w.tick, **kw: defer.ensureDeferred(_bound(*a, **kw)))
     return task.deferLater(clock, 2, lambda: None)
