@@ -16,7 +16,7 @@ from ..config import Config
 from . import twisted_api as api
 from .findings import Finding, Wrap
 from .index import FAKE_PREFIXES, Workspace, _last_name, function_key, is_test_module
-from .model import CallSite, FunctionFact, ModuleFacts, Span
+from .model import CallSite, FailureSuccess, FunctionFact, ModuleFacts, Span
 from .plan import Planner, _rebindable
 from .reasons import kind_of
 from .rules import RULES
@@ -98,31 +98,9 @@ def find_hazards(ws: Workspace, config: Config) -> list[Hazard]:
                     Wrap(site.span, "call", key, "coroutine where a Deferred is needed")))
     for facts in ws.modules.values():
         for found in facts.failure_successes:
-            rename = found.rename
-            if found.arg is None:
-                hazards.append(Hazard(
-                    _finding("TXA014", facts, found.call,
-                             "`succeed(Failure(...))` is a Deferred that has *succeeded* with a "
-                             "failure: `yield` raised it, `await` on Twisted 24.11+ fails an "
-                             "internal assertion instead; use `fail(...)`", "",
-                             "unsafe" if rename is not None else "none"),
-                    rename=None if rename is None else (
-                        rename, "twisted.internet.defer.fail" if found.import_fail
-                        else "fail")))
-            elif failure_values and (is_test_module(facts) or found.owner.rsplit(
-                    ".", 1)[-1].startswith(FAKE_PREFIXES)):
-                hazards.append(Hazard(
-                    _finding("TXA014", facts, found.call,
-                             "this test double's `succeed(...)` of a stored value succeeds "
-                             "with a Failure when the tests store one (they build Failure "
-                             "values): `yield` raised it, `await` on Twisted 24.11+ fails an "
-                             "internal assertion instead; `maybeDeferred(lambda: ...)` fails "
-                             "it, as `yield` did", "",
-                             "unsafe" if rename is not None else "none"),
-                    rename=None if rename is None else (
-                        rename, "twisted.internet.defer.maybeDeferred" if found.import_fail
-                        else "maybeDeferred"),
-                    defer_arg=found.arg if rename is not None else None))
+            hazard = _failure_success(facts, found, failure_values)
+            if hazard is not None:
+                hazards.append(hazard)
     for facts in ws.modules.values():
         for fn in facts.functions:
             if not fn.is_async or not fn.class_qualname:
@@ -141,6 +119,33 @@ def find_hazards(ws: Workspace, config: Config) -> list[Hazard]:
                              "unsafe" if split else "none"),
                     split=split))
     return hazards
+
+
+def _failure_success(facts: ModuleFacts, found: FailureSuccess, failure_values: bool
+                     ) -> Hazard | None:
+    """TXA014: `succeed(Failure(e))` (respelled `fail(...)`), or a test double's `succeed(x)`
+    of a stored value when the tests store Failure values (`maybeDeferred(lambda: x)`)."""
+    if found.arg is None:
+        new = "fail"
+        message = ("`succeed(Failure(...))` is a Deferred that has *succeeded* with a failure: "
+                   "`yield` raised it, `await` on Twisted 24.11+ fails an internal assertion "
+                   "instead; use `fail(...)`")
+    elif failure_values and (is_test_module(facts) or found.owner.rsplit(
+            ".", 1)[-1].startswith(FAKE_PREFIXES)):
+        new = "maybeDeferred"
+        message = ("this test double's `succeed(...)` of a stored value succeeds with a Failure "
+                   "when the tests store one (they build Failure values): `yield` raised it, "
+                   "`await` on Twisted 24.11+ fails an internal assertion instead; "
+                   "`maybeDeferred(lambda: ...)` fails it, as `yield` did")
+    else:
+        return None
+    rename = found.rename
+    return Hazard(
+        _finding("TXA014", facts, found.call, message, "",
+                 "unsafe" if rename is not None else "none"),
+        rename=None if rename is None else (
+            rename, f"twisted.internet.defer.{new}" if found.import_fail else new),
+        defer_arg=found.arg if rename is not None else None)
 
 
 def _as_async(reason: str) -> str:
