@@ -653,6 +653,10 @@ class _FactWalker:
                 for target in node.targets:
                     if isinstance(target, ast.Name):
                         cls.class_attrs.setdefault(target.id, _text(node.value))
+                        # `fetch = Mock(...)` or `get_raw = get` in a class body: a method of
+                        # that name in a base is replaced for this class's instances.
+                        if not isinstance(node.value, (ast.Constant, *_PLAIN_NODES)):
+                            self._replaced(target.id, target)
         self._value_ref(node.value, "stored", ", ".join(_text(t) for t in node.targets))
         scope = self.current_def()
         if scope.fact is not None:
