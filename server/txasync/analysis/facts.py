@@ -490,7 +490,10 @@ class _FactWalker:
         scope = self.current_def()
         if scope.fact is not None:
             for generator in node.generators:  # type: ignore[attr-defined]
+                before = set(scope.fact.assignments) - scope.fact.comprehension_names
                 self._record_assignment(scope.fact, generator.target, Value("other"))
+                names = {n.id for n in ast.walk(generator.target) if isinstance(n, ast.Name)}
+                scope.fact.comprehension_names |= names - before
         self.generic_visit(node)
 
     visit_GeneratorExp = _comprehension
@@ -698,6 +701,7 @@ class _FactWalker:
     def _record_assignment(self, fact: FunctionFact, target: ast.expr, value: Value) -> None:
         if isinstance(target, ast.Name):
             fact.assignments.setdefault(target.id, []).append(value)
+            fact.comprehension_names.discard(target.id)  # bound in the body itself too
         else:
             elements = target.elts if isinstance(target, (ast.Tuple, ast.List)) else [target]
             for element in elements:

@@ -39,18 +39,20 @@ def _finding(code: str, facts: ModuleFacts, site_span, message: str, function: s
 
 
 def _async_target(ws: Workspace, planner: Planner, facts: ModuleFacts, site: CallSite
-                  ) -> FunctionFact | None:
-    """The `async def` a call surely reaches, when calling it surely returns a coroutine
-    (no decorator that may turn it into something else, such as a Deferred)."""
+                  ) -> tuple[FunctionFact, str] | None:
+    """The `async def` a call surely reaches, and "" when calling it surely returns a
+    coroutine, else the decorator that may turn it into something else (a Deferred)."""
     if _last_name(site.callee) not in ws.methods_by_name:
         return None
     res = ws.resolve(facts, site)
     if len(res.targets) != 1:
         return None
     tfacts, fn = ws.functions[res.targets[0]]
-    if not fn.is_async or not planner.result_transparent(tfacts, fn):
+    if not fn.is_async:
         return None
-    return fn
+    if planner.result_transparent(tfacts, fn):
+        return fn, ""
+    return fn, next((d for i, d in enumerate(fn.decorators)), "")
 
 
 def find_hazards(ws: Workspace, config: Config) -> list[Hazard]:
@@ -60,18 +62,24 @@ def find_hazards(ws: Workspace, config: Config) -> list[Hazard]:
     failure_values = any(f.failure_values for f in ws.modules.values())
     for facts in ws.modules.values():
         for site in facts.calls:
-            target = _async_target(ws, planner, facts, site)
-            if target is None:
+            found_target = _async_target(ws, planner, facts, site)
+            if found_target is None:
                 continue
+            target, decorator = found_target
             key = function_key(facts.module, target.qualname)
             name = target.name
+            # Behind a decorator txasync cannot see through, the call may already return a
+            # Deferred: say so instead of asserting (the wrap is harmless then).
+            unless = (f" (unless its decorator `@{decorator}` already makes it return a "
+                      "Deferred; the wrap is harmless then)") if decorator else ""
             if site.uncalled:
                 api_name = api.callback_api(site.handed_to or "")
                 if api_name is not None and api.callback_needs_wrap(api_name, version):
                     hazards.append(Hazard(
                         _finding("TXA012", facts, site.span,
                                  f"`{site.handed_to}` calls `{name}` and drops the coroutine it "
-                                 "returns: its body never runs", site.enclosing, "safe"),
+                                 f"returns: its body never runs{unless}", site.enclosing,
+                                 "safe"),
                         Wrap(site.span, "callback", key, "async function handed over uncalled",
                              bind_early=_rebindable(site, facts))))
                 continue
@@ -82,7 +90,8 @@ def find_hazards(ws: Workspace, config: Config) -> list[Hazard]:
                         _finding("TXA010", facts, site.span,
                                  f"`yield {name}(...)` hands a coroutine to inlineCallbacks, "
                                  f"which runs it only from Twisted 24.7 (target "
-                                 f"{version[0]}.{version[1]})", site.enclosing, "safe"),
+                                 f"{version[0]}.{version[1]}){unless}", site.enclosing,
+                                 "safe"),
                         Wrap(site.span, "call", key, "coroutine yielded in inlineCallbacks")))
                 continue
             if site.usage == "statement":
@@ -94,7 +103,7 @@ def find_hazards(ws: Workspace, config: Config) -> list[Hazard]:
                 why = f"`{site.detail}` needs a Deferred, and `{name}(...)` returns a coroutine"
             if why is not None:
                 hazards.append(Hazard(
-                    _finding("TXA011", facts, site.span, why, site.enclosing, "safe"),
+                    _finding("TXA011", facts, site.span, why + unless, site.enclosing, "safe"),
                     Wrap(site.span, "call", key, "coroutine where a Deferred is needed")))
     for facts in ws.modules.values():
         for found in facts.failure_successes:

@@ -510,8 +510,8 @@ class Workspace:
             enclosing = self.functions.get(function_key(facts.module, scope))
             if enclosing is not None:
                 fn = enclosing[1]
-                if name not in fn.declared_outer and (
-                        name in fn.all_params or name in fn.assignments):
+                if name not in fn.declared_outer and (name in fn.all_params or (
+                        name in fn.assignments and name not in fn.comprehension_names)):
                     return ""
             if ".<locals>." not in scope:
                 break

@@ -157,6 +157,9 @@ class FunctionFact:
     # Every name the parameters bind (keyword-only, `*args`, `**kw` included): a local that
     # shadows a module-level function of the same name.
     all_params: list[str] = field(default_factory=list)
+    # Names bound only as comprehension targets (local to the comprehension, not the
+    # function: a module function of the same name is still reachable elsewhere in the body).
+    comprehension_names: set[str] = field(default_factory=set)
     # Names declared `global`/`nonlocal`: assignments to them do not make them local.
     declared_outer: list[str] = field(default_factory=list)
     params: list[str] = field(default_factory=list)  # positional parameter names, in order
