@@ -325,6 +325,13 @@ _SLOW_DISK_MAIN = (
 )
 
 
+def _interruptible() -> None:
+    """Ctrl-C's default action in the child, whatever this process inherited: a shell that
+    starts a job in the background without job control (`cmd &`) makes it ignore SIGINT, and
+    a Python that starts with SIGINT ignored never raises KeyboardInterrupt."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _snapshot(paths) -> dict[Path, tuple[int, int]]:  # type: ignore[no-untyped-def]
     result = {}
     for p in paths:
@@ -344,7 +351,8 @@ def test_interrupted_fix_leaves_every_file_old_or_new(tmp_path: Path) -> None:
     start = _snapshot(original)
     proc = subprocess.Popen(
         [sys.executable, "-c", _SLOW_DISK_MAIN, "fix", "--jobs", "1", "app"],
-        cwd=tmp_path / "run", stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        cwd=tmp_path / "run", stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        preexec_fn=_interruptible)
     try:
         deadline = time.monotonic() + 240
         written = 0
@@ -387,7 +395,7 @@ def test_interrupt_before_anything_is_written_changes_nothing(tmp_path: Path) ->
     original = _project(tmp_path)
     proc = subprocess.Popen([sys.executable, "-m", "txasync", "fix", "--jobs", "1", "app"],
                             cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
+                            text=True, preexec_fn=_interruptible)
     time.sleep(1.0)  # importing and reading, long before 300 rewrites are done
     if proc.poll() is not None:
         pytest.skip("the run finished before it could be interrupted")
