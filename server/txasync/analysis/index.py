@@ -462,6 +462,9 @@ class Workspace:
                 # txasync cannot find, or from whatever the class is mixed into.
                 return Resolution([], possible=True)
             return Resolution()
+        if ref.receiver == "super" and site.enclosing_class:
+            return self._resolve_super(function_key(facts.module, site.enclosing_class),
+                                       ref.name)
         target = self._resolve_ref(facts, site, ref)
         if target is not None:
             return Resolution([target])
@@ -497,6 +500,33 @@ class Workspace:
             constructed = _constructor_name(owner) is not None
             return cls_key, constructed and not self.is_interface(cls_key)
         return None
+
+    def _resolve_super(self, cls_key: str, name: str) -> Resolution:
+        """`super().m()` in `cls_key`: the next `m` in the MRO of the instance's class, which
+        for a mixin is a sibling base of some subclass (`class Job(RunMixin, Steps)`), not
+        only a base of its own."""
+        found: list[str] = []
+        first = self.lookup_method(cls_key, name, skip_self=True)
+        if first is not None:
+            found.append(first)
+        own_line = {cls_key, *self.ancestors(cls_key)}
+        if self._children is None:
+            self.descendant_methods(cls_key, name)
+        assert self._children is not None
+        for sub in sorted(self._children.get(cls_key, ())):
+            for key in self.ancestors(sub):
+                if key in own_line or key not in self.classes or cls_key in self.ancestors(key):
+                    continue
+                cfacts, cls = self.classes[key]
+                if name in cls.methods:
+                    method = function_key(cfacts.module, f"{cls.qualname}.{name}")
+                    if method not in found:
+                        found.append(method)
+        if found:
+            return Resolution(found)
+        if self.external_definer(cls_key, name) is None and name in self.methods_by_name:
+            return Resolution([], possible=True)
+        return Resolution()
 
     def _local_binding(self, facts: ModuleFacts, site: CallSite, name: str
                        ) -> str | None:
