@@ -53,3 +53,13 @@ def test_docs_are_generated_from_the_rules() -> None:
     docs = (pathlib.Path(__file__).parent.parent / "docs" / "rules.md").read_text()
     assert docs == render_rules_markdown(), (
         "docs/rules.md is stale: python -m txasync.analysis.rules > docs/rules.md")
+
+
+def test_every_fixable_rule_has_an_editor_fix_title() -> None:
+    """A rule whose finding carries a fix offers it in the editor under a title of its own
+    (TXA001/TXA002 are the conversion actions, titled by the server itself)."""
+    from txasync.lsp.actions import FIX_TITLES
+
+    fixable = {code for code, rule in RULES.items()
+               if rule.fix_safety != "none" and code not in ("TXA001", "TXA002")}
+    assert fixable <= set(FIX_TITLES), sorted(fixable - set(FIX_TITLES))
