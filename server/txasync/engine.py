@@ -295,7 +295,6 @@ def name_helpers(project: Project, plans: dict[str, FilePlan]) -> None:
     workspace = project.workspace
     chosen_in_class: dict[str, list[tuple[str, str]]] = {}  # class key -> (qualname, helper)
     chosen_in_file: dict[str, list[tuple[str, str]]] = {}
-    below: dict[str, list[str]] | None = None
 
     def text_of(path: str) -> str:
         source = project.sources.get(path)
@@ -315,13 +314,8 @@ def name_helpers(project: Project, plans: dict[str, FilePlan]) -> None:
                 conv.helper = choose(base_name(fn), "", names, mine)
                 mine.append(("", conv.helper))
                 continue
-            if below is None:
-                below = {}
-                for key in sorted(workspace.classes):
-                    for ancestor in workspace.ancestors(key):
-                        below.setdefault(ancestor, []).append(key)
             own = function_key(facts.module, fn.class_qualname)
-            family = [own, *workspace.ancestors(own), *below.get(own, [])]
+            family = [own, *workspace.ancestors(own), *workspace.subclasses(own)]
             chosen: list[tuple[str, str]] = []
             for key in family:
                 if key in workspace.classes:

@@ -240,39 +240,33 @@ class Workspace:
             return self.function_for_qualified(target + ("." + rest if rest else ""), depth + 1)
         return None
 
-    def descendant_methods(self, class_key: str, name: str) -> list[str]:
-        """Methods named `name` in subclasses: `self.name()` in a base class that does not
-        define it dispatches to one of these."""
+    def subclasses(self, class_key: str) -> list[str]:
+        """Workspace classes below `class_key` (any depth), in a fixed order."""
         if self._children is None:
             children: dict[str, set[str]] = defaultdict(set)
             for key in self.classes:
                 for ancestor in self.ancestors(key):
                     children[ancestor].add(key)
             self._children = children
-        found = []
-        for sub in sorted(self._children.get(class_key, ())):
-            _, cls = self.classes[sub]
-            if name in cls.methods:
-                found.append(function_key(self.classes[sub][0].module, f"{cls.qualname}.{name}"))
-        return found
+        return sorted(self._children.get(class_key, ()))
+
+    def _method_of(self, class_key: str, name: str) -> str | None:
+        """The key of method `name` defined in workspace class `class_key` itself."""
+        found = self.classes.get(class_key)
+        if found is None or name not in found[1].methods:
+            return None
+        return function_key(found[0].module, f"{found[1].qualname}.{name}")
 
     def subclass_methods(self, class_key: str, name: str) -> list[str]:
         """Every method named `name` that `self.name()` in `class_key` may reach through a
         subclass: overrides in subclasses and methods of the subclasses' other bases (a
         mixin calling a method its sibling base defines)."""
-        if self._children is None:
-            self.descendant_methods(class_key, name)
-        assert self._children is not None
         found: list[str] = []
-        for sub in sorted(self._children.get(class_key, ())):
+        for sub in self.subclasses(class_key):
             for key in [sub, *self.ancestors(sub)]:
-                if key == class_key or key not in self.classes:
-                    continue
-                cfacts, cls = self.classes[key]
-                if name in cls.methods:
-                    method = function_key(cfacts.module, f"{cls.qualname}.{name}")
-                    if method not in found:
-                        found.append(method)
+                method = self._method_of(key, name) if key != class_key else None
+                if method is not None and method not in found:
+                    found.append(method)
         return found
 
     def test_doubles_of(self, name: str, cls_key: str) -> list[str]:
@@ -505,23 +499,14 @@ class Workspace:
         """`super().m()` in `cls_key`: the next `m` in the MRO of the instance's class, which
         for a mixin is a sibling base of some subclass (`class Job(RunMixin, Steps)`), not
         only a base of its own."""
-        found: list[str] = []
         first = self.lookup_method(cls_key, name, skip_self=True)
-        if first is not None:
-            found.append(first)
         own_line = {cls_key, *self.ancestors(cls_key)}
-        if self._children is None:
-            self.descendant_methods(cls_key, name)
-        assert self._children is not None
-        for sub in sorted(self._children.get(cls_key, ())):
-            for key in self.ancestors(sub):
-                if key in own_line or key not in self.classes or cls_key in self.ancestors(key):
-                    continue
-                cfacts, cls = self.classes[key]
-                if name in cls.methods:
-                    method = function_key(cfacts.module, f"{cls.qualname}.{name}")
-                    if method not in found:
-                        found.append(method)
+        found = [first] if first is not None else []
+        for method in self.subclass_methods(cls_key, name):
+            owner = method.rpartition(".")[0]  # a sibling base: not above, not below
+            if owner not in own_line and cls_key not in self.ancestors(owner) and (
+                    method not in found):
+                found.append(method)
         if found:
             return Resolution(found)
         if self.external_definer(cls_key, name) is None and name in self.methods_by_name:
