@@ -10,6 +10,7 @@ reason, never converted on a guess.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from typing import Literal
@@ -66,8 +67,6 @@ def _loc(facts: ModuleFacts, span: Span) -> str:
 
 
 def _path_loc(path: str, span: Span) -> str:
-    import os
-
     return f"{os.path.basename(path)}:{span.line}"
 
 
@@ -165,12 +164,16 @@ class Planner:
         reasons.extend(self._decorator_reasons(fn, facts))
         return reasons
 
+    def _workspace_function(self, facts: ModuleFacts, name: str) -> str | None:
+        """The workspace function a decorator's name (qualified, or local to `facts`) is."""
+        local = function_key(facts.module, name)
+        return self.ws.function_for_qualified(name) or (
+            local if local in self.ws.functions else None)
+
     def _transparent_decorator(self, facts: ModuleFacts, name: str, called: bool) -> bool:
         """A workspace decorator that hands back the function it was given (maybe after
         setting attributes on it), directly or through a factory: `@skipUnless(...)`."""
-        key = self.ws.function_for_qualified(name) or (
-            function_key(facts.module, name) if function_key(facts.module, name)
-            in self.ws.functions else None)
+        key = self._workspace_function(facts, name)
         if key is None:
             return False
         _, fn = self.ws.functions[key]
@@ -394,9 +397,7 @@ class Planner:
         return "unknown"
 
     def _resolve_value_call(self, facts: ModuleFacts, fn: FunctionFact, ref: Ref) -> str | None:
-        site = CallSite(Span(0, 0, 0, 0), ref, "other", enclosing=fn.qualname,
-                        enclosing_class=fn.self_class)
-        targets = self.ws.resolve(facts, site).targets
+        targets = self.ws.resolve(facts, _site_in(fn, ref)).targets
         return targets[0] if len(targets) == 1 else None
 
     def _call_kind(self, facts: ModuleFacts, fn: FunctionFact | None, ref: Ref,
@@ -408,9 +409,7 @@ class Planner:
         if (ref.kind == "name" and ref.qualified is None and ref.name in api.PLAIN_BUILTINS
                 and ref.name not in facts.module_names):
             return "plain"
-        site = CallSite(Span(0, 0, 0, 0), ref, "other",
-                        enclosing=fn.qualname if fn else "",
-                        enclosing_class=fn.self_class if fn else "")
+        site = _site_in(fn, ref)
         resolution = self.ws.resolve(facts, site)
         if not resolution.targets:
             return "unknown"
@@ -431,11 +430,12 @@ class Planner:
         return dispatch is not None and not dispatch[1]
 
     def _neutral(self, key: str) -> bool:
+        """A method in a dispatch set that gives a caller nothing to receive (it only
+        raises, or it declares what the implementations do) unless it is replaced or
+        documents a Deferred."""
         tfacts, target = self.ws.functions[key]
-        if target.name in self.ws.replaced or declared_awaitable(target):
-            return False
-        return (target.raises_only and not target.is_ic and not target.is_async) or (
-            self._is_declaration(tfacts, target))
+        return (target.name not in self.ws.replaced and not declared_awaitable(target)
+                and self._never_runs(tfacts, target))
 
     def function_result_kind(self, key: str, depth: int = 0) -> str:
         if key in self._returns_memo:
@@ -506,9 +506,7 @@ class Planner:
     def _passes_result_through(self, facts: ModuleFacts, name: str) -> bool:
         """A workspace decorator `def d(f)` whose every wrapper returns only `f(...)`: what
         the decorated function returns is what its body returns."""
-        key = self.ws.function_for_qualified(name) or (
-            function_key(facts.module, name)
-            if function_key(facts.module, name) in self.ws.functions else None)
+        key = self._workspace_function(facts, name)
         if key is None:
             return False
         _, deco = self.ws.functions[key]
@@ -723,9 +721,7 @@ class Planner:
             return None
         if y.value.kind != "call" or y.value.ref is None:
             return None
-        site = CallSite(Span(0, 0, 0, 0), y.value.ref, "other", enclosing=fn.qualname,
-                        enclosing_class=fn.self_class)
-        targets = self.ws.resolve(facts, site).targets
+        targets = self.ws.resolve(facts, _site_in(fn, y.value.ref)).targets
         if not targets or not all(self.ws.functions[t][1].is_async for t in targets):
             return None
         return (f"line {y.span.line}: `yield {y.value.ref.text}(...)` hands back the coroutine "
@@ -784,6 +780,12 @@ def declared_awaitable(fn: FunctionFact, docstring: bool = True) -> bool:
     return bool(doc) and bool(_AWAITABLE_TYPE.match(doc))
 
 
+def _site_in(fn: FunctionFact | None, ref: Ref) -> CallSite:
+    """A call of `ref` as written in `fn`'s body, to ask the index what it reaches."""
+    return CallSite(Span(0, 0, 0, 0), ref, "other", enclosing=fn.qualname if fn else "",
+                    enclosing_class=fn.self_class if fn else "")
+
+
 def _rebindable(site: CallSite, facts: ModuleFacts) -> bool:
     """Whether a handed-over reference's root name could be rebound before it is called
     (a loop or comprehension variable, a reassigned local): then the wrap must evaluate the
@@ -825,10 +827,8 @@ def _matches(globs: tuple[str, ...], module: str, qualname: str) -> bool:
 
 
 def _is_abstract(fn: FunctionFact) -> bool:
-    """A method that only raises (an interface stub) is never what a call returns from."""
-    return fn.lines <= 4 and not fn.returns and not fn.yields and fn.name != "__init__" and (
-        fn.raises_only
-    )
+    """A function whose body only raises (an abstract method) never returns to a caller."""
+    return fn.raises_only and not (fn.is_ic or fn.is_async)
 
 
 def file_plans(decisions: dict[str, Decision], convert: bool = True) -> dict[str, FilePlan]:
