@@ -190,6 +190,11 @@ def _constant_prefix(node: ast.expr) -> str:
     return ""
 
 
+def _defaults(args: ast.arguments) -> list[ast.expr]:
+    """Parameter default values (evaluated where the function is defined)."""
+    return args.defaults + [d for d in args.kw_defaults if d is not None]
+
+
 def _text(node: ast.AST) -> str:
     """Source-like text of an expression; dotted names (the common case) without unparse."""
     parts = []
@@ -275,6 +280,10 @@ class _FactWalker:
             return Ref("attr", node.attr, qualified, receiver, receiver_attr, text)
         return Ref("attr", "", None, "other", text=text)
 
+    def name_of(self, node: ast.expr) -> str:
+        """What an expression names: its qualified name where imports tell, else its text."""
+        return self.table.resolve(node) or _text(node)
+
     def value(self, node: ast.expr | None) -> Value:
         if node is None:
             return Value("none")
@@ -351,7 +360,7 @@ class _FactWalker:
     ) -> FunctionFact:
         for deco in node.decorator_list:
             self.visit(deco)
-        for default in node.args.defaults + [d for d in node.args.kw_defaults if d]:
+        for default in _defaults(node.args):
             self._value_ref(default, "other", "default")  # `def f(serve=_serve_tcp)`
             self.visit(default)
         parent = self.scopes[-1]
@@ -361,7 +370,7 @@ class _FactWalker:
         def_line = node.lineno
         after_def = self.lines.byte_find(def_line, "def", node.col_offset) + 3
         name_col = self.lines.col(def_line, self.lines.byte_find(def_line, node.name, after_def))
-        decorators = [self.table.resolve(d) or _text(d) for d in node.decorator_list]
+        decorators = [self.name_of(d) for d in node.decorator_list]
         fact = FunctionFact(
             name=node.name,
             qualname=self.qualname_for(node.name),
@@ -458,13 +467,12 @@ class _FactWalker:
         for base in node.bases:
             self.visit(base)
         qualname = self.qualname_for(node.name)
-        bases = [self.table.resolve(b) or _text(b) for b in node.bases]
+        bases = [self.name_of(b) for b in node.bases]
         cls_fact = ClassFact(node.name, qualname, bases, self.lines.span(node))
         for deco in node.decorator_list:
             if (isinstance(deco, ast.Call)
-                    and (self.table.resolve(deco.func) or _text(deco.func)).rsplit(".", 1)[-1]
-                    == "implementer"):
-                cls_fact.implements.extend(self.table.resolve(a) or _text(a) for a in deco.args)
+                    and self.name_of(deco.func).rsplit(".", 1)[-1] == "implementer"):
+                cls_fact.implements.extend(self.name_of(a) for a in deco.args)
         self.facts.classes.append(cls_fact)
         self.class_facts[qualname] = cls_fact
         self.scopes.append(_Scope("class", qualname, class_qualname=qualname))
@@ -475,7 +483,7 @@ class _FactWalker:
         self._value_ref(node.body, "returned", "lambda")
         outer = self.current_def()
         # Default values run where the lambda is made: their yields are the outer function's.
-        for default in node.args.defaults + [d for d in node.args.kw_defaults if d]:
+        for default in _defaults(node.args):
             self._value_ref(default, "other", "default")
         self.visit(node.args)
         self.scopes.append(_Scope("lambda", outer.qualname + ".<lambda>",
@@ -516,7 +524,7 @@ class _FactWalker:
                 break
             names = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
             for name in names:
-                resolved = self.table.resolve(name) or _text(name)
+                resolved = self.name_of(name)
                 if resolved in ("BaseException", "builtins.BaseException"):
                     guard = "baseexception"
         if guard:
@@ -609,30 +617,40 @@ class _FactWalker:
         if name.isidentifier():
             self.facts.replaced.setdefault(name, self.lines.span(node))
 
-    def _replacing_call(self, node: ast.Call) -> None:
-        """`setattr(o, "n", v)`, `patch("m.n")`, `patch.object(C, "n")`, trial's
-        `self.patch(o, "n", v)`, `monkeypatch.setattr(...)`, `patch.multiple(C, n=...)`."""
+    def _runtime_binding(self, node: ast.Call) -> None:
+        """Calls that decide at run time what a name is: a lookup by computed name, a test
+        double made from a class, a replacement of an attribute."""
         func = node.func
         last = func.attr if isinstance(func, ast.Attribute) else (
             func.id if isinstance(func, ast.Name) else "")
-        if last == "getattr" and len(node.args) >= 2:
+        if last == "getattr":
+            self._lookup_by_name(node)
+        elif last in _MOCK_CLASSES:
+            self._double_of_class(node, last)
+        elif last in _REPLACING_CALLS:
+            self._replacing_call(node, last)
+
+    def _lookup_by_name(self, node: ast.Call) -> None:
+        """`getattr(self, "on_" + name)`, `getattr(self, "stop")`: the name's constant part."""
+        if len(node.args) >= 2:
             name = node.args[1]
             prefix = name.value if isinstance(name, ast.Constant) and isinstance(
                 name.value, str) else _constant_prefix(name)
             if prefix:
                 self.facts.dynamic_prefixes.setdefault(prefix, self.lines.span(node))
-            return
-        if last in _MOCK_CLASSES:
-            specs = [k.value for k in node.keywords if k.arg in ("spec", "spec_set")]
-            if last == "create_autospec" or not specs:
-                specs += node.args[:1]
-            for spec in specs:
-                if isinstance(spec, (ast.Name, ast.Attribute)):
-                    self.facts.doubled_classes.setdefault(
-                        self.table.resolve(spec) or _text(spec), self.lines.span(spec))
-            return
-        if last not in _REPLACING_CALLS:
-            return
+
+    def _double_of_class(self, node: ast.Call, last: str) -> None:
+        """`Mock(spec=Store)`, `create_autospec(Store)`: a double answering for `Store`."""
+        specs = [k.value for k in node.keywords if k.arg in ("spec", "spec_set")]
+        if last == "create_autospec" or not specs:
+            specs += node.args[:1]
+        for spec in specs:
+            if isinstance(spec, (ast.Name, ast.Attribute)):
+                self.facts.doubled_classes.setdefault(self.name_of(spec), self.lines.span(spec))
+
+    def _replacing_call(self, node: ast.Call, last: str) -> None:
+        """`setattr(o, "n", v)`, `patch("m.n")`, `patch.object(C, "n")`, trial's
+        `self.patch(o, "n", v)`, `monkeypatch.setattr(...)`, `patch.multiple(C, n=...)`."""
         for arg in node.args[:2]:
             if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
                 self._replaced(arg.value, arg)
@@ -807,18 +825,12 @@ class _FactWalker:
 
     def visit_Call(self, node: ast.Call) -> None:
         func = node.func
-        self._replacing_call(node)
+        self._runtime_binding(node)
         resolved = self.table.resolve(func)
         if resolved == _SUCCEED and len(node.args) == 1 and not node.keywords:
             self._succeed_failure(node, func)
         elif resolved == _FAILURE and not self.facts.failure_values:
-            parent = self.parent()
-            consumer = ""
-            if isinstance(parent, ast.Call) and node in parent.args:
-                consumer = (self.table.resolve(parent.func) or _text(parent.func)).rsplit(
-                    ".", 1)[-1]
-            if consumer not in _FAILURE_CONSUMERS and not isinstance(parent, ast.Raise):
-                self.facts.failure_values = True
+            self.facts.failure_values = self._failure_as_data(node)
         scope = self.current_def()
         if resolved == RETURN_VALUE:
             self._return_value(node, scope)
@@ -840,6 +852,15 @@ class _FactWalker:
                     self.facts.calls.append(site)
         self.generic_visit(node)
 
+    def _failure_as_data(self, node: ast.Call) -> bool:
+        """`answers.append(Failure(e))`: a Failure made to be stored, not to fail a Deferred
+        at once (`fail(Failure(e))`, `d.errback(Failure(e))`, `raise`)."""
+        parent = self.parent()
+        consumer = ""
+        if isinstance(parent, ast.Call) and node in parent.args:
+            consumer = self.name_of(parent.func).rsplit(".", 1)[-1]
+        return consumer not in _FAILURE_CONSUMERS and not isinstance(parent, ast.Raise)
+
     def _succeed_failure(self, node: ast.Call, func: ast.expr) -> None:
         """`succeed(Failure(e))`: a fake that "succeeds" with a failure (TXA014)."""
         arg = node.args[0]
@@ -860,7 +881,7 @@ class _FactWalker:
                           span.end_col)
         elif isinstance(func, ast.Name):
             fact = self.current_def().fact
-            local = fact is not None and (new in fact.all_params or new in fact.assignments)
+            local = fact is not None and fact.binds_locally(new)
             bound = self.table.bindings.get(new)
             if not local and (bound == qualified or (bound is None
                                                      and new not in self.facts.module_names)):

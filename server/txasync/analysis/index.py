@@ -523,11 +523,8 @@ class Workspace:
             if key in self.functions:
                 return key
             enclosing = self.functions.get(function_key(facts.module, scope))
-            if enclosing is not None:
-                fn = enclosing[1]
-                if name not in fn.declared_outer and (name in fn.all_params or (
-                        name in fn.assignments and name not in fn.comprehension_names)):
-                    return ""
+            if enclosing is not None and enclosing[1].binds_locally(name):
+                return ""
             if ".<locals>." not in scope:
                 break
             scope = scope.rsplit(".<locals>.", 1)[0]

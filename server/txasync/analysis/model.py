@@ -170,6 +170,12 @@ class FunctionFact:
     def is_ic(self) -> bool:
         return bool(self.ic_kind)
 
+    def binds_locally(self, name: str) -> bool:
+        """Whether `name` in this body is a local (a parameter or assigned in the body, not
+        only in a comprehension, not declared `global`/`nonlocal`)."""
+        return name not in self.declared_outer and (name in self.all_params or (
+            name in self.assignments and name not in self.comprehension_names))
+
 
 @dataclass
 class ClassFact:
