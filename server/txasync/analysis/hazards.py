@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from ..config import Config
 from . import twisted_api as api
 from .findings import Finding, Wrap
-from .index import FAKE_PREFIXES, Workspace, _last_name, function_key, is_test_module
+from .index import Workspace, _last_name, function_key, is_fake
 from .model import CallSite, FailureSuccess, FunctionFact, ModuleFacts, Span
 from .plan import Planner, _rebindable
 from .reasons import kind_of
@@ -50,9 +50,7 @@ def _async_target(ws: Workspace, planner: Planner, facts: ModuleFacts, site: Cal
     tfacts, fn = ws.functions[res.targets[0]]
     if not fn.is_async:
         return None
-    if planner.result_transparent(tfacts, fn):
-        return fn, ""
-    return fn, next((d for i, d in enumerate(fn.decorators)), "")
+    return fn, planner.opaque_decorator(tfacts, fn) or ""
 
 
 def find_hazards(ws: Workspace, config: Config) -> list[Hazard]:
@@ -139,8 +137,7 @@ def _failure_success(facts: ModuleFacts, found: FailureSuccess, failure_values: 
         message = ("`succeed(Failure(...))` is a Deferred that has *succeeded* with a failure: "
                    "`yield` raised it, `await` on Twisted 24.11+ fails an internal assertion "
                    "instead; use `fail(...)`")
-    elif failure_values and (is_test_module(facts) or found.owner.rsplit(
-            ".", 1)[-1].startswith(FAKE_PREFIXES)):
+    elif failure_values and is_fake(facts, found.owner):
         new = "maybeDeferred"
         message = ("this test double's `succeed(...)` of a stored value succeeds with a Failure "
                    "when the tests store one (they build Failure values): `yield` raised it, "

@@ -49,15 +49,21 @@ def _last_name(ref: Ref) -> str:
     return ref.qualified.rsplit(".", 1)[-1] if ref.qualified else ref.name
 
 
-FAKE_PREFIXES = ("Fake", "Dummy", "Stub", "Mock")
+_FAKE_PREFIXES = ("Fake", "Dummy", "Stub", "Mock")
 
 
-def is_test_module(facts: ModuleFacts) -> bool:
+def _is_test_module(facts: ModuleFacts) -> bool:
     """A module of the project's tests (where its fakes live)."""
     parts = facts.module.split(".")
     base = os.path.basename(facts.path)
     return (any(p in ("test", "tests", "testing") for p in parts) or base.startswith("test_")
             or base.endswith("_test.py") or base in ("conftest.py", "fakes.py", "mocks.py"))
+
+
+def is_fake(facts: ModuleFacts, class_qualname: str) -> bool:
+    """A test double: code in the tests, or a class named Fake*/Dummy*/Stub*/Mock*."""
+    return _is_test_module(facts) or class_qualname.rsplit(".", 1)[-1].startswith(
+        _FAKE_PREFIXES)
 
 
 def function_key(module: str, qualname: str) -> str:
@@ -275,7 +281,7 @@ class Workspace:
         if self._fakes is None:
             fakes: dict[str, list[str]] = defaultdict(list)
             for cfacts, cls in self.classes.values():
-                if not is_test_module(cfacts) and not cls.name.startswith(FAKE_PREFIXES):
+                if not is_fake(cfacts, cls.qualname):
                     continue
                 for method in cls.methods:
                     fakes[method].append(function_key(cfacts.module, f"{cls.qualname}.{method}"))

@@ -487,21 +487,23 @@ class Planner:
     def result_transparent(self, facts: ModuleFacts, fn: FunctionFact) -> bool:
         """Whether every decorator of `fn` (but inlineCallbacks) hands back what the
         function itself returns, so its body tells what a call returns."""
+        return self.opaque_decorator(facts, fn) is None
+
+    def opaque_decorator(self, facts: ModuleFacts, fn: FunctionFact) -> str | None:
+        """The first decorator of `fn` (but inlineCallbacks) that may change what a call
+        returns (a cache, a retry, a Deferred-making wrapper), or None."""
         for index, deco in enumerate(fn.decorators):
             if index == fn.ic_index:
                 continue
             base = deco.split("(", 1)[0]
-            if base in api.RESULT_TRANSPARENT_DECORATORS or base.startswith(
-                    api.RESULT_TRANSPARENT_PREFIXES):
+            if (base in api.RESULT_TRANSPARENT_DECORATORS
+                    or base.startswith(api.RESULT_TRANSPARENT_PREFIXES)
+                    or base in self.config.coroutine_aware_decorators
+                    or self._transparent_decorator(facts, base, "(" in deco)
+                    or self._passes_result_through(facts, base)):
                 continue
-            if base in self.config.coroutine_aware_decorators:
-                continue
-            if self._transparent_decorator(facts, base, "(" in deco):
-                continue
-            if self._passes_result_through(facts, base):
-                continue
-            return False
-        return True
+            return deco
+        return None
 
     def _passes_result_through(self, facts: ModuleFacts, name: str) -> bool:
         """A workspace decorator `def d(f)` whose every wrapper returns only `f(...)`: what
