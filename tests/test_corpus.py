@@ -4,7 +4,7 @@ The trees: the installed Twisted package's source (in the default suite, about a
 every sdist the real-world driver
 (benchmarks/realworld.py) has unpacked under ~/.cache/txasync-realworld (or
 $TXASYNC_REALWORLD_CACHE), pristine copies only. Each tree runs through the CLI in process,
-exactly as a user runs it, with the CLI's `compute_fixes` observed so every rewrite can be
+exactly as a user runs it, with the engine's `compute_fixes` observed so every rewrite can be
 checked. Asserted: no internal error anywhere, no traceback, and every rewritten file
 compiles (a rewrite the engine itself refused as not compiling counts as a failure too).
 Files that cannot be read or parsed (Python 2 code in old sdists) are reported, not fatal.
@@ -28,7 +28,7 @@ from pathlib import Path
 import libcst as cst
 import pytest
 
-from txasync import cli
+from txasync import cli, engine
 from txasync.engine import FixOutcome
 
 
@@ -89,14 +89,14 @@ def sweep(name: str, root: Path, capsys, monkeypatch) -> Sweep:  # type: ignore[
     _classify_stderr(err, result)
 
     seen: list[FixOutcome] = []
-    real = cli.compute_fixes
+    real = engine.compute_fixes
 
     def observed(*args, **kwargs):  # type: ignore[no-untyped-def]
         outcomes = real(*args, **kwargs)
         seen.extend(outcomes)
         return outcomes
 
-    monkeypatch.setattr(cli, "compute_fixes", observed)
+    monkeypatch.setattr(engine, "compute_fixes", observed)
     start = time.monotonic()
     result.fix_exit = cli.main(["fix", "--diff", "--jobs", jobs, "."])
     result.seconds["fix --diff"] = round(time.monotonic() - start, 1)

@@ -91,18 +91,20 @@ def test_a_failing_file_leaves_out_what_needs_it_and_the_tree_stays_consistent(
     assert summary.startswith("PASSED"), output
 
 
-def test_without_failures_everything_converts_in_one_round(tmp_path: Path) -> None:
+def test_without_failures_everything_converts_in_one_round(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root = copy_project(PARTIAL, tmp_path / "p")
     files, _ = engine.discover([str(root / "depot")], Config(root=str(root)))
     project = engine.load_project(files, Config(root=str(root)))
     rounds = []
     real = engine.compute_fixes
 
-    def counted(project, plans, jobs):  # type: ignore[no-untyped-def]
+    def counted(project, plans, jobs=1):  # type: ignore[no-untyped-def]
         rounds.append(sorted(plans))
         return real(project, plans, jobs=jobs)
 
-    run = engine.fix_project(project, compute=counted)
+    monkeypatch.setattr(engine, "compute_fixes", counted)
+    run = engine.fix_project(project)
     assert len(rounds) == 1 and not run.left_out
     assert all(o.error is None for o in run.outcomes)
     converted = {name for o in run.outcomes if o.result for name in o.result.converted}

@@ -25,7 +25,6 @@ from .engine import (
     LeftOut,
     Project,
     analyse,
-    compute_fixes,
     discover,
     fix_project,
     load_project,
@@ -218,8 +217,7 @@ def cmd_fix(args: argparse.Namespace, out: Console, err: Console) -> int:
     # Every file is rewritten before any is written, and functions whose edits a failing
     # file holds are left out of the whole run (engine.fix_project): what is written never
     # depends on an edit that was not made.
-    run = fix_project(project, only=only, safe_only=args.safe_only, jobs=args.jobs,
-                      compute=lambda proj, plans, jobs: compute_fixes(proj, plans, jobs=jobs))
+    run = fix_project(project, only=only, safe_only=args.safe_only, jobs=args.jobs)
     analysis, outcomes = run.analysis, run.outcomes
     tree_root = os.path.commonpath([os.path.abspath(p) if os.path.isdir(p)
                                     else os.path.dirname(os.path.abspath(p))

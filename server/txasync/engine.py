@@ -11,7 +11,7 @@ import copy
 import io
 import os
 import tokenize
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -399,9 +399,7 @@ def functions_needing(project: Project, plan: FilePlan) -> set[str]:
 
 
 def fix_project(project: Project, only: set[str] | None = None, safe_only: bool = False,
-                jobs: int = 1,
-                compute: Callable[[Project, dict[str, FilePlan], int], list[FixOutcome]]
-                | None = None) -> FixRun:
+                jobs: int = 1) -> FixRun:
     """Plan and rewrite the whole project so that every file that rewrites can be written.
 
     A conversion is an edit in several files (the function's own, and its callers' wraps):
@@ -410,9 +408,7 @@ def fix_project(project: Project, only: set[str] | None = None, safe_only: bool 
     rewritten (the rewrite fails or would not compile), every function that needed an edit
     there is left out and the project is planned again, until every planned file rewrites
     or the failing ones need no function at all (their other fixes are local to them).
-    Files whose plan did not change are not rewritten again. `compute` is how files are
-    rewritten (compute_fixes unless given)."""
-    rewrite = compute or (lambda proj, plans, n: compute_fixes(proj, plans, jobs=n))
+    Files whose plan did not change are not rewritten again."""
     candidates = {key for key, (_, fn) in project.workspace.functions.items() if fn.is_ic}
     if only is not None:
         candidates &= only
@@ -423,7 +419,7 @@ def fix_project(project: Project, only: set[str] | None = None, safe_only: bool 
         plans = plans_for(project, analysis, safe_only=safe_only)
         todo = {p: plan for p, plan in plans.items()
                 if p not in done or done[p][0] != plan}
-        for outcome in rewrite(project, todo, jobs):
+        for outcome in compute_fixes(project, todo, jobs=jobs):
             done[outcome.path] = (copy.deepcopy(todo[outcome.path]), outcome)
         outcomes = [done[p][1] for p in sorted(plans)]
         more = False
