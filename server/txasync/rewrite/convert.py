@@ -18,7 +18,7 @@ import libcst.matchers as m
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from ..analysis.findings import ConvertFunction, FilePlan, Wrap, YieldAction
-from ..analysis.model import FunctionFact, ModuleFacts
+from ..analysis.model import FunctionFact, ModuleFacts, Span
 from ..analysis.names import DEFER, GENERATOR_TYPES, INLINE_CALLBACKS, RETURN_VALUE
 from ..lines import split_lines
 from .helpers import base_name, choose, identifiers, is_taken
@@ -89,6 +89,11 @@ def choose_accessor(facts: ModuleFacts) -> _Accessor:
     return _Accessor("_txasync_defer.", ("twisted.internet", "defer as _txasync_defer"), direct)
 
 
+def _key(span: Span) -> tuple[int, int, int, int]:
+    """A span as the converter's `_pos` gives a node's position, to look edits up by."""
+    return (span.line, span.col, span.end_line, span.end_col)
+
+
 def _needs_parens(expr: cst.BaseExpression) -> bool:
     if getattr(expr, "lpar", None):
         return False
@@ -96,9 +101,7 @@ def _needs_parens(expr: cst.BaseExpression) -> bool:
 
 
 def _parenthesize(expr: cst.BaseExpression) -> cst.BaseExpression:
-    if _needs_parens(expr):
-        return expr.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
-    return expr
+    return _parenthesize_always(expr) if _needs_parens(expr) else expr
 
 
 def _strip_parens(expr: cst.BaseExpression) -> cst.BaseExpression:
@@ -259,13 +262,13 @@ class _Converter(cst.CSTTransformer):
         self.call_wraps: dict[tuple[int, int, int, int], Wrap] = {}
         self.ref_wraps: dict[tuple[int, int, int, int], Wrap] = {}
         for wrap in plan.wraps:
-            key = (wrap.span.line, wrap.span.col, wrap.span.end_line, wrap.span.end_col)
+            key = _key(wrap.span)
             (self.call_wraps if wrap.kind == "call" else self.ref_wraps)[key] = wrap
         self.renames: dict[tuple[int, int, int, int], str] = {
-            (s.line, s.col, s.end_line, s.end_col): name for s, name in plan.renames}
+            _key(s): name for s, name in plan.renames}
         self.renamed = 0
         self.lambdas: set[tuple[int, int, int, int]] = {
-            (s.line, s.col, s.end_line, s.end_col) for s in plan.lambdas}
+            _key(s) for s in plan.lambdas}
         self.needs_imports: set[str] = set()  # qualified names to import by name
         self.return_value_positions: set[tuple[int, int]] = {
             (s.line, s.col) for s in plan.return_values}
