@@ -207,7 +207,7 @@ def _sorted_position(module: cst.Module, from_module: str) -> tuple[int | None, 
     for index, stmt in enumerate(module.body):
         found = _imported_module(stmt)
         if found is None:
-            if seen_import and not _is_docstring_or_future(stmt):
+            if seen_import and not _is_docstring_line(stmt):
                 break
             continue
         seen_import = True
@@ -231,7 +231,7 @@ def _sorted_position(module: cst.Module, from_module: str) -> tuple[int | None, 
     return None, False
 
 
-def _is_docstring_or_future(stmt: cst.BaseStatement) -> bool:
+def _is_docstring_line(stmt: cst.BaseStatement) -> bool:
     if not (isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1):
         return False
     small = stmt.body[0]
