@@ -103,10 +103,74 @@ def test_doubles_in_other_modules_make_yields_conservative(tmp_path: Path) -> No
     got = actions(project, "lib.py", "Client.run")
     assert list(got.values()) == ["maybe", "maybe", "maybe", "maybe", "maybe", "await"]
     analysis = analyse(project)
-    setup = analysis.decisions["pkg.lib:Client.setup"]
-    assert setup.keep_api and not setup.convertible
-    assert "replaced at run time at test_lib.py:" in setup.caller_reasons[0]
+    # Replaced by a double the test gives (`new=`), and its only caller yields it: the yield
+    # is conservative, so `setup` itself converts plainly.
+    assert analysis.decisions["pkg.lib:Client.setup"].convertible
     assert analysis.decisions["pkg.lib:Client.run"].convertible
+
+
+def test_replaced_function_keeps_its_api_where_a_caller_needs_a_wrap(tmp_path: Path) -> None:
+    """`ensureDeferred(client.setup())` fails on the double's plain value where
+    `client.setup().addCallback(...)` worked on a Mock: a caller needing a wrap keeps it."""
+    project = make(tmp_path, {
+        "pkg/__init__.py": "",
+        "pkg/lib.py": LIB + """
+    def kick(client: Client, log):
+        client.setup().addCallback(log.append)
+""",
+        "pkg/test_lib.py": """
+            from unittest import mock
+            from pkg import lib
+
+            def test_kick():
+                client = lib.Client()
+                client.setup = mock.Mock()
+                lib.kick(client, [])
+        """,
+    })
+    setup = analyse(project).decisions["pkg.lib:Client.setup"]
+    assert setup.keep_api and not setup.convertible
+    assert setup.caller_reasons[0].kind == "replaced-at-run-time"
+    assert "would need a wrap" in setup.caller_reasons[0]
+
+
+def test_replacement_on_a_typed_receiver_reaches_only_its_dispatch(tmp_path: Path) -> None:
+    """`self.client.setup = Mock()` with `self.client` a `Client` replaces `Client.setup`
+    (and overrides below it), not every method called `setup`; `Service.setup = f` on a
+    library class replaces no workspace function; `patch("pkg.lib.fetch")` only `fetch`."""
+    project = make(tmp_path, {
+        "pkg/__init__.py": "",
+        "pkg/lib.py": LIB + """
+    class Other:
+        @defer.inlineCallbacks
+        def setup(self):
+            yield defer.succeed(None)
+
+    def fetch_d():
+        return defer.succeed(7)
+""",
+        "pkg/test_lib.py": """
+            from unittest import mock
+            from twisted.application.service import Service
+            from pkg import lib
+
+            class T:
+                def setUp(self):
+                    self.client = lib.Client()
+                    self.client.setup = mock.Mock()
+                    Service.startService = lambda self: None
+
+                @mock.patch("pkg.lib.fetch_d")
+                def test_b(self, m):
+                    pass
+        """,
+    })
+    ws = project.workspace
+    assert ws.replacement("pkg.lib:Client.setup") is not None
+    assert ws.replacement("pkg.lib:Other.setup") is None
+    assert ws.replacement("pkg.lib:fetch_d") is not None
+    assert ws.replacement("pkg.lib:fetch") is None
+    assert "startService" not in ws.replaced
 
 
 def test_interface_adaptation_reaches_implementers(tmp_path: Path) -> None:

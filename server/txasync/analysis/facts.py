@@ -14,6 +14,7 @@ import re
 import tokenize
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from dataclasses import replace as _with
 
 from ..lines import split_lines
 from .model import (
@@ -247,6 +248,7 @@ class _FactWalker:
         # Ancestors of the node being visited (the node itself last).
         self.stack: list[ast.AST] = []
         self.class_facts: dict[str, ClassFact] = {}
+        self._rebound_globals: set[str] = set()
 
     # -- helpers -----------------------------------------------------------------------
     def ref(self, node: ast.expr) -> Ref:
@@ -324,6 +326,9 @@ class _FactWalker:
     # -- walking -----------------------------------------------------------------------
     def walk(self, tree: ast.Module) -> None:
         self._body(tree.body)
+        for name in self._rebound_globals:
+            if name in self.facts.module_types:
+                self.facts.module_types[name] = ""  # rebound in a function: any type
 
     def _body(self, stmts: list[ast.stmt]) -> None:
         # `f = inlineCallbacks(f)`, the call form of the decorator, comes after the def it
@@ -607,15 +612,36 @@ class _FactWalker:
             elif isinstance(target, ast.Starred):
                 self._replaced_targets([target.value])
             elif isinstance(target, ast.Attribute):
-                self._replaced(target.attr, target)
+                self._replaced(target.attr, target, owner=target.value)
                 if target.attr in _MOCK_BEHAVIOUR and isinstance(target.value, ast.Attribute):
                     # `double.fetch.return_value = "X"`: what `double.fetch()` returns
-                    self._replaced(target.value.attr, target.value)
+                    self._replaced(target.value.attr, target.value, owner=target.value.value)
 
-    def _replaced(self, name: str, node: ast.AST) -> None:
+    def _replaced(self, name: str, node: ast.AST, owner: ast.expr | None = None,
+                  qualified: str | None = None, auto: bool = False) -> None:
+        """Record a replacement of `name`: on `owner` (an object or class whose type the
+        index may know), at a `qualified` path (`patch("pkg.mod.Cls.name")`), or, with
+        neither, of every function of that name. `auto`: `patch()` makes the double itself
+        (an AsyncMock once the function is `async def`)."""
         name = name.rsplit(".", 1)[-1]
-        if name.isidentifier():
-            self.facts.replaced.setdefault(name, self.lines.span(node))
+        if not name.isidentifier():
+            return
+        if qualified is not None:
+            callee = Ref("name", name, qualified, text=qualified)
+        elif owner is not None:
+            callee = self.ref(ast.Attribute(value=owner, attr=name, ctx=ast.Load()))
+        else:
+            callee = Ref("name", name, None, text=name)
+        self.facts.replacements.append(
+            self._site(node, callee, "other", "patched" if auto else "replaced"))
+
+    def _replaced_in_class_body(self, name: str, node: ast.AST, class_qualname: str) -> None:
+        """`fetch = Mock(...)` in a class body: the method of that name the class would
+        otherwise inherit is replaced for its instances."""
+        site = self._site(node, Ref("attr", name, None, "self", None, f"self.{name}"),
+                          "other", "replaced")
+        self.facts.replacements.append(_with(
+            site, enclosing_class=class_qualname))
 
     def _runtime_binding(self, node: ast.Call) -> None:
         """Calls that decide at run time what a name is: a lookup by computed name, a test
@@ -651,33 +677,78 @@ class _FactWalker:
     def _replacing_call(self, node: ast.Call, last: str) -> None:
         """`setattr(o, "n", v)`, `patch("m.n")`, `patch.object(C, "n")`, trial's
         `self.patch(o, "n", v)`, `monkeypatch.setattr(...)`, `patch.multiple(C, n=...)`."""
-        for arg in node.args[:2]:
-            if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
-                self._replaced(arg.value, arg)
+        args = node.args
+        first = args[0] if args else None
+        first_text = first.value if isinstance(first, ast.Constant) and isinstance(
+            first.value, str) else None
+        # mock's `patch("m.n")` and `patch.object(C, "n")` with no replacement given make
+        # the double themselves: a MagicMock, or an AsyncMock for an `async def`.
+        given = any(k.arg in ("new", "new_callable") for k in node.keywords)
+        if first_text is not None and first is not None:
+            # `patch("pkg.mod.name")`, `monkeypatch.setattr("pkg.mod.name", v)`
+            self._replaced(first_text, first, qualified=first_text if "." in first_text else None,
+                           auto=last == "patch" and len(args) == 1 and not given)
+        if len(args) >= 2 and isinstance(args[1], ast.Constant) and isinstance(
+                args[1].value, str) and first is not None and first_text is None:
+            self._replaced(args[1].value, args[1], owner=first,
+                           auto=last == "object" and len(args) == 2 and not given)
         if last == "multiple":
             for keyword in node.keywords:
-                if keyword.arg:
-                    self._replaced(keyword.arg, keyword)
+                if not keyword.arg:
+                    continue
+                auto = _text(keyword.value).endswith("DEFAULT")
+                if first_text is not None:
+                    self._replaced(keyword.arg, keyword, qualified=f"{first_text}.{keyword.arg}",
+                                   auto=auto)
+                elif first is not None:
+                    self._replaced(keyword.arg, keyword, owner=first, auto=auto)
 
     def visit_Global(self, node: ast.Global | ast.Nonlocal) -> None:
         scope = self.current_def()
         if scope.fact is not None:
             scope.fact.declared_outer.extend(node.names)
+        if isinstance(node, ast.Global):
+            self._rebound_globals.update(node.names)
 
     visit_Nonlocal = visit_Global
 
+    def _module_binding(self, node: ast.Assign) -> None:
+        """`Base = unittest.TestCase` (an alias a class may derive from) and `store =
+        Store()` (a singleton whose methods calls on `store` reach)."""
+        written = self._value_type(node.value, self.scopes[-1]) if isinstance(
+            node.value, ast.Call) else None
+        for target in node.targets:
+            if not isinstance(target, ast.Name):
+                continue
+            if isinstance(node.value, (ast.Name, ast.Attribute)):
+                aliases = self.facts.name_aliases.setdefault(target.id, [])
+                if self.name_of(node.value) not in aliases:
+                    aliases.append(self.name_of(node.value))
+            known = self.facts.module_types.get(target.id)
+            if known is None:
+                self.facts.module_types[target.id] = written or ""
+            elif known != written:
+                self.facts.module_types[target.id] = ""
+
     def visit_Assign(self, node: ast.Assign) -> None:
         self._replaced_targets(node.targets)
+        if self.scopes[-1].kind == "module":
+            self._module_binding(node)
         if self.scopes[-1].kind == "class":
             cls = self.class_facts.get(self.scopes[-1].qualname)
             if cls is not None:
                 for target in node.targets:
                     if isinstance(target, ast.Name):
                         cls.class_attrs.setdefault(target.id, _text(node.value))
+                        if isinstance(node.value, ast.Call):
+                            # `store = Store()` in the body: `self.store` until reassigned
+                            self._attribute_type(cls.qualname, target.id,
+                                                 self._value_type(node.value, self.scopes[-1])
+                                                 or "")
                         # `fetch = Mock(...)` or `get_raw = get` in a class body: a method of
                         # that name in a base is replaced for this class's instances.
                         if not isinstance(node.value, (ast.Constant, *_PLAIN_NODES)):
-                            self._replaced(target.id, target)
+                            self._replaced_in_class_body(target.id, target, cls.qualname)
         self._value_ref(node.value, "stored", ", ".join(_text(t) for t in node.targets))
         scope = self.current_def()
         if scope.fact is not None:
@@ -759,6 +830,11 @@ class _FactWalker:
             cls.attribute_types[attr] = ""  # assigned more than one type
 
     def _value_type(self, value: ast.expr, scope: _Scope) -> str | None:
+        if isinstance(value, ast.Yield) and scope.kind == "ic" and isinstance(
+                value.value, ast.Call):
+            # `self._http = yield HTTPSession(...)`: inlineCallbacks hands back what is not
+            # a Deferred as it is (the index does not trust classes deriving from Deferred).
+            return self._value_type(value.value, scope)
         if isinstance(value, ast.Call):
             name = self.table.resolve(value.func)
             if name is None and isinstance(value.func, (ast.Name, ast.Attribute)):

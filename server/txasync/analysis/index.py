@@ -24,6 +24,11 @@ from .names import ImportTable, build_import_table
 if TYPE_CHECKING:
     from .jedi_oracle import JediOracle
 
+_DEFERRED = "twisted.internet.defer.Deferred"
+_CONTAINER_FACTORIES = frozenset({
+    "collections.OrderedDict", "collections.defaultdict", "collections.deque",
+    "collections.Counter", "builtins.dict", "builtins.list", "builtins.set"})
+_PROPERTY_DECORATORS = frozenset({"property", "cached_property", "reify"})
 _BUILTIN_TYPES = frozenset({"dict", "list", "set", "tuple", "str", "bytes", "int", "float",
                             "frozenset", "bytearray", "object", "bool"})
 
@@ -92,6 +97,14 @@ def _module_source_path(module: str) -> str | None:
 
 
 @lru_cache(maxsize=4096)
+def _library_class(qualified: str) -> bool:
+    """Whether a library name is a class (calling it makes an instance of it), as far as
+    the library's source tells: a builtin container, or a class definition."""
+    if qualified.rsplit(".", 1)[-1] in _BUILTIN_TYPES or qualified in _CONTAINER_FACTORIES:
+        return True
+    return external_class(qualified) is not None
+
+
 def external_class(qualified: str, depth: int = 0) -> ExternalClass | None:
     """A library class's own method names and bases, read statically from its source."""
     if depth > 8 or "." not in qualified:
@@ -153,6 +166,29 @@ class Resolution:
     possible: bool = False
 
 
+@dataclass(frozen=True)
+class Replacement:
+    """Where something replaces a function at run time, and whether `patch()` makes the
+    double itself (then an AsyncMock once the function is `async def`)."""
+
+    path: str
+    span: Span
+    auto: bool = False
+    # Only doubles made from a class (`Mock(spec=C)`) replace it: they never run real
+    # methods, so a `self.m()` inside one never meets them.
+    spec_double: bool = False
+
+
+def _keep_first(table: dict[str, Replacement], key: str, found: Replacement) -> None:
+    """The first replacement seen stands for the key; what any of them does counts."""
+    known = table.get(key)
+    if known is None:
+        table[key] = found
+    else:
+        table[key] = Replacement(known.path, known.span, known.auto or found.auto,
+                                 known.spec_double and found.spec_double)
+
+
 class Workspace:
     """All module facts of one analysis run, with lookups across them."""
 
@@ -166,8 +202,12 @@ class Workspace:
         # Function names bound more than once in their module (`if`/`else` alternatives, an
         # import fallback): `functions` holds the first definition, so nothing is certain.
         self.redefined: set[str] = set()
-        # Names something replaces at run time (a test double, a patch): name -> (path, span).
-        self.replaced: dict[str, tuple[str, Span]] = {}
+        # Names something replaces at run time on an object txasync cannot type (a test
+        # double, a patch): every function of that name counts.
+        self.replaced: dict[str, Replacement] = {}
+        # Functions and classes a replacement reaches where its target can be pinned down
+        # (`self.master.stop = Mock()` with `self.master` a `Master`).
+        self.replaced_keys: dict[str, Replacement] = {}
         # Constant prefixes of `getattr(obj, "prefix" + name)` lookups: prefix -> (path, span).
         self.dynamic_prefixes: dict[str, tuple[str, Span]] = {}
         self._implementers: dict[str, list[str]] | None = None
@@ -182,6 +222,7 @@ class Workspace:
         self._callers: dict[str, list[tuple[ModuleFacts, CallSite]]] | None = None
         self._possible: dict[str, list[tuple[ModuleFacts, CallSite]]] | None = None
         self._add_doubled_classes()
+        self._add_replacements()
 
     def add(self, facts: ModuleFacts) -> None:
         self.top_packages.add(facts.module.split(".")[0])
@@ -195,24 +236,92 @@ class Workspace:
             self.methods_by_name[fn.name].append(key)
         for cls in facts.classes:
             self.classes.setdefault(function_key(facts.module, cls.qualname), (facts, cls))
-        for name, span in facts.replaced.items():
-            self.replaced.setdefault(name, (facts.path, span))
         for prefix, span in facts.dynamic_prefixes.items():
             self.dynamic_prefixes.setdefault(prefix, (facts.path, span))
 
     def _add_doubled_classes(self) -> None:
-        """A double specified from a workspace class answers for every method of it (and of
-        its bases): those names count as replaced."""
+        """A double specified from a workspace class (`Mock(spec=Store)`) answers for every
+        method of it and of its bases, wherever a `Store` is expected: every function such
+        a call could reach counts as replaced."""
         for facts in self.modules.values():
             for written, span in facts.doubled_classes.items():
                 cls_key = self.class_key(facts, written)
                 if cls_key is None:
                     continue
                 for key in [cls_key, *self.ancestors(cls_key)]:
-                    if key in self.classes:
-                        for name in self.classes[key][1].methods:
-                            if not name.startswith("__"):
-                                self.replaced.setdefault(name, (facts.path, span))
+                    if key not in self.classes:
+                        continue
+                    for name in self.classes[key][1].methods:
+                        if name.startswith("__"):
+                            continue
+                        for target in self.dispatch_set(cls_key, name, False):
+                            _keep_first(self.replaced_keys, target, Replacement(
+                                facts.path, span, auto=True, spec_double=True))
+
+    def _add_replacements(self) -> None:
+        """Pin each replacement down to what it reaches. Replacements by qualified name go
+        first: a replaced class changes what receivers typed with it may be."""
+        sites = [(facts, site) for facts in self.modules.values() for site in facts.replacements]
+        sites.sort(key=lambda pair: pair[1].callee.qualified is None)
+        for facts, site in sites:
+            where = Replacement(facts.path, site.span, auto=site.detail == "patched")
+            reached = self._replaced_by(facts, site)
+            if reached is None:
+                _keep_first(self.replaced, site.callee.name, where)
+            for key in reached or ():
+                _keep_first(self.replaced_keys, key, where)
+        self._return_types.clear()  # typed while replacements were still being added
+
+    def _replaced_by(self, facts: ModuleFacts, site: CallSite) -> list[str] | None:
+        """The workspace functions (or a class) a replacement reaches; [] for none (a library
+        attribute); None when it cannot be told (then every function of the name counts)."""
+        ref = site.callee
+        if ref.qualified is not None:
+            return self._replaced_at(ref.qualified)
+        if "." not in ref.text:
+            return None  # `patch("name")`, `setattr(..., "name", ...)` of what is not known
+        owner = ref.text.rpartition(".")[0]
+        cls_key = self.class_key(facts, owner) if owner.isidentifier() else None
+        if cls_key is not None and self._local_binding(facts, site, owner) is None:
+            # `Store.get = fake` replaces it on the class: for the class, and for the
+            # subclasses that inherit it (whose calls reach the same function).
+            found = self.lookup_method(cls_key, ref.name)
+            return [found] if found is not None else []
+        resolution = self.resolve(facts, site)
+        if resolution.possible:
+            return None
+        if resolution.targets or self.dispatch_class(facts, site, ref) is not None:
+            # A receiver of a known workspace class: what its dispatch reaches (nothing when
+            # the double adds an attribute the class does not have).
+            return list(resolution.targets)
+        return None
+
+    def _replaced_at(self, qualified: str) -> list[str] | None:
+        """`patch("pkg.mod.Cls.name")`: the function or class at that path."""
+        found = self.function_for_qualified(qualified)
+        if found is not None:
+            return [found]
+        split = self.split_qualified(qualified)
+        if split is not None:
+            key = function_key(*split)
+            if key in self.classes:
+                return [key]
+            owner, _, name = split[1].rpartition(".")
+            if owner and function_key(split[0], owner) in self.classes:
+                method = self.lookup_method(function_key(split[0], owner), name)
+                return [method] if method is not None else []
+            return None
+        if qualified.split(".")[0] not in self.top_packages:
+            return []  # a library's attribute: no workspace function is it
+        return None
+
+    def replacement(self, key: str) -> Replacement | None:
+        """Where something replaces function (or class) `key` at run time, if anywhere."""
+        found = self.replaced_keys.get(key)
+        if found is not None:
+            return found
+        entry = self.functions.get(key) or self.classes.get(key)
+        return self.replaced.get(entry[1].name) if entry is not None else None
 
     # -- names ---------------------------------------------------------------------------
     def split_qualified(self, qualified: str) -> tuple[str, str] | None:
@@ -311,9 +420,8 @@ class Workspace:
             found: dict[str, list[str]] = defaultdict(list)
             for key, (cfacts, cls) in self.classes.items():
                 for written in cls.implements:
-                    iface = self.class_key(cfacts, written)
-                    if iface is not None:
-                        found[iface].append(key)
+                    # a library interface by its qualified name
+                    found[self.class_key(cfacts, written) or written].append(key)
             self._implementers = found
         return self._implementers.get(iface_key, [])
 
@@ -372,7 +480,8 @@ class Workspace:
             current = queue.pop(0)
             if current in self.classes:
                 facts, cls = self.classes[current]
-                bases = [self.class_key(facts, b) or b for b in cls.bases]
+                bases = [self.class_key(facts, a) or a
+                         for b in cls.bases for a in self._alternatives(facts, b)]
             else:
                 ext = external_class(current)
                 bases = list(ext.bases) if ext is not None else []
@@ -383,6 +492,20 @@ class Workspace:
                     seen.append(base)
                     queue.append(base)
         return seen
+
+    def _alternatives(self, facts: ModuleFacts, base: str) -> list[str]:
+        """What a base name may be: itself, or every name a module-level alias of it is
+        bound to (`_Base = unittest.TestCase` / `_Base = object` under an `if`)."""
+        if self.class_key(facts, base) is not None:
+            return [base]
+        owner, name = facts, base
+        split = self.split_qualified(base) if "." in base else None
+        if split is not None and "." not in split[1]:
+            owner, name = self.by_module[split[0]], split[1]
+        aliases = owner.name_aliases.get(name)
+        if not aliases:
+            return [base]
+        return [a for a in aliases if a != base] or [base]
 
     def canonical(self, name: str) -> str:
         ext = external_class(name) if ":" not in name else None
@@ -468,8 +591,11 @@ class Workspace:
         target = self._resolve_ref(facts, site, ref)
         if target is not None:
             return Resolution([target])
-        if self._receiver_outside_workspace(facts, site):
-            return Resolution()
+        external = self._external_receiver(facts, site)
+        if external is not None:
+            # A library type: only workspace classes deriving from it (or implementing it)
+            # can be the receiver, where their methods are.
+            return Resolution(self._workspace_below(external, ref.name))
         if (self.oracle is not None and ref.kind == "attr" and ref.receiver == "other"
                 and not ref.qualified and ref.name in self.methods_by_name):
             typed = self.oracle.receiver_type(facts.path, site)
@@ -593,9 +719,8 @@ class Workspace:
         parts = owner.split(".")
         if not parts or not all(p.isidentifier() for p in parts):
             return "unknown", None
-        enclosing = self.functions.get(function_key(facts.module, site.enclosing)) \
-            if site.enclosing else None
         first = parts[0]
+        enclosing = self._binding_function(facts, site.enclosing, first)
         state: tuple[str, str | None]
         if first in ("self", "cls") and site.enclosing_class:
             state = ("workspace", function_key(facts.module, site.enclosing_class))
@@ -604,25 +729,56 @@ class Workspace:
         elif enclosing is not None and first in enclosing[1].assignments:
             state = self._values_type(facts, enclosing[1].assignments[first], 0,
                                       enclosing[1].self_class)
+        elif site.enclosing and self._local_binding(facts, site, first) is not None:
+            state = ("unknown", None)  # a local txasync did not type
         else:
             cls_key = self.class_key(facts, first)
-            state = ("workspace", cls_key) if cls_key is not None else ("unknown", None)
+            state = ("workspace", cls_key) if cls_key is not None else self._module_type(
+                facts, first)
             if cls_key is not None and len(parts) == 1:
                 return self._unless_replaced(state)
         for attr in parts[1:]:
             if state[0] != "workspace" or state[1] is None:
-                return state if state[0] == "external" else ("unknown", None)
+                # An attribute of a library object may be anything, a workspace one included
+                # (`request.channel.factory.service`).
+                return "unknown", None
             state = self._attribute_type(state[1], attr)
         return state if len(parts) == 1 and first in ("self", "cls") else (
             self._unless_replaced(state))
+
+    def _binding_function(self, facts: ModuleFacts, scope: str, name: str
+                          ) -> tuple[ModuleFacts, FunctionFact] | None:
+        """The function whose body binds `name` as seen from `scope`: the enclosing one,
+        else (for a closure) the nearest outer function that binds it."""
+        innermost = self.functions.get(function_key(facts.module, scope)) if scope else None
+        while scope:
+            found = self.functions.get(function_key(facts.module, scope))
+            if found is not None and found[1].binds_locally(name):
+                return found
+            if ".<locals>." not in scope:
+                break
+            scope = scope.rsplit(".<locals>.", 1)[0]
+        return innermost
 
     def _unless_replaced(self, state: tuple[str, str | None]) -> tuple[str, str | None]:
         """A class the tests replace (`patch("app.net.Endpoint", FakeEndpoint)`): what its
         name constructs, and what is declared of its type, may be the replacement."""
         if state[0] == "workspace" and state[1] is not None and state[1] in self.classes:
-            if self.classes[state[1]][1].name in self.replaced:
+            if self.replacement(state[1]) is not None:
                 return "unknown", None
         return state
+
+    def _module_type(self, facts: ModuleFacts, name: str) -> tuple[str, str | None]:
+        """A module-level singleton (`store = Store()`), here or imported from the module
+        that binds it."""
+        owner, local = facts, name
+        if name not in facts.module_types:
+            split = self.split_qualified(facts.imports.get(name, ""))
+            if split is None or "." in split[1]:
+                return "unknown", None
+            owner, local = self.by_module[split[0]], split[1]
+        written = owner.module_types.get(local)
+        return self._named_type(owner, written) if written else ("unknown", None)
 
     def _attribute_type(self, cls_key: str, attr: str) -> tuple[str, str | None]:
         for key in [cls_key, *self.ancestors(cls_key)]:
@@ -632,19 +788,28 @@ class Workspace:
             written = cls.attribute_types.get(attr)
             if written:
                 return self._named_type(owner_facts, written)
+            if attr in cls.methods:
+                # `@property def store(self) -> Store`: what reading `self.store` gives
+                fn = owner_facts.function(f"{cls.qualname}.{attr}")
+                if fn is not None and fn.returns_annotation and any(
+                        d.rsplit(".", 1)[-1] in _PROPERTY_DECORATORS for d in fn.decorators):
+                    return self._named_type(owner_facts, fn.returns_annotation)
+                return "unknown", None
         return "unknown", None
 
     def _named_type(self, facts: ModuleFacts, written: str) -> tuple[str, str | None]:
         written = written.strip("'\"")
         cls_key = self.class_key(facts, written)
         if cls_key is not None:
+            if _DEFERRED in self.ancestors(cls_key):
+                return "unknown", None  # yielded, it is its result, not itself
             return "workspace", cls_key
         if written in _BUILTIN_TYPES:
-            return "external", None
+            return "external", written
         top = written.split(".")[0]
         imported_roots = {v.split(".")[0] for v in facts.imports.values()}
         if "." in written and top in imported_roots and top not in self.top_packages:
-            return "external", None
+            return "external", written
         return "unknown", None
 
     def _return_type(self, key: str, depth: int) -> tuple[str, str | None]:
@@ -686,6 +851,10 @@ class Workspace:
                 ref = value.ref
                 if ref.qualified or ref.kind == "name":
                     state = self._named_type(facts, ref.qualified or ref.name)
+                    if state[0] == "external" and not _library_class(state[1] or ""):
+                        # `copy.copy(store)`, `cast(...)`, `random.choice(stores)`: a library
+                        # function may return a workspace object
+                        state = ("unknown", None)
                 else:
                     state = ("unknown", None)
                 if state[0] == "unknown":
@@ -709,13 +878,32 @@ class Workspace:
         key = function_key(facts.module, ref.text)
         return key if key in self.functions else None
 
-    def _receiver_outside_workspace(self, facts: ModuleFacts, site: CallSite) -> bool:
-        """`self.limits.get()` with `self.limits = dict(...)`: not a workspace method."""
+    def _external_receiver(self, facts: ModuleFacts, site: CallSite) -> str | None:
+        """`self.limits.get()` with `self.limits = dict(...)`, `svc.start()` with `svc:
+        service.Service`: the library type of the receiver ("" for a literal), or None
+        when it is not known to be one."""
         ref = site.callee
         if ref.kind != "attr" or ref.qualified:
-            return False
+            return None
         owner = ref.text.rpartition(".")[0]
-        return self.receiver_class(facts, site, owner)[0] == "external"
+        kind, written = self.receiver_class(facts, site, owner)
+        return (written or "") if kind == "external" else None
+
+    def _workspace_below(self, external: str, name: str) -> list[str]:
+        """Methods named `name` of the workspace classes that derive from (or implement) a
+        library type: an instance of one may be passed where the library type is declared."""
+        if not external or external in _BUILTIN_TYPES:
+            return []
+        classes = set(self.subclasses(external)) | set(self.subclasses(self.canonical(external)))
+        classes |= set(self.implementers(external))
+        found: list[str] = []
+        for cls_key in sorted(classes):
+            if cls_key not in self.classes:
+                continue
+            for method in self.dispatch_set(cls_key, name, exact=True):
+                if method not in found:
+                    found.append(method)
+        return found
 
     def _build_callers(self) -> None:
         callers: dict[str, list[tuple[ModuleFacts, CallSite]]] = defaultdict(list)

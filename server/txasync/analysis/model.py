@@ -221,12 +221,22 @@ class ModuleFacts:
     runtime_imports: set[str] = field(default_factory=set)  # bound at import time, top level
     imported_modules: set[str] = field(default_factory=set)  # `import a.b.c` makes a.b.c usable
     module_names: set[str] = field(default_factory=set)
+    # Module-level names bound to another name (`Base = unittest.TestCase` in one branch of an
+    # `if`, `object` in the other): name -> every name it may be. A class deriving from such a
+    # name derives from all of them, as far as who may call its methods goes.
+    name_aliases: dict[str, list[str]] = field(default_factory=dict)
+    # Module-level names bound once to a constructor call (`store = Store()`): name -> the
+    # class (qualified where imports tell); "" when bound to more than one thing, or
+    # rebound through `global`.
+    module_types: dict[str, str] = field(default_factory=dict)
     noqa: dict[int, frozenset[str] | None] = field(default_factory=dict)  # line -> codes/all
-    # Names whose value something replaces at run time: `obj.name = ...`, `setattr(obj,
-    # "name", ...)`, `patch("pkg.mod.name")`, `patch.object(C, "name")`,
-    # `monkeypatch.setattr(...)`. A call of any function of that name may then return what the
-    # replacement returns (a test double's plain value), whatever its body says.
-    replaced: dict[str, Span] = field(default_factory=dict)
+    # What the module replaces at run time (a test double, a patch), written as the call of
+    # the replaced attribute it stands for: `self.master.stop = Mock()` as `self.master.stop`,
+    # `patch("pkg.mod.Cls.stop")` as the qualified name, `setattr(obj, "stop", f)` with `obj`
+    # as the receiver. The index replaces only what such a call could reach; where it cannot
+    # tell (an untyped receiver), every function of that name. `detail` is "patched" where
+    # `patch()` makes the double itself (an AsyncMock once the function is `async def`).
+    replacements: list[CallSite] = field(default_factory=list)
     # Classes a test double is specified from (`Mock(spec=Store)`, `create_autospec(Store)`):
     # the written (or qualified) class name -> where. Every method of such a class may return
     # whatever the double is told to.

@@ -78,7 +78,7 @@ class Planner:
         self.config = config
         # From `txasync probe`, minus files edited since (Evidence.without(stale_files(...))).
         self.evidence = evidence
-        self._returns_memo: dict[str, str] = {}
+        self._returns_memo: dict[tuple[str, bool, bool], str] = {}
 
     # -- intrinsic reasons (the function on its own) -------------------------------------
     def intrinsic_reasons(self, facts: ModuleFacts, fn: FunctionFact) -> list[Reason]:
@@ -237,14 +237,13 @@ class Planner:
         identity or lifetime matters. Keeping its Deferred API leaves all of them as they
         were."""
         reasons: list[Reason] = []
-        replaced = self.ws.replaced.get(fn.name)
-        if replaced is not None:
-            path, span = replaced
+        replaced = self.ws.replacement(key)
+        if replaced is not None and replaced.auto:
             reasons.append(Reason(
                 "replaced-at-run-time",
-                f"`{fn.name}` is replaced at run time at {_path_loc(path, span)} (a test double "
-                "or a patch): once it is `async def`, `patch()` makes an AsyncMock and callers "
-                "that await it get whatever the replacement returns"))
+                f"`{fn.name}` is replaced at run time at {_path_loc(replaced.path, replaced.span)} "
+                "by a double `patch()` or `Mock(spec=...)` makes: once it is `async def`, that "
+                "double is an AsyncMock, and what its callers get changes"))
         for prefix, (path, span) in sorted(self.ws.dynamic_prefixes.items()):
             if fn.name.startswith(prefix) and fn.class_qualname:
                 reasons.append(Reason(
@@ -353,15 +352,8 @@ class Planner:
             return [Reason("base-not-found",
                            f"its class derives from `{missing[0]}`, which txasync cannot find; "
                            "a method there may call this one expecting a Deferred")]
-        key = function_key(facts.module, fn.qualname)
-        for other in self.ws.related_methods(key):
-            ofacts, ofn = self.ws.functions[other]
-            if not (ofn.is_ic or ofn.is_async) and not self._never_runs(ofacts, ofn):
-                return [Reason("plain-override",
-                               f"`{ofn.qualname}` ({_loc(ofacts, ofn.name_span)}) is a plain "
-                               "method of the same name in the class hierarchy: a call may "
-                               "return a plain value or a coroutine, which no single wrap "
-                               "handles")]
+        # A plain method of the same name up or down the hierarchy matters only at the
+        # call sites that may reach both: `_mixed_dispatch` judges those one by one.
         return []
 
     # -- yields --------------------------------------------------------------------------
@@ -409,6 +401,9 @@ class Planner:
         if (ref.kind == "name" and ref.qualified is None and ref.name in api.PLAIN_BUILTINS
                 and ref.name not in facts.module_names):
             return "plain"
+        if not (fn is not None and fn.binds_locally(ref.name)) and self._plain_constructor(
+                facts, ref):
+            return "plain"
         site = _site_in(fn, ref)
         resolution = self.ws.resolve(facts, site)
         if not resolution.targets:
@@ -424,6 +419,25 @@ class Planner:
             return "unknown"
         return kind
 
+    def _plain_constructor(self, facts: ModuleFacts, ref: Ref) -> bool:
+        """`Session(...)` of a workspace class: an instance, never a Deferred, unless the
+        class derives from Deferred, something in its line defines `__new__`, a base is
+        out of sight, or the tests replace the class."""
+        if ref.kind == "attr" and ref.receiver != "module":
+            return False
+        cls_key = self.ws.class_key(facts, ref.qualified or ref.text)
+        if cls_key is None or self.ws.replacement(cls_key) is not None:
+            return False
+        if ref.kind == "name" and ref.qualified is None and ref.name not in facts.module_names:
+            return False  # a local or a parameter of that name, not the class
+        for key in [cls_key, *self.ws.ancestors(cls_key)]:
+            if key in self.ws.classes:
+                if "__new__" in self.ws.classes[key][1].methods:
+                    return False
+            elif key not in api.SAFE_BASES:
+                return False
+        return True
+
     def _overridable(self, facts: ModuleFacts, site: CallSite) -> bool:
         """The call dispatches on an instance whose class may be subclassed out of sight."""
         dispatch = self.ws.dispatch_class(facts, site, site.callee)
@@ -434,15 +448,21 @@ class Planner:
         raises, or it declares what the implementations do) unless it is replaced or
         documents a Deferred."""
         tfacts, target = self.ws.functions[key]
-        return (target.name not in self.ws.replaced and not declared_awaitable(target)
+        return (self.ws.replacement(key) is None and not declared_awaitable(target)
                 and self._never_runs(tfacts, target))
 
-    def function_result_kind(self, key: str, depth: int = 0) -> str:
-        if key in self._returns_memo:
-            return self._returns_memo[key]
-        self._returns_memo[key] = "unknown"  # cycles resolve to unknown
+    def function_result_kind(self, key: str, depth: int = 0, own: bool = False,
+                             body: bool = False) -> str:
+        """'awaitable', 'plain' or 'unknown': what a call of `key` returns. With `own`,
+        leaving aside overrides a call might dispatch to; with `body`, what its body returns,
+        leaving aside test doubles that replace it too (they matter at the sites that may
+        see them)."""
+        memo_key = (key, own or body, body)
+        if memo_key in self._returns_memo:
+            return self._returns_memo[memo_key]
+        self._returns_memo[memo_key] = "unknown"  # cycles resolve to unknown
         tfacts, target = self.ws.functions[key]
-        if key in self.ws.redefined or target.name in self.ws.replaced:
+        if key in self.ws.redefined or (not body and self.ws.replacement(key) is not None):
             # Bound twice, or replaced at run time (a test double, a patch): what a call
             # returns is whatever the replacement returns.
             kind = "unknown"
@@ -459,16 +479,17 @@ class Planner:
             kind = "awaitable" if declared_awaitable(target) else "unknown"
         elif target.yields:
             kind = "unknown"  # a plain generator: Twisted 24.7+ runs it when yielded
-        elif any(self.ws.functions[r][1].is_ic or self.ws.functions[r][1].is_async
-                 for r in self.ws.related_methods(key)):
-            kind = "unknown"
+        elif not (own or body) and any(
+                self.ws.functions[r][1].is_ic or self.ws.functions[r][1].is_async
+                for r in self.ws.related_methods(key)):
+            kind = "unknown"  # a call resolved to it alone may reach an override
         else:
             kinds = {self._value_kind(tfacts, target, v, depth) for v in target.returns} or {
                 "plain"}
             if len(target.returns) == 0 or all(v.kind == "none" for v in target.returns):
                 kinds = {"plain"}
             kind = kinds.pop() if len(kinds) == 1 else "unknown"
-        self._returns_memo[key] = kind
+        self._returns_memo[memo_key] = kind
         return kind
 
     def _never_runs(self, facts: ModuleFacts, fn: FunctionFact) -> bool:
@@ -662,6 +683,10 @@ class Planner:
                             break
                 decisions[key] = decision
         converting = {k for k, d in decisions.items() if d.convertible and d.selected}
+        # Bodies this run rewrites, keep-API helpers included: a yield there becomes an
+        # await, so a call yielded there needs no wrap, whatever the callee's API. (A
+        # function leaving `converting` below keeps its API, so is still rewritten.)
+        rewritten = {k for k, d in decisions.items() if d.changes}
         # Caller-dependent reasons: iterate until no more functions drop out.
         changed = True
         while changed:
@@ -675,16 +700,14 @@ class Planner:
                         d.keep_api = True
                         break
                 if not d.caller_reasons:
-                    problem = self._mixed_dispatch(key)
+                    problem = self._mixed_dispatch(key, rewritten) or self._replaced_and_wrapped(
+                        key, rewritten)
                     if problem is not None:
                         d.caller_reasons.append(problem)
                         d.keep_api = True
                 if not d.convertible:
                     converting.discard(key)
                     changed = True
-        # Bodies this run rewrites, keep-API helpers included: a yield there becomes an
-        # await, so a call yielded there needs no wrap, whatever the callee's API.
-        rewritten = converting | {k for k, d in decisions.items() if d.changes}
         for key in converting:
             d = decisions[key]
             # fromCoroutine rejects Deferreds: only usable when no override can return one.
@@ -730,22 +753,68 @@ class Planner:
                 "unrun on this Twisted version (it is never run); after conversion it is "
                 "awaited and runs")
 
-    def _mixed_dispatch(self, key: str) -> Reason | None:
+    def _mixed_dispatch(self, key: str, rewritten: set[str]) -> Reason | None:
         """A call that may reach this function or a plain sibling override (`self.m()` in a
-        base class whose subclasses define `m` differently): no single wrap fits both."""
+        base class whose subclasses define `m` differently): no single wrap fits both. A
+        site that needs no wrap takes both as it is: an `await` (of a plain value it failed
+        before too), a yield that becomes `await maybeDeferred(...)` (which runs a coroutine
+        from Twisted 22.8), a yield inlineCallbacks keeps (which awaits one from 24.7)."""
+        version = self.config.twisted_version
         for facts, site in self.all_callers(key):
-            if site.uncalled:
+            if site.uncalled or site.usage == "awaited":
                 continue
+            if site.usage == "yielded" and site.immediate:
+                enclosing = function_key(facts.module, site.enclosing)
+                if enclosing in rewritten:
+                    if version >= (22, 8) and self.config.unknown_yield != "await":
+                        continue
+                elif version >= (24, 7):
+                    continue
+            on_self = site.callee.receiver in ("self", "cls", "super")
             for other in self.ws.resolve(facts, site).targets:
                 if other == key:
                     continue
                 ofacts, ofn = self.ws.functions[other]
-                if not (ofn.is_ic or ofn.is_async) and not self._never_runs(ofacts, ofn):
+                replaced = self.ws.replacement(other)
+                # A `self.m()` runs inside a real instance: a `Mock(spec=C)` double of it
+                # never gets there, so only its body (and other replacements) decide.
+                if self._plain_result(other, body=on_self and (
+                        replaced is None or replaced.spec_double)):
                     return Reason(
                         "mixed-dispatch",
                         f"`{site.callee.text}(...)` at {_loc(facts, site.span)} may also call "
                         f"the plain `{ofn.qualname}`, so no single wrap fits")
         return None
+
+    def _replaced_and_wrapped(self, key: str, rewritten: set[str]) -> Reason | None:
+        """A function a test double replaces (`obj.fetch = lambda: "x"`) converts plainly
+        only when no caller needs a wrap: `ensureDeferred` fails on the double's plain value,
+        where the caller's `.addCallback` or `yield` took it before. Callers that await or
+        yield it keep working (a yield of a replaced function is never trusted)."""
+        replaced = self.ws.replacement(key)
+        if replaced is None:
+            return None
+        for facts, site in self.all_callers(key):
+            why = self.caller_needs(site, rewritten, facts)
+            if why is not None:
+                return Reason(
+                    "replaced-at-run-time",
+                    f"`{self.ws.functions[key][1].name}` is replaced at run time at "
+                    f"{_path_loc(replaced.path, replaced.span)} (a test double or a patch), and "
+                    f"`{site.callee.text}` at {_loc(facts, site.span)} would need a wrap "
+                    f"({why}), which fails on a double's plain value")
+        return None
+
+    def _plain_result(self, key: str, body: bool = False) -> bool:
+        """A method beside a converted one in a dispatch set that may return something
+        other than an awaitable. One that always returns a Deferred (`return
+        defer.succeed(None)`) is not: `await` and `ensureDeferred` take both. With `body`,
+        judged by its body alone (for the hierarchy as a whole; a call site that may meet a
+        test double of it is judged at the site)."""
+        facts, fn = self.ws.functions[key]
+        if fn.is_ic or fn.is_async or self._never_runs(facts, fn):
+            return False
+        return self.function_result_kind(key, own=True, body=body) != "awaitable"
 
     def all_callers(self, key: str) -> list[tuple[ModuleFacts, CallSite]]:
         sites = list(self.ws.callers(key))

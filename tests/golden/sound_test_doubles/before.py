@@ -1,7 +1,9 @@
 # The project's tests replace callees: `Mock(return_value="X")`, `lambda: None`, `patch`.
 # `yield` accepted those plain values; a plain `await` would raise TypeError. Yields of calls
-# to replaced names become `await defer.maybeDeferred(...)`, and an inlineCallbacks function
-# that is replaced keeps its Deferred API (so `patch()` keeps making a plain Mock for it).
+# to replaced names become `await defer.maybeDeferred(...)`. An inlineCallbacks function
+# `patch()` replaces with a double it makes keeps its Deferred API (so `patch()` keeps making
+# a plain Mock for it, not an AsyncMock); one replaced by a double the test gives
+# (`c.setup = lambda: None`) converts plainly, since no caller needs a wrap.
 from unittest import mock
 
 from twisted.internet import defer
