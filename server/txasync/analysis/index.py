@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from ..errors import FileInternalError
 from .model import CallSite, ClassFact, FunctionFact, ModuleFacts, Ref, Span, Value
 from .names import ImportTable, build_import_table
 
@@ -339,9 +340,9 @@ class Workspace:
                         found.append(method)
         return found
 
-    def class_key(self, facts: ModuleFacts, written: str) -> str | None:
+    def class_key(self, facts: ModuleFacts, written: str, depth: int = 0) -> str | None:
         """The workspace class a base or constructor name refers to, from a module."""
-        if not written:
+        if not written or depth > 16:  # a re-export cycle (`a` imports from `b` and back)
             return None
         local = function_key(facts.module, written)
         if local in self.classes:
@@ -355,7 +356,8 @@ class Workspace:
             target = self.by_module[split[0]].imports.get(split[1].split(".")[0])
             if target and target != written:
                 rest = split[1].split(".", 1)
-                return self.class_key(facts, target + ("." + rest[1] if len(rest) > 1 else ""))
+                return self.class_key(facts, target + ("." + rest[1] if len(rest) > 1 else ""),
+                                      depth + 1)
         return None
 
     def ancestors(self, key: str) -> list[str]:
@@ -721,7 +723,10 @@ class Workspace:
         callers: dict[str, list[tuple[ModuleFacts, CallSite]]] = defaultdict(list)
         possible: dict[str, list[tuple[ModuleFacts, CallSite]]] = defaultdict(list)
         for facts in self.modules.values():
-            self._index_sites(facts, callers, possible)
+            try:
+                self._index_sites(facts, callers, possible)
+            except Exception as exc:  # a bug: the engine leaves this file out and names it
+                raise FileInternalError(facts.path, exc) from exc
         self._callers, self._possible = callers, possible
 
     def _index_sites(self, facts: ModuleFacts,
