@@ -20,7 +20,7 @@ from .analysis.evidence import Evidence, load_evidence
 from .analysis.facts import extract_facts, module_name_for
 from .analysis.findings import ConvertFunction, FilePlan, Finding
 from .analysis.hazards import Hazard, find_hazards
-from .analysis.index import Workspace, function_key
+from .analysis.index import Workspace, function_key, use_library_path
 from .analysis.model import ModuleFacts, Span
 from .analysis.plan import Decision, Planner, file_plans
 from .analysis.rules import findings_for
@@ -164,6 +164,7 @@ def load_project(files: list[str], config: Config, jobs: int = 1,
         module, is_package = module_name_for(path)
         project.sources[path] = Source(path, text, "utf-8")
         project.facts[path] = extract_facts(text, path, module, is_package)
+    use_library_path(config.library_path)
     project.workspace = Workspace(f for f in project.facts.values() if f.error is None)
     attach_oracle(project)
     return project
@@ -216,11 +217,20 @@ class Analysis:
     hazards: list[Hazard] = field(default_factory=list)
 
 
+def use_environment(project: Project) -> None:
+    """Read library classes from the project's interpreter (config.library_path)."""
+    if use_library_path(project.config.library_path):
+        project.workspace.invalidate()
+        project.workspace = Workspace(project.workspace.modules.values())
+        attach_oracle(project)
+
+
 def analyse(project: Project, only: set[str] | None = None) -> Analysis:
     """Decide every inlineCallbacks function and report findings (noqa and config applied).
 
     A bug met in one file's analysis leaves that file out of the run (reported as an error
     naming it, like a file that does not parse) instead of stopping the run."""
+    use_environment(project)
     while True:
         try:
             return _analyse(project, only)

@@ -78,11 +78,29 @@ class ExternalClass:
     bases: tuple[str, ...]
 
 
+# Where library source is read from: the project's interpreter's import path
+# (environment.py, set by the engine for each run); None: txasync's own sys.path.
+_LIBRARY_PATH: tuple[str, ...] | None = None
+
+
+def use_library_path(path: tuple[str, ...] | None) -> bool:
+    """Read library classes from `path` from now on; True when that changed (the library
+    classes read so far are forgotten)."""
+    global _LIBRARY_PATH
+    if path == _LIBRARY_PATH:
+        return False
+    _LIBRARY_PATH = path
+    _module_source_path.cache_clear()
+    external_class.cache_clear()
+    return True
+
+
 @lru_cache(maxsize=4096)
 def _module_source_path(module: str) -> str | None:
-    """Where a library module's source lives, found on sys.path without importing anything."""
+    """Where a library module's source lives, found on the library path without importing
+    anything."""
     rel = module.replace(".", os.sep)
-    for entry in sys.path:
+    for entry in sys.path if _LIBRARY_PATH is None else _LIBRARY_PATH:
         if not entry or not os.path.isdir(entry):
             continue
         for candidate in (os.path.join(entry, rel + ".py"),
