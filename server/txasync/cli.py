@@ -14,7 +14,7 @@ import json
 import os
 import sys
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from rich.console import Console
 from rich.table import Table
@@ -202,6 +202,7 @@ def cmd_check(args: argparse.Namespace, out: Console, err: Console) -> int:
             counts = Counter(f.code for f in findings)
             summary = ", ".join(f"{code}: {n}" for code, n in sorted(counts.items()))
             err.print(f"Found {len(findings)} findings ({summary}).", highlight=False)
+            _print_public_kept(err, analysis.decisions.values())
     _announce(config, err, text=fmt == "text" and bool(findings))
     return EXIT_FINDINGS if findings or n_errors else EXIT_OK
 
@@ -277,6 +278,7 @@ def cmd_fix(args: argparse.Namespace, out: Console, err: Console) -> int:
             err.print(f"fixed {renamed} test doubles that succeed with a Failure (TXA014)",
                       highlight=False)
         _print_behaviour_changes(err, [d for d in analysis.decisions.values() if d.changes])
+        _print_public_kept(err, analysis.decisions.values())
     else:
         err.print(f"{return_values} returnValue calls rewritten in {changed_files} files",
                   highlight=False)
@@ -307,6 +309,16 @@ def _print_left_out(err: Console, project: Project, left_out: list[LeftOut]) -> 
         if error.startswith(item.path):
             error = _rel(item.path) + error[len(item.path):]
         _eprint(f"{where} left unconverted: {error}")
+
+
+def _print_public_kept(err: Console, decisions: Iterable) -> None:  # type: ignore[type-arg]
+    """How many public functions of a library keep their Deferred API (public-api = keep)."""
+    from .analysis.public_api import public_kept
+
+    kept = public_kept(decisions)
+    if kept:
+        _eprint(f"{kept} public functions keep returning a Deferred for the library's users "
+                "(public-api = keep; their bodies become async helpers)")
 
 
 def _print_behaviour_changes(err: Console, changing: list) -> None:  # type: ignore[type-arg]
