@@ -10,9 +10,11 @@ For every project in `realworld.toml` (or those named with --project):
    editable from this repository, so `python -m txasync` in that venv sees that venv's Twisted;
 4. `txasync check --format json` (IC functions, refusals and unknown yields before);
 5. the test suite BEFORE (trial, bwverbose, per-test outcomes kept);
-6. `txasync fix` over the whole tree, with the project's venv python, letting txasync detect
-   the installed Twisted; the change is kept as fix.diff (orig/ against tree/); then
-   `txasync fix --diff` again, which must change nothing (fix twice = fix once);
+6. `txasync fix` over the whole tree, with `--python <the project's venv python>` and no
+   `--twisted-version`: txasync derives the version from what the project declares (else
+   the venv's installed Twisted) and reads library classes from that venv; the change is
+   kept as fix.diff (orig/ against tree/); then `txasync fix --diff` again, which must
+   change nothing (fix twice = fix once);
 7. every changed file byte-compiled; `txasync check` again (IC functions left after);
 8. the test suite AFTER; every test whose outcome changed, with its traceback, re-run alone
    to tell a real change from a flaky one.
@@ -265,8 +267,21 @@ def project_env(project: ProjectConfig, venv: Path, tree: Path) -> dict[str, str
 # txasync
 
 
+# The interpreter that runs txasync (--txasync-python); None: the project's venv, where
+# txasync is installed too. Either way every command gets `--python <the project's venv>`.
+TXASYNC_PYTHON: Path | None = None
+
+
+def txasync_argv(python: Path, command: str, *args: str) -> list[str]:
+    """`txasync COMMAND --python <the project's venv python> ARGS` (no --twisted-version:
+    the version is derived from the project, and the derivation is part of what is
+    measured)."""
+    runner = TXASYNC_PYTHON or python
+    return [str(runner), "-m", "txasync", command, "--python", str(python), *args]
+
+
 def txasync_check(python: Path, tree: Path, env: dict[str, str], log: Path) -> list[dict]:
-    ran = run([str(python), "-m", "txasync", "check", "--format", "json", "."], cwd=tree,
+    ran = run(txasync_argv(python, "check", "--format", "json", "."), cwd=tree,
               env=env, log=log, timeout=1800)
     if ran.returncode not in (0, 1):
         raise SetupError(f"txasync check failed ({ran.returncode}): {ran.stderr[-2000:]}")
@@ -275,7 +290,7 @@ def txasync_check(python: Path, tree: Path, env: dict[str, str], log: Path) -> l
 
 
 def txasync_progress(python: Path, tree: Path, env: dict[str, str], log: Path) -> dict:
-    ran = run([str(python), "-m", "txasync", "progress", "--format", "json", "."], cwd=tree,
+    ran = run(txasync_argv(python, "progress", "--format", "json", "."), cwd=tree,
               env=env, log=log, timeout=1800)
     try:
         start = ran.stdout.find("{")
@@ -291,6 +306,22 @@ SUMMARY_RE = re.compile(
 _PATH_LINE = re.compile(r"\(?\b[\w./\\-]+\.py(?::\d+)+\)?")
 _BACKTICKS = re.compile(r"`[^`]*`")
 _LOCATION = re.compile(r"\bat [\w./\\-]+\.py(?::\d+)?")
+
+
+def target_twisted(progress: dict) -> dict[str, Any]:
+    env = progress.get("environment") or {}
+    return {"version": env.get("twisted_version"), "source": env.get("twisted_version_source"),
+            "detail": env.get("twisted_version_detail"), "python": env.get("python"),
+            "python_source": env.get("python_source")}
+
+
+def target_cell(r: dict[str, Any]) -> str:
+    """`22.10 (declared: setup.py: Twisted[tls] >= 22.10.0)` for the table."""
+    t = r.get("target_twisted") or {}
+    if not t.get("version"):
+        return "?"
+    detail = f": {t['detail']}" if t.get("detail") else ""
+    return f"{t['version']} ({t.get('source')}{detail})"
 
 
 def normalise_reason(reason: str) -> str:
@@ -666,7 +697,7 @@ def run_project(project: ProjectConfig, cache: Path, txasync_src: Path, fresh_ve
     say(f"{project.slug}: before: {fmt_counts(before['counts'])}")
 
     say(f"{project.slug}: txasync fix")
-    fix_run = run([str(python), "-m", "txasync", "fix", "."], cwd=tree, env=env,
+    fix_run = run(txasync_argv(python, "fix", "."), cwd=tree, env=env,
                   log=logs / "fix.log", timeout=1800)
     diff = tree_diff(orig, tree)
     (base / "fix.diff").write_text(diff)
@@ -679,7 +710,7 @@ def run_project(project: ProjectConfig, cache: Path, txasync_src: Path, fresh_ve
     syntax_errors = compile_changed(python, tree, diff_stats["files"], env)
 
     # fix twice = fix once: a second run over the converted tree must change nothing.
-    again = run([str(python), "-m", "txasync", "fix", "--diff", "."], cwd=tree, env=env,
+    again = run(txasync_argv(python, "fix", "--diff", "."), cwd=tree, env=env,
                 log=logs / "fix-again.log", timeout=1800)
     second_diff = again.stdout
     if second_diff.strip():
@@ -733,6 +764,8 @@ def run_project(project: ProjectConfig, cache: Path, txasync_src: Path, fresh_ve
         "dist": project.dist,
         "version": project.version,
         "twisted": versions[0] if versions else None,
+        # The version conversions were made safe on, as txasync derived it, and from where.
+        "target_twisted": target_twisted(before_progress),
         "txasync": versions[1] if len(versions) > 1 else None,
         "txasync_source": engine_identity(txasync_src),
         "python": versions[2] if len(versions) > 2 else None,
@@ -863,7 +896,8 @@ def render(results: list[dict[str, Any]]) -> None:
             if "error" in r:
                 print(f"{r['project']}: SETUP ERROR {r['error']}")
                 continue
-            print(f"{r['project']} {r['version']} (Twisted {r['twisted']}): IC {r['ic_before']}"
+            print(f"{r['project']} {r['version']} (Twisted {r['twisted']}, target "
+                  f"{target_cell(r)}): IC {r['ic_before']}"
                   f" -> {r['ic_after']} ({r['converted_share']:.1%} converted), refused "
                   f"{r['refused']}, wraps {r['fix']['wraps']}, TXA004 "
                   f"{r['unknown_yields_before']}, before {fmt_counts(r['tests_before'])}, after "
@@ -872,7 +906,7 @@ def render(results: list[dict[str, Any]]) -> None:
         return
     console = Console(width=max(150, shutil.get_terminal_size((150, 40)).columns))
     table = Table(title="txasync on real projects", title_justify="left")
-    for column in ("project", "Twisted", "IC before", "IC after", "converted",
+    for column in ("project", "Twisted", "target Twisted", "IC before", "IC after", "converted",
                    "of which delegated", "refused", "wraps", "TXA004", "tests before",
                    "tests after", "changed", "done", "audit"):
         table.add_column(column, overflow="fold")
@@ -881,11 +915,12 @@ def render(results: list[dict[str, Any]]) -> None:
 
     for r in results:
         if "error" in r:
-            table.add_row(f"{r['project']}", *[""] * 12, "[red]setup error[/red]")
+            table.add_row(f"{r['project']}", *[""] * 13, "[red]setup error[/red]")
             continue
         ok, clean = r["done"]["ok"], r["done"]["audit_clean"]
         table.add_row(
-            f"{r['project']} {r['version']}", str(r["twisted"]), str(r["ic_before"]),
+            f"{r['project']} {r['version']}", str(r["twisted"]), escape(target_cell(r)),
+            str(r["ic_before"]),
             str(r["ic_after"]), f"{r['converted']} ({r['converted_share']:.1%})",
             str(r["delegated"]), str(r["refused"]), str(r["fix"]["wraps"]),
             str(r["unknown_yields_before"]), cell(r["tests_before"]), cell(r["tests_after"]),
@@ -954,7 +989,12 @@ def main(argv: list[str] | None = None) -> int:
                         help="run nothing: print the table from the last stored results")
     parser.add_argument("--full-json", action="store_true",
                         help="also store the per-test outcome maps in the results file")
+    parser.add_argument("--txasync-python", type=Path,
+                        help="run txasync with this interpreter (as when it is installed in "
+                             "its own venv or with pipx); default: the project's venv")
     args = parser.parse_args(argv)
+    global TXASYNC_PYTHON
+    TXASYNC_PYTHON = args.txasync_python
 
     projects = load_config(args.config)
     names = args.project or list(projects)

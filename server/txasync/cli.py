@@ -14,7 +14,7 @@ import json
 import os
 import sys
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from rich.console import Console
 from rich.table import Table
@@ -62,7 +62,13 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--select", help="only these codes (comma-separated prefixes)")
         p.add_argument("--ignore", help="skip these codes (comma-separated prefixes)")
         p.add_argument("--twisted-version", metavar="X.Y",
-                       help="the oldest Twisted the project supports (decides what is safe)")
+                       help="the oldest Twisted the project supports (decides what is safe); "
+                            "default: the oldest its dependencies allow, else the one installed "
+                            "in its interpreter")
+        p.add_argument("--python", metavar="PATH",
+                       help="the project's interpreter (or its venv directory), whose "
+                            "libraries are read; default: $VIRTUAL_ENV, a venv at the project "
+                            "root, else txasync's own")
         p.add_argument("--jobs", type=int, default=os.cpu_count() or 1, metavar="N")
         p.add_argument("--jedi", action="store_true", default=None,
                        help="ask jedi about call receivers static analysis cannot type (slow)")
@@ -111,12 +117,23 @@ def _config(args: argparse.Namespace) -> Config:
     try:
         if args.twisted_version is not None:
             parse_version(args.twisted_version)
-        config = load_config(start if os.path.exists(start) else ".", args.twisted_version)
+        config = load_config(start if os.path.exists(start) else ".", args.twisted_version,
+                             python=getattr(args, "python", None))
     except ConfigError as exc:
         raise UsageError(str(exc)) from None
     select, ignore = _codes(args.select), _codes(args.ignore)
     return config.with_overrides(select=select, ignore=ignore,
                                  jedi=getattr(args, "jedi", None))
+
+
+def _announce(config: Config, err: Console, text: bool = True) -> None:
+    """The target line (text output) and, when the Twisted version is a fallback, its
+    one-line notice (every format: machine output stays on stdout)."""
+    notice = config.version_notice()
+    if text:
+        _eprint(config.version_line())
+    if notice is not None:
+        _eprint(notice)
 
 
 def _load(args: argparse.Namespace, config: Config) -> Project:
@@ -185,6 +202,8 @@ def cmd_check(args: argparse.Namespace, out: Console, err: Console) -> int:
             counts = Counter(f.code for f in findings)
             summary = ", ".join(f"{code}: {n}" for code, n in sorted(counts.items()))
             err.print(f"Found {len(findings)} findings ({summary}).", highlight=False)
+            _print_public_kept(err, analysis.decisions.values())
+    _announce(config, err, text=fmt == "text" and bool(findings))
     return EXIT_FINDINGS if findings or n_errors else EXIT_OK
 
 
@@ -259,10 +278,12 @@ def cmd_fix(args: argparse.Namespace, out: Console, err: Console) -> int:
             err.print(f"fixed {renamed} test doubles that succeed with a Failure (TXA014)",
                       highlight=False)
         _print_behaviour_changes(err, [d for d in analysis.decisions.values() if d.changes])
+        _print_public_kept(err, analysis.decisions.values())
     else:
         err.print(f"{return_values} returnValue calls rewritten in {changed_files} files",
                   highlight=False)
     _print_left_out(err, project, run.left_out)
+    _announce(config, err)
     if args.diff:
         return EXIT_FINDINGS if changed_files or failed or n_errors else EXIT_OK
     problems = failed or n_errors or run.left_out or (refused and not args.safe_only)
@@ -288,6 +309,16 @@ def _print_left_out(err: Console, project: Project, left_out: list[LeftOut]) -> 
         if error.startswith(item.path):
             error = _rel(item.path) + error[len(item.path):]
         _eprint(f"{where} left unconverted: {error}")
+
+
+def _print_public_kept(err: Console, decisions: Iterable) -> None:  # type: ignore[type-arg]
+    """How many public functions of a library keep their Deferred API (public-api = keep)."""
+    from .analysis.public_api import public_kept
+
+    kept = public_kept(decisions)
+    if kept:
+        _eprint(f"{kept} public functions keep returning a Deferred for the library's users "
+                "(public-api = keep; their bodies become async helpers)")
 
 
 def _print_behaviour_changes(err: Console, changing: list) -> None:  # type: ignore[type-arg]
@@ -324,9 +355,10 @@ def cmd_plan(args: argparse.Namespace, out: Console, err: Console) -> int:
         raise UsageError("txasync: --batch-size must be at least 1")
     plan = build_plan(project, args.batch_size)
     if args.format == "json":
-        print(json.dumps(plan, indent=2))
+        print(json.dumps({**plan, "environment": config.environment_json()}, indent=2))
     else:
         render_plan(plan, out)
+    _announce(config, err, text=args.format == "text")
     return EXIT_OK
 
 

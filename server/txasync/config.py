@@ -1,14 +1,17 @@
 """Settings: `[tool.txasync]` in the nearest pyproject.toml, overridden by flags or the editor.
 
 What is safe depends on the project's *minimum* Twisted, so the version is part of the
-configuration, resolved in a fixed order: explicit setting, pyproject, the installed Twisted,
-then the oldest supported release (the conservative answer).
+configuration, resolved in a fixed order: explicit setting, pyproject's `twisted-version`,
+the oldest release the project's declared dependencies allow (declared.py), the Twisted
+installed in the project's interpreter (environment.py), then the oldest supported release
+(the conservative answer, announced with a notice).
 """
 
 from __future__ import annotations
 
 import fnmatch
 import os
+import sys
 import tomllib
 from dataclasses import dataclass, field, replace
 from importlib import metadata
@@ -17,6 +20,16 @@ from typing import Any, Literal
 OLDEST_SUPPORTED = (21, 2)
 
 UnknownYield = Literal["maybe-deferred", "await", "refuse"]
+PublicApi = Literal["keep", "convert"]
+
+# How each source of the Twisted version is named in headers, JSON and the editor.
+VERSION_SOURCES = {
+    "flag": "--twisted-version",
+    "configuration": "twisted-version in the configuration",
+    "declared": "the oldest the project's dependencies allow",
+    "installed": "installed in the project's interpreter",
+    "default": "the oldest supported release (no Twisted declared or installed)",
+}
 
 
 class ConfigError(ValueError):
@@ -43,7 +56,8 @@ def installed_twisted_version() -> tuple[int, int] | None:
 @dataclass(frozen=True)
 class Config:
     twisted_version: tuple[int, int] = OLDEST_SUPPORTED
-    twisted_version_source: str = "default"
+    twisted_version_source: str = "default"  # a key of VERSION_SOURCES
+    twisted_version_detail: str = ""  # e.g. "pyproject.toml: twisted>=22.8"
     select: frozenset[str] = frozenset()
     ignore: frozenset[str] = frozenset()
     per_file_ignores: tuple[tuple[str, frozenset[str]], ...] = ()
@@ -53,10 +67,55 @@ class Config:
     wrapper: Literal["ensureDeferred", "fromCoroutine"] = "ensureDeferred"
     unknown_yield: UnknownYield = "maybe-deferred"
     jedi: bool = False  # ask jedi about receivers static resolution cannot type (slow)
+    # The project's interpreter (environment.py): as configured, the one used and why.
+    python: str | None = None
+    target_python: str = ""
+    target_python_source: str = ""
+    installed_twisted: str | None = None
+    # Where library source is read from (None: txasync's own sys.path).
+    library_path: tuple[str, ...] | None = None
+    # Public functions of a distribution keep their Deferred API ("keep") or convert.
+    public_api: PublicApi = "convert"
+    public_api_source: str = "default"
+    distribution: str | None = None  # the distribution the project declares, if any
+    convert: tuple[str, ...] = ()  # globs converted even when public
     # Migration layers for `txasync progress`: (name, path globs), first match wins.
     layers: tuple[tuple[str, tuple[str, ...]], ...] = ()
     root: str = "."
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    def version_line(self) -> str:
+        """One line: the Twisted version conversions must be safe on, and where it came
+        from; and the interpreter whose libraries were read."""
+        major, minor = self.twisted_version
+        source = VERSION_SOURCES.get(self.twisted_version_source, self.twisted_version_source)
+        detail = f": {self.twisted_version_detail}" if self.twisted_version_detail else ""
+        line = f"target Twisted {major}.{minor} ({source}{detail})"
+        if self.target_python:
+            line += f"; libraries read from {self.target_python} ({self.target_python_source})"
+        return line
+
+    def version_notice(self) -> str | None:
+        """The one-line notice printed when the version is a fallback, not the project's."""
+        if self.twisted_version_source != "default":
+            return None
+        major, minor = self.twisted_version
+        return (f"notice: no Twisted requirement declared and none installed in "
+                f"{self.target_python or 'the interpreter'}; assuming Twisted {major}.{minor}, "
+                "the oldest supported (declare twisted>=X.Y, or pass --twisted-version or "
+                "--python)")
+
+    def environment_json(self) -> dict[str, Any]:
+        major, minor = self.twisted_version
+        return {"twisted_version": f"{major}.{minor}",
+                "twisted_version_source": self.twisted_version_source,
+                "twisted_version_detail": self.twisted_version_detail,
+                "notice": self.version_notice(),
+                "python": self.target_python or None,
+                "python_source": self.target_python_source or None,
+                "installed_twisted": self.installed_twisted,
+                "public_api": self.public_api,
+                "public_api_source": self.public_api_source}
 
     def at_least(self, major: int, minor: int) -> bool:
         return self.twisted_version >= (major, minor)
@@ -124,7 +183,8 @@ def config_from_table(table: dict[str, Any], root: str) -> Config:
     changes["per_file_ignores"] = tuple(
         (glob, _codes(codes, "per-file-ignores")) for glob, codes in pfi.items()
     )
-    for key, attr in (("exclude", "exclude"), ("keep-deferred-api", "keep_deferred_api")):
+    for key, attr in (("exclude", "exclude"), ("keep-deferred-api", "keep_deferred_api"),
+                      ("convert", "convert")):
         value = table.get(key, [])
         if not isinstance(value, list):
             raise ConfigError(f"{key} must be a list of glob patterns")
@@ -146,6 +206,17 @@ def config_from_table(table: dict[str, Any], root: str) -> Config:
     if not isinstance(jedi, bool):
         raise ConfigError("jedi must be true or false")
     changes["jedi"] = jedi
+    python = table.get("python")
+    if python is not None:
+        if not isinstance(python, str) or not python.strip():
+            raise ConfigError("python must be the path of the project's interpreter")
+        changes["python"] = python.strip()
+    public = table.get("public-api", table.get("publicApi"))
+    if public is not None:
+        if public not in ("keep", "convert"):
+            raise ConfigError("public-api must be 'keep' or 'convert'")
+        changes["public_api"] = public
+        changes["public_api_source"] = "configuration"
     return replace(cfg, **changes)
 
 
@@ -165,8 +236,10 @@ def parse_layers(table: Any) -> list[tuple[str, tuple[str, ...]]]:
     return layers
 
 
-def load_config(start: str, twisted_version: str | None = None) -> Config:
-    """The configuration for files under `start`, with the Twisted version resolved."""
+def load_config(start: str, twisted_version: str | None = None, python: str | None = None,
+                python_source: str = "--python") -> Config:
+    """The configuration for files under `start`, with the project's environment found
+    (`python` beats `[tool.txasync] python`) and the Twisted version resolved."""
     path = find_pyproject(start)
     table: dict[str, Any] = {}
     root = os.path.abspath(start if os.path.isdir(start) else os.path.dirname(start) or ".")
@@ -179,12 +252,49 @@ def load_config(start: str, twisted_version: str | None = None) -> Config:
         table = data.get("tool", {}).get("txasync", {}) or {}
         root = os.path.dirname(path)
     cfg = config_from_table(table, root)
+    return resolve_environment(cfg, start, twisted_version, python, python_source)
+
+
+def resolve_environment(cfg: Config, start: str, twisted_version: str | None = None,
+                        python: str | None = None, python_source: str = "--python") -> Config:
+    """`cfg` with the target interpreter, library path, Twisted version and public-API
+    policy filled in from the project (see the module docstring for the order)."""
+    from .declared import find_project_root, read_declared
+    from .environment import TargetError, target_environment
+
+    project_root = find_project_root(start) or cfg.root
+    try:
+        env = target_environment(project_root, python, cfg.python, python_source)
+    except TargetError as exc:
+        raise ConfigError(str(exc)) from None
+    changes: dict[str, Any] = {
+        "target_python": env.python, "target_python_source": env.source,
+        "installed_twisted": env.twisted,
+        "library_path": None if env.own else tuple(dict.fromkeys(
+            [*env.path, *(p for p in sys.path if p)])),
+    }
+    declared = read_declared(project_root)
+    if declared.distribution is not None:
+        changes["distribution"] = declared.distribution
+        if cfg.public_api_source == "default":
+            changes["public_api"] = "keep"
+            changes["public_api_source"] = (f"distribution `{declared.distribution}` declared "
+                                            f"in {declared.distribution_file}")
     if twisted_version is not None:
-        return replace(
-            cfg, twisted_version=parse_version(twisted_version), twisted_version_source="flag"
-        )
-    if cfg.twisted_version_source == "default":
-        installed = installed_twisted_version()
-        if installed is not None:
-            return replace(cfg, twisted_version=installed, twisted_version_source="installed")
-    return cfg
+        changes.update(twisted_version=parse_version(twisted_version),
+                       twisted_version_source="flag", twisted_version_detail="")
+    elif cfg.twisted_version_source == "default":
+        installed = None
+        if env.twisted is not None:
+            try:
+                installed = parse_version(env.twisted)
+            except ConfigError:
+                installed = None
+        if declared.twisted is not None:
+            changes.update(twisted_version=declared.twisted[0],
+                           twisted_version_source="declared",
+                           twisted_version_detail=declared.twisted[1])
+        elif installed is not None:
+            changes.update(twisted_version=installed, twisted_version_source="installed",
+                           twisted_version_detail=f"Twisted {env.twisted}")
+    return replace(cfg, **changes)

@@ -20,11 +20,12 @@ from .analysis.evidence import Evidence, load_evidence
 from .analysis.facts import extract_facts, module_name_for
 from .analysis.findings import ConvertFunction, FilePlan, Finding
 from .analysis.hazards import Hazard, find_hazards
-from .analysis.index import Workspace, function_key
+from .analysis.index import Workspace, function_key, use_library_path
 from .analysis.model import ModuleFacts, Span
 from .analysis.plan import Decision, Planner, file_plans
 from .analysis.rules import findings_for
 from .config import Config
+from .errors import FileInternalError
 
 if TYPE_CHECKING:  # libcst loads only when an edit is made (server start-up stays fast)
     from .rewrite.convert import RewriteResult
@@ -81,6 +82,7 @@ def discover(paths: Iterable[str], config: Config) -> tuple[list[str], list[str]
             continue
         for directory, dirs, files in os.walk(path):
             dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith(".")
+                             and not _installed_tree(os.path.join(directory, d))
                              and not config.is_excluded(os.path.join(directory, d)))
             for name in sorted(files):
                 if name.endswith(".py"):
@@ -90,14 +92,29 @@ def discover(paths: Iterable[str], config: Config) -> tuple[list[str], list[str]
     return sorted(set(found)), missing
 
 
+def _installed_tree(directory: str) -> bool:
+    """A virtual environment (any name: it holds `pyvenv.cfg`) or an installation directory:
+    installed libraries, not the project's code."""
+    return (os.path.basename(directory) in ("site-packages", "dist-packages")
+            or os.path.isfile(os.path.join(directory, "pyvenv.cfg")))
+
+
 def _facts_job(path: str) -> tuple[str, ModuleFacts | None, Source | None, str | None]:
     try:
         source = read_source(path)
     except SourceError as exc:
         return path, None, None, str(exc)
-    module, is_package = module_name_for(path)
-    facts = extract_facts(source.text, path, module, is_package)
+    try:
+        module, is_package = module_name_for(path)
+        facts = extract_facts(source.text, path, module, is_package)
+    except Exception as exc:  # a bug in txasync: this file is left out, by name
+        return path, None, None, _internal_error(path, "reading", exc)
     return path, facts, source, None
+
+
+def _internal_error(path: str, doing: str, exc: BaseException) -> str:
+    return (f"{path}:1:1: internal error while {doing} this file (left out of the run; "
+            f"please report it): {type(exc).__name__}: {exc}{_debug_detail()}")
 
 
 @dataclass
@@ -147,6 +164,7 @@ def load_project(files: list[str], config: Config, jobs: int = 1,
         module, is_package = module_name_for(path)
         project.sources[path] = Source(path, text, "utf-8")
         project.facts[path] = extract_facts(text, path, module, is_package)
+    use_library_path(config.library_path)
     project.workspace = Workspace(f for f in project.facts.values() if f.error is None)
     attach_oracle(project)
     return project
@@ -199,8 +217,34 @@ class Analysis:
     hazards: list[Hazard] = field(default_factory=list)
 
 
+def use_environment(project: Project) -> None:
+    """Read library classes from the project's interpreter (config.library_path)."""
+    if use_library_path(project.config.library_path):
+        project.workspace.invalidate()
+        project.workspace = Workspace(project.workspace.modules.values())
+        attach_oracle(project)
+
+
 def analyse(project: Project, only: set[str] | None = None) -> Analysis:
-    """Decide every inlineCallbacks function and report findings (noqa and config applied)."""
+    """Decide every inlineCallbacks function and report findings (noqa and config applied).
+
+    A bug met in one file's analysis leaves that file out of the run (reported as an error
+    naming it, like a file that does not parse) instead of stopping the run."""
+    use_environment(project)
+    while True:
+        try:
+            return _analyse(project, only)
+        except FileInternalError as exc:
+            if exc.path not in project.facts:
+                raise
+            project.errors[exc.path] = _internal_error(exc.path, "analysing", exc.cause)
+            project.facts.pop(exc.path, None)
+            project.sources.pop(exc.path, None)
+            project.workspace = Workspace(f for f in project.facts.values() if f.error is None)
+            attach_oracle(project)
+
+
+def _analyse(project: Project, only: set[str] | None) -> Analysis:
     config = project.config
     planner = Planner(project.workspace, config, current_evidence(project))
     allowed: set[str] = set()

@@ -3,3 +3,13 @@
 
 class UsageError(Exception):
     """Bad flags, missing paths, unreadable configuration or baseline: exit 2."""
+
+
+class FileInternalError(Exception):
+    """A bug in txasync met while analysing one file: the engine leaves that file out of the
+    run and reports it by name, instead of stopping the whole run."""
+
+    def __init__(self, path: str, cause: BaseException) -> None:
+        super().__init__(f"{path}: {type(cause).__name__}: {cause}")
+        self.path = path
+        self.cause = cause

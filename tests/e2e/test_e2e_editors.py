@@ -56,7 +56,9 @@ def _version(binary: str) -> str:
 def _workspace(tmp_path: Path) -> tuple[Path, dict[str, str]]:
     root = tmp_path / "project"
     shutil.copytree(EXAMPLE, root, ignore=shutil.ignore_patterns("_trial_temp*", "__pycache__"))
-    (root / "pyproject.toml").write_text('[project]\nname = "legacy-app"\n\n[tool.txasync]\n')
+    # An application that declares a distribution: nobody outside calls its functions.
+    (root / "pyproject.toml").write_text('[project]\nname = "legacy-app"\n\n[tool.txasync]\n'
+                                         'public-api = "convert"\n')
     home = tmp_path / "home"
     for sub in ("config", "data", "state", "cache"):
         (home / sub).mkdir(parents=True)

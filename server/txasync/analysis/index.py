@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from ..errors import FileInternalError
 from .model import CallSite, ClassFact, FunctionFact, ModuleFacts, Ref, Span, Value
 from .names import ImportTable, build_import_table
 
@@ -82,11 +83,29 @@ class ExternalClass:
     bases: tuple[str, ...]
 
 
+# Where library source is read from: the project's interpreter's import path
+# (environment.py, set by the engine for each run); None: txasync's own sys.path.
+_LIBRARY_PATH: tuple[str, ...] | None = None
+
+
+def use_library_path(path: tuple[str, ...] | None) -> bool:
+    """Read library classes from `path` from now on; True when that changed (the library
+    classes read so far are forgotten)."""
+    global _LIBRARY_PATH
+    if path == _LIBRARY_PATH:
+        return False
+    _LIBRARY_PATH = path
+    _module_source_path.cache_clear()
+    external_class.cache_clear()
+    return True
+
+
 @lru_cache(maxsize=4096)
 def _module_source_path(module: str) -> str | None:
-    """Where a library module's source lives, found on sys.path without importing anything."""
+    """Where a library module's source lives, found on the library path without importing
+    anything."""
     rel = module.replace(".", os.sep)
-    for entry in sys.path:
+    for entry in sys.path if _LIBRARY_PATH is None else _LIBRARY_PATH:
         if not entry or not os.path.isdir(entry):
             continue
         for candidate in (os.path.join(entry, rel + ".py"),
@@ -447,9 +466,9 @@ class Workspace:
                         found.append(method)
         return found
 
-    def class_key(self, facts: ModuleFacts, written: str) -> str | None:
+    def class_key(self, facts: ModuleFacts, written: str, depth: int = 0) -> str | None:
         """The workspace class a base or constructor name refers to, from a module."""
-        if not written:
+        if not written or depth > 16:  # a re-export cycle (`a` imports from `b` and back)
             return None
         local = function_key(facts.module, written)
         if local in self.classes:
@@ -463,7 +482,8 @@ class Workspace:
             target = self.by_module[split[0]].imports.get(split[1].split(".")[0])
             if target and target != written:
                 rest = split[1].split(".", 1)
-                return self.class_key(facts, target + ("." + rest[1] if len(rest) > 1 else ""))
+                return self.class_key(facts, target + ("." + rest[1] if len(rest) > 1 else ""),
+                                      depth + 1)
         return None
 
     def ancestors(self, key: str) -> list[str]:
@@ -909,7 +929,10 @@ class Workspace:
         callers: dict[str, list[tuple[ModuleFacts, CallSite]]] = defaultdict(list)
         possible: dict[str, list[tuple[ModuleFacts, CallSite]]] = defaultdict(list)
         for facts in self.modules.values():
-            self._index_sites(facts, callers, possible)
+            try:
+                self._index_sites(facts, callers, possible)
+            except Exception as exc:  # a bug: the engine leaves this file out and names it
+                raise FileInternalError(facts.path, exc) from exc
         self._callers, self._possible = callers, possible
 
     def _index_sites(self, facts: ModuleFacts,

@@ -21,6 +21,7 @@ from .evidence import Evidence, yield_verdict
 from .findings import ConvertFunction, FilePlan, Wrap, YieldAction
 from .index import Workspace, function_key
 from .model import CallSite, FunctionFact, ModuleFacts, Ref, Span, Value, YieldFact
+from .public_api import public_api_reason
 from .reasons import Reason
 
 
@@ -671,6 +672,9 @@ class Planner:
                 if self.config.keep_deferred_api and _matches(self.config.keep_deferred_api,
                                                               facts.module, fn.qualname):
                     decision.keep_api = True
+                public = public_api_reason(self.config, facts, fn)
+                if public is not None:
+                    decision.caller_reasons.append(public)
                 if decision.caller_reasons:
                     decision.keep_api = True
                 if self.config.unknown_yield == "refuse":

@@ -63,6 +63,11 @@ def _config_json(config: Config) -> dict[str, Any]:
     major, minor = config.twisted_version
     return {"root": config.root, "twistedVersion": f"{major}.{minor}",
             "twistedVersionSource": config.twisted_version_source,
+            "twistedVersionDetail": config.twisted_version_detail,
+            "target": config.version_line(), "notice": config.version_notice(),
+            "python": config.target_python or None,
+            "pythonSource": config.target_python_source or None,
+            "publicApi": config.public_api, "publicApiSource": config.public_api_source,
             "select": sorted(config.select), "ignore": sorted(config.ignore),
             "exclude": list(config.exclude), "wrapper": config.wrapper,
             "unknownYield": config.unknown_yield,

@@ -94,6 +94,15 @@ async def _ask_client(session: Session, folders: list[Folder]) -> list[Any]:
     return answer + [None] * (len(folders) - len(answer))
 
 
+def log_target(session: Session, folder: Folder) -> None:
+    """Say in the log which Twisted version a folder's conversions are safe on, where that
+    came from, and whose libraries are read (a fallback version as a warning)."""
+    session.log(f"txasync: {folder.root}: {folder.config.version_line()}")
+    notice = folder.config.version_notice()
+    if notice is not None:
+        session.log(f"txasync: {folder.root}: {notice}", types.MessageType.Warning)
+
+
 async def refresh_settings(session: Session, publisher: Publisher, payload: Any = None,
                            reanalyse: bool = True) -> None:
     """Recompute every folder's settings; re-analyse the folders whose config changed."""
@@ -105,7 +114,8 @@ async def refresh_settings(session: Session, publisher: Publisher, payload: Any 
     answers = await _ask_client(session, folders)
     for folder, answer in zip(folders, answers, strict=True):
         settings = merge(state.base_settings, answer, problems) if answer else state.base_settings
-        folder.configure(settings)
+        if folder.configure(settings):
+            log_target(session, folder)
         for problem in folder.problems:
             problems.append(f"{folder.root}: {problem}")
         if reanalyse and folder.project is not None:

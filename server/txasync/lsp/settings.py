@@ -29,6 +29,8 @@ _ENGINE_KEYS = {
     "wrapper": ("wrapper", "wrapper"),
     "unknownYield": ("unknown-yield", "unknown_yield"),
     "jedi": ("jedi", "jedi"),
+    "publicApi": ("public-api", "public_api"),
+    "convert": ("convert", "convert"),
 }
 
 
@@ -37,6 +39,9 @@ class Settings:
     """What the editor asked for; `None`/empty means "not set, use pyproject"."""
 
     twisted_version: str | None = None
+    # The project's interpreter (its libraries are read, its Twisted counts); the VS Code
+    # extension sends the Python extension's selected interpreter, again when it changes.
+    python: str | None = None
     severity: dict[str, str] = field(default_factory=dict)
     code_lens: bool = True
     fix_on_save: bool = False
@@ -45,7 +50,8 @@ class Settings:
     engine: dict[str, Any] = field(default_factory=dict)  # LSP names, see _ENGINE_KEYS
 
     def to_json(self) -> dict[str, Any]:
-        return {"twistedVersion": self.twisted_version, "severity": dict(self.severity),
+        return {"twistedVersion": self.twisted_version, "python": self.python,
+                "severity": dict(self.severity),
                 "codeLens": self.code_lens, "fixOnSave": self.fix_on_save,
                 "interpreter": list(self.interpreter), "environment": self.environment,
                 **self.engine}
@@ -69,6 +75,14 @@ def merge(base: Settings, payload: Any, problems: list[str] | None = None) -> Se
     if "twistedVersion" in data:
         value = data["twistedVersion"]
         changes["twisted_version"] = None if value in (None, "") else str(value)
+    if "python" in data:
+        value = data["python"]
+        if value in (None, ""):
+            changes["python"] = None
+        elif isinstance(value, str):
+            changes["python"] = value
+        else:
+            problems.append("python: expected the path of an interpreter")
     if "severity" in data:
         severity = data["severity"]
         if isinstance(severity, dict):
@@ -108,12 +122,15 @@ def effective_config(root: str, settings: Settings, problems: list[str] | None =
                      ) -> Config:
     """The engine configuration for a workspace folder: pyproject, then the editor's keys.
 
-    The Twisted version keeps the engine's order (setting, pyproject, installed, oldest).
+    The interpreter is the `python` setting, else the engine's order (pyproject,
+    $VIRTUAL_ENV, a venv at the root, its own); the Twisted version keeps the engine's
+    order (setting, pyproject, declared dependencies, installed, oldest).
     A value the engine rejects is reported in `problems` and left out, never fatal.
     """
     problems = problems if problems is not None else []
     try:
-        config = load_config(root, settings.twisted_version)
+        config = load_config(root, settings.twisted_version, python=settings.python,
+                             python_source="txasync.python setting")
     except ConfigError as exc:
         problems.append(str(exc))
         try:

@@ -156,6 +156,10 @@ class State:
         except TimeoutError:
             self.log("txasync: no settings from the client after 10 s; using pyproject.toml")
         config = folder.config
+        self.log(f"txasync: {folder.root}: {config.version_line()}")
+        notice = config.version_notice()
+        if notice is not None:
+            self.log(f"txasync: {folder.root}: {notice}")
         overlays = {}
         for path in list(folder.dirty):
             opened = self.open_text(path)

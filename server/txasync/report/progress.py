@@ -256,7 +256,7 @@ def run(args: argparse.Namespace, config: Config, load: Callable[[], Project], o
         err.print(message.replace(path, os.path.relpath(path), 1), markup=False, highlight=False)
     report = progress_report(project, layers=layers)
     if args.format == "json":
-        print(json.dumps(report, indent=2))
+        print(json.dumps({**report, "environment": config.environment_json()}, indent=2))
     else:
         render_report(report, out)
     return EXIT_OK

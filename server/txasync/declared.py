@@ -1,0 +1,180 @@
+"""What a project declares about itself, read statically: is it a distribution (a library
+other code installs and calls), and which Twisted versions does it allow?
+
+Sources, all read as text (a `setup.py` is parsed, never run): `pyproject.toml`
+(`[project]` with its `dependencies`), `setup.cfg` (`[metadata] name`,
+`[options] install_requires`), `setup.py` (a `setup(...)` call, its `name=` and
+`install_requires=` when they are literals or names bound to literals), and
+`requirements*.txt` at the project root. A conversion must be safe on the *oldest* Twisted
+the project allows, so the version is the lower bound of its Twisted requirement
+(`twisted>=22.8` -> 22.8; `~=22.4.0` -> 22.4; several requirements, e.g. per Python
+version: the oldest of them).
+"""
+
+from __future__ import annotations
+
+import ast
+import configparser
+import glob
+import os
+import tomllib
+from dataclasses import dataclass
+
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
+
+
+@dataclass(frozen=True)
+class Declared:
+    """The project's own metadata, as far as it can be read."""
+
+    distribution: str | None = None  # the distribution name, when the project declares one
+    distribution_file: str | None = None  # where it is declared
+    # (oldest allowed Twisted, "file: requirement") when a requirement has a lower bound
+    twisted: tuple[tuple[int, int], str] | None = None
+
+
+def lower_bound(requirement: Requirement) -> tuple[int, int] | None:
+    """The oldest version a requirement allows (None: no lower bound)."""
+    bounds = []
+    for spec in requirement.specifier:
+        if spec.operator in (">=", ">", "==", "~=", "==="):
+            text = spec.version.rstrip(".*")
+            try:
+                release = Version(text).release
+            except InvalidVersion:
+                continue
+            bounds.append((release[0], release[1] if len(release) > 1 else 0))
+    return max(bounds) if bounds else None
+
+
+def _requirements_from_txt(path: str) -> list[str]:
+    lines = []
+    try:
+        with open(path, encoding="utf-8") as handle:
+            for raw in handle:
+                line = raw.split(" #", 1)[0].strip()
+                if not line or line.startswith(("#", "-")):
+                    continue
+                lines.append(line)
+    except (OSError, UnicodeDecodeError):
+        return []
+    return lines
+
+
+def _literal_strings(node: ast.AST | None, bindings: dict[str, ast.AST]) -> list[str] | None:
+    if isinstance(node, ast.Name) and node.id in bindings:
+        node = bindings[node.id]
+    if isinstance(node, (ast.List, ast.Tuple)):
+        out = []
+        for elt in node.elts:
+            if isinstance(elt, ast.Constant) and isinstance(elt.value, str):
+                out.append(elt.value)
+        return out
+    return None
+
+
+def _read_setup_py(path: str) -> tuple[bool, str | None, list[str]]:
+    """(has a setup() call, its name=, its install_requires=) read from the syntax tree."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            tree = ast.parse(handle.read(), filename=path)
+    except (OSError, SyntaxError, UnicodeDecodeError, ValueError, RecursionError):
+        return False, None, []
+    bindings: dict[str, ast.AST] = {}
+    for stmt in tree.body:
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(
+                stmt.targets[0], ast.Name):
+            bindings[stmt.targets[0].id] = stmt.value
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        called = func.id if isinstance(func, ast.Name) else (
+            func.attr if isinstance(func, ast.Attribute) else "")
+        if called != "setup":
+            continue
+        name = None
+        requires: list[str] = []
+        for kw in node.keywords:
+            value = bindings.get(kw.value.id, kw.value) if isinstance(kw.value, ast.Name) \
+                else kw.value
+            if kw.arg == "name" and isinstance(value, ast.Constant) and isinstance(
+                    value.value, str):
+                name = value.value
+            elif kw.arg == "install_requires":
+                requires = _literal_strings(kw.value, bindings) or []
+        return True, name, requires
+    return False, None, []
+
+
+def read_declared(root: str) -> Declared:
+    """The metadata of the project rooted at `root` (see the module docstring)."""
+    distribution = distribution_file = None
+    requirements: list[tuple[str, str]] = []  # (file, requirement text)
+    pyproject = os.path.join(root, "pyproject.toml")
+    if os.path.isfile(pyproject):
+        try:
+            with open(pyproject, "rb") as handle:
+                data = tomllib.load(handle)
+        except (OSError, tomllib.TOMLDecodeError):
+            data = {}
+        project = data.get("project")
+        if isinstance(project, dict):
+            if isinstance(project.get("name"), str):
+                distribution, distribution_file = project["name"], "pyproject.toml"
+            deps = project.get("dependencies", [])
+            if isinstance(deps, list):
+                requirements += [("pyproject.toml", str(d)) for d in deps]
+    setup_cfg = os.path.join(root, "setup.cfg")
+    if os.path.isfile(setup_cfg):
+        parser = configparser.ConfigParser(interpolation=None)
+        try:
+            parser.read(setup_cfg, encoding="utf-8")
+        except (configparser.Error, UnicodeDecodeError):
+            parser = configparser.ConfigParser()
+        name = parser.get("metadata", "name", fallback=None)
+        if name and distribution is None:
+            distribution, distribution_file = name.strip(), "setup.cfg"
+        for line in parser.get("options", "install_requires", fallback="").splitlines():
+            line = line.split("#", 1)[0].strip()
+            if line:
+                requirements.append(("setup.cfg", line))
+    setup_py = os.path.join(root, "setup.py")
+    if os.path.isfile(setup_py):
+        has_setup, name, requires = _read_setup_py(setup_py)
+        if has_setup and distribution is None:
+            distribution, distribution_file = name or os.path.basename(root), "setup.py"
+        requirements += [("setup.py", r) for r in requires]
+    for path in sorted(glob.glob(os.path.join(root, "requirements*.txt"))):
+        requirements += [(os.path.basename(path), r) for r in _requirements_from_txt(path)]
+    twisted: tuple[tuple[int, int], str] | None = None
+    for where, text in requirements:
+        try:
+            req = Requirement(text)
+        except InvalidRequirement:
+            continue
+        if canonicalize_name(req.name) != "twisted":
+            continue
+        bound = lower_bound(req)
+        if bound is not None and (twisted is None or bound < twisted[0]):
+            twisted = (bound, f"{where}: {text.strip()}")
+    return Declared(distribution, distribution_file, twisted)
+
+
+PROJECT_FILES = ("pyproject.toml", "setup.py", "setup.cfg")
+
+
+def find_project_root(start: str) -> str | None:
+    """The nearest directory at or above `start` that declares a project."""
+    directory = os.path.abspath(start)
+    if os.path.isfile(directory):
+        directory = os.path.dirname(directory)
+    while True:
+        if any(os.path.isfile(os.path.join(directory, f)) for f in PROJECT_FILES):
+            return directory
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            return None
+        directory = parent
