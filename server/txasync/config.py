@@ -19,8 +19,31 @@ OLDEST_SUPPORTED = (21, 2)
 UnknownYield = Literal["maybe-deferred", "await", "refuse"]
 
 
+# Every rule code (analysis/rules.py's RULES holds their texts; a test keeps the two equal).
+# Text-layer code cannot import the rules, and checking a code needs only its name.
+RULE_CODES = ("TXA001", "TXA002", "TXA003", "TXA004", "TXA010", "TXA011", "TXA012", "TXA013",
+              "TXA014")
+
+# The keys `[tool.txasync]` reads; any other key is reported (a typo must not pass silently).
+KNOWN_KEYS = frozenset({
+    "twisted-version", "twistedVersion", "select", "ignore", "per-file-ignores", "exclude",
+    "keep-deferred-api", "coroutine-aware-decorators", "wrapper", "unknown-yield", "layers",
+    "jedi",
+})
+
+
 class ConfigError(ValueError):
     """A setting has a value txasync cannot use; the message says which and why."""
+
+
+def check_codes(codes: frozenset[str] | set[str], where: str) -> None:
+    """Raise ConfigError naming the codes (or prefixes) no rule has, with the list of rules:
+    a misspelt `--select` would otherwise select nothing and pass CI."""
+    unknown = sorted(c for c in codes if not any(r.startswith(c) for r in RULE_CODES))
+    if unknown:
+        raise ConfigError(f"{where}: unknown rule code{'s' if len(unknown) > 1 else ''} "
+                          f"{', '.join(unknown)} (the codes are {', '.join(RULE_CODES)}; "
+                          "a prefix such as TXA01 selects several)")
 
 
 def parse_version(text: str) -> tuple[int, int]:
@@ -57,6 +80,8 @@ class Config:
     layers: tuple[tuple[str, tuple[str, ...]], ...] = ()
     root: str = "."
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
+    # Problems that do not stop a run (unknown `[tool.txasync]` keys), for the user to see.
+    warnings: tuple[str, ...] = field(default=(), compare=False)
 
     def at_least(self, major: int, minor: int) -> bool:
         return self.twisted_version >= (major, minor)
@@ -104,13 +129,21 @@ def _codes(value: Any, key: str) -> frozenset[str]:
         value = [value]
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ConfigError(f"{key} must be a list of rule codes such as ['TXA003']")
-    return frozenset(v.strip().upper() for v in value if v.strip())
+    codes = frozenset(v.strip().upper() for v in value if v.strip())
+    check_codes(codes, key)
+    return codes
 
 
 def config_from_table(table: dict[str, Any], root: str) -> Config:
     """Build a Config from a `[tool.txasync]` table (also used for LSP settings)."""
     cfg = Config(root=root)
     changes: dict[str, Any] = {}
+    unknown_keys = sorted(str(k) for k in table if k not in KNOWN_KEYS)
+    if unknown_keys:
+        changes["warnings"] = tuple(
+            f"[tool.txasync]: unknown key {key!r} ignored (known keys: "
+            f"{', '.join(sorted(k for k in KNOWN_KEYS if k != 'twistedVersion'))})"
+            for key in unknown_keys)
     version = table.get("twisted-version", table.get("twistedVersion"))
     if version is not None:
         changes["twisted_version"] = parse_version(str(version))
@@ -179,6 +212,8 @@ def load_config(start: str, twisted_version: str | None = None) -> Config:
         table = data.get("tool", {}).get("txasync", {}) or {}
         root = os.path.dirname(path)
     cfg = config_from_table(table, root)
+    if cfg.warnings:
+        cfg = replace(cfg, warnings=tuple(f"{path}: {w}" for w in cfg.warnings))
     if twisted_version is not None:
         return replace(
             cfg, twisted_version=parse_version(twisted_version), twisted_version_source="flag"

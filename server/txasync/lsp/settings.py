@@ -121,6 +121,7 @@ def effective_config(root: str, settings: Settings, problems: list[str] | None =
         except ConfigError as exc2:
             problems.append(str(exc2))
             config = Config(root=root)
+    problems.extend(config.warnings)
     if not settings.engine:
         return config
     table = {_ENGINE_KEYS[k][0]: v for k, v in settings.engine.items()}
