@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from .analysis.evidence import Evidence, load_evidence
 from .analysis.facts import extract_facts, module_name_for
-from .analysis.findings import ConvertFunction, FilePlan, Finding
+from .analysis.findings import ConvertFunction, FilePlan, Finding, Wrap
 from .analysis.hazards import Hazard, find_hazards
 from .analysis.index import Workspace, function_key
 from .analysis.model import ModuleFacts, Span
@@ -240,8 +240,13 @@ class FixOutcome:
     original: str = ""
 
 
-def plans_for(project: Project, analysis: Analysis, safe_only: bool = False
-              ) -> dict[str, FilePlan]:
+def plans_for(project: Project, analysis: Analysis, safe_only: bool = False,
+              only: set[str] | None = None) -> dict[str, FilePlan]:
+    """Every file's edits for `analysis`. With `only` (the keys `fix --only` or "Convert to
+    async" named), nothing but the conversion of those functions and the wraps of their
+    callers: no returnValue rewrite elsewhere, no hazard wrap of another async function."""
+    if only is not None:
+        return _only_plans(project, analysis, only)
     config = project.config
     # Conversions follow the codes the user selected: TXA001 plain, TXA002 keeping the API.
     decisions = {
@@ -280,6 +285,60 @@ def plans_for(project: Project, analysis: Analysis, safe_only: bool = False
     plans = {p: plan for p, plan in plans.items() if not plan.is_empty()}
     name_helpers(project, plans)
     return plans
+
+
+def _only_plans(project: Project, analysis: Analysis, only: set[str]) -> dict[str, FilePlan]:
+    config = project.config
+    wanted = {k for k in only if k in analysis.decisions and analysis.decisions[k].changes
+              and config.code_enabled("TXA002" if analysis.decisions[k].keep_api
+                                      and analysis.decisions[k].caller_reasons else "TXA001",
+                                      analysis.decisions[k].facts.path)}
+    plans: dict[str, FilePlan] = {}
+    for path, plan in file_plans({k: analysis.decisions[k] for k in wanted}).items():
+        facts = project.facts.get(path)
+        if facts is None:
+            continue
+        convert = [c for c in plan.convert if function_key(facts.module, c.qualname) in wanted]
+        wraps = [w for w in plan.wraps if w.target in wanted]
+        if convert or wraps:
+            plans[path] = FilePlan(path, convert=convert, wraps=wraps)
+    name_helpers(project, plans)
+    return plans
+
+
+@dataclass
+class ConversionPlan:
+    """What converting exactly some functions does: the one answer hover, code lens and the
+    "Convert to async" edit all read (and `fix --only`)."""
+
+    analysis: Analysis
+    plans: dict[str, FilePlan]
+    converted: list[str]  # keys the plans convert
+    refused: dict[str, str]  # key -> why it is not converted
+
+    def wraps_for(self, key: str) -> list[tuple[str, Wrap]]:
+        """The call sites converting `key` wraps, each once, in path and position order."""
+        return sorted(((path, w) for path, plan in self.plans.items() for w in plan.wraps
+                       if w.target == key), key=lambda pw: (pw[0], pw[1].span))
+
+
+def conversion_plan(project: Project, keys: set[str]) -> ConversionPlan:
+    """Plans that convert exactly `keys` and wrap the callers that then need it, nothing
+    else (the keys' callers in other inlineCallbacks functions stay generators, so a call
+    they yield is wrapped)."""
+    analysis = analyse(project, only=set(keys))
+    converted = sorted(k for k in keys
+                       if k in analysis.decisions and analysis.decisions[k].changes)
+    refused = {}
+    for key in sorted(set(keys) - set(converted)):
+        decision = analysis.decisions.get(key)
+        if decision is None:
+            refused[key] = "it is not an inlineCallbacks function (any more)"
+        else:
+            reasons = decision.all_reasons
+            refused[key] = str(reasons[0]) if reasons else "it is not selected"
+    return ConversionPlan(analysis, plans_for(project, analysis, only=set(keys)),
+                          converted, refused)
 
 
 def name_helpers(project: Project, plans: dict[str, FilePlan]) -> None:
@@ -416,7 +475,7 @@ def fix_project(project: Project, only: set[str] | None = None, safe_only: bool 
     done: dict[str, tuple[FilePlan, FixOutcome]] = {}
     while True:
         analysis = analyse(project, only=(only if not left else candidates - set(left)))
-        plans = plans_for(project, analysis, safe_only=safe_only)
+        plans = plans_for(project, analysis, safe_only=safe_only, only=only)
         todo = {p: plan for p, plan in plans.items()
                 if p not in done or done[p][0] != plan}
         for outcome in compute_fixes(project, todo, jobs=jobs):
