@@ -134,6 +134,7 @@ def progress_report(project: Project, analysis: Analysis | None = None,
         ],
         "errors": sorted(relative(p, root) for p in project.parse_errors()),
         "tests": _test_coverage(project, analysis),
+        "files": len(project.sources),
     }
 
 
@@ -189,6 +190,13 @@ def _table(title: str, first: str, blockers: bool) -> Table:
 
 def render_report(report: dict[str, Any], out: Console) -> None:
     """Tables: modules grouped by package, then layers, then what blocks the rest."""
+    if not report["inlinecallbacks"] and not report["async"]:
+        # 0 of 0 is not "100% async": say what was (not) found instead.
+        files = report.get("files", 0)
+        if files:
+            out.print(f"No inlineCallbacks or async functions in {files} Python "
+                      f"file{'s' if files != 1 else ''}: nothing to measure.", markup=False)
+        return
     blockers = bool(report["blocked"])
     table = _table(
         f"async {_pct(report['share_async'])} of functions, "
@@ -252,6 +260,8 @@ def run(args: argparse.Namespace, config: Config, load: Callable[[], Project], o
 
         return run_history(args, config, layers, out, err)
     project = load()
+    if not project.sources and not project.errors and args.format != "json":
+        return EXIT_OK  # "no Python files in ..." is said already
     for path, message in sorted(project.parse_errors().items()):
         err.print(message.replace(path, os.path.relpath(path), 1), markup=False, highlight=False)
     report = progress_report(project, layers=layers)
