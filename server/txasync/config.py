@@ -124,6 +124,35 @@ def find_pyproject(start: str) -> str | None:
         directory = parent
 
 
+ROOT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", ".git", "tox.ini")
+
+
+def find_root(path: str) -> tuple[str, str]:
+    """The project a file belongs to, for an editor that sent no workspace folder, and why:
+    the nearest folder holding pyproject.toml, setup.py, setup.cfg, .git or tox.ini (not the
+    home folder or `/`), else the top of the package tree the file is in (the folder above
+    the outermost one with an `__init__.py`), else the file's own folder."""
+    start = os.path.abspath(path)
+    directory = os.path.dirname(start) if not os.path.isdir(start) else start
+    stops = {os.path.expanduser("~"), os.path.abspath(os.sep)}
+    current = directory
+    while current not in stops:
+        for marker in ROOT_MARKERS:
+            if os.path.exists(os.path.join(current, marker)):
+                return current, f"nearest folder with {marker}"
+        parent = os.path.dirname(current)
+        if parent == current:
+            break
+        current = parent
+    top = directory
+    while os.path.isfile(os.path.join(top, "__init__.py")) and os.path.dirname(top) != top:
+        top = os.path.dirname(top)
+    if top != directory:
+        return top, "top of the package tree (no pyproject.toml, setup.py, setup.cfg, .git " \
+                    "or tox.ini above the file)"
+    return directory, "the file's folder (no project marker above it, not in a package)"
+
+
 def _codes(value: Any, key: str) -> frozenset[str]:
     if isinstance(value, str):
         value = [value]

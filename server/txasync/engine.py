@@ -199,18 +199,26 @@ class Analysis:
     hazards: list[Hazard] = field(default_factory=list)
 
 
+def _unsuppressed(project: Project, keys: Iterable[str]) -> set[str]:
+    """The inlineCallbacks functions among `keys` whose definition line has no `# noqa` for
+    TXA001 (a suppressed function is not converted either)."""
+    allowed: set[str] = set()
+    for key in keys:
+        found = project.workspace.functions.get(key)
+        if found is None or not found[1].is_ic:
+            continue
+        facts, fn = found
+        codes = facts.noqa.get(fn.name_span.line, frozenset())
+        if not (codes is None or "TXA001" in codes):  # type: ignore[operator]
+            allowed.add(key)
+    return allowed
+
+
 def analyse(project: Project, only: set[str] | None = None) -> Analysis:
     """Decide every inlineCallbacks function and report findings (noqa and config applied)."""
     config = project.config
     planner = Planner(project.workspace, config, current_evidence(project))
-    allowed: set[str] = set()
-    for decision_key, (facts, fn) in project.workspace.functions.items():
-        if not fn.is_ic:
-            continue
-        codes = facts.noqa.get(fn.name_span.line, frozenset())
-        suppressed = codes is None or "TXA001" in codes
-        if not suppressed:
-            allowed.add(decision_key)
+    allowed = _unsuppressed(project, project.workspace.functions)
     if only is not None:
         allowed &= only
     decisions = planner.decide(allowed)
@@ -326,7 +334,10 @@ def conversion_plan(project: Project, keys: set[str]) -> ConversionPlan:
     """Plans that convert exactly `keys` and wrap the callers that then need it, nothing
     else (the keys' callers in other inlineCallbacks functions stay generators, so a call
     they yield is wrapped)."""
-    analysis = analyse(project, only=set(keys))
+    # Only the named functions are decided (the others stay as they are, so they cannot
+    # change the answer): cheap enough for a code lens per function.
+    planner = Planner(project.workspace, project.config, current_evidence(project))
+    analysis = Analysis(planner.decide(_unsuppressed(project, keys), among=set(keys)), [])
     converted = sorted(k for k in keys
                        if k in analysis.decisions and analysis.decisions[k].changes)
     refused = {}
@@ -598,23 +609,42 @@ class CallerInfo:
     possible: bool = False  # matched by name only (the receiver's type is unknown)
 
 
-def callers_report(project: Project, key: str, analysis: Analysis | None = None
-                   ) -> list[CallerInfo]:
-    """Every caller of a function and whether converting it makes that caller need a wrap."""
+def callers_report(project: Project, key: str, analysis: Analysis | None = None,
+                   conversion: ConversionPlan | None = None) -> list[CallerInfo]:
+    """Every caller of a function (each call site once) and whether converting it makes that
+    caller need a wrap. With `conversion` (`conversion_plan(project, {key})`) and `key`
+    converted by it, a caller needs a wrap exactly when that plan wraps it: what hover says
+    is what the edit does."""
     analysis = analysis or analyse(project)
     planner = Planner(project.workspace, project.config)
     converting = {k for k, d in analysis.decisions.items() if d.convertible} | {key}
+    planned: dict[tuple[str, Span], str] | None = None
+    if conversion is not None and key in conversion.converted:
+        planned = {(path, w.span): w.why for path, w in conversion.wraps_for(key)}
+        converting = set(conversion.converted)  # the others stay as they are
     infos: list[CallerInfo] = []
-    for facts, site in planner.all_callers(key):
-        why = planner.caller_needs(site, converting, facts)
+    seen: set[tuple[str, Span]] = set()
+
+    def add(facts: ModuleFacts, site: Any, why_wrap: str | None, fine: str, possible: bool
+            ) -> None:
+        where = (facts.path, site.span)
+        if where in seen:
+            return  # one call site reaching the function twice (related methods) is one caller
+        seen.add(where)
+        if planned is not None:
+            why_wrap = planned.get(where)
+            if why_wrap is None and not possible:
+                fine = planner.caller_fine_reason(site, converting, facts)
         infos.append(CallerInfo(facts.path, site.span,
                                 "callback" if site.uncalled else site.usage, site.detail,
-                                why is not None,
-                                why or planner.caller_fine_reason(site, converting, facts)))
+                                why_wrap is not None, why_wrap or fine, possible=possible))
+
+    for facts, site in planner.all_callers(key):
+        why = planner.caller_needs(site, converting, facts)
+        add(facts, site, why, "" if why or planned is not None
+            else planner.caller_fine_reason(site, converting, facts), False)
     for facts, site in project.workspace.possible_callers(key):
         problem, wrap_why = planner.possible_caller(site, converting, facts)
-        infos.append(CallerInfo(facts.path, site.span, site.usage, site.detail,
-                                problem is not None or wrap_why is not None,
-                                problem or wrap_why or "awaited directly", possible=True))
+        add(facts, site, problem or wrap_why, "awaited directly", True)
     infos.sort(key=lambda c: (c.path, c.span.line, c.span.col))
     return infos

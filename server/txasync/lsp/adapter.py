@@ -81,6 +81,23 @@ def status(analysis: Analysis, key: str) -> Status | None:
     )
 
 
+def conversion_status(conversion: engine.ConversionPlan, key: str) -> Status | None:
+    """`status` as converting `key` alone decides it: what its code lens and hover say, and
+    what "Convert to async" then edits (the same plan). A function kept behind a Deferred
+    API for a caller-side reason is "blocked" with "Convert keeping the Deferred API", as in
+    the findings (TXA002)."""
+    decision = conversion.analysis.decisions.get(key)
+    if decision is None:
+        return None
+    reasons = tuple(decision.all_reasons)
+    if key not in conversion.converted and not reasons:
+        reasons = (conversion.refused.get(key, "it is not selected"),)
+    wraps = conversion.wraps_for(key) if key in conversion.converted else []
+    return Status(convertible=not reasons, reasons=reasons, keep_api=bool(decision.keep_api),
+                  keep_api_possible=bool(reasons) and bool(decision.keep_api_possible),
+                  wraps=len(wraps), wrap_files=tuple(sorted({path for path, _ in wraps})))
+
+
 def changes(decision: Any) -> bool:
     changes = getattr(decision, "changes", None)
     return bool(changes) if changes is not None else bool(decision.convertible)
