@@ -89,7 +89,7 @@ def conversion_status(conversion: engine.ConversionPlan, key: str) -> Status | N
     decision = conversion.analysis.decisions.get(key)
     if decision is None:
         return None
-    reasons = tuple(decision.all_reasons)
+    reasons: tuple[str, ...] = tuple(decision.all_reasons)
     if key not in conversion.converted and not reasons:
         reasons = (conversion.refused.get(key, "it is not selected"),)
     wraps = conversion.wraps_for(key) if key in conversion.converted else []
