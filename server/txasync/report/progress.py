@@ -33,7 +33,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=["text", "json"], default="text")
     history = parser.add_argument_group("history (implied by any of these flags)")
     history.add_argument("--history", action="store_true",
-                         help="count sampled commits of the git history (one per week)")
+                         help="count sampled commits of the git history (one per week; "
+                              "one per commit when the history spans fewer than 8 weeks)")
     history.add_argument("--every", type=int, metavar="N",
                          help="sample every Nth commit (from HEAD back) instead of weekly")
     history.add_argument("--since", metavar="DATE",
