@@ -197,3 +197,26 @@ def test_reasons_print_as_written(tmp_path: Path, capsys) -> None:
                               "@defer.inlineCallbacks\ndef f(d):\n    x = yield d\n    return x\n")
     code, out, err = run(capsys, "fix", str(pkg))
     assert "list it in [tool.txasync] coroutine-aware-decorators" in " ".join(out.split())
+
+
+# -- items 4 and 14: the README's first command and its chart -------------------------------
+README = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+
+
+def test_readme_first_command_installs_the_examples_dependencies() -> None:
+    first = next(line for line in README.splitlines() if "txasync check examples" in line)
+    assert "twisted" in first.split("&& txasync")[0].lower()
+
+
+def test_readme_chart_says_what_it_was_drawn_from() -> None:
+    caption = README.split("![progress](docs/progress.png)", 1)[1].split("\n\n", 2)[1]
+    assert "synthetic" in caption and "benchmarks/make_progress_chart.py" in caption
+    assert "txasync progress --history" in " ".join(caption.split())
+
+
+def test_skipped_tests_are_named() -> None:
+    import tomllib
+
+    pyproject = tomllib.loads((Path(__file__).resolve().parent.parent / "pyproject.toml")
+                              .read_text())
+    assert "-rs" in pyproject["tool"]["pytest"]["ini_options"]["addopts"].split()

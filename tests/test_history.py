@@ -368,7 +368,7 @@ def test_png_without_matplotlib_names_the_extra(repo: Repo, tmp_path: Path,
                              "--cache-dir", str(tmp_path / "c"), str(repo.root))
     assert code == 2
     assert err.strip().splitlines() == [
-        "txasync: --png needs matplotlib: pip install 'txasync[progress-png]'"]
+        "txasync: --png needs matplotlib: pip install matplotlib (txasync's progress-png extra)"]
     assert not (tmp_path / "x.png").exists() and not (tmp_path / "c").exists()
 
 
@@ -406,3 +406,25 @@ def test_empty_repository_and_bad_every(tmp_path: Path,
     assert code == 2 and "no commits" in err
     code, _, err = run_cli(capsys, "progress", "--every", "0", str(tmp_path / "empty"))
     assert code == 2 and "--every must be at least 1" in err
+
+
+def test_png_of_a_multi_year_weekly_history_picks_its_locator(tmp_path: Path) -> None:
+    """Issue 21 item 14: Synapse's 2019-01..2022-06 weekly history made matplotlib warn
+    "AutoDateLocator was unable to pick an appropriate interval"; the locator is explicit."""
+    import warnings
+
+    pytest.importorskip("matplotlib")
+    from txasync.report.counts import Counts
+    from txasync.report.history import History, Point, Stats
+
+    start = 1_546_300_800  # 2019-01-01
+    points = [Point(f"{i:040x}", start + i * 7 * 86400, f"c{i}",
+                    Counts(1291 - i * 6, 10 + i * 12, 40_000 - i * 150, 300 + i * 400), 900, 0)
+              for i in range(182)]  # to 2022-06
+    history = History(str(tmp_path), points, Stats(), [])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        chart.write_png(history, str(tmp_path / "p.png"))
+    assert _png_size(tmp_path / "p.png") == chart.PNG_SIZE
+    locator = chart.date_locator(points[0].timestamp, points[-1].timestamp)
+    assert type(locator).__name__ == "MonthLocator"
