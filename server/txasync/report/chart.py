@@ -218,8 +218,8 @@ def require_matplotlib() -> None:
     try:
         import matplotlib  # noqa: F401
     except ImportError:
-        raise MissingExtra("--png needs matplotlib: pip install matplotlib (txasync's progress-png extra)") \
-            from None
+        raise MissingExtra("--png needs matplotlib: pip install matplotlib "
+                           "(txasync's progress-png extra)") from None
 
 
 def date_locator(first: float, last: float, ticks: int = 7) -> Any:
