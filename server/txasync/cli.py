@@ -212,7 +212,7 @@ def cmd_check(args: argparse.Namespace, out: Console, err: Console) -> int:
             if "TXA001" in counts or "TXA003" in counts:
                 _eprint("Next: `txasync fix --diff` shows the changes, `txasync fix` applies "
                         "them, `txasync plan` splits them into reviewable batches.")
-        elif fmt == "text" and project.sources and not n_errors:
+        elif fmt == "text" and project.sources and not n_errors and not args.baseline:
             _eprint(f"No findings in {plural(len(project.sources), 'Python file')}.")
     return EXIT_FINDINGS if findings or n_errors else EXIT_OK
 
