@@ -301,8 +301,8 @@ def txasync_progress(python: Path, tree: Path, env: dict[str, str], log: Path) -
 
 
 SUMMARY_RE = re.compile(
-    r"(?:would convert|converted) (\d+) functions?, wrapped (\d+) call sites?, "
-    r"rewrote (\d+) other returnValue calls?, in (\d+) files?")
+    r"(?:would convert|converted) (\d+) functions?, (?:wrap|wrapped) (\d+) call sites? in "
+    r"`ensureDeferred`, (?:rewrite|rewrote) (\d+) other returnValue calls?, in (\d+) files?")
 _PATH_LINE = re.compile(r"\(?\b[\w./\\-]+\.py(?::\d+)+\)?")
 _BACKTICKS = re.compile(r"`[^`]*`")
 _LOCATION = re.compile(r"\bat [\w./\\-]+\.py(?::\d+)?")
@@ -702,7 +702,7 @@ def run_project(project: ProjectConfig, cache: Path, txasync_src: Path, fresh_ve
     diff = tree_diff(orig, tree)
     (base / "fix.diff").write_text(diff)
     diff_stats = count_diff(diff)
-    summary = SUMMARY_RE.search(fix_run.stderr)
+    summary = SUMMARY_RE.search(fix_run.stdout + fix_run.stderr)
     fix_problems = [line for line in fix_run.stderr.splitlines()
                     if "internal error" in line or "cannot write" in line
                     or re.match(r"^\S+\.py:\d+:\d+: ", line)]

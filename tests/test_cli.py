@@ -47,6 +47,7 @@ def test_check_reports_findings_in_text_format(tmp_path: Path, capsys) -> None:
                              "wrapped in ensureDeferred (m.py)") for line in lines)
     assert all(":" in line.split(" ")[0] for line in lines)
     assert "Found 2 findings" in err
+    assert "Next: `txasync fix --diff` shows the changes, `txasync fix` applies them" in err
 
 
 def test_check_clean_tree_exits_zero(tmp_path: Path, capsys) -> None:
@@ -86,13 +87,15 @@ def test_pyproject_configuration_is_read(tmp_path: Path, capsys) -> None:
 def test_fix_converts_wraps_and_is_idempotent(tmp_path: Path, capsys) -> None:
     path = write(tmp_path / "m.py", IC_MODULE)
     os.chmod(path, 0o640)
-    code, _, err = run(capsys, "fix", str(tmp_path))
+    code, out, err = run(capsys, "fix", str(tmp_path))
     assert code == 0, err
     text = path.read_text()
     assert "async def f(d):\n    # keep me\n    x = await defer.succeed(d)\n    return x\n" in text
     assert "defer.ensureDeferred(f(d)).addCallback(print)" in text
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o640
-    assert "converted 1 functions, wrapped 1 call sites" in " ".join(err.split())
+    # the results are on stdout, in the singular where there is one
+    assert ("converted 1 function, wrapped 1 call site in `ensureDeferred`, rewrote 0 other "
+            "returnValue calls, in 1 file") in out
     code, out, _ = run(capsys, "fix", "--diff", str(tmp_path))
     assert code == 0 and out == ""
     assert not [p for p in os.listdir(tmp_path) if p.startswith(".txasync-")]
@@ -173,9 +176,13 @@ def test_bad_pyproject_is_a_usage_error(tmp_path: Path, capsys) -> None:
 def test_refusals_are_listed_with_reasons_and_exit_1(tmp_path: Path, capsys) -> None:
     write(tmp_path / "m.py", "from twisted.internet import defer\n\n\n"
           "@defer.inlineCallbacks\ndef f(d):\n    yield from d\n")
-    code, _, err = run(capsys, "fix", str(tmp_path))
-    assert code == 1
-    assert "1 functions not converted" in err and "yield from" in err
+    code, out, err = run(capsys, "fix", str(tmp_path))
+    # a run that wrote everything it could is a success; the refusal is reported
+    assert code == 0
+    assert "1 function not converted" in out and "yield from" in out
+    # a function named with --only and not converted is a failure
+    code, out, _ = run(capsys, "fix", "--only", "m:f", str(tmp_path))
+    assert code == 1 and "yield from" in out
 
 
 def test_symlink_leaving_the_tree_is_not_written(tmp_path: Path, capsys) -> None:

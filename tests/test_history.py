@@ -138,7 +138,10 @@ def test_every_commit_counts_exactly(repo: Repo, tmp_path: Path) -> None:
     assert result.stats.commits_walked == 7 and result.stats.commits_sampled == 7
 
 
-def test_weekly_sampling_takes_the_last_commit_of_each_week(repo: Repo, tmp_path: Path) -> None:
+def test_weekly_sampling_takes_the_last_commit_of_each_week(repo: Repo, tmp_path: Path,
+                                                            monkeypatch) -> None:
+    # (three weeks would be drawn per commit: see test_short_history_is_sampled_per_commit)
+    monkeypatch.setattr("txasync.report.history.MIN_WEEKLY_POINTS", 1)
     result = walk_history(str(repo.root), every=None, cache_dir=str(tmp_path / "cache"))
     assert [p.commit for p in result.points] == [repo.shas[1], repo.shas[3], repo.shas[6]]
     assert totals(result.points) == [EXPECTED[1], EXPECTED[3], EXPECTED[6]]
@@ -234,6 +237,24 @@ def test_last_point_matches_the_current_tree(repo: Repo, tmp_path: Path) -> None
 
 def test_sample_on_no_commits() -> None:
     assert sample([]) == []
+
+
+def test_short_history_is_sampled_per_commit() -> None:
+    """Issue 21 item 11: commits that all fall in one week are not one dot."""
+    from txasync.report.gitobjects import Commit
+    from txasync.report.history import MAX_COMMIT_POINTS
+
+    monday = 1_700_438_400  # 2023-11-20, a Monday (UTC)
+    week = [Commit(f"{i:040x}", None, monday + i * 3600, f"c{i}") for i in range(12)]
+    assert sample(week) == list(range(12))
+    many = [Commit(f"{i:040x}", None, monday + i * 60, f"c{i}") for i in range(1000)]
+    points = sample(many)
+    assert points[-1] == 999 and len(points) <= MAX_COMMIT_POINTS
+    # a long history stays weekly
+    weekly = [Commit(f"{i:040x}", None, monday + i * 7 * 86400, f"c{i}") for i in range(20)]
+    assert sample(weekly) == list(range(20))
+    daily = [Commit(f"{i:040x}", None, monday + i * 86400, f"c{i}") for i in range(70)]
+    assert len(sample(daily)) == 10  # 70 days: one point per week
 
 
 def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -347,7 +368,7 @@ def test_png_without_matplotlib_names_the_extra(repo: Repo, tmp_path: Path,
                              "--cache-dir", str(tmp_path / "c"), str(repo.root))
     assert code == 2
     assert err.strip().splitlines() == [
-        "txasync: --png needs matplotlib: pip install 'txasync[progress-png]'"]
+        "txasync: --png needs matplotlib: pip install matplotlib (txasync's progress-png extra)"]
     assert not (tmp_path / "x.png").exists() and not (tmp_path / "c").exists()
 
 
@@ -385,3 +406,25 @@ def test_empty_repository_and_bad_every(tmp_path: Path,
     assert code == 2 and "no commits" in err
     code, _, err = run_cli(capsys, "progress", "--every", "0", str(tmp_path / "empty"))
     assert code == 2 and "--every must be at least 1" in err
+
+
+def test_png_of_a_multi_year_weekly_history_picks_its_locator(tmp_path: Path) -> None:
+    """Issue 21 item 14: Synapse's 2019-01..2022-06 weekly history made matplotlib warn
+    "AutoDateLocator was unable to pick an appropriate interval"; the locator is explicit."""
+    import warnings
+
+    pytest.importorskip("matplotlib")
+    from txasync.report.counts import Counts
+    from txasync.report.history import History, Point, Stats
+
+    start = 1_546_300_800  # 2019-01-01
+    points = [Point(f"{i:040x}", start + i * 7 * 86400, f"c{i}",
+                    Counts(1291 - i * 6, 10 + i * 12, 40_000 - i * 150, 300 + i * 400), 900, 0)
+              for i in range(182)]  # to 2022-06
+    history = History(str(tmp_path), points, Stats(), [])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        chart.write_png(history, str(tmp_path / "p.png"))
+    assert _png_size(tmp_path / "p.png") == chart.PNG_SIZE
+    locator = chart.date_locator(points[0].timestamp, points[-1].timestamp)
+    assert type(locator).__name__ == "MonthLocator"

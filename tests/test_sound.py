@@ -471,7 +471,7 @@ def test_fix_summary_names_behaviour_changes_and_respellings(tmp_path: Path) -> 
     fake.write_text((golden / "txa014_failure_in_succeed" / "before.py").read_text())
     proc = txasync("fix", "--diff", "--twisted-version", "22.4", str(target), str(fake))
     assert "serve.py:13: serve: behaviour changes on purpose: line 14:" in proc.stderr
-    assert "fixed 2 test doubles that succeed with a Failure (TXA014)" in proc.stderr
+    assert "would fix 2 test doubles that succeed with a Failure (TXA014)" in proc.stderr
 
 
 def test_fakes_that_succeed_with_stored_failures_are_fixed(tmp_path: Path) -> None:
@@ -484,7 +484,7 @@ def test_fakes_that_succeed_with_stored_failures_are_fixed(tmp_path: Path) -> No
                            tmp_path / "proj")
     assert run_trial(sys.executable, project, "fakes_app")[0] == "PASSED (successes=1)"
     proc = txasync("fix", str(project))
-    assert "fixed 2 test doubles that succeed with a Failure (TXA014)" in proc.stderr
+    assert "fixed 2 test doubles that succeed with a Failure (TXA014)" in proc.stdout
     fake = (project / "fakes_app" / "testutil.py").read_text()
     assert "defer.maybeDeferred(lambda: self.answers.pop(0))" in fake
     assert run_trial(sys.executable, project, "fakes_app")[0] == "PASSED (successes=1)"

@@ -18,9 +18,10 @@ from collections.abc import Iterable, Sequence
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from . import __version__
-from .config import Config, ConfigError, load_config, parse_version
+from .config import Config, ConfigError, check_codes, load_config, parse_version
 from .engine import (
     LeftOut,
     Project,
@@ -46,10 +47,20 @@ def _eprint(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def _codes(text: str | None) -> frozenset[str] | None:
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """`1 function`, `2 functions` (`many` for irregular plurals)."""
+    return f"{n} {word if n == 1 else (many or word + 's')}"
+
+
+def _codes(text: str | None, flag: str) -> frozenset[str] | None:
     if text is None:
         return None
-    return frozenset(c.strip().upper() for c in text.split(",") if c.strip())
+    codes = frozenset(c.strip().upper() for c in text.split(",") if c.strip())
+    try:
+        check_codes(codes, flag)
+    except ConfigError as exc:
+        raise UsageError(f"txasync: {exc}") from None
+    return codes
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -58,9 +69,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
 
     def common(p: argparse.ArgumentParser) -> None:
-        p.add_argument("paths", nargs="*", default=["."], metavar="PATH")
-        p.add_argument("--select", help="only these codes (comma-separated prefixes)")
-        p.add_argument("--ignore", help="skip these codes (comma-separated prefixes)")
+        p.add_argument("paths", nargs="*", default=["."], metavar="PATH",
+                       help="files or directories to read (default: the current directory)")
+        p.add_argument("--select", metavar="CODES",
+                       help="only these codes (comma-separated codes or prefixes: TXA001,TXA01)")
+        p.add_argument("--ignore", metavar="CODES",
+                       help="skip these codes (comma-separated codes or prefixes)")
         p.add_argument("--twisted-version", metavar="X.Y",
                        help="the oldest Twisted the project supports (decides what is safe); "
                             "default: the oldest its dependencies allow, else the one installed "
@@ -69,7 +83,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="the project's interpreter (or its venv directory), whose "
                             "libraries are read; default: $VIRTUAL_ENV, a venv at the project "
                             "root, else txasync's own")
-        p.add_argument("--jobs", type=int, default=os.cpu_count() or 1, metavar="N")
+        p.add_argument("--jobs", type=int, default=os.cpu_count() or 1, metavar="N",
+                       help="processes that read and rewrite files in parallel "
+                            "(default: the number of CPUs)")
         p.add_argument("--jedi", action="store_true", default=None,
                        help="ask jedi about call receivers static analysis cannot type (slow)")
         p.add_argument("--config", metavar="PYPROJECT",
@@ -87,7 +103,10 @@ def build_parser() -> argparse.ArgumentParser:
     fix.add_argument("--safe-only", action="store_true",
                      help="only safe fixes (returnValue -> return); convert nothing")
     fix.add_argument("--only", metavar="NAMES",
-                     help="convert only these functions (comma-separated module:qualname)")
+                     help="convert only these functions (comma-separated module:qualname) and "
+                          "wrap their callers; nothing else is touched")
+    fix.add_argument("--format", choices=["text", "json"], default="text",
+                     help="json: the results as one JSON object on stdout")
 
     plan = sub.add_parser("plan", help="the conversion order, in reviewable batches")
     common(plan)
@@ -121,7 +140,9 @@ def _config(args: argparse.Namespace) -> Config:
                              python=getattr(args, "python", None))
     except ConfigError as exc:
         raise UsageError(str(exc)) from None
-    select, ignore = _codes(args.select), _codes(args.ignore)
+    select, ignore = _codes(args.select, "--select"), _codes(args.ignore, "--ignore")
+    for warning in config.warnings:
+        _eprint(f"warning: {warning}")
     return config.with_overrides(select=select, ignore=ignore,
                                  jedi=getattr(args, "jedi", None))
 
@@ -140,6 +161,9 @@ def _load(args: argparse.Namespace, config: Config) -> Project:
     files, missing = discover(args.paths, config)
     if missing:
         raise UsageError(f"txasync: no such file or directory: {missing[0]}")
+    if not files:
+        _eprint(f"txasync: no Python files in {', '.join(args.paths)}"
+                + (" (after `exclude`)" if config.exclude else ""))
     if args.jobs < 1:
         raise UsageError("txasync: --jobs must be at least 1")
     return load_project(files, config, jobs=args.jobs)
@@ -201,8 +225,13 @@ def cmd_check(args: argparse.Namespace, out: Console, err: Console) -> int:
         if fmt == "text" and findings:
             counts = Counter(f.code for f in findings)
             summary = ", ".join(f"{code}: {n}" for code, n in sorted(counts.items()))
-            err.print(f"Found {len(findings)} findings ({summary}).", highlight=False)
+            _eprint(f"Found {plural(len(findings), 'finding')} ({summary}).")
+            if "TXA001" in counts or "TXA003" in counts:
+                _eprint("Next: `txasync fix --diff` shows the changes, `txasync fix` applies "
+                        "them, `txasync plan` splits them into reviewable batches.")
             _print_public_kept(err, analysis.decisions.values())
+        elif fmt == "text" and project.sources and not n_errors and not args.baseline:
+            _eprint(f"No findings in {plural(len(project.sources), 'Python file')}.")
     _announce(config, err, text=fmt == "text" and bool(findings))
     return EXIT_FINDINGS if findings or n_errors else EXIT_OK
 
@@ -224,6 +253,11 @@ def _finding_json(f) -> dict:  # type: ignore[no-untyped-def]
 
 
 def cmd_fix(args: argparse.Namespace, out: Console, err: Console) -> int:
+    """Exit codes (README, "Commands"): 0 every planned edit was written (functions left
+    unconverted with a reason are reported, not failures), or `--diff` has nothing to show;
+    1 `--diff` shows changes, or something could not be done: a file did not parse, could
+    not be rewritten or written, a conversion was left out because of that, or a function
+    named with `--only` was not converted; 2 usage or I/O errors."""
     config = _config(args)
     project = _load(args, config)
     only = None
@@ -241,10 +275,13 @@ def cmd_fix(args: argparse.Namespace, out: Console, err: Console) -> int:
     tree_root = os.path.commonpath([os.path.abspath(p) if os.path.isdir(p)
                                     else os.path.dirname(os.path.abspath(p))
                                     for p in args.paths])
+    as_json = args.format == "json"
     n_errors = _report_errors(project, err)
-    converted = wraps = return_values = renamed = 0
+    converted: list[str] = []
+    wraps = return_values = renamed = 0
     failed: list[str] = []
-    changed_files = 0
+    changed: list[str] = []
+    diffs: list[str] = []
     for outcome in outcomes:
         if outcome.error is not None or outcome.result is None:
             failed.append(outcome.error or outcome.path)
@@ -252,42 +289,91 @@ def cmd_fix(args: argparse.Namespace, out: Console, err: Console) -> int:
         result = outcome.result
         if result.source == outcome.original:
             continue
-        changed_files += 1
-        converted += len(result.converted)
+        changed.append(outcome.path)
+        facts = project.facts.get(outcome.path)
+        module = facts.module if facts is not None else ""
+        converted += [f"{module}:{q}" for q in result.converted]
         wraps += result.wraps
         return_values += result.return_values
         renamed += result.renamed
         if args.diff:
             rel = _rel(outcome.path)
-            sys.stdout.writelines(difflib.unified_diff(
+            diffs.append("".join(difflib.unified_diff(
                 split_lines(outcome.original), split_lines(result.source),
-                *((f"a/{rel}", f"b/{rel}") if not os.path.isabs(rel) else (rel, rel))))
-            sys.stdout.flush()  # before the summary on stderr
+                *((f"a/{rel}", f"b/{rel}") if not os.path.isabs(rel) else (rel, rel)))))
         else:
             source = project.sources[outcome.path]
             try:
                 write_atomic(outcome.path, result.source, source.encoding, root=tree_root)
             except OSError as exc:
                 failed.append(f"{outcome.path}:1:1: cannot write: {exc.strerror or exc}")
-    for message in failed:
-        _eprint(message)
-    refused = [d for d in analysis.decisions.values() if d.selected and not d.changes]
-    if not args.safe_only:
-        _print_summary(err, converted, wraps, return_values, changed_files, refused, args.diff)
-        if renamed:
-            err.print(f"fixed {renamed} test doubles that succeed with a Failure (TXA014)",
-                      highlight=False)
-        _print_behaviour_changes(err, [d for d in analysis.decisions.values() if d.changes])
-        _print_public_kept(err, analysis.decisions.values())
+    refused = sorted((d for d in analysis.decisions.values() if d.selected and not d.changes),
+                     key=lambda d: (d.facts.path, d.fn.name_span.line))
+    if args.safe_only:
+        refused = []
+    changing = [d for d in analysis.decisions.values() if d.changes]
+    if as_json:
+        print(json.dumps(_fix_json(args, project, run.left_out, converted, wraps,
+                                   return_values, renamed, changed, failed, refused, changing,
+                                   diffs), indent=2))
     else:
-        err.print(f"{return_values} returnValue calls rewritten in {changed_files} files",
-                  highlight=False)
-    _print_left_out(err, project, run.left_out)
-    _announce(config, err)
+        if diffs:
+            sys.stdout.write("".join(diffs))
+            sys.stdout.flush()  # before the summary on stderr
+        for message in failed:
+            _eprint(message)
+        # The results go to stdout, except after a diff (stdout is the patch then).
+        report = err if args.diff else out
+        if args.safe_only:
+            verb = "would rewrite" if args.diff else "rewrote"
+            report.print(f"{verb} {plural(return_values, 'returnValue call')} in "
+                         f"{plural(len(changed), 'file')}", markup=False)
+        else:
+            _print_summary(report, len(converted), wraps, return_values, len(changed),
+                           refused, args.diff)
+            if renamed:
+                report.print(f"{'would fix' if args.diff else 'fixed'} "
+                             f"{plural(renamed, 'test double')} that succeed with a Failure "
+                             "(TXA014)", markup=False)
+            _print_behaviour_changes(err, changing)
+            _print_public_kept(err, analysis.decisions.values())
+        _print_left_out(err, project, run.left_out)
+        if args.diff and changed:
+            _eprint("Next: `txasync fix` applies these changes"
+                    + ("" if only else "; `txasync plan` splits them into reviewable batches")
+                    + ".")
+    _announce(config, err, text=not as_json)
+    named_refused = bool(only) and bool(refused)
+    problems = failed or n_errors or run.left_out or named_refused
     if args.diff:
-        return EXIT_FINDINGS if changed_files or failed or n_errors else EXIT_OK
-    problems = failed or n_errors or run.left_out or (refused and not args.safe_only)
+        return EXIT_FINDINGS if changed or problems else EXIT_OK
     return EXIT_FINDINGS if problems else EXIT_OK
+
+
+def _fix_json(args: argparse.Namespace, project: Project, left_out: list[LeftOut],
+              converted: list[str], wraps: int, return_values: int, renamed: int,
+              changed: list[str], failed: list[str], refused: list, changing: list,
+              diffs: list[str]) -> dict:  # type: ignore[type-arg]
+    result = {
+        "dry_run": bool(args.diff),
+        "converted": sorted(converted),
+        "wrapped_call_sites": wraps,
+        "return_values_rewritten": return_values,
+        "test_doubles_fixed": renamed,
+        "files_changed": [_rel(p) for p in changed],
+        "not_converted": [{"function": d.key, "path": _rel(d.facts.path),
+                           "line": d.fn.name_span.line, "reason": str(d.all_reasons[0])}
+                          for d in refused],
+        "behaviour_changes": [{"function": d.key, "path": _rel(d.facts.path),
+                               "line": d.fn.name_span.line, "change": change}
+                              for d in sorted(changing, key=lambda d: d.key)
+                              for change in d.behaviour_changes],
+        "left_out": [{"function": item.key, "error": item.error} for item in left_out],
+        "errors": sorted(failed) + sorted(project.parse_errors().values()),
+    }
+    if args.diff:
+        result["diff"] = "".join(diffs)
+    return result
 
 
 def _print_left_out(err: Console, project: Project, left_out: list[LeftOut]) -> None:
@@ -296,9 +382,10 @@ def _print_left_out(err: Console, project: Project, left_out: list[LeftOut]) -> 
     the failing file's own error message (its path, position and reason)."""
     if not left_out:
         return
-    err.print(f"[bold]{len(left_out)} functions not converted in this run[/bold]: a file "
-              "their conversion edits could not be rewritten (no written file needs them)",
-              highlight=False)
+    err.print(Text.assemble(
+        (f"{plural(len(left_out), 'function')} not converted in this run", "bold"),
+        ": a file their conversion edits could not be rewritten (no written file needs "
+        "them)"))
     for item in left_out:
         where = item.key
         found = project.workspace.functions.get(item.key)
@@ -329,20 +416,27 @@ def _print_behaviour_changes(err: Console, changing: list) -> None:  # type: ign
                     f"behaviour changes on purpose: {change}")
 
 
-def _print_summary(err: Console, converted: int, wraps: int, return_values: int,
+def _print_summary(report: Console, converted: int, wraps: int, return_values: int,
                    files: int, refused: list, dry: bool) -> None:  # type: ignore[type-arg]
-    verb = "would convert" if dry else "converted"
-    err.print(f"[bold]{verb} {converted} functions[/bold], wrapped {wraps} call sites, "
-              f"rewrote {return_values} other returnValue calls, in {files} files",
-              highlight=False)
+    if dry:
+        verbs = ("would convert", "wrap", "rewrite")
+    else:
+        verbs = ("converted", "wrapped", "rewrote")
+    # Reasons and names are text, never markup: `[tool.txasync]` must print as written.
+    report.print(Text.assemble(
+        (f"{verbs[0]} {plural(converted, 'function')}", "bold"),
+        f", {verbs[1]} {plural(wraps, 'call site')} in `ensureDeferred`, {verbs[2]} "
+        f"{plural(return_values, 'other returnValue call')}, in {plural(files, 'file')}"))
     if refused:
-        table = Table(title=f"{len(refused)} functions not converted", title_justify="left")
+        table = Table(title=f"{plural(len(refused), 'function')} not converted (TXA002 in "
+                            "`txasync check` gives each reason)",
+                      title_justify="left")
         table.add_column("function", overflow="fold")
         table.add_column("reason", overflow="fold")
-        for d in sorted(refused, key=lambda d: (d.facts.path, d.fn.name_span.line)):
-            table.add_row(f"{_rel(d.facts.path)}:{d.fn.name_span.line} {d.fn.qualname}",
-                          d.all_reasons[0])
-        err.print(table)
+        for d in refused:
+            table.add_row(Text(f"{_rel(d.facts.path)}:{d.fn.name_span.line} {d.fn.qualname}"),
+                          Text(str(d.all_reasons[0])))
+        report.print(table)
 
 
 def cmd_plan(args: argparse.Namespace, out: Console, err: Console) -> int:
@@ -392,9 +486,22 @@ COMMANDS = {"check": cmd_check, "fix": cmd_fix, "plan": cmd_plan, "progress": cm
             "probe": cmd_probe, "lsp": cmd_lsp}
 
 
+# Piped or redirected output is read by programs and grep: no wrapping at 80 columns, no
+# column cut, one row per line however long (tables are as wide as their contents).
+PIPE_WIDTH = 10_000
+
+
+def console(stderr: bool = False) -> Console:
+    """A console for stdout or stderr: the terminal's width on a terminal, else unbounded."""
+    made = Console(stderr=stderr, highlight=False)
+    if made.is_terminal:
+        return made
+    return Console(stderr=stderr, highlight=False, width=PIPE_WIDTH, soft_wrap=True)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    out = Console(highlight=False)
-    err = Console(stderr=True, highlight=False)
+    out = console()
+    err = console(stderr=True)
     parser = build_parser()
     try:
         args = parser.parse_args(argv)

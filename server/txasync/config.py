@@ -32,8 +32,31 @@ VERSION_SOURCES = {
 }
 
 
+# Every rule code (analysis/rules.py's RULES holds their texts; a test keeps the two equal).
+# Text-layer code cannot import the rules, and checking a code needs only its name.
+RULE_CODES = ("TXA001", "TXA002", "TXA003", "TXA004", "TXA010", "TXA011", "TXA012", "TXA013",
+              "TXA014")
+
+# The keys `[tool.txasync]` reads; any other key is reported (a typo must not pass silently).
+KNOWN_KEYS = frozenset({
+    "twisted-version", "twistedVersion", "select", "ignore", "per-file-ignores", "exclude",
+    "keep-deferred-api", "coroutine-aware-decorators", "wrapper", "unknown-yield", "layers",
+    "jedi", "python", "public-api", "publicApi", "convert",
+})
+
+
 class ConfigError(ValueError):
     """A setting has a value txasync cannot use; the message says which and why."""
+
+
+def check_codes(codes: frozenset[str] | set[str], where: str) -> None:
+    """Raise ConfigError naming the codes (or prefixes) no rule has, with the list of rules:
+    a misspelt `--select` would otherwise select nothing and pass CI."""
+    unknown = sorted(c for c in codes if not any(r.startswith(c) for r in RULE_CODES))
+    if unknown:
+        raise ConfigError(f"{where}: unknown rule code{'s' if len(unknown) > 1 else ''} "
+                          f"{', '.join(unknown)} (the codes are {', '.join(RULE_CODES)}; "
+                          "a prefix such as TXA01 selects several)")
 
 
 def parse_version(text: str) -> tuple[int, int]:
@@ -83,6 +106,8 @@ class Config:
     layers: tuple[tuple[str, tuple[str, ...]], ...] = ()
     root: str = "."
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
+    # Problems that do not stop a run (unknown `[tool.txasync]` keys), for the user to see.
+    warnings: tuple[str, ...] = field(default=(), compare=False)
 
     def version_line(self) -> str:
         """One line: the Twisted version conversions must be safe on, and where it came
@@ -158,18 +183,55 @@ def find_pyproject(start: str) -> str | None:
         directory = parent
 
 
+ROOT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", ".git", "tox.ini")
+
+
+def find_root(path: str) -> tuple[str, str]:
+    """The project a file belongs to, for an editor that sent no workspace folder, and why:
+    the nearest folder holding pyproject.toml, setup.py, setup.cfg, .git or tox.ini (not the
+    home folder or `/`), else the top of the package tree the file is in (the folder above
+    the outermost one with an `__init__.py`), else the file's own folder."""
+    start = os.path.abspath(path)
+    directory = os.path.dirname(start) if not os.path.isdir(start) else start
+    stops = {os.path.expanduser("~"), os.path.abspath(os.sep)}
+    current = directory
+    while current not in stops:
+        for marker in ROOT_MARKERS:
+            if os.path.exists(os.path.join(current, marker)):
+                return current, f"nearest folder with {marker}"
+        parent = os.path.dirname(current)
+        if parent == current:
+            break
+        current = parent
+    top = directory
+    while os.path.isfile(os.path.join(top, "__init__.py")) and os.path.dirname(top) != top:
+        top = os.path.dirname(top)
+    if top != directory:
+        return top, "top of the package tree (no pyproject.toml, setup.py, setup.cfg, .git " \
+                    "or tox.ini above the file)"
+    return directory, "the file's folder (no project marker above it, not in a package)"
+
+
 def _codes(value: Any, key: str) -> frozenset[str]:
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ConfigError(f"{key} must be a list of rule codes such as ['TXA003']")
-    return frozenset(v.strip().upper() for v in value if v.strip())
+    codes = frozenset(v.strip().upper() for v in value if v.strip())
+    check_codes(codes, key)
+    return codes
 
 
 def config_from_table(table: dict[str, Any], root: str) -> Config:
     """Build a Config from a `[tool.txasync]` table (also used for LSP settings)."""
     cfg = Config(root=root)
     changes: dict[str, Any] = {}
+    unknown_keys = sorted(str(k) for k in table if k not in KNOWN_KEYS)
+    if unknown_keys:
+        changes["warnings"] = tuple(
+            f"[tool.txasync]: unknown key {key!r} ignored (known keys: "
+            f"{', '.join(sorted(k for k in KNOWN_KEYS if k != 'twistedVersion'))})"
+            for key in unknown_keys)
     version = table.get("twisted-version", table.get("twistedVersion"))
     if version is not None:
         changes["twisted_version"] = parse_version(str(version))
@@ -252,6 +314,8 @@ def load_config(start: str, twisted_version: str | None = None, python: str | No
         table = data.get("tool", {}).get("txasync", {}) or {}
         root = os.path.dirname(path)
     cfg = config_from_table(table, root)
+    if cfg.warnings:
+        cfg = replace(cfg, warnings=tuple(f"{path}: {w}" for w in cfg.warnings))
     return resolve_environment(cfg, start, twisted_version, python, python_source)
 
 

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from .analysis.evidence import Evidence, load_evidence
 from .analysis.facts import extract_facts, module_name_for
-from .analysis.findings import ConvertFunction, FilePlan, Finding
+from .analysis.findings import ConvertFunction, FilePlan, Finding, Wrap
 from .analysis.hazards import Hazard, find_hazards
 from .analysis.index import Workspace, function_key, use_library_path
 from .analysis.model import ModuleFacts, Span
@@ -225,6 +225,21 @@ def use_environment(project: Project) -> None:
         attach_oracle(project)
 
 
+def _unsuppressed(project: Project, keys: Iterable[str]) -> set[str]:
+    """The inlineCallbacks functions among `keys` whose definition line has no `# noqa` for
+    TXA001 (a suppressed function is not converted either)."""
+    allowed: set[str] = set()
+    for key in keys:
+        found = project.workspace.functions.get(key)
+        if found is None or not found[1].is_ic:
+            continue
+        facts, fn = found
+        codes = facts.noqa.get(fn.name_span.line, frozenset())
+        if not (codes is None or "TXA001" in codes):  # type: ignore[operator]
+            allowed.add(key)
+    return allowed
+
+
 def analyse(project: Project, only: set[str] | None = None) -> Analysis:
     """Decide every inlineCallbacks function and report findings (noqa and config applied).
 
@@ -247,14 +262,7 @@ def analyse(project: Project, only: set[str] | None = None) -> Analysis:
 def _analyse(project: Project, only: set[str] | None) -> Analysis:
     config = project.config
     planner = Planner(project.workspace, config, current_evidence(project))
-    allowed: set[str] = set()
-    for decision_key, (facts, fn) in project.workspace.functions.items():
-        if not fn.is_ic:
-            continue
-        codes = facts.noqa.get(fn.name_span.line, frozenset())
-        suppressed = codes is None or "TXA001" in codes
-        if not suppressed:
-            allowed.add(decision_key)
+    allowed = _unsuppressed(project, project.workspace.functions)
     if only is not None:
         allowed &= only
     decisions = planner.decide(allowed)
@@ -284,8 +292,13 @@ class FixOutcome:
     original: str = ""
 
 
-def plans_for(project: Project, analysis: Analysis, safe_only: bool = False
-              ) -> dict[str, FilePlan]:
+def plans_for(project: Project, analysis: Analysis, safe_only: bool = False,
+              only: set[str] | None = None) -> dict[str, FilePlan]:
+    """Every file's edits for `analysis`. With `only` (the keys `fix --only` or "Convert to
+    async" named), nothing but the conversion of those functions and the wraps of their
+    callers: no returnValue rewrite elsewhere, no hazard wrap of another async function."""
+    if only is not None:
+        return _only_plans(project, analysis, only)
     config = project.config
     # Conversions follow the codes the user selected: TXA001 plain, TXA002 keeping the API.
     decisions = {
@@ -324,6 +337,63 @@ def plans_for(project: Project, analysis: Analysis, safe_only: bool = False
     plans = {p: plan for p, plan in plans.items() if not plan.is_empty()}
     name_helpers(project, plans)
     return plans
+
+
+def _only_plans(project: Project, analysis: Analysis, only: set[str]) -> dict[str, FilePlan]:
+    config = project.config
+    wanted = {k for k in only if k in analysis.decisions and analysis.decisions[k].changes
+              and config.code_enabled("TXA002" if analysis.decisions[k].keep_api
+                                      and analysis.decisions[k].caller_reasons else "TXA001",
+                                      analysis.decisions[k].facts.path)}
+    plans: dict[str, FilePlan] = {}
+    for path, plan in file_plans({k: analysis.decisions[k] for k in wanted}).items():
+        facts = project.facts.get(path)
+        if facts is None:
+            continue
+        convert = [c for c in plan.convert if function_key(facts.module, c.qualname) in wanted]
+        wraps = [w for w in plan.wraps if w.target in wanted]
+        if convert or wraps:
+            plans[path] = FilePlan(path, convert=convert, wraps=wraps)
+    name_helpers(project, plans)
+    return plans
+
+
+@dataclass
+class ConversionPlan:
+    """What converting exactly some functions does: the one answer hover, code lens and the
+    "Convert to async" edit all read (and `fix --only`)."""
+
+    analysis: Analysis
+    plans: dict[str, FilePlan]
+    converted: list[str]  # keys the plans convert
+    refused: dict[str, str]  # key -> why it is not converted
+
+    def wraps_for(self, key: str) -> list[tuple[str, Wrap]]:
+        """The call sites converting `key` wraps, each once, in path and position order."""
+        return sorted(((path, w) for path, plan in self.plans.items() for w in plan.wraps
+                       if w.target == key), key=lambda pw: (pw[0], pw[1].span))
+
+
+def conversion_plan(project: Project, keys: set[str]) -> ConversionPlan:
+    """Plans that convert exactly `keys` and wrap the callers that then need it, nothing
+    else (the keys' callers in other inlineCallbacks functions stay generators, so a call
+    they yield is wrapped)."""
+    # Only the named functions are decided (the others stay as they are, so they cannot
+    # change the answer): cheap enough for a code lens per function.
+    planner = Planner(project.workspace, project.config, current_evidence(project))
+    analysis = Analysis(planner.decide(_unsuppressed(project, keys), among=set(keys)), [])
+    converted = sorted(k for k in keys
+                       if k in analysis.decisions and analysis.decisions[k].changes)
+    refused = {}
+    for key in sorted(set(keys) - set(converted)):
+        decision = analysis.decisions.get(key)
+        if decision is None:
+            refused[key] = "it is not an inlineCallbacks function (any more)"
+        else:
+            reasons = decision.all_reasons
+            refused[key] = str(reasons[0]) if reasons else "it is not selected"
+    return ConversionPlan(analysis, plans_for(project, analysis, only=set(keys)),
+                          converted, refused)
 
 
 def name_helpers(project: Project, plans: dict[str, FilePlan]) -> None:
@@ -460,7 +530,7 @@ def fix_project(project: Project, only: set[str] | None = None, safe_only: bool 
     done: dict[str, tuple[FilePlan, FixOutcome]] = {}
     while True:
         analysis = analyse(project, only=(only if not left else candidates - set(left)))
-        plans = plans_for(project, analysis, safe_only=safe_only)
+        plans = plans_for(project, analysis, safe_only=safe_only, only=only)
         todo = {p: plan for p, plan in plans.items()
                 if p not in done or done[p][0] != plan}
         for outcome in compute_fixes(project, todo, jobs=jobs):
@@ -583,23 +653,42 @@ class CallerInfo:
     possible: bool = False  # matched by name only (the receiver's type is unknown)
 
 
-def callers_report(project: Project, key: str, analysis: Analysis | None = None
-                   ) -> list[CallerInfo]:
-    """Every caller of a function and whether converting it makes that caller need a wrap."""
+def callers_report(project: Project, key: str, analysis: Analysis | None = None,
+                   conversion: ConversionPlan | None = None) -> list[CallerInfo]:
+    """Every caller of a function (each call site once) and whether converting it makes that
+    caller need a wrap. With `conversion` (`conversion_plan(project, {key})`) and `key`
+    converted by it, a caller needs a wrap exactly when that plan wraps it: what hover says
+    is what the edit does."""
     analysis = analysis or analyse(project)
     planner = Planner(project.workspace, project.config)
     converting = {k for k, d in analysis.decisions.items() if d.convertible} | {key}
+    planned: dict[tuple[str, Span], str] | None = None
+    if conversion is not None and key in conversion.converted:
+        planned = {(path, w.span): w.why for path, w in conversion.wraps_for(key)}
+        converting = set(conversion.converted)  # the others stay as they are
     infos: list[CallerInfo] = []
-    for facts, site in planner.all_callers(key):
-        why = planner.caller_needs(site, converting, facts)
+    seen: set[tuple[str, Span]] = set()
+
+    def add(facts: ModuleFacts, site: Any, why_wrap: str | None, fine: str, possible: bool
+            ) -> None:
+        where = (facts.path, site.span)
+        if where in seen:
+            return  # one call site reaching the function twice (related methods) is one caller
+        seen.add(where)
+        if planned is not None:
+            why_wrap = planned.get(where)
+            if why_wrap is None and not possible:
+                fine = planner.caller_fine_reason(site, converting, facts)
         infos.append(CallerInfo(facts.path, site.span,
                                 "callback" if site.uncalled else site.usage, site.detail,
-                                why is not None,
-                                why or planner.caller_fine_reason(site, converting, facts)))
+                                why_wrap is not None, why_wrap or fine, possible=possible))
+
+    for facts, site in planner.all_callers(key):
+        why = planner.caller_needs(site, converting, facts)
+        add(facts, site, why, "" if why or planned is not None
+            else planner.caller_fine_reason(site, converting, facts), False)
     for facts, site in project.workspace.possible_callers(key):
         problem, wrap_why = planner.possible_caller(site, converting, facts)
-        infos.append(CallerInfo(facts.path, site.span, site.usage, site.detail,
-                                problem is not None or wrap_why is not None,
-                                problem or wrap_why or "awaited directly", possible=True))
+        add(facts, site, problem or wrap_why, "awaited directly", True)
     infos.sort(key=lambda c: (c.path, c.span.line, c.span.col))
     return infos

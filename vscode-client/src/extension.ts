@@ -1,6 +1,8 @@
 // The txasync extension: starts `<python> -m txasync lsp` and adds the commands, the status
 // bar item and the progress view around it. All analysis and every edit come from the server.
 
+import * as fs from 'fs';
+import * as path from 'path';
 import * as vscode from 'vscode';
 import {
     CancellationToken,
@@ -25,11 +27,20 @@ import { ProgressRecord, ServerProgressFeature } from './progress';
 export const INSTALL = 'Install txasync in this environment';
 export const CHOOSE = 'Choose interpreter';
 export const SHOW_OUTPUT = 'Show Output';
+export const DONT_SHOW_AGAIN = "Don't show again";
+/** globalState key: the user dismissed the "txasync is not installed" notice for good. */
+const MISSING_DISMISSED = 'txasync.missingNotice.dismissed';
+/** How many Python files are read to decide whether a workspace uses Twisted at all. */
+const TWISTED_PROBE_FILES = 300;
 
 /** Settings whose change needs a new server process (the others are sent to the running one). */
-const RESTART_SETTINGS = ['txasync.interpreter'];
+const RESTART_SETTINGS = ['txasync.interpreter', 'txasync.enable', 'txasync.path', 'txasync.importStrategy'];
 /** Settings sent to the server (`initializationOptions`, `workspace/configuration`). */
-const SERVER_SETTINGS = ['twistedVersion', 'severity', 'codeLens', 'fixOnSave'];
+export const SERVER_SETTINGS = ['twistedVersion', 'severity', 'codeLens', 'fixOnSave', 'select', 'ignore',
+    'perFileIgnores', 'exclude', 'keepDeferredApi', 'coroutineAwareDecorators', 'wrapper', 'unknownYield', 'jedi',
+    'environment'];
+/** Settings of the extension itself, never sent to the server. */
+const CLIENT_SETTINGS = ['trace', 'interpreter', 'enable', 'path', 'importStrategy'];
 const RESTART_DELAY_MS = 600;
 
 export interface Notification {
@@ -109,6 +120,7 @@ class Extension implements TxasyncApi, vscode.Disposable {
         command('txasync.showMigrationProgress', () => this.showProgress());
         command('txasync.showDebugInfo', () => this.showDebugInfo());
         command('txasync.restartServer', () => this.restart());
+        command('txasync.showLogs', () => this.output.show(true));
 
         this.disposables.push(
             vscode.workspace.onDidChangeConfiguration((event) => {
@@ -204,23 +216,41 @@ class Extension implements TxasyncApi, vscode.Disposable {
     }
 
     private async startServer(): Promise<void> {
+        const settings = vscode.workspace.getConfiguration('txasync', primaryFolder()?.uri);
+        if (!settings.get<boolean>('enable', true)) {
+            this.log('txasync: disabled (txasync.enable is false); the server is not started');
+            this.setState('stopped');
+            return;
+        }
         this.setStateStarting();
         const interpreter = await resolveInterpreter();
         this.interpreter = interpreter;
         const cwd = interpreter.folder?.uri.fsPath;
-        this.log(`txasync: using ${interpreter.command} (from ${describeSource(interpreter)})`);
-        const check = await checkTxasync(interpreter.command, cwd);
-        if (!check.ok) {
-            this.setState('missing');
-            this.reportMissing(interpreter, check);
-            return;
+        const env: NodeJS.ProcessEnv = { ...process.env, PYTHONUNBUFFERED: '1' };
+        // stdio without `transport`, which would append `--stdio` to the arguments.
+        let command = interpreter.command;
+        let args = ['-m', 'txasync', 'lsp'];
+        const executable = (settings.get<string[]>('path') ?? []).find((p) => fs.existsSync(p));
+        if (executable !== undefined) {
+            command = executable;
+            args = ['lsp'];
+            this.log(`txasync: using ${executable} (the txasync.path setting)`);
+        } else {
+            this.log(`txasync: using ${interpreter.command} (from ${describeSource(interpreter)})`);
+            const wheel = settings.get<string>('importStrategy') === 'useBundled' ? this.bundledWheel() : undefined;
+            if (wheel !== undefined) {
+                // A pure-Python wheel is importable as it is: the selected interpreter runs it.
+                env.PYTHONPATH = [wheel, process.env.PYTHONPATH].filter(Boolean).join(path.delimiter);
+                this.log(`txasync: running the bundled ${path.basename(wheel)}`);
+            }
+            const check = await checkTxasync(interpreter.command, cwd, undefined, env);
+            if (!check.ok) {
+                this.setState('missing');
+                await this.reportMissing(interpreter, check);
+                return;
+            }
         }
-        const serverOptions: ServerOptions = {
-            command: interpreter.command,
-            // stdio without `transport`, which would append `--stdio` to the arguments.
-            args: ['-m', 'txasync', 'lsp'],
-            options: { cwd, env: { ...process.env, PYTHONUNBUFFERED: '1' } },
-        };
+        const serverOptions: ServerOptions = { command, args, options: { cwd, env } };
         const clientOptions: LanguageClientOptions = {
             documentSelector: [{ scheme: 'file', language: 'python' }],
             outputChannel: this.output,
@@ -289,15 +319,36 @@ class Extension implements TxasyncApi, vscode.Disposable {
     }
 
     // -- a server that cannot start -------------------------------------------------------
-    private reportMissing(interpreter: Interpreter, check: ImportCheck): void {
+    private async reportMissing(interpreter: Interpreter, check: ImportCheck): Promise<void> {
         const where = `${interpreter.command} (${describeSource(interpreter)})`;
         const message = check.problem === 'no-interpreter'
             ? `txasync: the Python interpreter ${where} was not found.`
             : `txasync is not installed in ${where}: "python -m txasync lsp" cannot start there.`;
         this.log(`${message}\n${check.detail ?? ''}`);
         this.status.problem('txasync', message);
-        const actions = check.problem === 'no-interpreter' ? [CHOOSE] : [INSTALL, CHOOSE];
+        // A Python workspace that does not use Twisted has no use for txasync: no popup there
+        // (the status bar item and the log say it), and "Don't show again" is remembered.
+        if (this.context.globalState.get<boolean>(MISSING_DISMISSED)) {
+            return;
+        }
+        if (!(await workspaceUsesTwisted())) {
+            this.log('txasync: no Twisted import in this workspace; not asking to install txasync');
+            return;
+        }
+        const actions = check.problem === 'no-interpreter' ? [CHOOSE, DONT_SHOW_AGAIN]
+            : [INSTALL, CHOOSE, DONT_SHOW_AGAIN];
         void this.notify('error', message, actions).then((choice) => this.onChoice(choice, interpreter));
+    }
+
+    /** The txasync wheel shipped inside the extension (`npm run bundle-server`), if any. */
+    private bundledWheel(): string | undefined {
+        const dir = path.join(this.context.extensionPath, 'server');
+        try {
+            const wheels = fs.readdirSync(dir).filter((f) => /^txasync-.*\.whl$/.test(f)).sort();
+            return wheels.length > 0 ? path.join(dir, wheels[wheels.length - 1]) : undefined;
+        } catch {
+            return undefined;
+        }
     }
 
     private async onChoice(choice: string | undefined, interpreter: Interpreter): Promise<void> {
@@ -307,11 +358,22 @@ class Extension implements TxasyncApi, vscode.Disposable {
             await this.chooseInterpreter(interpreter);
         } else if (choice === SHOW_OUTPUT) {
             this.output.show(true);
+        } else if (choice === DONT_SHOW_AGAIN) {
+            await this.context.globalState.update(MISSING_DISMISSED, true);
         }
     }
 
     private install(interpreter: Interpreter): void {
-        const commandLine = [interpreter.command, '-m', 'pip', 'install', 'txasync'].map(shellQuote).join(' ');
+        // txasync is not on PyPI: install the wheel shipped in the extension (its dependencies
+        // come from the environment's index, or are already there).
+        const wheel = this.bundledWheel();
+        if (wheel === undefined) {
+            void this.notify('warning', 'txasync: this build of the extension carries no txasync wheel. Install '
+                + 'the server from its repository: "python -m pip install /path/to/txasync" (or "pipx install '
+                + '/path/to/txasync" and set txasync.path).', []);
+            return;
+        }
+        const commandLine = [interpreter.command, '-m', 'pip', 'install', wheel].map(shellQuote).join(' ');
         this.installCommand = commandLine;
         this.installTerminal?.dispose();
         const terminal = vscode.window.createTerminal({
@@ -553,7 +615,7 @@ export function serverSettings(scope: vscode.Uri | undefined, interpreter?: Inte
     // passed through when a user sets them in settings.json.
     const raw = config as unknown as Record<string, unknown>;
     for (const key of Object.keys(raw)) {
-        if (typeof raw[key] !== 'function' && key !== 'trace' && key !== 'interpreter') {
+        if (typeof raw[key] !== 'function' && !CLIENT_SETTINGS.includes(key)) {
             out[key] = raw[key];
         }
     }
@@ -567,6 +629,23 @@ export function serverSettings(scope: vscode.Uri | undefined, interpreter?: Inte
         out.interpreter = interpreter.command;
     }
     return JSON.parse(JSON.stringify(out));
+}
+
+/** Whether any Python file of the workspace imports Twisted (the first few hundred files). */
+export async function workspaceUsesTwisted(): Promise<boolean> {
+    const files = await vscode.workspace.findFiles('**/*.py', '**/{.venv,venv,.tox,node_modules,site-packages}/**',
+        TWISTED_PROBE_FILES);
+    const pattern = /^\s*(from\s+twisted[\s.]|import\s+twisted\b)/m;
+    for (const file of files) {
+        try {
+            if (pattern.test(await fs.promises.readFile(file.fsPath, 'utf8'))) {
+                return true;
+            }
+        } catch {
+            // unreadable: not evidence either way
+        }
+    }
+    return false;
 }
 
 let extension: Extension | undefined;

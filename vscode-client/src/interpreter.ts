@@ -122,9 +122,10 @@ export interface ImportCheck {
 }
 
 /** Runs `<interpreter> -c "import txasync"`. */
-export function checkTxasync(command: string, cwd?: string, timeoutMs = 30000): Promise<ImportCheck> {
+export function checkTxasync(command: string, cwd?: string, timeoutMs = 30000,
+    env?: NodeJS.ProcessEnv): Promise<ImportCheck> {
     return new Promise((resolve) => {
-        execFile(command, ['-c', 'import txasync'], { cwd, timeout: timeoutMs, windowsHide: true },
+        execFile(command, ['-c', 'import txasync'], { cwd, env, timeout: timeoutMs, windowsHide: true },
             (error, _stdout, stderr) => {
                 if (!error) {
                     resolve({ ok: true });

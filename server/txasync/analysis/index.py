@@ -115,7 +115,6 @@ def _module_source_path(module: str) -> str | None:
     return None
 
 
-@lru_cache(maxsize=4096)
 def _library_class(qualified: str) -> bool:
     """Whether a library name is a class (calling it makes an instance of it), as far as
     the library's source tells: a builtin container, or a class definition."""
@@ -124,6 +123,7 @@ def _library_class(qualified: str) -> bool:
     return external_class(qualified) is not None
 
 
+@lru_cache(maxsize=4096)
 def external_class(qualified: str, depth: int = 0) -> ExternalClass | None:
     """A library class's own method names and bases, read statically from its source."""
     if depth > 8 or "." not in qualified:

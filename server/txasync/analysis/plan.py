@@ -646,14 +646,19 @@ class Planner:
             "receiver (for example the `__init__` parameter it is assigned from)"), None
 
     # -- the whole workspace -------------------------------------------------------------
-    def decide(self, only: set[str] | None = None) -> dict[str, Decision]:
-        """Decisions for every IC function; `only` restricts which may convert."""
+    def decide(self, only: set[str] | None = None, among: set[str] | None = None
+               ) -> dict[str, Decision]:
+        """Decisions for every IC function; `only` restricts which may convert. With `among`,
+        only those functions are decided at all (the others cannot convert, so nothing in
+        the decisions of `among` depends on them beyond what `only` says)."""
         decisions: dict[str, Decision] = {}
         for facts in self.ws.modules.values():
             for fn in facts.functions:
                 if not fn.is_ic:
                     continue
                 key = function_key(facts.module, fn.qualname)
+                if among is not None and key not in among:
+                    continue
                 decision = Decision(
                     key, facts, fn,
                     self.intrinsic_reasons(facts, fn) + self.test_reasons(facts, fn),

@@ -81,47 +81,35 @@ def status(analysis: Analysis, key: str) -> Status | None:
     )
 
 
+def conversion_status(conversion: engine.ConversionPlan, key: str) -> Status | None:
+    """`status` as converting `key` alone decides it: what its code lens and hover say, and
+    what "Convert to async" then edits (the same plan). A function kept behind a Deferred
+    API for a caller-side reason is "blocked" with "Convert keeping the Deferred API", as in
+    the findings (TXA002)."""
+    decision = conversion.analysis.decisions.get(key)
+    if decision is None:
+        return None
+    reasons: tuple[str, ...] = tuple(decision.all_reasons)
+    if key not in conversion.converted and not reasons:
+        reasons = (conversion.refused.get(key, "it is not selected"),)
+    wraps = conversion.wraps_for(key) if key in conversion.converted else []
+    return Status(convertible=not reasons, reasons=reasons, keep_api=bool(decision.keep_api),
+                  keep_api_possible=bool(reasons) and bool(decision.keep_api_possible),
+                  wraps=len(wraps), wrap_files=tuple(sorted({path for path, _ in wraps})))
+
+
 def changes(decision: Any) -> bool:
     changes = getattr(decision, "changes", None)
     return bool(changes) if changes is not None else bool(decision.convertible)
 
 
-@dataclass
-class ConversionPlan:
-    plans: dict[str, FilePlan]
-    converted: list[str]  # keys that the plans convert
-    refused: dict[str, str]  # key -> reason it is not converted in this run
+ConversionPlan = engine.ConversionPlan
 
 
 def conversion_plans(project: Project, keys: set[str]) -> ConversionPlan:
-    """Plans that convert exactly `keys` and wrap their callers, nothing else.
-
-    `plans_for` also carries the run's other fixes (returnValue rewrites elsewhere, hazard
-    wraps); a "Convert to async" on one function must only touch that function and the call
-    sites that need a wrap because of it.
-    """
-    analysis = engine.analyse(project, only=set(keys))
-    converted = sorted(k for k in keys
-                       if k in analysis.decisions and changes(analysis.decisions[k]))
-    refused = {}
-    for key in sorted(set(keys) - set(converted)):
-        decision = analysis.decisions.get(key)
-        if decision is None:
-            refused[key] = "it is not an inlineCallbacks function (any more)"
-        else:
-            reasons = getattr(decision, "all_reasons", None) or decision.reasons
-            refused[key] = reasons[0] if reasons else "it is not selected"
-    wanted = set(converted)
-    plans: dict[str, FilePlan] = {}
-    for path, plan in engine.plans_for(project, analysis).items():
-        facts = project.facts.get(path)
-        if facts is None:
-            continue
-        convert = [c for c in plan.convert if function_key(facts, c.qualname) in wanted]
-        wraps = [w for w in plan.wraps if w.target in wanted]
-        if convert or wraps:
-            plans[path] = FilePlan(path, convert=convert, wraps=wraps)
-    return ConversionPlan(plans, converted, refused)
+    """Plans that convert exactly `keys` and wrap their callers, nothing else (the engine's
+    `conversion_plan`, which hover and code lens read too)."""
+    return engine.conversion_plan(project, keys)
 
 
 def safe_plan(project: Project, analysis: Analysis, path: str) -> FilePlan | None:

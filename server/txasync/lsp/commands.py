@@ -105,7 +105,7 @@ class Commands:
             key = engine.function_at(snap.project, path, line, col, enclosing=True)
         if not key:
             return self._refuse("no inlineCallbacks function there")
-        status = adapter.status(snap.analysis, key)
+        status = adapter.conversion_status(await asyncio.to_thread(snap.conversion, {key}), key)
         if status is None:
             return self._refuse(f"`{key}` is not an inlineCallbacks function")
         if not status.convertible and not (options.get("keepApi") and status.keep_api_possible):

@@ -9,6 +9,7 @@ version rather than hand the client an edit for text it no longer has.
 from __future__ import annotations
 
 import asyncio
+import copy
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -76,8 +77,11 @@ def conversion(keys: set[str]) -> PlanMaker:
     """Convert exactly `keys` (and wrap their callers)."""
 
     def make(snap: Snapshot) -> Planned:
-        result = adapter.conversion_plans(snap.project, keys)
-        return Planned(result.plans, result.converted, result.refused)
+        # The snapshot's own plan, the one hover and code lens showed (copied: rewriting
+        # must not change what they read).
+        result = snap.conversion(keys)
+        return Planned(copy.deepcopy(result.plans), list(result.converted),
+                       dict(result.refused))
 
     return make
 

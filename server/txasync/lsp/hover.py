@@ -42,13 +42,15 @@ def _section(session: Session, snap: Snapshot, title: str, infos: list[engine.Ca
 
 def render(session: Session, snap: Snapshot, key: str, callers: list[engine.CallerInfo]
            ) -> str:
-    """The hover text for the function `key` (Markdown)."""
+    """The hover text for the function `key` (Markdown). An inlineCallbacks function's
+    status and wraps come from the snapshot's conversion plan, the one the "Convert to
+    async" edit and the code lens use."""
     found = adapter.lookup_function(snap.project, key)
     assert found is not None
     _, fn = found
     kind = "inlineCallbacks" if fn.is_ic else "async def"
     lines = [f"**txasync** · `{key}` ({kind})"]
-    status = adapter.status(snap.analysis, key) if fn.is_ic else None
+    status = adapter.conversion_status(snap.conversion({key}), key) if fn.is_ic else None
     if status is not None and status.convertible:
         extra = " (keeping its Deferred API)" if status.keep_api else ""
         lines += ["", f"Convertible to `async def`{extra}."]
@@ -59,20 +61,25 @@ def render(session: Session, snap: Snapshot, key: str, callers: list[engine.Call
     covered = engine.covered_by_tests(snap.project, key)
     if covered is not None:
         lines += ["", f"Covered by tests: {'yes' if covered else 'no'} (`txasync probe`)."]
-    definite = [c for c in callers if not c.possible]
-    possible = [c for c in callers if c.possible]
-    fine = [c for c in definite if not c.needs_wrap]
-    wrap = [c for c in definite if c.needs_wrap]
-    n = len(definite)
+    # Every call site that gets a wrap is counted and listed once, whether its receiver's
+    # type is known or not: the count is the number of wraps the edit makes.
+    wrap = [c for c in callers if c.needs_wrap]
+    fine = [c for c in callers if not c.needs_wrap and not c.possible]
+    possible = [c for c in callers if not c.needs_wrap and c.possible]
+    n = len(wrap) + len(fine)
     if n == 0:
         lines += ["", "No callers in the workspace."]
     else:
         why = "" if fn.is_ic else " (it returns a coroutine)"
         lines += ["", f"{n} caller{'s' if n != 1 else ''}: {len(fine)} fine as they are, "
-                      f"{len(wrap)} need `ensureDeferred`{why}."]
+                      f"{len(wrap)} need{'s' if len(wrap) == 1 else ''} `ensureDeferred`{why}."]
     _section(session, snap, "Need `ensureDeferred`", wrap, lines)
     _section(session, snap, "Fine", fine, lines)
-    _section(session, snap, "Possible callers (receiver type unknown)", possible, lines)
+    _section(session, snap, "Possible callers (receiver type unknown), fine", possible, lines)
+    folder = snap.folder
+    if folder.implicit:
+        lines += ["", f"_Project root: `{folder.root}` ({folder.root_reason}; the editor sent "
+                      "no workspace folder for this file)._"]
     return "\n".join(lines)
 
 
@@ -100,7 +107,11 @@ async def hover(session: Session, params: types.HoverParams) -> types.Hover | No
     found = adapter.lookup_function(snap.project, key)
     if found is None or not (found[1].is_ic or found[1].is_async):
         return None
-    callers = await asyncio.to_thread(engine.callers_report, snap.project, key, snap.analysis)
+    def report() -> list[engine.CallerInfo]:
+        conversion = snap.conversion({key}) if found[1].is_ic else None
+        return engine.callers_report(snap.project, key, snap.analysis, conversion)
+
+    callers = await asyncio.to_thread(report)
     body = render(session, snap, key, callers)
     facts, fn = found
     hover_range = None

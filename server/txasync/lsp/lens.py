@@ -8,6 +8,8 @@ function, says why it will not).
 
 from __future__ import annotations
 
+import asyncio
+
 from lsprotocol import types
 
 from . import adapter
@@ -50,7 +52,9 @@ async def code_lenses(session: Session, params: types.CodeLensParams
         if not fn.is_ic:
             continue
         key = adapter.function_key(facts, fn.qualname)
-        status = adapter.status(snap.analysis, key)
+        # The plan the hover shows and "Convert to async" applies, not the whole-run one.
+        conversion = await asyncio.to_thread(snap.conversion, {key})
+        status = adapter.conversion_status(conversion, key)
         if status is None:
             continue
         lenses.append(types.CodeLens(

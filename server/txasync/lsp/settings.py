@@ -16,7 +16,8 @@ from typing import Any
 
 from ..config import Config, ConfigError, config_from_table, load_config
 
-SEVERITIES = ("error", "warning", "information", "hint", "off")
+# Pylance's names ("none" turns a rule's diagnostics off); "off" is accepted as a synonym.
+SEVERITIES = ("error", "warning", "information", "hint", "none", "off")
 
 # LSP setting name -> (`[tool.txasync]` key, Config attribute) for keys the engine reads.
 _ENGINE_KEYS = {
@@ -89,9 +90,10 @@ def merge(base: Settings, payload: Any, problems: list[str] | None = None) -> Se
             good = {}
             for code, level in severity.items():
                 if isinstance(level, str) and level.lower() in SEVERITIES:
-                    good[str(code).upper()] = level.lower()
+                    good[str(code).upper()] = "off" if level.lower() == "none" else level.lower()
                 else:
-                    problems.append(f"severity.{code}: expected one of {', '.join(SEVERITIES)}")
+                    problems.append(f"severity.{code}: expected one of "
+                                    f"{', '.join(SEVERITIES[:-1])}")
             changes["severity"] = {**base.severity, **good}
         elif severity is not None:
             problems.append("severity: expected an object of code -> level")
@@ -138,6 +140,7 @@ def effective_config(root: str, settings: Settings, problems: list[str] | None =
         except ConfigError as exc2:
             problems.append(str(exc2))
             config = Config(root=root)
+    problems.extend(config.warnings)
     if not settings.engine:
         return config
     table = {_ENGINE_KEYS[k][0]: v for k, v in settings.engine.items()}

@@ -37,6 +37,17 @@ class Snapshot:
     analysis: Analysis
     versions: dict[str, int | None]  # open documents: the version their text had
     good_text: dict[str, str]  # open documents: the text their (possibly stale) facts match
+    # What converting some functions does, computed once per snapshot: hover, code lens and
+    # the "Convert to async" edit read the same object, so they cannot disagree.
+    conversions: dict[frozenset[str], engine.ConversionPlan] = field(default_factory=dict)
+
+    def conversion(self, keys: Iterable[str]) -> engine.ConversionPlan:
+        """The engine's plan for converting exactly `keys` on this snapshot (cached)."""
+        wanted = frozenset(keys)
+        plan = self.conversions.get(wanted)
+        if plan is None:
+            plan = self.conversions[wanted] = engine.conversion_plan(self.project, set(wanted))
+        return plan
 
     def text(self, path: str) -> str | None:
         """The text the facts of `path` were computed from (the last good one if stale)."""
@@ -57,6 +68,8 @@ class Folder:
     root: str
     settings: Settings
     implicit: bool = False
+    # Why this is the root: the client's workspace folder, or what find_root found.
+    root_reason: str = "workspace folder"
     config: Config = field(default_factory=Config)
     project: Project | None = None
     generation: int = 0
@@ -126,15 +139,15 @@ class State:
         real = [f for f in owners if not f.implicit]  # a workspace folder beats a guess
         if real or owners:
             return max(real or owners, key=lambda f: len(f.root))
-        from ..config import find_pyproject
+        from ..config import find_root
         from .uris import from_path
 
-        pyproject = find_pyproject(path)
-        root = os.path.dirname(pyproject) if pyproject else os.path.dirname(path)
-        home = os.path.expanduser("~")
-        if root in ("/", home):
-            root = os.path.dirname(path)
-        return self.add_folder(from_path(root), root, implicit=True)
+        root, why = find_root(path)
+        folder = self.add_folder(from_path(root), root, implicit=True)
+        folder.root_reason = why
+        self.log(f"txasync: {path} is in no workspace folder the client sent; using "
+                 f"{root} as its project root ({why})")
+        return folder
 
     # -- loading -------------------------------------------------------------------------
     def start_loading(self, folder: Folder, progress: Any = None) -> asyncio.Task[None]:
@@ -165,7 +178,7 @@ class State:
             opened = self.open_text(path)
             if opened is not None:
                 overlays[path] = opened[0]
-        if folder.implicit and not os.path.isfile(os.path.join(folder.root, "pyproject.toml")):
+        if folder.implicit and folder.root_reason.startswith("the file's folder"):
             files: list[str] = []  # a loose file: only what is open, never a whole home dir
         else:
             files, _ = await asyncio.to_thread(engine.discover, [folder.root], config)
@@ -239,8 +252,8 @@ class State:
 
     def _indexable(self, folder: Folder, path: str) -> bool:
         """Would indexing the folder have read this file (the engine's own skip rules)?"""
-        if not folder.contains(path) or (folder.implicit and not os.path.isfile(
-                os.path.join(folder.root, "pyproject.toml"))):
+        if not folder.contains(path) or (folder.implicit and folder.root_reason.startswith(
+                "the file's folder")):
             return False
         parts = os.path.relpath(path, folder.root).split(os.sep)[:-1]
         if any(p in engine.SKIP_DIRS or p.startswith(".") for p in parts):

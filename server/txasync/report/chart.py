@@ -218,8 +218,23 @@ def require_matplotlib() -> None:
     try:
         import matplotlib  # noqa: F401
     except ImportError:
-        raise MissingExtra("--png needs matplotlib: pip install 'txasync[progress-png]'") \
-            from None
+        raise MissingExtra("--png needs matplotlib: pip install matplotlib "
+                           "(txasync's progress-png extra)") from None
+
+
+def date_locator(first: float, last: float, ticks: int = 7) -> Any:
+    """A date locator chosen for the span (at most about `ticks` ticks): days, months or
+    years. Matplotlib's AutoDateLocator warns that it "was unable to pick an appropriate
+    interval" over multi-year weekly histories; an explicit one never guesses."""
+    from matplotlib import dates as mdates
+
+    days = max((last - first) / 86400, 1.0)
+    if days <= 60:
+        return mdates.DayLocator(interval=max(1, math.ceil(days / ticks)))
+    months = days / 30.44
+    if months <= 12 * ticks:
+        return mdates.MonthLocator(interval=max(1, math.ceil(months / ticks)))
+    return mdates.YearLocator(base=max(1, math.ceil(months / 12 / ticks)))
 
 
 def write_png(history: History, path: str, title: str = "Are we async yet?") -> None:
@@ -251,7 +266,7 @@ def write_png(history: History, path: str, title: str = "Are we async yet?") -> 
         ax.grid(True, color="#eeeeee")
         ax.legend(loc="best", fontsize="small")
         if dates:
-            locator = mdates.AutoDateLocator(maxticks=7)
+            locator = date_locator(xs[0], xs[-1])
             ax.xaxis.set_major_locator(locator)
             ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
     fig.savefig(path, format="png", dpi=100)

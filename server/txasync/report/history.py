@@ -124,11 +124,19 @@ class History:
                 "stats": vars(self.stats), "unparsable": self.unparsable}
 
 
+# A history whose commits fall in fewer weeks than this is drawn one point per commit (up
+# to MAX_COMMIT_POINTS, evenly spaced): a young repository must not chart as one dot.
+MIN_WEEKLY_POINTS = 8
+MAX_COMMIT_POINTS = 200
+
+
 def sample(commits: list[Commit], every: int | None = None) -> list[int]:
     """Indices of the commits to count (oldest first); HEAD is always one of them.
 
     Weekly (the default): the last commit of each ISO week (UTC), the state the team had at
-    the end of that week. `every=N`: HEAD and every Nth commit before it.
+    the end of that week; when that gives fewer than MIN_WEEKLY_POINTS points, every commit
+    instead (every Nth past MAX_COMMIT_POINTS). `every=N`: HEAD and every Nth commit before
+    it.
     """
     if not commits:
         return []
@@ -140,6 +148,9 @@ def sample(commits: list[Commit], every: int | None = None) -> list[int]:
         week = datetime.fromtimestamp(commit.timestamp, UTC).isocalendar()
         chosen[(week[0], week[1])] = i
     indices = set(chosen.values()) | {last}
+    if len(indices) < MIN_WEEKLY_POINTS and len(commits) > len(indices):
+        step = -(-len(commits) // MAX_COMMIT_POINTS)  # ceiling division
+        return [i for i in range(len(commits)) if (last - i) % step == 0]
     return sorted(indices)
 
 

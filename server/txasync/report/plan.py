@@ -14,6 +14,7 @@ from typing import Any
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from ..analysis.index import function_key
 from ..analysis.plan import Planner
@@ -105,23 +106,37 @@ def build_plan(project: Project, batch_size: int = 20) -> dict[str, Any]:
     return {"batches": batches, "refused": refused, "batch_size": batch_size}
 
 
+def _n(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
 def render_plan(plan: dict[str, Any], out: Console) -> None:
+    if not plan["batches"]:
+        out.print("Nothing to convert." + (" " if plan["refused"] else ""), end="",
+                  markup=False)
     for batch in plan["batches"]:
-        table = Table(title=f"Batch {batch['batch']}: {len(batch['functions'])} functions, "
-                      f"{len(batch['wraps_added'])} wraps added, "
-                      f"{len(batch['wraps_removable'])} wraps removable",
+        table = Table(title=f"Batch {batch['batch']}: {_n(len(batch['functions']), 'function')}, "
+                      f"{_n(len(batch['wraps_added']), 'wrap')} added, "
+                      f"{_n(len(batch['wraps_removable']), 'earlier wrap')} no longer needed",
                       title_justify="left")
         table.add_column("function", overflow="fold")
         table.add_column("where", overflow="fold")
-        table.add_column("IC callers left", justify="right")
+        table.add_column("unconverted inlineCallbacks callers", justify="right")
         for fn in batch["functions"]:
             name = fn["key"] + (" (keeps Deferred API)" if fn["keeps_deferred_api"] else "")
-            table.add_row(name, f"{fn['path']}:{fn['line']}", str(fn["unconverted_callers"]))
+            table.add_row(Text(name), Text(f"{fn['path']}:{fn['line']}"),
+                          str(fn["unconverted_callers"]))
         out.print(table)
         for wrap in batch["wraps_added"]:
             out.print(f"  + wrap {wrap['path']}:{wrap['line']}: {wrap['why']}", markup=False)
         for wrap in batch["wraps_removable"]:
             out.print(f"  - wrap no longer needed {wrap['path']}:{wrap['line']}", markup=False)
         out.print(f"  apply: txasync fix --only {batch['only']}", markup=False, soft_wrap=True)
+    if plan["batches"]:
+        out.print("Columns: a function's unconverted inlineCallbacks callers are the calls that "
+                  "need a temporary `ensureDeferred` wrap until they are converted too; a wrap "
+                  "no longer needed is one an earlier batch added whose caller this batch "
+                  "converts (the `apply` line removes it).", markup=False)
     if plan["refused"]:
-        out.print(f"{len(plan['refused'])} functions are not converted (see `txasync check`).")
+        out.print(f"{_n(len(plan['refused']), 'function')} cannot be converted yet "
+                  "(`txasync check --select TXA002` says why).", markup=False)

@@ -33,7 +33,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=["text", "json"], default="text")
     history = parser.add_argument_group("history (implied by any of these flags)")
     history.add_argument("--history", action="store_true",
-                         help="count sampled commits of the git history (one per week)")
+                         help="count sampled commits of the git history (one per week; "
+                              "one per commit when the history spans fewer than 8 weeks)")
     history.add_argument("--every", type=int, metavar="N",
                          help="sample every Nth commit (from HEAD back) instead of weekly")
     history.add_argument("--since", metavar="DATE",
@@ -134,6 +135,7 @@ def progress_report(project: Project, analysis: Analysis | None = None,
         ],
         "errors": sorted(relative(p, root) for p in project.parse_errors()),
         "tests": _test_coverage(project, analysis),
+        "files": len(project.sources),
     }
 
 
@@ -189,6 +191,13 @@ def _table(title: str, first: str, blockers: bool) -> Table:
 
 def render_report(report: dict[str, Any], out: Console) -> None:
     """Tables: modules grouped by package, then layers, then what blocks the rest."""
+    if not report["inlinecallbacks"] and not report["async"]:
+        # 0 of 0 is not "100% async": say what was (not) found instead.
+        files = report.get("files", 0)
+        if files:
+            out.print(f"No inlineCallbacks or async functions in {files} Python "
+                      f"file{'s' if files != 1 else ''}: nothing to measure.", markup=False)
+        return
     blockers = bool(report["blocked"])
     table = _table(
         f"async {_pct(report['share_async'])} of functions, "
@@ -252,6 +261,8 @@ def run(args: argparse.Namespace, config: Config, load: Callable[[], Project], o
 
         return run_history(args, config, layers, out, err)
     project = load()
+    if not project.sources and not project.errors and args.format != "json":
+        return EXIT_OK  # "no Python files in ..." is said already
     for path, message in sorted(project.parse_errors().items()):
         err.print(message.replace(path, os.path.relpath(path), 1), markup=False, highlight=False)
     report = progress_report(project, layers=layers)
