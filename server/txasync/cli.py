@@ -96,6 +96,10 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--format", choices=["text", "json", "github", "sarif"], default="text")
     check.add_argument("--baseline", metavar="FILE", help="report only what is not in FILE")
     check.add_argument("--write-baseline", metavar="FILE", help="record today's findings")
+    check.add_argument("--stats", action="store_true",
+                       help="instead of findings: how many functions convert plainly, keep a "
+                            "Deferred API or are refused, and the causes (the call site or name "
+                            "each points at), most functions first")
 
     fix = sub.add_parser("fix", help="convert functions and apply safe fixes")
     common(fix)
@@ -206,6 +210,16 @@ def cmd_check(args: argparse.Namespace, out: Console, err: Console) -> int:
         for entry in gone:
             _eprint(f"baseline entry no longer found (remove it): {entry}")
     fmt = args.format
+    if args.stats:
+        from .report.residue import render_residue, residue
+
+        report = residue(analysis.decisions, config.root)
+        if fmt == "json":
+            print(json.dumps(report.to_json(), indent=2))
+        else:
+            for line in render_residue(report):
+                print(line)
+        return EXIT_FINDINGS if findings or n_errors else EXIT_OK
     if fmt == "json":
         out.print_json(json.dumps([_finding_json(f) for f in findings]))
     elif fmt == "sarif":

@@ -244,13 +244,15 @@ class Planner:
                 "replaced-at-run-time",
                 f"`{fn.name}` is replaced at run time at {_path_loc(replaced.path, replaced.span)} "
                 "by a double `patch()` or `Mock(spec=...)` makes: once it is `async def`, that "
-                "double is an AsyncMock, and what its callers get changes"))
+                "double is an AsyncMock, and what its callers get changes",
+                where=f"{replaced.path}:{replaced.span.line}"))
         for prefix, (path, span) in sorted(self.ws.dynamic_prefixes.items()):
             if fn.name.startswith(prefix) and fn.class_qualname:
                 reasons.append(Reason(
                     "computed-name",
                     f"it is looked up by a computed name (`getattr(..., \"{prefix}\" + ...)` "
-                    f"at {_path_loc(path, span)}), whose callers txasync cannot see"))
+                    f"at {_path_loc(path, span)}), whose callers txasync cannot see",
+                    where=f"{path}:{span.line}"))
                 break
         for sfacts, site in self.all_callers(key):
             if not site.uncalled:
@@ -262,7 +264,8 @@ class Planner:
                 "used-as-value",
                 f"`{site.callee.text}` at {_loc(sfacts, site.span)} is handed over as a "
                 f"value{where}: a wrapper there would change its identity (`==`, removal from "
-                "a registry) and lifetime (weak references)"))
+                "a registry) and lifetime (weak references)",
+                where=f"{sfacts.path}:{site.span.line}"))
             break
         return reasons
 
@@ -347,12 +350,13 @@ class Planner:
         if definer is not None:
             return [Reason("overrides-library",
                            f"it overrides `{definer}.{fn.name}`, which the library calls and may "
-                           "expect a Deferred or a plain value from")]
+                           "expect a Deferred or a plain value from", where=definer)]
         missing = self.ws.unresolved_bases(class_key)
         if missing:
             return [Reason("base-not-found",
                            f"its class derives from `{missing[0]}`, which txasync cannot find; "
-                           "a method there may call this one expecting a Deferred")]
+                           "a method there may call this one expecting a Deferred",
+                           where=missing[0])]
         # A plain method of the same name up or down the hierarchy matters only at the
         # call sites that may reach both: `_mixed_dispatch` judges those one by one.
         return []
@@ -622,7 +626,7 @@ class Planner:
                 "unknown-receiver",
                 f"`{site.callee.text}` at {_loc(facts, site.span)} may be it (txasync cannot "
                 "tell the receiver's type), handed over uncalled; annotate the receiver so "
-                "txasync can tell"), None
+                "txasync can tell", where=f"{facts.path}:{site.span.line}"), None
         if site.usage == "awaited":
             return None, None
         if site.usage == "deferred-method" and site.detail in api.DEFERRED_ONLY_ATTRIBUTES:
@@ -643,7 +647,8 @@ class Planner:
             "unknown-receiver",
             f"`{site.callee.text}(...)` at {_loc(facts, site.span)} may call it (txasync "
             "cannot tell the receiver's type) and would get a coroutine; annotate the "
-            "receiver (for example the `__init__` parameter it is assigned from)"), None
+            "receiver (for example the `__init__` parameter it is assigned from)",
+            where=f"{facts.path}:{site.span.line}"), None
 
     # -- the whole workspace -------------------------------------------------------------
     def decide(self, only: set[str] | None = None, among: set[str] | None = None
@@ -792,7 +797,8 @@ class Planner:
                     return Reason(
                         "mixed-dispatch",
                         f"`{site.callee.text}(...)` at {_loc(facts, site.span)} may also call "
-                        f"the plain `{ofn.qualname}`, so no single wrap fits")
+                        f"the plain `{ofn.qualname}`, so no single wrap fits",
+                        where=f"{facts.path}:{site.span.line}")
         return None
 
     def _replaced_and_wrapped(self, key: str, rewritten: set[str]) -> Reason | None:
@@ -811,7 +817,8 @@ class Planner:
                     f"`{self.ws.functions[key][1].name}` is replaced at run time at "
                     f"{_path_loc(replaced.path, replaced.span)} (a test double or a patch), and "
                     f"`{site.callee.text}` at {_loc(facts, site.span)} would need a wrap "
-                    f"({why}), which fails on a double's plain value")
+                    f"({why}), which fails on a double's plain value",
+                    where=f"{replaced.path}:{replaced.span.line}")
         return None
 
     def _plain_result(self, key: str, body: bool = False) -> bool:

@@ -65,17 +65,21 @@ LABELS: dict[str, str] = {
 
 
 class Reason(str):
-    """A reason's sentence, carrying its kind."""
+    """A reason's sentence, carrying its kind and, where one thing causes it, that thing
+    (`where`: the call site `path:line` or the name a team can fix, so a report can say
+    "one annotation here converts 60 functions")."""
 
     kind: ReasonKind
+    where: str
 
-    def __new__(cls, kind: ReasonKind, text: str) -> Reason:
+    def __new__(cls, kind: ReasonKind, text: str, where: str = "") -> Reason:
         obj = super().__new__(cls, text)
         obj.kind = kind
+        obj.where = where
         return obj
 
     def __reduce__(self) -> tuple[object, ...]:  # pickled across `--jobs` workers
-        return (Reason, (self.kind, str(self)))
+        return (Reason, (self.kind, str(self), self.where))
 
     @property
     def label(self) -> str:
