@@ -11,7 +11,6 @@ at the top rows first.
 from __future__ import annotations
 
 import os
-from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
