@@ -38,7 +38,7 @@ const RESTART_SETTINGS = ['txasync.interpreter', 'txasync.enable', 'txasync.path
 /** Settings sent to the server (`initializationOptions`, `workspace/configuration`). */
 export const SERVER_SETTINGS = ['twistedVersion', 'severity', 'codeLens', 'fixOnSave', 'select', 'ignore',
     'perFileIgnores', 'exclude', 'keepDeferredApi', 'coroutineAwareDecorators', 'wrapper', 'unknownYield', 'jedi',
-    'environment'];
+    'environment', 'python', 'publicApi', 'convert'];
 /** Settings of the extension itself, never sent to the server. */
 const CLIENT_SETTINGS = ['trace', 'interpreter', 'enable', 'path', 'importStrategy'];
 const RESTART_DELAY_MS = 600;

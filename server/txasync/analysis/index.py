@@ -96,6 +96,7 @@ def use_library_path(path: tuple[str, ...] | None) -> bool:
         return False
     _LIBRARY_PATH = path
     _module_source_path.cache_clear()
+    _library_module.cache_clear()
     external_class.cache_clear()
     return True
 
@@ -129,6 +130,26 @@ def external_class(qualified: str, depth: int = 0) -> ExternalClass | None:
     if depth > 8 or "." not in qualified:
         return None
     module, _, name = qualified.rpartition(".")
+    library = _library_module(module)
+    if library is None:
+        return None
+    classes, bindings = library
+    if name in classes:
+        methods, bases = classes[name]
+        return ExternalClass(qualified, methods, bases)
+    target = bindings.get(name)
+    if target and target != qualified:
+        return external_class(target, depth + 1)
+    return None
+
+
+_LibraryModule = tuple[dict[str, tuple[frozenset[str], tuple[str, ...]]], dict[str, str]]
+
+
+@lru_cache(maxsize=1024)
+def _library_module(module: str) -> _LibraryModule | None:
+    """A library module's classes (name -> own methods, bases) and import bindings, parsed
+    once per module whatever number of its names are asked about."""
     path = _module_source_path(module)
     if path is None:
         return None
@@ -138,18 +159,16 @@ def external_class(qualified: str, depth: int = 0) -> ExternalClass | None:
     except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
         return None
     table = build_import_table(tree, module, path.endswith("__init__.py"))
+    local_classes = {c.name for c in tree.body if isinstance(c, ast.ClassDef)}
+    classes: dict[str, tuple[frozenset[str], tuple[str, ...]]] = {}
     for stmt in tree.body:
-        if isinstance(stmt, ast.ClassDef) and stmt.name == name:
+        if isinstance(stmt, ast.ClassDef) and stmt.name not in classes:
             methods = frozenset(
                 s.name for s in stmt.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))
             )
-            local_classes = {c.name for c in tree.body if isinstance(c, ast.ClassDef)}
             bases = tuple(_base_name(table, module, local_classes, b) for b in stmt.bases)
-            return ExternalClass(qualified, methods, tuple(b for b in bases if b))
-    target = table.bindings.get(name)
-    if target and target != qualified:
-        return external_class(target, depth + 1)
-    return None
+            classes[stmt.name] = (methods, tuple(b for b in bases if b))
+    return classes, dict(table.bindings)
 
 
 def _base_name(table: ImportTable, module: str, local_classes: set[str], base: ast.expr) -> str:
