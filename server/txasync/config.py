@@ -56,6 +56,9 @@ class Config:
     # Migration layers for `txasync progress`: (name, path globs), first match wins.
     layers: tuple[tuple[str, tuple[str, ...]], ...] = ()
     root: str = "."
+    # `[tool.txasync] test-command`: how to run the project's tests (`fix --verify`, the
+    # editor's "Convert and verify"); a list of arguments, or a string split shell-style.
+    test_command: tuple[str, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def at_least(self, major: int, minor: int) -> bool:
@@ -146,6 +149,14 @@ def config_from_table(table: dict[str, Any], root: str) -> Config:
     if not isinstance(jedi, bool):
         raise ConfigError("jedi must be true or false")
     changes["jedi"] = jedi
+    command = table.get("test-command", table.get("testCommand", []))
+    if isinstance(command, str):
+        import shlex
+
+        command = shlex.split(command)
+    if not isinstance(command, list) or not all(isinstance(c, str) for c in command):
+        raise ConfigError("test-command must be a list of arguments or a string")
+    changes["test_command"] = tuple(command)
     return replace(cfg, **changes)
 
 

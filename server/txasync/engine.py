@@ -23,6 +23,7 @@ from .analysis.hazards import Hazard, find_hazards
 from .analysis.index import Workspace, function_key
 from .analysis.model import ModuleFacts, Span
 from .analysis.plan import Decision, Planner, file_plans
+from .analysis.reasons import Reason
 from .analysis.rules import findings_for
 from .config import Config
 
@@ -192,6 +193,26 @@ def covered_by_tests(project: Project, key: str) -> bool | None:
     return evidence.ran(facts.path, fn.qualname)
 
 
+def current_verdicts(project: Project) -> dict[str, Reason]:
+    """Functions `txasync fix --verify` found a test to break when converted, whose source
+    and test are unchanged since (verify/verdicts.py): key -> the reason to report."""
+    from .verify.verdicts import load_verdicts, valid_verdicts
+
+    verdicts = load_verdicts(project.config.root)
+    if not verdicts:
+        return {}
+    held = valid_verdicts(verdicts, project.facts, project.workspace.functions,
+                          {p: s.text for p, s in project.sources.items()},
+                          project.config.root)
+    return {key: verdict.reason() for key, verdict in held.items()}
+
+
+def make_planner(project: Project) -> Planner:
+    """The planner with everything the project's test runs taught: evidence and verdicts."""
+    return Planner(project.workspace, project.config, current_evidence(project),
+                   current_verdicts(project))
+
+
 @dataclass
 class Analysis:
     decisions: dict[str, Decision]
@@ -199,10 +220,14 @@ class Analysis:
     hazards: list[Hazard] = field(default_factory=list)
 
 
-def analyse(project: Project, only: set[str] | None = None) -> Analysis:
-    """Decide every inlineCallbacks function and report findings (noqa and config applied)."""
+def analyse(project: Project, only: set[str] | None = None,
+            exclude: set[str] | None = None) -> Analysis:
+    """Decide every inlineCallbacks function and report findings (noqa and config applied).
+
+    `only` restricts the functions that may convert; `exclude` keeps some unconverted
+    (callers are planned for them as they are)."""
     config = project.config
-    planner = Planner(project.workspace, config, current_evidence(project))
+    planner = make_planner(project)
     allowed: set[str] = set()
     for decision_key, (facts, fn) in project.workspace.functions.items():
         if not fn.is_ic:
@@ -213,6 +238,8 @@ def analyse(project: Project, only: set[str] | None = None) -> Analysis:
             allowed.add(decision_key)
     if only is not None:
         allowed &= only
+    if exclude:
+        allowed -= exclude
     decisions = planner.decide(allowed)
     findings: list[Finding] = []
     for decision in decisions.values():
@@ -399,7 +426,7 @@ def functions_needing(project: Project, plan: FilePlan) -> set[str]:
 
 
 def fix_project(project: Project, only: set[str] | None = None, safe_only: bool = False,
-                jobs: int = 1) -> FixRun:
+                jobs: int = 1, exclude: set[str] | None = None) -> FixRun:
     """Plan and rewrite the whole project so that every file that rewrites can be written.
 
     A conversion is an edit in several files (the function's own, and its callers' wraps):
@@ -408,14 +435,18 @@ def fix_project(project: Project, only: set[str] | None = None, safe_only: bool 
     rewritten (the rewrite fails or would not compile), every function that needed an edit
     there is left out and the project is planned again, until every planned file rewrites
     or the failing ones need no function at all (their other fixes are local to them).
-    Files whose plan did not change are not rewritten again."""
+    Files whose plan did not change are not rewritten again. `exclude`: functions to keep
+    unconverted this run (`fix --verify` taking back a conversion a test disproved)."""
     candidates = {key for key, (_, fn) in project.workspace.functions.items() if fn.is_ic}
     if only is not None:
         candidates &= only
+    if exclude:
+        candidates -= exclude
     left: dict[str, LeftOut] = {}
     done: dict[str, tuple[FilePlan, FixOutcome]] = {}
     while True:
-        analysis = analyse(project, only=(only if not left else candidates - set(left)))
+        analysis = analyse(project, only=(only if not left else candidates - set(left)),
+                           exclude=exclude)
         plans = plans_for(project, analysis, safe_only=safe_only)
         todo = {p: plan for p, plan in plans.items()
                 if p not in done or done[p][0] != plan}

@@ -33,6 +33,7 @@ ReasonKind = Literal[
     "replaced-at-run-time",
     "computed-name",
     "used-as-value",
+    "verdict",
 ]
 
 # The label reports show for each kind (a short phrase shared by many functions).
@@ -59,6 +60,7 @@ LABELS: dict[str, str] = {
     "replaced-at-run-time": "replaced at run time (test double, patch)",
     "computed-name": "looked up by a computed name",
     "used-as-value": "used as a value (identity or lifetime matters)",
+    "verdict": "converting it changed a test's outcome (fix --verify)",
 }
 
 
