@@ -24,6 +24,11 @@ from .runner import CommandNotFound
 LOG_FILE = "verify.log"
 
 
+def _say(console: Console, text: str) -> None:
+    """One message, never wrapped (`path:line:col: ...` lines must stay greppable)."""
+    console.print(text, highlight=False, soft_wrap=True)
+
+
 class RichProgress:
     """The phases as one live line: `suite   runs 2/10   0:00:14`."""
 
@@ -62,8 +67,8 @@ class RichProgress:
             self.bar.update(self.task, description=name, detail=detail, runs=self._runs())
         elif changed:
             elapsed = time.monotonic() - self.started
-            self.console.print(f"txasync verify: {name}{': ' + detail if detail else ''} "
-                               f"(runs {self._runs()}, {elapsed:.1f}s)", highlight=False)
+            _say(self.console, f"txasync verify: {name}{': ' + detail if detail else ''} "
+                               f"(runs {self._runs()}, {elapsed:.1f}s)")
 
     def runs(self, used: int, limit: int | None) -> None:
         self.used, self.limit = used, limit
@@ -112,41 +117,38 @@ def run(args: argparse.Namespace, project: Project, only: set[str] | None,
             result = verify_fix(project, command, max_runs=args.max_runs, jobs=args.jobs,
                                 only=only, log=log, progress=progress)
     except KeyboardInterrupt:
-        err.print("txasync: interrupted; every file is as it was before `fix --verify`",
-                  highlight=False)
+        _say(err, "txasync: interrupted; every file is as it was before `fix --verify`")
         return 130, None
     except CommandNotFound as exc:
         raise UsageError(f"txasync: {exc}") from None
     except VerifyError as exc:
-        err.print(f"txasync: {exc}; the tree is as it was", highlight=False)
+        _say(err, f"txasync: {exc}; the tree is as it was")
         return 1, None
     runs = (f"{result.full_runs} full suite run{'s' if result.full_runs != 1 else ''}"
             f"{' (baseline from `txasync probe`)' if result.baseline_reused else ''}, "
             f"{result.targeted_runs} of changed tests only, {result.seconds:.1f}s; "
             f"test output in {os.path.relpath(log)}")
     if result.status == "restored":
-        err.print(f"[bold]not verified[/bold]: {result.message} ({runs})", highlight=False)
+        _say(err, f"[bold]not verified[/bold]: {result.message} ({runs})")
         for test, (before, after) in sorted(result.changed.items()):
-            err.print(f"  {test}: {before} -> {after}", highlight=False, soft_wrap=True)
+            _say(err, f"  {test}: {before} -> {after}")
         return 1, result
     if result.status == "unchanged":
-        err.print(f"txasync verify: {result.message or 'nothing changed'} ({runs})",
-                  highlight=False)
+        _say(err, f"txasync verify: {result.message or 'nothing changed'} ({runs})")
         return 0, result
-    err.print(f"[bold]verified[/bold]: every test has its baseline outcome with "
-              f"{len(result.converted)} functions converted ({runs})", highlight=False)
+    _say(err, f"[bold]verified[/bold]: every test has its baseline outcome with "
+              f"{len(result.converted)} functions converted ({runs})")
     if result.culprits:
-        err.print(f"[bold]{len(result.culprits)} conversions taken back[/bold] (they changed "
-                  f"a test's outcome; recorded in {os.path.relpath(result.verdicts_file)}):",
-                  highlight=False)
+        _say(err, f"[bold]{len(result.culprits)} conversions taken back[/bold] (they changed "
+                  f"a test's outcome; recorded in {os.path.relpath(result.verdicts_file)}):")
         for culprit in result.culprits:
             detail = f" ({culprit.detail})" if culprit.detail else ""
             print(f"{_where(project, culprit.key)} taken back: {culprit.test}: "
                   f"{culprit.before} -> {culprit.after}{detail}", flush=True,
                   file=err.file)
     if result.unresolved:
-        err.print(f"{len(result.unresolved)} more left unconverted without a verdict "
-                  "(--max-runs reached before they were told apart):", highlight=False)
+        _say(err, f"{len(result.unresolved)} more left unconverted without a verdict "
+                  "(--max-runs reached before they were told apart):")
         for key in result.unresolved:
             print(f"{_where(project, key)} left unconverted (not verified)", flush=True,
                   file=err.file)

@@ -3,8 +3,8 @@
 1. Baseline: the suite with the probe (evidence, each test's outcome and the functions it
    ran), or the record of a `txasync probe` run of the same tree and command.
 2. Convert everything convertible (with that evidence), write it all, run the suite.
-3. Tests whose outcome changed are first run again on the original tree: one that differs
-   from the baseline there is flaky and never blamed. For the others, the suspects are the
+3. Tests whose outcome changed are first run again (twice) on the original tree: one that
+   differs from the baseline there is flaky and never blamed. For the others, the suspects are the
    converted functions they ran and those whose call sites were edited in functions they
    ran; `bisect.find_culprits` finds which conversions to take back, running only the
    changed tests. Each candidate tree is planned from the original texts with the culprits
@@ -44,6 +44,8 @@ from .verdicts import (
 )
 
 Status = Literal["verified", "restored", "unchanged"]
+# Runs of the changed tests on the original tree that decide whether they are flaky.
+FLAKY_RUNS = 2
 
 
 class Progress(Protocol):
@@ -309,14 +311,19 @@ class Verifier:
         changed = self._changed(baseline, suite.outcomes, flaky)
         while changed:
             fresh = sorted(set(changed) - checked)
-            if fresh and (self.budget.left is None or self.budget.left > 2):
-                # Changed on the original tree too: flaky, never blamed.
+            if fresh and (self.budget.left is None or self.budget.left > FLAKY_RUNS + 1):
+                # Run on the original tree again: a test whose outcome differs from the
+                # baseline there is flaky, and never blamed. Twice, so that a test which
+                # fails every other run is caught too.
                 self.writer.restore()
-                again = self._suite("flaky check", only=fresh)
                 checked |= set(fresh)
-                for test in fresh:
-                    if again.outcomes.get(test, NOT_RUN) != baseline.get(test, NOT_RUN):
-                        flaky.add(test)
+                for _ in range(FLAKY_RUNS):
+                    again = self._suite("flaky check", only=fresh)
+                    flaky |= {t for t in fresh
+                              if again.outcomes.get(t, NOT_RUN) != baseline.get(t, NOT_RUN)}
+                    fresh = [t for t in fresh if t not in flaky]
+                    if not fresh:
+                        break
                 changed = {t: v for t, v in changed.items() if t not in flaky}
                 self.writer.write(self.writer.texts_of(fix))
                 if not changed:

@@ -125,6 +125,8 @@ def tree_sources(root: str) -> dict[str, str]:
 class TestRecord:
     """One run of the suite: each test's outcome and the functions each test ran."""
 
+    __test__ = False  # not a test class, whatever pytest thinks of its name
+
     command: list[str]
     tree: str
     exit_code: int
