@@ -370,7 +370,8 @@ class Verifier:
         suspects = suspects_for(self.project, fix, tests, record.executed)
 
         def passes(reverted: frozenset[str]) -> bool:
-            self.progress.phase("bisect", f"{len(reverted)} of {len(everything)} taken back")
+            self.progress.phase("bisect", f"taking back {len(reverted)} of {len(everything)} "
+                                          f"conversions, running {len(tests)} changed tests")
             run = self._convert(exclude | set(reverted))
             self.writer.write(self.writer.texts_of(run))
             self.progress.runs(self.budget.used + sub.used, self.max_runs)
