@@ -426,7 +426,8 @@ def functions_needing(project: Project, plan: FilePlan) -> set[str]:
 
 
 def fix_project(project: Project, only: set[str] | None = None, safe_only: bool = False,
-                jobs: int = 1, exclude: set[str] | None = None) -> FixRun:
+                jobs: int = 1, exclude: set[str] | None = None,
+                rewrites: dict[str, tuple[FilePlan, FixOutcome]] | None = None) -> FixRun:
     """Plan and rewrite the whole project so that every file that rewrites can be written.
 
     A conversion is an edit in several files (the function's own, and its callers' wraps):
@@ -436,14 +437,16 @@ def fix_project(project: Project, only: set[str] | None = None, safe_only: bool 
     there is left out and the project is planned again, until every planned file rewrites
     or the failing ones need no function at all (their other fixes are local to them).
     Files whose plan did not change are not rewritten again. `exclude`: functions to keep
-    unconverted this run (`fix --verify` taking back a conversion a test disproved)."""
+    unconverted this run (`fix --verify` taking back a conversion a test disproved).
+    `rewrites` keeps each file's last plan and rewrite across calls on the same project
+    (`fix --verify` plans many candidate trees that differ in a few files)."""
     candidates = {key for key, (_, fn) in project.workspace.functions.items() if fn.is_ic}
     if only is not None:
         candidates &= only
     if exclude:
         candidates -= exclude
     left: dict[str, LeftOut] = {}
-    done: dict[str, tuple[FilePlan, FixOutcome]] = {}
+    done: dict[str, tuple[FilePlan, FixOutcome]] = {} if rewrites is None else rewrites
     while True:
         analysis = analyse(project, only=(only if not left else candidates - set(left)),
                            exclude=exclude)

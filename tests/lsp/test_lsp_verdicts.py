@@ -41,3 +41,37 @@ async def test_hover_and_diagnostic_show_the_verdict(client, tmp_path):
     assert hover is not None and isinstance(hover.contents, types.MarkupContent)
     assert f"Blocked: converting it changed the outcome of the test `{TEST}`" in \
         hover.contents.value
+
+
+async def test_convert_and_verify_in_the_background(client, tmp_path):
+    """Offered where `test-command` is configured; runs `fix --verify` with work-done
+    progress; the taken-back functions then show their verdicts."""
+    import sys
+
+    root = tmp_path / "verify_project"
+    shutil.copytree(FIXTURE, root)
+    pyproject = root / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace('["python"', f'[{sys.executable!r}'))
+    await start(client, "emacs", root)
+    service = client.editor.open(root / "vproj" / "service.py")
+    await wait_diagnostics(client, service, lambda d: any(x.code == "TXA001" for x in d))
+    actions = await client.text_document_code_action_async(types.CodeActionParams(
+        text_document=types.TextDocumentIdentifier(uri=service),
+        range=types.Range(types.Position(0, 0), types.Position(0, 0)),
+        context=types.CodeActionContext(diagnostics=[],
+                                        only=["source.convertAndVerify.txasync"])))
+    [action] = actions
+    # (the client library reads a code action carrying only a command back as a Command
+    # whose fields are garbled, so only the title is checked here)
+    assert action.title == "txasync: convert and verify with the tests"
+    assert "txasync.convertAndVerify" in str(action)
+    result = await client.workspace_execute_command_async(types.ExecuteCommandParams(
+        command="txasync.convertAndVerify", arguments=[root.as_uri()]))
+    assert result.get("verified") is True, result
+    assert {c["function"] for c in result["takenBack"]} == {
+        "vproj.service:Service.profile", "vproj.hooks:Handlers.on_signup"}
+    assert "vproj.store:Store.get" in result["converted"]
+    tokens = [t for t in client.progress_reports if str(t).startswith("txasync-verify-")]
+    kinds = [r.kind for r in client.progress_reports[tokens[0]]]
+    assert kinds[0] == "begin" and kinds[-1] == "end" and "report" in kinds
+    assert "async def get" in (root / "vproj" / "store.py").read_text()

@@ -27,7 +27,7 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from ..engine import FixRun, Project, fix_project, load_project
 from ..fileio import write_atomic
@@ -231,11 +231,14 @@ class Verifier:
     reuse_baseline: bool = True
     log: str | None = None
     progress: Progress = field(default_factory=_Quiet)
+    cwd: str | None = None  # where the test command runs (default: the current directory)
 
     def __post_init__(self) -> None:
         self.root = os.path.abspath(self.project.config.root)
         self.budget = Budget(self.max_runs)
         self.writer = TreeWriter(self.project, self.root)
+        # Each file's last plan and rewrite: candidate trees differ in a few files.
+        self.rewrites: dict[str, Any] = {}
         self.result = VerifyResult("unchanged")
         self.started = time.monotonic()
 
@@ -248,7 +251,8 @@ class Verifier:
     def _suite(self, phase: str, **kw: object) -> SuiteRun:
         self._take()
         self.progress.phase(phase)
-        run = run_suite(self.command, self.root, log=self.log, **kw)  # type: ignore[arg-type]
+        run = run_suite(self.command, self.root, log=self.log, cwd=self.cwd,
+                        **kw)  # type: ignore[arg-type]
         if kw.get("only") is None:
             self.result.full_runs += 1
         else:
@@ -256,7 +260,8 @@ class Verifier:
         return run
 
     def _convert(self, exclude: set[str]) -> FixRun:
-        return fix_project(self.project, only=self.only, jobs=self.jobs, exclude=exclude)
+        return fix_project(self.project, only=self.only, jobs=self.jobs, exclude=exclude,
+                           rewrites=self.rewrites)
 
     # -- the steps ------------------------------------------------------------------------
     def baseline(self) -> TestRecord:
@@ -375,7 +380,8 @@ class Verifier:
             run = self._convert(exclude | set(reverted))
             self.writer.write(self.writer.texts_of(run))
             self.progress.runs(self.budget.used + sub.used, self.max_runs)
-            outcome = run_suite(self.command, self.root, log=self.log, only=tests)
+            outcome = run_suite(self.command, self.root, log=self.log, only=tests,
+                                cwd=self.cwd)
             self.result.targeted_runs += 1
             return not self._changed(baseline, outcome.outcomes, flaky, tests)
 
@@ -440,8 +446,9 @@ class Verifier:
 
 def verify_fix(project: Project, command: Sequence[str], *, max_runs: int | None = None,
                jobs: int = 1, only: set[str] | None = None, reuse_baseline: bool = True,
-               log: str | None = None, progress: Progress | None = None) -> VerifyResult:
+               log: str | None = None, progress: Progress | None = None,
+               cwd: str | None = None) -> VerifyResult:
     """Convert the project and keep exactly the conversions its tests do not disprove."""
     verifier = Verifier(project, list(command), max_runs, jobs, only, reuse_baseline, log,
-                        progress or _Quiet())
+                        progress or _Quiet(), cwd)
     return verifier.run()

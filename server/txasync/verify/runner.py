@@ -95,6 +95,7 @@ def run_suite(command: Sequence[str], root: str, *, evidence: bool = False,
             env.pop(name, None)
         env.update(prepare(work, root, evidence=evidence, only=only_file))
         if log:
+            os.makedirs(os.path.dirname(os.path.abspath(log)), exist_ok=True)
             with open(log, "ab") as handle:
                 handle.write(f"$ {' '.join(command)}\n".encode())
         code = _wait(command, env, cwd, log)
