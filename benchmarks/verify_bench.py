@@ -15,6 +15,7 @@ Measured:
   plain run (goal <= 4x), and whether exactly the planted function was taken back.
 
     python benchmarks/verify_bench.py --cache-dir /tmp/rwcache-i17 [-p klein] [--json OUT]
+        [--with-probe]    # `txasync probe` first: `fix --verify` reuses its baseline
 """
 
 from __future__ import annotations
@@ -90,6 +91,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cache-dir", type=Path, default=rw.DEFAULT_CACHE)
     parser.add_argument("--config", type=Path, default=rw.DEFAULT_CONFIG)
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument("--with-probe", action="store_true",
+                        help="run `txasync probe` first (the recommended flow), so that "
+                             "`fix --verify` reuses its baseline; its time is reported apart")
     args = parser.parse_args(argv)
     projects = rw.load_config(args.config)
     project = projects[args.project]
@@ -109,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     rw.install_project(python, tree, logs)
     env = rw.project_env(project, venv, tree)
     env.pop("PYTHONDONTWRITEBYTECODE", None)  # the same for both measurements
-    planted = plant(tree, project.slug)
+    planted = plant(tree, project.name)
     command = rw.trial_argv(project, python)
     rw.say(f"{project.slug}: planted {planted}; one plain suite run ({' '.join(command[1:])})")
     plain = rw.run(command, cwd=tree, env=env, timeout=project.timeout,
@@ -117,6 +121,12 @@ def main(argv: list[str] | None = None) -> int:
     shutil.rmtree(tree / "_trial_temp", ignore_errors=True)
     rw.say(f"{project.slug}: plain run {plain.seconds:.1f}s (exit {plain.returncode}); "
            "txasync fix --verify")
+    probe_seconds = None
+    if args.with_probe:
+        probe = rw.run([str(python), "-m", "txasync", "probe", "--", *command], cwd=tree,
+                       env=env, timeout=project.timeout, log=logs / "probe.log")
+        probe_seconds = round(probe.seconds, 1)
+        rw.say(f"{project.slug}: probe run {probe_seconds}s (exit {probe.returncode})")
     start = time.monotonic()
     verify = rw.run([str(python), "-m", "txasync", "fix", "--verify", ".", "--", *command],
                     cwd=tree, env=env, timeout=project.timeout * 10, log=logs / "verify.log")
@@ -136,6 +146,8 @@ def main(argv: list[str] | None = None) -> int:
         "verified": "verified: every test has its baseline outcome" in verify.stderr,
         "full_suite_runs": int(found.group(1)) if found else None,
         "changed_test_runs": int(found.group(2)) if found else None,
+        "probe_seconds": probe_seconds,
+        "baseline_reused": "baseline from `txasync probe`" in verify.stderr,
         "verify_seconds": round(wall, 1),
         "ratio_to_plain_run": round(wall / plain.seconds, 2) if plain.seconds else None,
         "taken_back": taken_back,

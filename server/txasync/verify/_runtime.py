@@ -33,7 +33,12 @@ _only: frozenset[str] | None = None
 _errors: list[str] = []
 
 
+_current: str | None = None
+
+
 def _set_test(test_id: str | None) -> None:
+    global _current
+    _current = test_id
     probe = sys.modules.get(PROBE_MODULE)
     if probe is not None:
         probe.current_test = test_id  # type: ignore[attr-defined]
@@ -147,11 +152,12 @@ def _patch_synctest(module: object) -> None:
             return original(self, result)
         provides = reporter_iface is not None and reporter_iface.providedBy(result)
         recorder = (recorder_cls if provides else _Recorder)(result)
+        outer = _current  # a test that runs other tests (trial's own suite does)
         _set_test(test_id)
         try:
             return original(self, recorder)
         finally:
-            _set_test(None)
+            _set_test(outer)
             if recorder._txasync_outcome is not None:
                 record(test_id, recorder._txasync_outcome, recorder._txasync_detail)
 
