@@ -89,8 +89,12 @@ def test_command(args: argparse.Namespace, project: Project) -> list[str]:
     return command
 
 
-def _where(project: Project, key: str) -> str:
+def _where(project: Project, key: str, result: VerifyResult | None = None) -> str:
+    """`path:line:col: qualname`, where the function is in the tree left behind."""
     found = project.workspace.functions.get(key)
+    if result is not None and key in result.positions and found is not None:
+        path, line, col = result.positions[key]
+        return f"{os.path.relpath(path)}:{line}:{col}: {found[1].qualname}"
     if found is None:
         return key
     facts, fn = found
@@ -143,7 +147,7 @@ def run(args: argparse.Namespace, project: Project, only: set[str] | None,
                   f"a test's outcome; recorded in {os.path.relpath(result.verdicts_file)}):")
         for culprit in result.culprits:
             detail = f" ({culprit.detail})" if culprit.detail else ""
-            print(f"{_where(project, culprit.key)} taken back: {culprit.test}: "
+            print(f"{_where(project, culprit.key, result)} taken back: {culprit.test}: "
                   f"{culprit.before} -> {culprit.after}{detail}", flush=True,
                   file=err.file)
     if result.unresolved:

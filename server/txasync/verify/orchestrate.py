@@ -88,6 +88,8 @@ class VerifyResult:
     seconds: float = 0.0
     message: str = ""
     verdicts_file: str = ""
+    # Where each taken-back function is in the tree left behind: key -> (path, line, col).
+    positions: dict[str, tuple[str, int, int]] = field(default_factory=dict)
 
 
 class VerifyError(Exception):
@@ -434,6 +436,8 @@ class Verifier:
             if found is None:
                 continue
             facts, fn = found
+            self.result.positions[culprit.key] = (facts.path, fn.name_span.line,
+                                                  fn.name_span.col + 1)
             test = locate_test(culprit.test, final.facts, self.root)
             test_sha = ""
             if test is not None:
