@@ -304,3 +304,27 @@ def test_held_interrupts_finish_the_block_first():
             os.kill(os.getpid(), signal.SIGINT)
             done.append("written")
     assert done == ["written"]
+
+
+def test_sigint_to_the_cli_restores_the_tree(tmp_path):
+    """A real Ctrl-C in the middle of the bisection (a converted tree on disk): exit 130,
+    every file as it was."""
+    import signal
+
+    root = project_copy(tmp_path)
+    before = {p: p.read_text() for p in root.rglob("*.py")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "txasync", "fix", "--verify", "--", sys.executable, "-m",
+         "twisted.trial", "vproj"], cwd=root, env=_env(), stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, text=True)
+    assert proc.stdout is not None
+    seen = []
+    for line in proc.stdout:
+        seen.append(line)
+        if "bisect" in line:
+            proc.send_signal(signal.SIGINT)
+            break
+    rest = proc.stdout.read()
+    assert proc.wait(timeout=300) == 130, "".join(seen) + rest
+    assert "interrupted; every file is as it was" in rest
+    assert {p: p.read_text() for p in root.rglob("*.py")} == before

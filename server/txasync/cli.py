@@ -383,13 +383,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     # `fix ... --verify -- <test command>`: what follows `--` is the test command's.
     test_command = None
     words = [a for a in argv if not a.startswith("-")]
-    if words and words[0] == "fix" and "--" in argv:
+    if words and words[0] == "fix" and "--" in argv and "--verify" in argv[:argv.index("--")]:
         cut = argv.index("--")
         argv, test_command = argv[:cut], argv[cut + 1:]
     try:
         args = parser.parse_args(argv)
         if args.command == "fix":
-            args.test_command = test_command
+            args.test_command = test_command  # None unless `--verify ... -- <command>`
         if args.command is None:
             parser.print_help()
             return EXIT_USAGE
