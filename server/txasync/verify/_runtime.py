@@ -60,12 +60,16 @@ def record(test_id: str, outcome: str, detail: str = "") -> None:
 
 
 def _describe(error: object) -> str:
-    """`TypeError: first line of the message`, short."""
-    text = str(error).strip().splitlines()
+    """`TypeError: first line of the message`, short; a message that embeds a traceback
+    (trial's `successResultOf`) ends with the error that matters, so its last line too."""
+    text = [line.strip() for line in str(error).strip().splitlines() if line.strip()]
     name = type(error).__name__ if isinstance(error, BaseException) else ""
     line = text[0] if text else ""
-    if len(line) > 120:
-        line = line[:117] + "..."
+    if len(line) > 100:
+        line = line[:97] + "..."
+    if len(text) > 1:
+        last = text[-1] if len(text[-1]) <= 120 else text[-1][:117] + "..."
+        line = f"{line} ... {last}"
     return f"{name}: {line}" if name and line else (name or line)
 
 
