@@ -111,6 +111,11 @@ def build_parser() -> argparse.ArgumentParser:
                           "wrap their callers; nothing else is touched")
     fix.add_argument("--format", choices=["text", "json"], default="text",
                      help="json: the results as one JSON object on stdout")
+    fix.add_argument("--verify", action="store_true",
+                     help="run the tests (the command after `--`, or test-command) before and "
+                          "after, and take back every conversion that changes an outcome")
+    fix.add_argument("--max-runs", type=int, metavar="N",
+                     help="with --verify: run the test command at most N times")
 
     plan = sub.add_parser("plan", help="the conversion order, in reviewable batches")
     common(plan)
@@ -281,10 +286,20 @@ def cmd_fix(args: argparse.Namespace, out: Console, err: Console) -> int:
         if unknown:
             raise UsageError(f"txasync: --only names no function: {unknown[0]} "
                              "(use module:qualname, as `txasync plan` prints)")
-    # Every file is rewritten before any is written, and functions whose edits a failing
-    # file holds are left out of the whole run (engine.fix_project): what is written never
-    # depends on an edit that was not made.
-    run = fix_project(project, only=only, safe_only=args.safe_only, jobs=args.jobs)
+    verify_status = EXIT_OK
+    if args.verify:
+        # Writes the converted tree itself, keeping only what the tests do not disprove.
+        from .verify import cli as verify_cli
+
+        verify_status, verified = verify_cli.run(args, project, only, err)
+        if verified is None or verified.fix is None:
+            return verify_status
+        run = verified.fix
+    else:
+        # Every file is rewritten before any is written, and functions whose edits a failing
+        # file holds are left out of the whole run (engine.fix_project): what is written
+        # never depends on an edit that was not made.
+        run = fix_project(project, only=only, safe_only=args.safe_only, jobs=args.jobs)
     analysis, outcomes = run.analysis, run.outcomes
     tree_root = os.path.commonpath([os.path.abspath(p) if os.path.isdir(p)
                                     else os.path.dirname(os.path.abspath(p))
@@ -315,7 +330,7 @@ def cmd_fix(args: argparse.Namespace, out: Console, err: Console) -> int:
             diffs.append("".join(difflib.unified_diff(
                 split_lines(outcome.original), split_lines(result.source),
                 *((f"a/{rel}", f"b/{rel}") if not os.path.isabs(rel) else (rel, rel)))))
-        else:
+        elif not args.verify:
             source = project.sources[outcome.path]
             try:
                 write_atomic(outcome.path, result.source, source.encoding, root=tree_root)
@@ -360,8 +375,8 @@ def cmd_fix(args: argparse.Namespace, out: Console, err: Console) -> int:
     named_refused = bool(only) and bool(refused)
     problems = failed or n_errors or run.left_out or named_refused
     if args.diff:
-        return EXIT_FINDINGS if changed or problems else EXIT_OK
-    return EXIT_FINDINGS if problems else EXIT_OK
+        return max(verify_status, EXIT_FINDINGS if changed or problems else EXIT_OK)
+    return max(verify_status, EXIT_FINDINGS if problems else EXIT_OK)
 
 
 def _fix_json(args: argparse.Namespace, project: Project, left_out: list[LeftOut],
@@ -517,8 +532,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     out = console()
     err = console(stderr=True)
     parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    # `fix ... --verify -- <test command>`: what follows `--` is the test command's.
+    test_command = None
+    words = [a for a in argv if not a.startswith("-")]
+    if words and words[0] == "fix" and "--" in argv and "--verify" in argv[:argv.index("--")]:
+        cut = argv.index("--")
+        argv, test_command = argv[:cut], argv[cut + 1:]
     try:
         args = parser.parse_args(argv)
+        if args.command == "fix":
+            args.test_command = test_command  # None unless `--verify ... -- <command>`
         if args.command is None:
             parser.print_help()
             return EXIT_USAGE

@@ -41,7 +41,7 @@ RULE_CODES = ("TXA001", "TXA002", "TXA003", "TXA004", "TXA010", "TXA011", "TXA01
 KNOWN_KEYS = frozenset({
     "twisted-version", "twistedVersion", "select", "ignore", "per-file-ignores", "exclude",
     "keep-deferred-api", "coroutine-aware-decorators", "wrapper", "unknown-yield", "layers",
-    "jedi", "python", "public-api", "publicApi", "convert",
+    "jedi", "python", "public-api", "publicApi", "convert", "test-command", "testCommand",
 })
 
 
@@ -105,6 +105,9 @@ class Config:
     # Migration layers for `txasync progress`: (name, path globs), first match wins.
     layers: tuple[tuple[str, tuple[str, ...]], ...] = ()
     root: str = "."
+    # `[tool.txasync] test-command`: how to run the project's tests (`fix --verify`, the
+    # editor's "Convert and verify"); a list of arguments, or a string split shell-style.
+    test_command: tuple[str, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
     # Problems that do not stop a run (unknown `[tool.txasync]` keys), for the user to see.
     warnings: tuple[str, ...] = field(default=(), compare=False)
@@ -279,6 +282,14 @@ def config_from_table(table: dict[str, Any], root: str) -> Config:
             raise ConfigError("public-api must be 'keep' or 'convert'")
         changes["public_api"] = public
         changes["public_api_source"] = "configuration"
+    command = table.get("test-command", table.get("testCommand", []))
+    if isinstance(command, str):
+        import shlex
+
+        command = shlex.split(command)
+    if not isinstance(command, list) or not all(isinstance(c, str) for c in command):
+        raise ConfigError("test-command must be a list of arguments or a string")
+    changes["test_command"] = tuple(command)
     return replace(cfg, **changes)
 
 

@@ -23,6 +23,7 @@ from .analysis.hazards import Hazard, find_hazards
 from .analysis.index import Workspace, function_key, use_library_path
 from .analysis.model import ModuleFacts, Span
 from .analysis.plan import Decision, Planner, file_plans
+from .analysis.reasons import Reason
 from .analysis.rules import findings_for
 from .config import Config
 from .errors import FileInternalError
@@ -210,6 +211,26 @@ def covered_by_tests(project: Project, key: str) -> bool | None:
     return evidence.ran(facts.path, fn.qualname)
 
 
+def current_verdicts(project: Project) -> dict[str, Reason]:
+    """Functions `txasync fix --verify` found a test to break when converted, whose source
+    and test are unchanged since (verify/verdicts.py): key -> the reason to report."""
+    from .verify.verdicts import load_verdicts, valid_verdicts
+
+    verdicts = load_verdicts(project.config.root)
+    if not verdicts:
+        return {}
+    held = valid_verdicts(verdicts, project.facts, project.workspace.functions,
+                          {p: s.text for p, s in project.sources.items()},
+                          project.config.root)
+    return {key: verdict.reason() for key, verdict in held.items()}
+
+
+def make_planner(project: Project) -> Planner:
+    """The planner with everything the project's test runs taught: evidence and verdicts."""
+    return Planner(project.workspace, project.config, current_evidence(project),
+                   current_verdicts(project))
+
+
 @dataclass
 class Analysis:
     decisions: dict[str, Decision]
@@ -240,15 +261,18 @@ def _unsuppressed(project: Project, keys: Iterable[str]) -> set[str]:
     return allowed
 
 
-def analyse(project: Project, only: set[str] | None = None) -> Analysis:
+def analyse(project: Project, only: set[str] | None = None,
+            exclude: set[str] | None = None) -> Analysis:
     """Decide every inlineCallbacks function and report findings (noqa and config applied).
 
-    A bug met in one file's analysis leaves that file out of the run (reported as an error
-    naming it, like a file that does not parse) instead of stopping the run."""
+    `only` restricts the functions that may convert; `exclude` keeps some unconverted
+    (callers are planned for them as they are). A bug met in one file's analysis leaves
+    that file out of the run (reported as an error naming it, like a file that does not
+    parse) instead of stopping the run."""
     use_environment(project)
     while True:
         try:
-            return _analyse(project, only)
+            return _analyse(project, only, exclude)
         except FileInternalError as exc:
             if exc.path not in project.facts:
                 raise
@@ -259,12 +283,14 @@ def analyse(project: Project, only: set[str] | None = None) -> Analysis:
             attach_oracle(project)
 
 
-def _analyse(project: Project, only: set[str] | None) -> Analysis:
+def _analyse(project: Project, only: set[str] | None, exclude: set[str] | None) -> Analysis:
     config = project.config
-    planner = Planner(project.workspace, config, current_evidence(project))
+    planner = make_planner(project)
     allowed = _unsuppressed(project, project.workspace.functions)
     if only is not None:
         allowed &= only
+    if exclude:
+        allowed -= exclude
     decisions = planner.decide(allowed)
     findings: list[Finding] = []
     for decision in decisions.values():
@@ -380,7 +406,7 @@ def conversion_plan(project: Project, keys: set[str]) -> ConversionPlan:
     they yield is wrapped)."""
     # Only the named functions are decided (the others stay as they are, so they cannot
     # change the answer): cheap enough for a code lens per function.
-    planner = Planner(project.workspace, project.config, current_evidence(project))
+    planner = make_planner(project)
     analysis = Analysis(planner.decide(_unsuppressed(project, keys), among=set(keys)), [])
     converted = sorted(k for k in keys
                        if k in analysis.decisions and analysis.decisions[k].changes)
@@ -513,7 +539,8 @@ def functions_needing(project: Project, plan: FilePlan) -> set[str]:
 
 
 def fix_project(project: Project, only: set[str] | None = None, safe_only: bool = False,
-                jobs: int = 1) -> FixRun:
+                jobs: int = 1, exclude: set[str] | None = None,
+                rewrites: dict[str, tuple[FilePlan, FixOutcome]] | None = None) -> FixRun:
     """Plan and rewrite the whole project so that every file that rewrites can be written.
 
     A conversion is an edit in several files (the function's own, and its callers' wraps):
@@ -522,14 +549,20 @@ def fix_project(project: Project, only: set[str] | None = None, safe_only: bool 
     rewritten (the rewrite fails or would not compile), every function that needed an edit
     there is left out and the project is planned again, until every planned file rewrites
     or the failing ones need no function at all (their other fixes are local to them).
-    Files whose plan did not change are not rewritten again."""
+    Files whose plan did not change are not rewritten again. `exclude`: functions to keep
+    unconverted this run (`fix --verify` taking back a conversion a test disproved).
+    `rewrites` keeps each file's last plan and rewrite across calls on the same project
+    (`fix --verify` plans many candidate trees that differ in a few files)."""
     candidates = {key for key, (_, fn) in project.workspace.functions.items() if fn.is_ic}
     if only is not None:
         candidates &= only
+    if exclude:
+        candidates -= exclude
     left: dict[str, LeftOut] = {}
-    done: dict[str, tuple[FilePlan, FixOutcome]] = {}
+    done: dict[str, tuple[FilePlan, FixOutcome]] = {} if rewrites is None else rewrites
     while True:
-        analysis = analyse(project, only=(only if not left else candidates - set(left)))
+        analysis = analyse(project, only=(only if not left else candidates - set(left)),
+                           exclude=exclude)
         plans = plans_for(project, analysis, safe_only=safe_only, only=only)
         todo = {p: plan for p, plan in plans.items()
                 if p not in done or done[p][0] != plan}

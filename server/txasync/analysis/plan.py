@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -74,11 +75,15 @@ def _path_loc(path: str, span: Span) -> str:
 class Planner:
     """Computes decisions for every inlineCallbacks function of a workspace."""
 
-    def __init__(self, ws: Workspace, config: Config, evidence: Evidence | None = None) -> None:
+    def __init__(self, ws: Workspace, config: Config, evidence: Evidence | None = None,
+                 refused: Mapping[str, Reason] | None = None) -> None:
         self.ws = ws
         self.config = config
         # From `txasync probe`, minus files edited since (Evidence.without(stale_files(...))).
         self.evidence = evidence
+        # Functions the project's tests showed must stay as they are (`fix --verify`'s
+        # verdicts that still hold), by key, with the reason to report.
+        self.refused: Mapping[str, Reason] = refused or {}
         self._returns_memo: dict[tuple[str, bool, bool], str] = {}
 
     # -- intrinsic reasons (the function on its own) -------------------------------------
@@ -669,6 +674,8 @@ class Planner:
                     self.intrinsic_reasons(facts, fn) + self.test_reasons(facts, fn),
                     self.caller_side_reasons(facts, fn) + self.exposure_reasons(key, facts, fn),
                 )
+                if key in self.refused:
+                    decision.reasons.insert(0, self.refused[key])
                 if key in self.ws.redefined:
                     # Callers reach whichever definition ran last, and the rewrite and the
                     # index name functions by qualified name: one conversion for both would

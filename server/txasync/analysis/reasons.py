@@ -34,6 +34,7 @@ ReasonKind = Literal[
     "computed-name",
     "used-as-value",
     "public-api",
+    "verdict",
 ]
 
 # The label reports show for each kind (a short phrase shared by many functions).
@@ -61,6 +62,7 @@ LABELS: dict[str, str] = {
     "computed-name": "looked up by a computed name",
     "used-as-value": "used as a value (identity or lifetime matters)",
     "public-api": "public API of the library (public-api = keep)",
+    "verdict": "converting it changed a test's outcome (fix --verify)",
 }
 
 

@@ -23,7 +23,8 @@ from .uris import to_path
 
 FIX_ALL = "source.fixAll.txasync"
 CONVERT_FILE = "source.convertToAsync.txasync"
-KINDS = [types.CodeActionKind.QuickFix, FIX_ALL, CONVERT_FILE]
+CONVERT_AND_VERIFY = "source.convertAndVerify.txasync"
+KINDS = [types.CodeActionKind.QuickFix, FIX_ALL, CONVERT_FILE, CONVERT_AND_VERIFY]
 
 _NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?", re.I)
 
@@ -124,6 +125,16 @@ class Actions:
         if not session.resolve_edits:
             actions = [await self._resolved(a, quiet=True) for a in actions]
             actions = [a for a in actions if a.edit is not None or a.disabled is not None]
+        folder = session.state.folder_for(path)
+        if _wants(only, CONVERT_AND_VERIFY) and explicit and folder.config.test_command and \
+                not folder.implicit:
+            # Runs the project's tests: offered only where a test command is configured,
+            # and only when asked for by kind (never in the light bulb's quick fixes).
+            actions.append(types.CodeAction(
+                title="txasync: convert and verify with the tests", kind=CONVERT_AND_VERIFY,
+                command=types.Command(title="Convert and verify",
+                                      command="txasync.convertAndVerify",
+                                      arguments=[folder.uri])))
         return actions
 
     def _convertible_keys(self, snap: Snapshot, path: str) -> list[str]:

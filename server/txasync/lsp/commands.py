@@ -31,7 +31,9 @@ CONVERT_FILE = "txasync.convertFile"
 CONVERT_WORKSPACE = "txasync.convertWorkspace"
 SHOW_PROGRESS = "txasync.showProgress"
 DEBUG_INFO = "txasync.debugInfo"
-ALL = [CONVERT_FUNCTION, CONVERT_FILE, CONVERT_WORKSPACE, SHOW_PROGRESS, DEBUG_INFO]
+CONVERT_AND_VERIFY = "txasync.convertAndVerify"
+ALL = [CONVERT_FUNCTION, CONVERT_FILE, CONVERT_WORKSPACE, SHOW_PROGRESS, DEBUG_INFO,
+       CONVERT_AND_VERIFY]
 
 
 class CommandError(Exception):
@@ -221,6 +223,99 @@ class Commands:
                 session.state.set_text(session.state.folder_for(path), path, text)
         self.publisher.schedule(folder.uri, folder, delay=0)
         return {**summary, "applied": True}
+
+    async def convert_and_verify(self, args: tuple[Any, ...]) -> dict[str, Any]:
+        """`txasync fix --verify` for a workspace folder, with the configured test-command,
+        in the background with work-done progress. It writes the files itself (the tests
+        must run on them), so open documents must be saved first; the result is read back
+        from the disk."""
+        from ..verify.orchestrate import VerifyError, verify_fix
+        from ..verify.runner import CommandNotFound
+
+        session = self.session
+        wanted = args[0] if args and isinstance(args[0], str) else None
+        folders = [f for f in session.state.folders.values() if not f.implicit]
+        if wanted:
+            path = to_path(wanted)
+            folders = [f for f in folders if f.uri == wanted or f.root == path
+                       or (path is not None and path.startswith(f.root + os.sep))]
+        if not folders:
+            return self._refuse("no workspace folder to verify")
+        folder = folders[0]
+        command = list(folder.config.test_command)
+        if not command:
+            return self._refuse("set `test-command` in [tool.txasync] to convert and verify")
+        await session.state.current(folder)
+        project = folder.project
+        if project is not None:
+            for path, source in project.sources.items():
+                opened = session.open_text(path)
+                if opened is not None and opened[0] != source.text:
+                    return self._refuse("save every open file first: the tests run on the disk")
+        token = f"txasync-verify-{uuid.uuid4().hex[:8]}"
+        progress = session.server.work_done_progress
+        reporting = False
+        if session.work_done_progress:
+            try:
+                await progress.create_async(token)
+                reporting = True
+            except Exception as exc:
+                session.log(f"txasync: no progress reporting: {exc}")
+        if reporting:
+            progress.begin(token, types.WorkDoneProgressBegin(
+                title="txasync: convert and verify", message="baseline", cancellable=False))
+        loop = asyncio.get_running_loop()
+
+        class Reporter:
+            """Phases from the verification's thread, reported on the server's loop."""
+
+            name = ""
+            used = 0
+
+            def phase(self, name: str, detail: str = "") -> None:
+                self.name = name + (f": {detail}" if detail else "")
+                self._send()
+
+            def runs(self, used: int, limit: int | None) -> None:
+                self.used = used
+                self._send()
+
+            def _send(self) -> None:
+                if reporting:
+                    message = f"{self.name} (test runs: {self.used})"
+                    loop.call_soon_threadsafe(progress.report, token,
+                                              types.WorkDoneProgressReport(message=message))
+
+        config = folder.config
+
+        def run() -> Any:
+            files, _ = engine.discover([folder.root], config)
+            fresh = engine.load_project(files, config)
+            return verify_fix(fresh, command, log=os.path.join(
+                config.root, ".txasync", "verify.log"), progress=Reporter(), cwd=config.root)
+
+        try:
+            result = await asyncio.to_thread(run)
+        except (VerifyError, CommandNotFound) as exc:
+            if reporting:
+                progress.end(token, types.WorkDoneProgressEnd(message="failed"))
+            return self._refuse(str(exc))
+        paths = list(project.sources) if project is not None else []
+        if session.state.refresh_from_disk(folder, paths):
+            self.publisher.schedule(folder.uri, folder, delay=0)
+        verified = result.status == "verified"
+        message = (f"verified: {len(result.converted)} converted, "
+                   f"{len(result.culprits)} taken back" if verified
+                   else f"not verified: {result.message or result.status}")
+        if reporting:
+            progress.end(token, types.WorkDoneProgressEnd(message=message))
+        session.show(f"txasync: {message}", types.MessageType.Info)
+        return {"verified": verified, "status": result.status,
+                "converted": result.converted,
+                "takenBack": [{"function": c.key, "test": c.test, "before": c.before,
+                               "after": c.after} for c in result.culprits],
+                "flaky": result.flaky, "fullRuns": result.full_runs,
+                "changedTestRuns": result.targeted_runs}
 
     def _refuse(self, reason: str) -> dict[str, Any]:
         self.session.show(f"txasync: {reason}", types.MessageType.Warning)

@@ -217,6 +217,12 @@ async def convert_workspace(ls: TxasyncServer, *args: Any) -> Any:
     return await _run(ls, cmds.CONVERT_WORKSPACE, ls.commands.convert_workspace(args))
 
 
+@server.command(cmds.CONVERT_AND_VERIFY)
+@guarded(_session)
+async def convert_and_verify(ls: TxasyncServer, *args: Any) -> Any:
+    return await _run(ls, cmds.CONVERT_AND_VERIFY, ls.commands.convert_and_verify(args))
+
+
 @server.command(cmds.SHOW_PROGRESS)
 @guarded(_session)
 async def show_progress(ls: TxasyncServer, *args: Any) -> Any:

@@ -50,6 +50,9 @@ _NOT_CONSUMERS = frozenset({"_inlineCallbacks", "_handleCancelInlineCallbacks",
                             "handleCancel", "_cancellableInlineCallbacks"})
 
 _state = None  # the _State of this process once install() ran
+# The test running now, set by `txasync fix --verify`'s runtime (verify/_runtime.py): each
+# function records which tests called it.
+current_test: str | None = None
 
 
 def source_sha256(text: str) -> str:
@@ -85,7 +88,7 @@ class _Site:
 
 class _Func:
     __slots__ = ("code", "file", "rel", "qualname", "firstlineno", "calls", "consumed",
-                 "sites", "consumers")
+                 "sites", "consumers", "tests")
 
     def __init__(self, code: types.CodeType, qualname: str, rel: str | None) -> None:
         self.code = code  # kept alive so that id(code) stays unique
@@ -97,6 +100,7 @@ class _Func:
         self.consumed = 0
         self.sites: dict[int, _Site] = {}
         self.consumers: dict[tuple, int] = {}
+        self.tests: set[str] = set()
 
 
 class _ProbeList(list):
@@ -199,6 +203,8 @@ class _State:
                 return
             rec = self.funcs[key] = _Func(code, getattr(gen, "__qualname__", code.co_name), rel)
         rec.calls += 1
+        if current_test is not None:
+            rec.tests.add(current_test)
         deferred = getattr(status, "deferred", None)
         if deferred is None:
             return
@@ -394,6 +400,7 @@ class _State:
                 "yields": [self.site_json(s) for s in rec.sites.values()],
                 "consumers": [{"path": k[0], "module": k[1], "line": k[2], "what": k[3],
                                "count": n} for k, n in rec.consumers.items()],
+                "tests": sorted(rec.tests),
             })
         return {
             "fragment_version": FRAGMENT_VERSION,

@@ -22,10 +22,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..analysis.evidence import evidence_path
+from ..verify import _runtime as _verify_runtime
+from ..verify.outcomes import (
+    TestRecord,
+    executed_by_test,
+    read_outcomes,
+    tree_digest,
+    tree_sources,
+)
 from . import _runtime
 from .merge import merge, read_fragments
 
 RUNTIME_MODULE = "_txasync_probe_runtime"
+VERIFY_MODULE = _verify_runtime.MODULE
+PYTEST_PLUGIN = "_txasync_verify_pytest"
 
 SITECUSTOMIZE = '''\
 """Installed by `txasync probe` for one test run; removed when it ends."""
@@ -36,12 +46,11 @@ def _txasync_probe_boot():
     import sys
 
     here = os.path.dirname(os.path.abspath(__file__))
-    try:
-        import {runtime}
-
-        {runtime}.install()
-    except Exception as exc:  # the tests must run even if the probe cannot
-        sys.stderr.write("txasync probe: not recording in this process: %r\\n" % (exc,))
+    for name in {runtimes!r}:
+        try:
+            __import__(name).install()
+        except Exception as exc:  # the tests must run even if the probe cannot
+            sys.stderr.write("txasync probe: not recording in this process: %r\\n" % (exc,))
     # Load the sitecustomize this file hides, as if it had been found first.
     import importlib.machinery
     import importlib.util
@@ -67,28 +76,46 @@ class ProbeRun:
     warnings: list[str] = field(default_factory=list)
 
 
-def prepare(work: str, root: str) -> dict[str, str]:
-    """Write the probe into `work`; return the environment changes that activate it."""
+def prepare(work: str, root: str, evidence: bool = True, only: str | None = None
+            ) -> dict[str, str]:
+    """Write the probe into `work`; return the environment changes that activate it.
+
+    Besides the evidence (`evidence=False` leaves it out), every test's outcome is recorded
+    in `work/outcomes` (verify/_runtime.py); `only` names a file of test ids to run alone.
+    """
     site = os.path.join(work, "site")
     fragments = os.path.join(work, "fragments")
+    outcomes = os.path.join(work, "outcomes")
     os.makedirs(site)
     os.makedirs(fragments)
+    os.makedirs(outcomes)
     shutil.copyfile(_runtime.__file__, os.path.join(site, RUNTIME_MODULE + ".py"))
+    shutil.copyfile(_verify_runtime.__file__, os.path.join(site, VERIFY_MODULE + ".py"))
+    shutil.copyfile(os.path.join(os.path.dirname(_verify_runtime.__file__), "_pytest_plugin.py"),
+                    os.path.join(site, PYTEST_PLUGIN + ".py"))
     with open(os.path.join(site, "sitecustomize.py"), "w", encoding="utf-8") as handle:
-        handle.write(SITECUSTOMIZE.format(runtime=RUNTIME_MODULE))
-    # Every process of the run loads both files: compiled once here, not in each process
+        handle.write(SITECUSTOMIZE.format(runtimes=(VERIFY_MODULE, RUNTIME_MODULE)))
+    # Every process of the run loads these files: compiled once here, not in each process
     # (children often run with PYTHONDONTWRITEBYTECODE; other Python versions just recompile).
-    for name in ("sitecustomize.py", RUNTIME_MODULE + ".py"):
+    for name in ("sitecustomize.py", RUNTIME_MODULE + ".py", VERIFY_MODULE + ".py"):
         try:
             py_compile.compile(os.path.join(site, name), doraise=True)
         except (py_compile.PyCompileError, OSError):
             pass
     old = os.environ.get("PYTHONPATH")
-    return {
+    plugins = os.environ.get("PYTEST_PLUGINS")
+    env = {
         "PYTHONPATH": site + (os.pathsep + old if old else ""),
-        _runtime.ENV_DIR: fragments,
+        # pytest (and xdist's workers) load the outcome recorder as a plugin.
+        "PYTEST_PLUGINS": PYTEST_PLUGIN + ("," + plugins if plugins else ""),
+        _verify_runtime.ENV_DIR: outcomes,
         _runtime.ENV_ROOT: os.path.abspath(root),
     }
+    if evidence:
+        env[_runtime.ENV_DIR] = fragments
+    if only is not None:
+        env[_verify_runtime.ENV_ONLY] = only
+    return env
 
 
 def _run(command: Sequence[str], env: dict[str, str]) -> int:
@@ -114,6 +141,19 @@ def _run(command: Sequence[str], env: dict[str, str]) -> int:
     return 128 - code if code < 0 else code
 
 
+def _record_tests(work: str, root: str, command: Sequence[str], code: int,
+                  fragments: list[dict[str, Any]], tree: str) -> None:
+    """Each test's outcome and functions, for `txasync fix --verify` to start from."""
+    outcomes, details = read_outcomes(os.path.join(work, "outcomes"))
+    if not outcomes:
+        return
+    try:
+        TestRecord(list(command), tree, code, outcomes, details,
+                   executed_by_test(fragments, root)).save(root)
+    except OSError as exc:
+        print(f"txasync probe: warning: test outcomes not recorded: {exc}", file=sys.stderr)
+
+
 def probe(command: Sequence[str], root: str = ".", out: str | None = None,
           jobs: int | None = None, keep: str | None = None) -> ProbeRun:
     """Run `command` under the probe and write the merged evidence to `out`.
@@ -126,9 +166,11 @@ def probe(command: Sequence[str], root: str = ".", out: str | None = None,
     try:
         env = dict(os.environ)
         env.update(prepare(work, root))
+        tree = tree_digest(tree_sources(root), root)
         code = _run(command, env)
         fragments_dir = os.path.join(work, "fragments")
         fragments, warnings = read_fragments(fragments_dir)
+        _record_tests(work, root, command, code, fragments, tree)
         if keep:
             shutil.copytree(fragments_dir, keep, dirs_exist_ok=True)
         try:
