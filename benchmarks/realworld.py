@@ -289,6 +289,41 @@ def txasync_check(python: Path, tree: Path, env: dict[str, str], log: Path) -> l
     return json.loads(ran.stdout[start:]) if start >= 0 else []
 
 
+def txasync_residue(python: Path, tree: Path, env: dict[str, str], log: Path) -> dict:
+    """`check --stats`: how many conversions keep a Deferred API, and why (by kind, and the
+    top causes with the site or name each points at)."""
+    ran = run(txasync_argv(python, "check", "--stats", "--format", "json", "."), cwd=tree,
+              env=env, log=log, timeout=1800)
+    try:
+        data = json.loads(ran.stdout[ran.stdout.find("{"):])
+    except ValueError:
+        return {"error": (ran.stderr or ran.stdout)[-500:]}
+    keep = [c for c in data["causes"] if c["outcome"] == "keeps a Deferred API"]
+    by_kind: Counter[str] = Counter()
+    for kind in {c["kind"] for c in keep}:
+        by_kind[kind] = len({f for c in keep if c["kind"] == kind for f in c["functions"]})
+    return {"plain": data["plain"], "keep_api": data["keep_api"], "refused": data["refused"],
+            "keep_api_share": data["keep_api_share"],
+            # without the functions kept only as a library's public API (a policy, not
+            # imprecision)
+            "keep_api_share_imprecise": _share_without(data, "public-api"),
+            "keep_api_by_kind": dict(by_kind.most_common()),
+            "top_causes": [{k: c[k] for k in ("count", "kind", "where")} for c in keep[:10]]}
+
+
+def _share_without(data: dict, policy_kind: str) -> float:
+    """The keep-API share counting only functions held back by something besides the
+    policy kind."""
+    keep_functions: dict[str, set[str]] = {}
+    for cause in data["causes"]:
+        if cause["outcome"] == "keeps a Deferred API":
+            for f in cause["functions"]:
+                keep_functions.setdefault(f, set()).add(cause["kind"])
+    imprecise = sum(1 for kinds in keep_functions.values() if kinds - {policy_kind})
+    changing = data["plain"] + data["keep_api"]
+    return round(imprecise / changing, 4) if changing else 0.0
+
+
 def txasync_progress(python: Path, tree: Path, env: dict[str, str], log: Path) -> dict:
     ran = run(txasync_argv(python, "progress", "--format", "json", "."), cwd=tree,
               env=env, log=log, timeout=1800)
@@ -322,6 +357,15 @@ def target_cell(r: dict[str, Any]) -> str:
         return "?"
     detail = f": {t['detail']}" if t.get("detail") else ""
     return f"{t['version']} ({t.get('source')}{detail})"
+
+
+def residue_cell(r: dict[str, Any]) -> str:
+    """`36% (12%)`: keep-API conversions among all conversions, and those held back by
+    something other than the public-API policy."""
+    res = r.get("residue") or {}
+    if "keep_api_share" not in res:
+        return "?"
+    return f"{res['keep_api_share']:.0%} ({res['keep_api_share_imprecise']:.0%})"
 
 
 def normalise_reason(reason: str) -> str:
@@ -689,6 +733,7 @@ def run_project(project: ProjectConfig, cache: Path, txasync_src: Path, fresh_ve
     before_findings = txasync_check(python, tree, env, logs / "check-before.json.log")
     before_progress = txasync_progress(python, tree, env, logs / "progress-before.log")
     before_ic = ic_counts(before_findings)
+    residue = txasync_residue(python, tree, env, logs / "check-stats.log")
     tick = lap("check_before", tick)
 
     say(f"{project.slug}: test suite before ({' '.join(trial_argv(project, python)[1:])})")
@@ -787,6 +832,7 @@ def run_project(project: ProjectConfig, cache: Path, txasync_src: Path, fresh_ve
         "progress_before": before_progress,
         "progress_after": after_progress,
         "refusals_by_reason": dict(reasons.most_common()),
+        "residue": residue,
         "refusals": refusals,
         "refusals_without_reason": [r for r in refusals if not r["reason"].strip()],
         "left_convertible_after": left_convertible,
@@ -898,7 +944,8 @@ def render(results: list[dict[str, Any]]) -> None:
                 continue
             print(f"{r['project']} {r['version']} (Twisted {r['twisted']}, target "
                   f"{target_cell(r)}): IC {r['ic_before']}"
-                  f" -> {r['ic_after']} ({r['converted_share']:.1%} converted), refused "
+                  f" -> {r['ic_after']} ({r['converted_share']:.1%} converted), keep-API "
+                  f"{residue_cell(r)}, refused "
                   f"{r['refused']}, wraps {r['fix']['wraps']}, TXA004 "
                   f"{r['unknown_yields_before']}, before {fmt_counts(r['tests_before'])}, after "
                   f"{fmt_counts(r['tests_after'])}, changed {len(r['changed'])}, "
@@ -907,22 +954,22 @@ def render(results: list[dict[str, Any]]) -> None:
     console = Console(width=max(150, shutil.get_terminal_size((150, 40)).columns))
     table = Table(title="txasync on real projects", title_justify="left")
     for column in ("project", "Twisted", "target Twisted", "IC before", "IC after", "converted",
-                   "of which delegated", "refused", "wraps", "TXA004", "tests before",
-                   "tests after", "changed", "done", "audit"):
+                   "of which delegated", "keep-API share (imprecise)", "refused", "wraps",
+                   "TXA004", "tests before", "tests after", "changed", "done", "audit"):
         table.add_column(column, overflow="fold")
 
     cell = short_counts
 
     for r in results:
         if "error" in r:
-            table.add_row(f"{r['project']}", *[""] * 13, "[red]setup error[/red]")
+            table.add_row(f"{r['project']}", *[""] * 14, "[red]setup error[/red]")
             continue
         ok, clean = r["done"]["ok"], r["done"]["audit_clean"]
         table.add_row(
             f"{r['project']} {r['version']}", str(r["twisted"]), escape(target_cell(r)),
             str(r["ic_before"]),
             str(r["ic_after"]), f"{r['converted']} ({r['converted_share']:.1%})",
-            str(r["delegated"]), str(r["refused"]), str(r["fix"]["wraps"]),
+            str(r["delegated"]), residue_cell(r), str(r["refused"]), str(r["fix"]["wraps"]),
             str(r["unknown_yields_before"]), cell(r["tests_before"]), cell(r["tests_after"]),
             str(len(r["changed"])), "[green]yes[/green]" if ok else "[red]no[/red]",
             "[green]clean[/green]" if clean else "[yellow]see below[/yellow]")
@@ -939,6 +986,14 @@ def render(results: list[dict[str, Any]]) -> None:
         failed = [k for k, v in r["done"].items() if k not in ("ok", "audit_clean") and not v]
         if failed:
             console.print(f"  [red]misses: {', '.join(failed)}[/red]")
+        res = r.get("residue") or {}
+        if res.get("keep_api_by_kind"):
+            console.print(f"  keep a Deferred API: {res['keep_api']} "
+                          f"({res['keep_api_share']:.0%}); by kind: " + escape(", ".join(
+                              f"{k} {n}" for k, n in res["keep_api_by_kind"].items())))
+            for cause in res.get("top_causes", [])[:5]:
+                console.print(f"    {cause['count']:4d} {escape(cause['kind'])} "
+                              f"{escape(cause['where'])}")
         if r["refusals_by_reason"]:
             t = Table(title=f"{r['project']}: {r['refused']} functions left as inlineCallbacks, "
                       "by reason", title_justify="left")
