@@ -296,7 +296,11 @@ class _FactWalker:
         if isinstance(node, ast.Call):
             if isinstance(node.func, (ast.Name, ast.Attribute)):
                 has_f = any(k.arg == "f" for k in node.keywords)
-                return Value("call", self.ref(node.func), has_f)
+                ref = self.ref(node.func)
+                cast_to = None
+                if ref.qualified == "typing.cast" and node.args:
+                    cast_to = _annotation_type(node.args[0], self.table)
+                return Value("call", ref, has_f, cast_to)
             return Value("other")
         if isinstance(node, ast.Name):
             return Value("name", self.ref(node))

@@ -886,6 +886,8 @@ class Workspace:
         for value in values:
             if value.kind == "plain":
                 kinds.add(("external", None))
+            elif value.kind == "call" and value.cast_to:
+                kinds.add(self._named_type(facts, value.cast_to))  # `cast(Store, x)`
             elif value.kind == "call" and value.ref is not None:
                 ref = value.ref
                 if ref.qualified or ref.kind == "name":

@@ -59,6 +59,9 @@ class Value:
     kind: ValueKind
     ref: Ref | None = None
     has_f_keyword: bool = False  # `f=` keyword: maybeDeferred(f, ...) would clash
+    # `cast(Store, x)`: the type it names (qualified where imports tell); what the value is,
+    # as far as typing the receivers of calls on it goes.
+    cast_to: str | None = None
 
 
 @dataclass(frozen=True)
