@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "legacy_app"
 SHOP = ROOT / "tests" / "fixtures" / "shop"
@@ -63,3 +65,22 @@ def old_twisted_python() -> str | None:
         return None
     marker.write_text("ok\n")
     return str(python)
+
+
+def write(path: Path, text: str | bytes) -> Path:
+    """Write a file of a test project, making its folders."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text)
+    return path
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    """`txasync ARGS` in this process: (exit code, stdout, stderr)."""
+    from txasync.cli import main
+
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err

@@ -7,9 +7,8 @@ import os
 import stat
 from pathlib import Path
 
-import pytest
-
-from txasync.cli import main
+from helpers import run_cli as run
+from helpers import write
 
 IC_MODULE = (
     "from twisted.internet import defer\n\n\n"
@@ -23,19 +22,8 @@ IC_MODULE = (
 )
 
 
-def write(path: Path, text: str | bytes) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(text, bytes):
-        path.write_bytes(text)
-    else:
-        path.write_text(text)
-    return path
 
 
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_check_reports_findings_in_text_format(tmp_path: Path, capsys) -> None:

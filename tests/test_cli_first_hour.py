@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from helpers import run_cli as run
 from txasync.analysis.rules import RULES
-from txasync.cli import main
 from txasync.config import RULE_CODES
 
 IMPORTS = "from twisted.internet import defer\n\n\n"
@@ -52,10 +52,6 @@ def project(tmp_path: Path) -> Path:
     return pkg
 
 
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 # -- item 15: --only touches the named functions and their callers, nothing else ---------

@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from helpers import run_cli as run
+from helpers import write
 from txasync.analysis.index import Workspace
-from txasync.cli import main
 from txasync.config import Config
 from txasync.engine import discover
 
@@ -22,16 +23,8 @@ IC = ("from twisted.internet import defer\n\n\n"
       "    return x\n")
 
 
-def write(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
-    return path
 
 
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def cyclic_package(site: Path) -> None:

@@ -12,7 +12,6 @@ import asyncio
 import os
 import platform
 import sys
-import uuid
 from importlib import metadata
 from typing import Any
 
@@ -135,18 +134,9 @@ class Commands:
         protocol = session.server.protocol
         futures = getattr(protocol, "_request_futures", {})
         request = futures.get(protocol.msg_id) if protocol.msg_id else None
-        token = f"txasync-convert-{uuid.uuid4().hex[:8]}"
         progress = session.server.work_done_progress
-        reporting = False
-        if session.work_done_progress:
-            try:
-                await progress.create_async(token)
-                reporting = True
-            except Exception as exc:
-                session.log(f"txasync: no progress reporting: {exc}")
-        if reporting:
-            progress.begin(token, types.WorkDoneProgressBegin(
-                title="txasync: converting the workspace", cancellable=True, percentage=0))
+        token, reporting = await session.begin_progress("convert", types.WorkDoneProgressBegin(
+            title="txasync: converting the workspace", cancellable=True, percentage=0))
 
         def stopped() -> bool:
             mine = progress.tokens.get(token)
@@ -252,18 +242,9 @@ class Commands:
                 opened = session.open_text(path)
                 if opened is not None and opened[0] != source.text:
                     return self._refuse("save every open file first: the tests run on the disk")
-        token = f"txasync-verify-{uuid.uuid4().hex[:8]}"
         progress = session.server.work_done_progress
-        reporting = False
-        if session.work_done_progress:
-            try:
-                await progress.create_async(token)
-                reporting = True
-            except Exception as exc:
-                session.log(f"txasync: no progress reporting: {exc}")
-        if reporting:
-            progress.begin(token, types.WorkDoneProgressBegin(
-                title="txasync: convert and verify", message="baseline", cancellable=False))
+        token, reporting = await session.begin_progress("verify", types.WorkDoneProgressBegin(
+            title="txasync: convert and verify", message="baseline", cancellable=False))
         loop = asyncio.get_running_loop()
 
         class Reporter:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import uuid
 from typing import Any
 
 from lsprotocol import types
@@ -54,17 +53,9 @@ async def initialized(session: Session, publisher: Publisher) -> None:
 
 
 async def index(session: Session, publisher: Publisher, folder: Folder) -> None:
-    token = f"txasync-index-{uuid.uuid4().hex[:8]}"
     progress = session.server.work_done_progress
-    reporting = False
-    if session.work_done_progress:
-        try:
-            await progress.create_async(token)
-            progress.begin(token, types.WorkDoneProgressBegin(
-                title="txasync: indexing", message=os.path.basename(folder.root)))
-            reporting = True
-        except Exception as exc:
-            session.log(f"txasync: no progress reporting: {exc}")
+    token, reporting = await session.begin_progress("index", types.WorkDoneProgressBegin(
+        title="txasync: indexing", message=os.path.basename(folder.root)))
 
     def say(message: str) -> None:
         if reporting:

@@ -94,6 +94,24 @@ class Session:
         return bool(self.client_has("workspace.did_change_watched_files.dynamic_registration"))
 
     # -- documents -----------------------------------------------------------------------
+    async def begin_progress(self, kind: str, begin: types.WorkDoneProgressBegin
+                             ) -> tuple[str, bool]:
+        """Start work-done progress where the client supports it: (its token, whether it is
+        reported). A client that refuses the token gets no progress, and the work goes on."""
+        import uuid
+
+        token = f"txasync-{kind}-{uuid.uuid4().hex[:8]}"
+        if not self.work_done_progress:
+            return token, False
+        progress = self.server.work_done_progress
+        try:
+            await progress.create_async(token)
+            progress.begin(token, begin)
+        except Exception as exc:
+            self.log(f"txasync: no progress reporting: {exc}")
+            return token, False
+        return token, True
+
     def open_text(self, path: str) -> tuple[str, int | None] | None:
         uri = self.open_uris.get(path)
         if uri is None:
