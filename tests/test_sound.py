@@ -514,3 +514,36 @@ def test_a_comprehension_variable_does_not_hide_a_function(tmp_path: Path) -> No
     })
     d = analyse(project).decisions["pkg.m:fetch"]
     assert [s.span.line for _, w in d.wraps for s in [w]] == [11]
+
+
+def test_attribute_of_a_library_object_is_an_unknown_receiver(tmp_path: Path) -> None:
+    """`request.channel.site.handler.save()`: an attribute of a library object may be a
+    project object, so the call is a possible caller of every `save`, never none; a plain
+    `dict` receiver (`self.rows.save` is no project method) stays outside."""
+    project = make(tmp_path, {
+        "pkg/__init__.py": "",
+        "pkg/app.py": """
+            from twisted.internet import defer
+            from twisted.web.server import Request
+
+            class Handler:
+                @defer.inlineCallbacks
+                def save(self):
+                    yield defer.succeed(None)
+
+            def on_request(request: Request):
+                return request.channel.site.handler.save()
+
+            class Rows:
+                def __init__(self):
+                    self.rows = {}
+
+                def flush(self):
+                    return self.rows.save()
+        """,
+    })
+    decision = analyse(project).decisions["pkg.app:Handler.save"]
+    assert decision.keep_api
+    assert decision.caller_reasons[0].kind == "unknown-receiver"
+    assert "request.channel.site.handler.save" in decision.caller_reasons[0]
+    assert "self.rows.save" not in " ".join(decision.caller_reasons)
