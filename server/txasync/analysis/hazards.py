@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from ..config import Config
 from . import twisted_api as api
 from .findings import Finding, Wrap
-from .index import Workspace, _last_name, function_key, is_fake
+from .index import Workspace, _is_test_module, _last_name, function_key, is_fake
 from .model import CallSite, FailureSuccess, FunctionFact, ModuleFacts, Span
 from .plan import Planner, _rebindable
 from .reasons import kind_of
@@ -125,6 +125,17 @@ def find_hazards(ws: Workspace, config: Config) -> list[Hazard]:
                              f"`async def {fn.name}`: {_as_async(reasons[0])}", fn.qualname,
                              "unsafe" if split else "none"),
                     split=split))
+            elif api.TEST_METHOD.match(fn.name) and _is_test_module(facts):
+                missing = ws.unresolved_bases(function_key(facts.module, fn.class_qualname))
+                if missing:
+                    # Whether the runner awaits it depends on a base txasync cannot read:
+                    # say that it does not know, rather than nothing (or a guess).
+                    hazards.append(Hazard(_finding(
+                        "TXA013", facts, fn.name_span,
+                        f"`async def {fn.name}`: whether its test runner awaits it is unknown: "
+                        f"its class derives from `{missing[0]}`, which txasync cannot find "
+                        "(give it the project's interpreter with `--python`)", fn.qualname,
+                        "none")))
     return hazards
 
 
