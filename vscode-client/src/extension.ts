@@ -627,6 +627,13 @@ export function serverSettings(scope: vscode.Uri | undefined, interpreter?: Inte
     }
     if (interpreter) {
         out.interpreter = interpreter.command;
+        // The project's interpreter, whose libraries and Twisted the server reads: the one
+        // the Python extension selected, unless `txasync.python` says otherwise. (A change
+        // of the selection restarts the client, which sends it again.)
+        if ((out.python === null || out.python === undefined || out.python === '')
+            && interpreter.source === 'python-extension') {
+            out.python = interpreter.command;
+        }
     }
     return JSON.parse(JSON.stringify(out));
 }

@@ -350,6 +350,11 @@ test('without the setting, the Python extension\'s interpreter is used and its c
     await serverRunning('with the Python extension\'s interpreter');
     assert(api.interpreter?.source === 'python-extension', `source is the Python extension: ${JSON.stringify(api.interpreter)}`);
     assert(api.interpreter?.command === PYTHON, `its interpreter is used: ${JSON.stringify(api.interpreter)}`);
+    // ... and the server reads the project's libraries and Twisted from that interpreter.
+    await vscode.commands.executeCommand('txasync.showDebugInfo');
+    const info = api.debugInfoText;
+    assert(info.includes('"pythonSource": "txasync.python setting"'),
+        `the server reads libraries from the selected interpreter: ${info}`);
     const after = api.restarts;
     await setSetting('txasyncTestStub', 'pythonPath', other);
     await waitFor('a restart on the Python extension\'s change event', () => api.restarts > after, 30000);
