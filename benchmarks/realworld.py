@@ -506,6 +506,35 @@ def _is_ic(fn: ast.AST) -> bool:
         "inlineCallbacks" in ast.unparse(d) for d in fn.decorator_list)
 
 
+def _code(fn: ast.AST) -> str:
+    """A function's source without its docstring."""
+    body = list(getattr(fn, "body", []))
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+        body = body[1:]
+    return "\n".join(ast.unparse(stmt) for stmt in body)
+
+
+def _delegate_name(wrapper: ast.AST) -> str | None:
+    """`return defer.ensureDeferred(self.__get(key))` -> `__get`: the async helper a
+    keep-API wrapper delegates to (not another method whose name looks alike, `_get`)."""
+    body = list(getattr(wrapper, "body", []))
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+        body = body[1:]  # the docstring
+    if len(body) != 1 or not isinstance(body[0], ast.Return):
+        return None  # not a wrapper: a function left as it was
+    for node in ast.walk(body[0]):
+        if (isinstance(node, ast.Call) and isinstance(node.func, (ast.Attribute, ast.Name))
+                and (node.func.attr if isinstance(node.func, ast.Attribute)
+                     else node.func.id) in ("ensureDeferred", "fromCoroutine")
+                and node.args and isinstance(node.args[0], ast.Call)):
+            inner = node.args[0].func
+            if isinstance(inner, ast.Attribute):
+                return inner.attr
+            if isinstance(inner, ast.Name):
+                return inner.id
+    return None
+
+
 def lost_yields(orig: Path, tree: Path) -> list[dict[str, Any]]:
     """Yielded calls whose callee no longer appears in the converted function.
 
@@ -526,6 +555,10 @@ def lost_yields(orig: Path, tree: Path) -> list[dict[str, Any]]:
             head, _, name = qualname.rpartition(".")
             prefix = head + "." if head else ""
             converted = after.get(qualname)
+            if converted is not None and not isinstance(converted, ast.AsyncFunctionDef):
+                # a keep-API wrapper: its body is the helper it hands to ensureDeferred
+                helper = _delegate_name(converted)
+                converted = after.get(prefix + helper) if helper else None
             if not isinstance(converted, ast.AsyncFunctionDef):
                 converted = next((f for q, f in after.items()
                                   if isinstance(f, ast.AsyncFunctionDef)
@@ -533,7 +566,8 @@ def lost_yields(orig: Path, tree: Path) -> list[dict[str, Any]]:
                                   and q[len(prefix):].strip("_") == name.strip("_")), None)
             if converted is None:
                 continue  # not converted
-            old_src, new_src = ast.unparse(fn), ast.unparse(converted)
+            # (docstrings aside: a keep-API conversion leaves it on the wrapper)
+            old_src, new_src = _code(fn), _code(converted)
             for node in _own(fn, (ast.Yield,)):
                 value = node.value  # type: ignore[attr-defined]
                 if not isinstance(value, ast.Call):
