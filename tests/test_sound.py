@@ -547,3 +547,28 @@ def test_attribute_of_a_library_object_is_an_unknown_receiver(tmp_path: Path) ->
     assert decision.caller_reasons[0].kind == "unknown-receiver"
     assert "request.channel.site.handler.save" in decision.caller_reasons[0]
     assert "self.rows.save" not in " ".join(decision.caller_reasons)
+
+
+def test_replaced_function_with_an_untyped_caller_that_would_be_wrapped(tmp_path: Path) -> None:
+    """`x.setup().addCallback(...)` on an untyped `x` is wrapped in `ensureDeferred`, which
+    raises on a Mock's return value where `.addCallback` was a silent no-op: a function a
+    test double replaces keeps its API for such a caller too."""
+    project = make(tmp_path, {
+        "pkg/__init__.py": "",
+        "pkg/lib.py": LIB + """
+    def kick(client, log):
+        client.setup().addCallback(log.append)
+""",
+        "pkg/test_lib.py": """
+            from unittest import mock
+            from pkg import lib
+
+            def test_kick():
+                client = lib.Client()
+                client.setup = mock.Mock()
+                lib.kick(client, [])
+        """,
+    })
+    setup = analyse(project).decisions["pkg.lib:Client.setup"]
+    assert setup.keep_api and setup.caller_reasons[0].kind == "replaced-at-run-time"
+    assert "client.setup" in setup.caller_reasons[0]

@@ -816,8 +816,18 @@ class Planner:
         replaced = self.ws.replacement(key)
         if replaced is None:
             return None
+        needing: list[tuple[ModuleFacts, CallSite, str]] = []
         for facts, site in self.all_callers(key):
             why = self.caller_needs(site, rewritten, facts)
+            if why is not None:
+                needing.append((facts, site, why))
+        for facts, site in self.possible_callers(key):
+            # `x.fetch().addCallback(...)` on an untyped `x` is wrapped too: with a Mock
+            # there, `.addCallback` was a silent no-op and `ensureDeferred` raises.
+            _, why = self.possible_caller(site, rewritten, facts)
+            if why is not None:
+                needing.append((facts, site, why))
+        for facts, site, why in needing:
             if why is not None:
                 return Reason(
                     "replaced-at-run-time",
