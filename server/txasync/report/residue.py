@@ -92,15 +92,21 @@ def residue(decisions: dict[str, Decision], root: str = "") -> Residue:
 
 
 def _relative(where: str, root: str) -> str:
-    """`/abs/pkg/mod.py:12` -> `pkg/mod.py:12` under the project root; names stay."""
+    """`/abs/pkg/mod.py:12` -> `pkg/mod.py:12`, relative to the current directory (as the
+    other commands print paths), else to the project root; names stay."""
     path, sep, line = where.rpartition(":")
     if not sep or not os.path.isabs(path):
         return where
-    try:
-        rel = os.path.relpath(path, root or os.getcwd())
-    except ValueError:
-        return where
-    return f"{rel}:{line}" if not rel.startswith("..") else where
+    for base in (os.getcwd(), root):
+        if not base:
+            continue
+        try:
+            rel = os.path.relpath(path, base)
+        except ValueError:
+            continue
+        if not rel.startswith(".."):
+            return f"{rel}:{line}"
+    return where
 
 
 def render_residue(report: Residue, limit: int = 40) -> list[str]:
