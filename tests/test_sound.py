@@ -13,6 +13,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
 from txasync.analysis.plan import Planner
 from txasync.config import Config
 from txasync.engine import Project, analyse, load_project
@@ -109,13 +111,17 @@ def test_doubles_in_other_modules_make_yields_conservative(tmp_path: Path) -> No
     assert analysis.decisions["pkg.lib:Client.run"].convertible
 
 
-def test_replaced_function_keeps_its_api_where_a_caller_needs_a_wrap(tmp_path: Path) -> None:
+@pytest.mark.parametrize("param", ["client: Client", "client"])
+def test_replaced_function_keeps_its_api_where_a_caller_needs_a_wrap(
+        tmp_path: Path, param: str) -> None:
     """`ensureDeferred(client.setup())` fails on the double's plain value where
-    `client.setup().addCallback(...)` worked on a Mock: a caller needing a wrap keeps it."""
+    `client.setup().addCallback(...)` worked on a Mock: a caller needing a wrap keeps it,
+    whether its receiver is typed (a resolved caller) or not (a possible one, wrapped too
+    because its result is used as a Deferred)."""
     project = make(tmp_path, {
         "pkg/__init__.py": "",
-        "pkg/lib.py": LIB + """
-    def kick(client: Client, log):
+        "pkg/lib.py": LIB + f"""
+    def kick({param}, log):
         client.setup().addCallback(log.append)
 """,
         "pkg/test_lib.py": """
@@ -131,6 +137,7 @@ def test_replaced_function_keeps_its_api_where_a_caller_needs_a_wrap(tmp_path: P
     setup = analyse(project).decisions["pkg.lib:Client.setup"]
     assert setup.keep_api and not setup.convertible
     assert setup.caller_reasons[0].kind == "replaced-at-run-time"
+    assert "`client.setup` at lib.py:" in setup.caller_reasons[0]
     assert "would need a wrap" in setup.caller_reasons[0]
 
 
@@ -547,28 +554,3 @@ def test_attribute_of_a_library_object_is_an_unknown_receiver(tmp_path: Path) ->
     assert decision.caller_reasons[0].kind == "unknown-receiver"
     assert "request.channel.site.handler.save" in decision.caller_reasons[0]
     assert "self.rows.save" not in " ".join(decision.caller_reasons)
-
-
-def test_replaced_function_with_an_untyped_caller_that_would_be_wrapped(tmp_path: Path) -> None:
-    """`x.setup().addCallback(...)` on an untyped `x` is wrapped in `ensureDeferred`, which
-    raises on a Mock's return value where `.addCallback` was a silent no-op: a function a
-    test double replaces keeps its API for such a caller too."""
-    project = make(tmp_path, {
-        "pkg/__init__.py": "",
-        "pkg/lib.py": LIB + """
-    def kick(client, log):
-        client.setup().addCallback(log.append)
-""",
-        "pkg/test_lib.py": """
-            from unittest import mock
-            from pkg import lib
-
-            def test_kick():
-                client = lib.Client()
-                client.setup = mock.Mock()
-                lib.kick(client, [])
-        """,
-    })
-    setup = analyse(project).decisions["pkg.lib:Client.setup"]
-    assert setup.keep_api and setup.caller_reasons[0].kind == "replaced-at-run-time"
-    assert "client.setup" in setup.caller_reasons[0]
