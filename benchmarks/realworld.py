@@ -281,7 +281,9 @@ def txasync_argv(python: Path, command: str, *args: str) -> list[str]:
 
 
 def txasync_check(python: Path, tree: Path, env: dict[str, str], log: Path) -> list[dict]:
-    ran = run(txasync_argv(python, "check", "--format", "json", "."), cwd=tree,
+    # every code, TXA004 (opt-in: one per uncertain yield) included
+    ran = run(txasync_argv(python, "check", "--select", "TXA,TXA004", "--format", "json", "."),
+              cwd=tree,
               env=env, log=log, timeout=1800)
     if ran.returncode not in (0, 1):
         raise SetupError(f"txasync check failed ({ran.returncode}): {ran.stderr[-2000:]}")

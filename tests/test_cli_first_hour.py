@@ -218,3 +218,28 @@ def test_skipped_tests_are_named() -> None:
     pyproject = tomllib.loads((Path(__file__).resolve().parent.parent / "pyproject.toml")
                               .read_text())
     assert "-rs" in pyproject["tool"]["pytest"]["ini_options"]["addopts"].split()
+
+
+# -- issue 19 (check readable on a big project): TXA004 is opt-in in the CLI -------------
+UNKNOWN_YIELDS = '''
+from twisted.internet import defer
+
+
+@defer.inlineCallbacks
+def f(cache, key):
+    a = yield cache.lookup(key)
+    b = yield cache.lookup(a)
+    return b
+'''
+
+
+def test_unknown_yields_are_counted_in_txa001_and_listed_only_when_selected(
+        tmp_path: Path, capsys) -> None:
+    (tmp_path / "m.py").write_text(UNKNOWN_YIELDS)
+    code, out, err = run(capsys, "check", str(tmp_path))
+    assert "TXA004" not in out.replace("(TXA004)", "")
+    [line] = [x for x in out.splitlines() if " TXA001 " in x]
+    assert "2 yields of values txasync cannot tell are Deferreds become " \
+           "`await defer.maybeDeferred(...)` (TXA004)" in line
+    code, out, err = run(capsys, "check", "--select", "TXA004", str(tmp_path))
+    assert len([x for x in out.splitlines() if " TXA004 " in x]) == 2

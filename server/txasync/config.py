@@ -34,6 +34,8 @@ VERSION_SOURCES = {
 
 # Every rule code (analysis/rules.py's RULES holds their texts; a test keeps the two equal).
 # Text-layer code cannot import the rules, and checking a code needs only its name.
+# Codes the CLI lists only when `select` names them exactly (see Config.shown_in_reports).
+OPT_IN_CODES = frozenset({"TXA004"})
 RULE_CODES = ("TXA001", "TXA002", "TXA003", "TXA004", "TXA010", "TXA011", "TXA012", "TXA013",
               "TXA014")
 
@@ -147,6 +149,13 @@ class Config:
 
     def at_least(self, major: int, minor: int) -> bool:
         return self.twisted_version >= (major, minor)
+
+    def shown_in_reports(self, code: str) -> bool:
+        """Whether the CLI's reports list this code's findings. Opt-in codes (one finding
+        per uncertain yield: hundreds on a large project) are listed only when `select`
+        names them exactly; their count is in each TXA001 message, and the editor shows
+        them as hints."""
+        return code not in OPT_IN_CODES or code in self.select
 
     def code_enabled(self, code: str, path: str | None = None) -> bool:
         if self.select and not any(code.startswith(s) for s in self.select):

@@ -112,7 +112,9 @@ RULES: dict[str, Rule] = {
             "A converted `yield` whose value txasync cannot prove is a Deferred: it becomes "
             "`await defer.maybeDeferred(...)`, which behaves like the yield did for plain "
             "values too. Once the callee is known to return a Deferred or a coroutine, a plain "
-            "`await` is enough.",
+            "`await` is enough. One finding per such yield would drown the rest on a large "
+            "project: the CLI lists them only with `--select TXA004` (each TXA001 message "
+            "counts them), and the editor shows them as hints.",
             (
                 Example(
                     flagged=_IMPORTS
@@ -268,10 +270,15 @@ def findings_for(decision: Decision) -> list[Finding]:
             callers = "; it keeps returning a Deferred (keep-deferred-api)"
         changes = "".join(f"; behaviour changes on purpose: {c}"
                           for c in decision.behaviour_changes)
+        unknown = len(decision.unknown_yields)
+        maybe = (f"; {unknown} yield{'s' if unknown != 1 else ''} of values txasync cannot "
+                 f"tell are Deferreds become `await defer.maybeDeferred(...)` (TXA004)"
+                 if unknown else "")
         found.append(_finding(
             "TXA001", facts, fn.name_span,
-            f"`{fn.name}` can be converted to `async def`{callers}{changes}",
+            f"`{fn.name}` can be converted to `async def`{callers}{maybe}{changes}",
             fn.qualname, data={"key": decision.key, "wraps": n, "keep_api": decision.keep_api,
+                               "unknown_yields": unknown,
                                "behaviour_changes": list(decision.behaviour_changes)},
         ))
     else:
