@@ -239,10 +239,26 @@ def _decorator_text(decorator: cst.Decorator) -> str:
     return cst.Module([]).code_for_node(decorator.decorator)
 
 
-def updated_returns(fn: FunctionFact, returns: cst.Annotation | None) -> cst.Annotation | None:
-    """The public wrapper keeps a `Deferred[...]` annotation; a generator one has no meaning."""
+def updated_returns(fn: FunctionFact, returns: cst.Annotation | None,
+                    generator_names: set[str], deferred: str, helper: cst.Annotation | None,
+                    postponed: bool) -> cst.Annotation | None:
+    """The keep-API wrapper's return annotation. A `Deferred[...]` one stays; a
+    `Generator[..., ..., T]` one becomes `Deferred[T]` (T as the helper now declares it),
+    which is what the wrapper returns: written as a string unless annotations are postponed
+    (`Deferred` is subscriptable at run time only on newer Twisted). Another (an alias txasync
+    cannot read) has no meaning on the wrapper and is dropped."""
     if returns is None or not fn.returns_annotation:
         return None
+    head = cst.Module([]).code_for_node(_generator_head(returns.annotation))
+    if head in generator_names and helper is not None:
+        value = cst.Module([]).code_for_node(helper.annotation)
+        if isinstance(helper.annotation, cst.SimpleString):
+            value = str(helper.annotation.evaluated_value)
+        text = f"{deferred}[{value}]"
+        if postponed and not isinstance(returns.annotation, cst.SimpleString):
+            return returns.with_changes(annotation=cst.parse_expression(text))
+        quote = "'" if '"' in text else '"'
+        return returns.with_changes(annotation=cst.SimpleString(f"{quote}{text}{quote}"))
     return returns if "Deferred" in fn.returns_annotation else None
 
 
@@ -284,6 +300,7 @@ class _Converter(cst.CSTTransformer):
         self.deferred_names = {local for local, q in facts.imports.items()
                                if q == f"{DEFER}.Deferred"} | {
             local + ".Deferred" for local, q in facts.imports.items() if q == DEFER}
+        self.postponed_annotations = facts.imports.get("annotations") == "__future__.annotations"
         # scope stack: (kind, qualname); kind in module/class/def/lambda
         self.stack: list[tuple[str, str]] = [("module", "")]
         self.converted: list[str] = []
@@ -409,6 +426,15 @@ class _Converter(cst.CSTTransformer):
             return self._keep_api(fn, converted, decorators, updated.returns)
         return converted
 
+    def _deferred_name(self) -> str:
+        """How this module spells `Deferred` in an annotation: a name it already binds to
+        it (`Deferred`, `defer.Deferred`), else through the `defer` accessor."""
+        direct = sorted(n for n in self.deferred_names if "." not in n)
+        if direct:
+            return direct[0]
+        self.needs_defer = True
+        return cst.Module([]).code_for_node(self.accessor.expr("Deferred"))
+
     def _not_done_yet(self) -> str:
         for local, qualified in self.facts.imports.items():
             if qualified == "twisted.web.server.NOT_DONE_YET":
@@ -481,7 +507,9 @@ class _Converter(cst.CSTTransformer):
         public = wrapper.with_changes(
             params=params, decorators=decorators, leading_lines=converted.leading_lines,
             lines_after_decorators=converted.lines_after_decorators, body=wrapper_body,
-            returns=updated_returns(fn, original_returns))
+            returns=updated_returns(
+                fn, original_returns, self.generator_names, self._deferred_name(),
+                converted.returns, self.postponed_annotations))
         kept = [d for d in decorators if _decorator_text(d) in ("staticmethod", "classmethod")]
         private = converted.with_changes(
             name=cst.Name(helper), decorators=kept, body=helper_body,
