@@ -530,6 +530,18 @@ def console(stderr: bool = False) -> Console:
     return Console(stderr=stderr, highlight=False, width=PIPE_WIDTH, soft_wrap=True)
 
 
+def _interrupted(exc: BaseException) -> bool:
+    """Whether a KeyboardInterrupt is somewhere in the exception's cause chain."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, KeyboardInterrupt):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     out = console()
     err = console(stderr=True)
@@ -558,6 +570,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return EXIT_FINDINGS
     except Exception as exc:  # the user gets one line, not a traceback
+        if _interrupted(exc):
+            # Ctrl-C during an import can surface wrapped (`__set_name__` re-raises it as a
+            # RuntimeError): it is still the user's interrupt, not an internal error.
+            _eprint("txasync: interrupted; files already written are complete, others "
+                    "untouched")
+            return 130
         _eprint(f"txasync: internal error: {type(exc).__name__}: {exc} "
                 "(please report this with the file that caused it; "
                 "TXASYNC_DEBUG=1 shows the traceback)")
