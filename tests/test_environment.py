@@ -161,7 +161,8 @@ def test_a_bad_python_is_a_usage_error(tmp_path: Path,
     root = project(tmp_path)
     code, out, err = run(capsys, "check", "--python", str(tmp_path / "nope"), str(root))
     assert code == 2
-    assert err.strip() == f"python: {tmp_path / 'nope'}: no such interpreter"
+    assert err.strip() == (f"python: {tmp_path / 'nope'}: no such interpreter "
+                           f"(looked for {tmp_path / 'nope'})")
 
 
 # -- the Twisted version ------------------------------------------------------------------
@@ -247,3 +248,18 @@ def test_version_table(tmp_path: Path, target_venv: Path,
     code, out, err = run(capsys, "fix", "--diff", "--python", python, str(declared))
     assert ("target Twisted 25.5 (twisted-version in the configuration); libraries read "
             f"from {python} (--python)") in err.splitlines()
+
+
+def test_a_relative_python_on_the_command_line_is_from_the_current_directory(
+        tmp_path: Path, target_venv: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`--python ../venv/bin/python` means what the shell means; `[tool.txasync] python`
+    is relative to the project root. A missing one says where it looked."""
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    relative = os.path.relpath(target_venv, work)
+    python, _ = environment.choose_interpreter(str(tmp_path / "elsewhere"), explicit=relative)
+    assert python is not None and os.path.samefile(
+        os.path.dirname(os.path.dirname(python)), target_venv)
+    with pytest.raises(environment.TargetError, match=r"looked for .*missing"):
+        environment.choose_interpreter(str(tmp_path), explicit="missing/bin/python")

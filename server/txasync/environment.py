@@ -151,8 +151,9 @@ def project_venv(root: str) -> str | None:
 
 
 def _resolve_python(value: str, root: str) -> str:
-    """A configured interpreter: a path (relative to the project root), a venv directory,
-    or a command name on PATH."""
+    """A configured interpreter: a path (relative to `root`: the current directory for
+    `--python`, as every path on a command line; the project root for configuration), a
+    venv directory, or a command name on PATH."""
     import shutil
 
     expanded = os.path.expanduser(value)
@@ -161,10 +162,12 @@ def _resolve_python(value: str, root: str) -> str:
         if os.path.isdir(full):
             python = venv_python(full)
             if python is None:
-                raise TargetError(f"python: {value}: a directory without bin/python")
+                raise TargetError(f"python: {value}: {os.path.abspath(full)} is a directory "
+                                  "without bin/python; give the interpreter or its venv")
             return python
         if not os.path.isfile(full):
-            raise TargetError(f"python: {value}: no such interpreter")
+            raise TargetError(f"python: {value}: no such interpreter "
+                              f"(looked for {os.path.abspath(full)})")
         return os.path.abspath(full)
     found = shutil.which(expanded)
     if found is None:
@@ -177,7 +180,8 @@ def choose_interpreter(root: str, explicit: str | None = None,
                        explicit_source: str = "--python") -> tuple[str | None, str]:
     """(interpreter, why) in the documented order; None means txasync's own."""
     if explicit:
-        return _resolve_python(explicit, root), explicit_source
+        base = os.getcwd() if explicit_source == "--python" else root
+        return _resolve_python(explicit, base), explicit_source
     if configured:
         return _resolve_python(configured, root), "[tool.txasync] python"
     virtual_env = os.environ.get("VIRTUAL_ENV")
