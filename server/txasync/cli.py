@@ -29,6 +29,7 @@ from .engine import (
     discover,
     fix_project,
     load_project,
+    public_kept,
 )
 from .errors import UsageError
 from .fileio import write_atomic
@@ -431,8 +432,6 @@ def _print_left_out(err: Console, project: Project, left_out: list[LeftOut]) -> 
 
 def _print_public_kept(err: Console, decisions: Iterable) -> None:  # type: ignore[type-arg]
     """How many public functions of a library keep their Deferred API (public-api = keep)."""
-    from .analysis.public_api import public_kept
-
     kept = public_kept(decisions)
     if kept:
         _eprint(f"{kept} public functions keep returning a Deferred for the library's users "

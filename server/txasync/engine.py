@@ -23,6 +23,7 @@ from .analysis.hazards import Hazard, find_hazards
 from .analysis.index import Workspace, function_key, use_library_path
 from .analysis.model import ModuleFacts, Span
 from .analysis.plan import Decision, Planner, file_plans
+from .analysis.public_api import public_kept as public_kept  # for the CLI summary
 from .analysis.reasons import Reason
 from .analysis.rules import findings_for
 from .config import Config

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from ..config import Config
 from . import twisted_api as api
 from .findings import Finding, Wrap
-from .index import Workspace, _is_test_module, _last_name, function_key, is_fake
+from .index import Workspace, _last_name, function_key, is_fake, is_test_module
 from .model import CallSite, FailureSuccess, FunctionFact, ModuleFacts, Span
 from .plan import Planner, _rebindable
 from .reasons import kind_of
@@ -125,7 +125,7 @@ def find_hazards(ws: Workspace, config: Config) -> list[Hazard]:
                              f"`async def {fn.name}`: {_as_async(reasons[0])}", fn.qualname,
                              "unsafe" if split else "none"),
                     split=split))
-            elif api.TEST_METHOD.match(fn.name) and _is_test_module(facts):
+            elif api.TEST_METHOD.match(fn.name) and is_test_module(facts):
                 missing = ws.unresolved_bases(function_key(facts.module, fn.class_qualname))
                 if missing:
                     # Whether the runner awaits it depends on a base txasync cannot read:

@@ -58,7 +58,7 @@ def _last_name(ref: Ref) -> str:
 _FAKE_PREFIXES = ("Fake", "Dummy", "Stub", "Mock")
 
 
-def _is_test_module(facts: ModuleFacts) -> bool:
+def is_test_module(facts: ModuleFacts) -> bool:
     """A module of the project's tests (where its fakes live)."""
     parts = facts.module.split(".")
     base = os.path.basename(facts.path)
@@ -68,7 +68,7 @@ def _is_test_module(facts: ModuleFacts) -> bool:
 
 def is_fake(facts: ModuleFacts, class_qualname: str) -> bool:
     """A test double: code in the tests, or a class named Fake*/Dummy*/Stub*/Mock*."""
-    return _is_test_module(facts) or class_qualname.rsplit(".", 1)[-1].startswith(
+    return is_test_module(facts) or class_qualname.rsplit(".", 1)[-1].startswith(
         _FAKE_PREFIXES)
 
 

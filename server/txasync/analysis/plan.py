@@ -22,7 +22,7 @@ from .evidence import Evidence, yield_verdict
 from .findings import ConvertFunction, FilePlan, Wrap, YieldAction
 from .index import Workspace, function_key
 from .model import CallSite, FunctionFact, ModuleFacts, Ref, Span, Value, YieldFact
-from .public_api import public_api_reason
+from .public_api import matches_function, public_api_reason
 from .reasons import Reason
 
 
@@ -686,7 +686,7 @@ class Planner:
                         "or `try`/`except ImportError` alternative, an import or a "
                         "redefinition); txasync cannot tell which one its callers get"))
                 decision.selected = only is None or key in only
-                if self.config.keep_deferred_api and _matches(self.config.keep_deferred_api,
+                if self.config.keep_deferred_api and matches_function(self.config.keep_deferred_api,
                                                               facts.module, fn.qualname):
                     decision.keep_api = True
                 public = public_api_reason(self.config, facts, fn)
@@ -920,14 +920,6 @@ def _returns_first_param(fn: FunctionFact) -> bool:
     return bool(fn.params) and bool(fn.returns) and not fn.yields and not fn.is_async and all(
         v.kind == "name" and v.ref is not None and v.ref.name == fn.params[0]
         for v in fn.returns)
-
-
-def _matches(globs: tuple[str, ...], module: str, qualname: str) -> bool:
-    """`keep-deferred-api` globs match `module:qualname`, or `module.qualname`."""
-    import fnmatch
-
-    names = (f"{module}:{qualname}", f"{module}.{qualname}", qualname)
-    return any(fnmatch.fnmatchcase(n, g) for g in globs for n in names)
 
 
 def _is_abstract(fn: FunctionFact) -> bool:

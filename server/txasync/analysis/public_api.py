@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from ..config import Config
-from .index import _is_test_module
+from .index import is_test_module
 from .model import FunctionFact, ModuleFacts
 from .reasons import Reason
 
@@ -29,7 +29,9 @@ NOT_SHIPPED = frozenset({"test", "tests", "testing", "examples", "example", "doc
                          "benchmarks", "scripts"})
 
 
-def _matches(globs: tuple[str, ...], module: str, qualname: str) -> bool:
+def matches_function(globs: tuple[str, ...], module: str, qualname: str) -> bool:
+    """Configuration globs (`keep-deferred-api`, `convert`) match `module:qualname`,
+    `module.qualname` or the bare qualname."""
     import fnmatch
 
     names = (f"{module}:{qualname}", f"{module}.{qualname}", qualname)
@@ -44,7 +46,7 @@ def is_public(config: Config, facts: ModuleFacts, fn: FunctionFact) -> bool:
     names = [*facts.module.split("."), *fn.qualname.split(".")]
     if any(n.startswith("_") and n != "__init__" for n in names[:-1]) or fn.name.startswith("_"):
         return False
-    if _is_test_module(facts):
+    if is_test_module(facts):
         return False
     try:
         rel = os.path.relpath(facts.path, config.root)
@@ -58,7 +60,7 @@ def public_api_reason(config: Config, facts: ModuleFacts, fn: FunctionFact) -> R
     """Why `fn` keeps its Deferred API as public API of the project's distribution."""
     if config.public_api != "keep" or not is_public(config, facts, fn):
         return None
-    if config.convert and _matches(config.convert, facts.module, fn.qualname):
+    if config.convert and matches_function(config.convert, facts.module, fn.qualname):
         return None
     dist = f" `{config.distribution}`" if config.distribution else ""
     return Reason(
