@@ -684,21 +684,27 @@ class Workspace:
             return Resolution([], possible=True)
         return Resolution()
 
+    @staticmethod
+    def _scopes_out(scope: str) -> Iterable[str]:
+        """A function's qualified name, then those of the functions around it (a closure's
+        outer scopes), innermost first; nothing at module level."""
+        while scope:
+            yield scope
+            if ".<locals>." not in scope:
+                break
+            scope = scope.rsplit(".<locals>.", 1)[0]
+
     def _local_binding(self, facts: ModuleFacts, site: CallSite, name: str
                        ) -> str | None:
         """How `name` is bound in the scopes around a site: the key of a nested def, "" for
         a local variable or parameter (not a function of the module), None: not locally."""
-        scope = site.enclosing
-        while scope:
+        for scope in self._scopes_out(site.enclosing):
             key = function_key(facts.module, f"{scope}.<locals>.{name}")
             if key in self.functions:
                 return key
             enclosing = self.functions.get(function_key(facts.module, scope))
             if enclosing is not None and enclosing[1].binds_locally(name):
                 return ""
-            if ".<locals>." not in scope:
-                break
-            scope = scope.rsplit(".<locals>.", 1)[0]
         return None
 
     def _resolve_ref(self, facts: ModuleFacts, site: CallSite, ref: Ref) -> str | None:
@@ -789,15 +795,11 @@ class Workspace:
                           ) -> tuple[ModuleFacts, FunctionFact] | None:
         """The function whose body binds `name` as seen from `scope`: the enclosing one,
         else (for a closure) the nearest outer function that binds it."""
-        innermost = self.functions.get(function_key(facts.module, scope)) if scope else None
-        while scope:
-            found = self.functions.get(function_key(facts.module, scope))
+        for outer in self._scopes_out(scope):
+            found = self.functions.get(function_key(facts.module, outer))
             if found is not None and found[1].binds_locally(name):
                 return found
-            if ".<locals>." not in scope:
-                break
-            scope = scope.rsplit(".<locals>.", 1)[0]
-        return innermost
+        return self.functions.get(function_key(facts.module, scope)) if scope else None
 
     def _unless_replaced(self, state: tuple[str, str | None]) -> tuple[str, str | None]:
         """A class the tests replace (`patch("app.net.Endpoint", FakeEndpoint)`): what its
