@@ -508,20 +508,23 @@ def _is_ic(fn: ast.AST) -> bool:
         "inlineCallbacks" in ast.unparse(d) for d in fn.decorator_list)
 
 
-def _code(fn: ast.AST) -> str:
-    """A function's source without its docstring."""
+def _statements(fn: ast.AST) -> list[ast.stmt]:
+    """A function's body without its docstring."""
     body = list(getattr(fn, "body", []))
     if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
         body = body[1:]
-    return "\n".join(ast.unparse(stmt) for stmt in body)
+    return body
+
+
+def _code(fn: ast.AST) -> str:
+    """A function's source without its docstring."""
+    return "\n".join(ast.unparse(stmt) for stmt in _statements(fn))
 
 
 def _delegate_name(wrapper: ast.AST) -> str | None:
     """`return defer.ensureDeferred(self.__get(key))` -> `__get`: the async helper a
     keep-API wrapper delegates to (not another method whose name looks alike, `_get`)."""
-    body = list(getattr(wrapper, "body", []))
-    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
-        body = body[1:]  # the docstring
+    body = _statements(wrapper)
     if len(body) != 1 or not isinstance(body[0], ast.Return):
         return None  # not a wrapper: a function left as it was
     for node in ast.walk(body[0]):
