@@ -694,7 +694,7 @@ def callers_report(project: Project, key: str, analysis: Analysis | None = None,
     converted by it, a caller needs a wrap exactly when that plan wraps it: what hover says
     is what the edit does."""
     analysis = analysis or analyse(project)
-    planner = Planner(project.workspace, project.config)
+    planner = make_planner(project)
     converting = {k for k, d in analysis.decisions.items() if d.convertible} | {key}
     planned: dict[tuple[str, Span], str] | None = None
     if conversion is not None and key in conversion.converted:

@@ -18,7 +18,7 @@ from rich.text import Text
 
 from ..analysis.index import function_key
 from ..analysis.plan import Planner
-from ..engine import Project, current_verdicts
+from ..engine import Project, make_planner
 
 
 def _ic_callers(project: Project, key: str, remaining: set[str]) -> int:
@@ -43,7 +43,7 @@ def _wrap_ids(planner: Planner, cumulative: set[str]) -> dict[tuple[str, int, in
 
 def build_plan(project: Project, batch_size: int = 20) -> dict[str, Any]:
     """Batches of function keys, in order, with the wraps each adds and makes removable."""
-    planner = Planner(project.workspace, project.config, refused=current_verdicts(project))
+    planner = make_planner(project)  # evidence and verdicts, as `check` and `fix` see them
     decisions = planner.decide(None)
     candidates = {k for k, d in decisions.items() if d.changes}
     # callers[k]: the IC functions calling k (with multiplicity); calls[c]: whom c calls
