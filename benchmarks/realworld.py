@@ -408,6 +408,125 @@ def count_diff(diff: str) -> dict[str, Any]:
             "delegate_helpers": delegates}
 
 
+# --------------------------------------------------------------------------------------------
+# what a reviewer sees: the quality of the diff, measured without probe evidence
+
+_LAMBDA = re.compile(r"\blambda\b")
+
+
+def lambda_in_lambda(line: str) -> bool:
+    """Whether a lambda's body on this line holds another lambda (`maybeDeferred(lambda:
+    (lambda *a, **kw: ...))`): the body runs to the comma or bracket that ends it."""
+    for found in _LAMBDA.finditer(line):
+        colon = line.find(":", found.end())
+        if colon < 0:
+            continue
+        depth = 0
+        for index in range(colon + 1, len(line)):
+            ch = line[index]
+            if ch in "([{":
+                depth += 1
+            elif ch in ")]}":
+                depth -= 1
+                if depth < 0:
+                    break
+            elif ch == "," and depth == 0:
+                break
+            elif _LAMBDA.match(line, index) and (index == 0 or not (
+                    line[index - 1].isalnum() or line[index - 1] == "_")):
+                return True
+    return False
+
+
+def _ruff() -> list[str] | None:
+    """How to run ruff here (PATH, this checkout's venv, or the driver's Python), or None."""
+    found = shutil.which("ruff")
+    if found:
+        return [found]
+    for candidate in (REPO / ".venv" / "bin" / "ruff", Path(sys.executable).parent / "ruff"):
+        if candidate.exists():
+            return [str(candidate)]
+    return None
+
+
+def import_findings(root: Path, files: list[str]) -> dict[str, int] | None:
+    """`ruff check --select I` findings per file (the project's own isort settings where
+    ruff reads them; `--isolated` when its configuration does not load), None without ruff."""
+    ruff = _ruff()
+    existing = [f for f in files if (root / f).exists()]
+    if ruff is None:
+        return None
+    if not existing:
+        return {}
+    for extra in ([], ["--isolated"]):
+        ran = run([*ruff, "check", "--select", "I", "--output-format", "json", "--no-cache",
+                   "--exit-zero", *extra, *existing], cwd=root, timeout=600)
+        try:
+            found = json.loads(ran.stdout or "[]")
+        except ValueError:
+            continue
+        counts: Counter[str] = Counter()
+        for item in found:
+            counts[str(Path(item["filename"]).resolve().relative_to(root.resolve()))] += 1
+        return dict(counts)
+    return None
+
+
+def diff_quality(orig: Path, tree: Path, files: list[str]) -> dict[str, Any]:
+    """Per project: the share of awaiting lines the conversion added that use
+    `maybeDeferred`, added lines over the project's line length that the lines they replace
+    were not, new `ruff check --select I` findings on the changed files, and
+    lambda-of-lambda wraps."""
+    sys.path.insert(0, str(REPO / "server"))
+    try:
+        from txasync.style import project_style
+    finally:
+        sys.path.pop(0)
+    style = project_style(str(orig))
+    limit = style.line_length
+    awaiting = maybe = over = lambdas = 0
+    longest = 0
+    for rel in files:
+        before_path, after_path = orig / rel, tree / rel
+        if not after_path.exists():
+            continue
+        before = (before_path.read_text(encoding="utf-8", errors="surrogateescape")
+                  if before_path.exists() else "").splitlines()
+        after = after_path.read_text(encoding="utf-8", errors="surrogateescape").splitlines()
+        matcher = difflib.SequenceMatcher(None, before, after, autojunk=False)
+        for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+            if tag == "equal":
+                continue
+            added = after[j1:j2]
+            for line in added:
+                if re.search(r"\bawait\b", line):
+                    awaiting += 1
+                    if "maybeDeferred(" in line:
+                        maybe += 1
+                if lambda_in_lambda(line):
+                    lambdas += 1
+            new_long = [len(line) for line in added if len(line) > limit]
+            old_long = sum(1 for line in before[i1:i2] if len(line) > limit)
+            over += max(0, len(new_long) - old_long)
+            longest = max([longest, *new_long])
+    before_i = import_findings(orig, files)
+    after_i = import_findings(tree, files)
+    new_imports = None
+    if before_i is not None and after_i is not None:
+        new_imports = sum(max(0, n - before_i.get(f, 0)) for f, n in after_i.items())
+    return {
+        "line_length": limit,
+        "line_length_source": style.line_length_source or "default",
+        "awaiting_lines": awaiting,
+        "maybe_deferred_lines": maybe,
+        "maybe_deferred_share": round(maybe / awaiting, 4) if awaiting else 0.0,
+        "added_lines_over_limit": over,
+        "longest_added_line": longest,
+        "new_import_findings": new_imports,
+        "lambda_of_lambda": lambdas,
+    }
+
+
 def tree_diff(orig: Path, tree: Path) -> str:
     """A unified diff of every .py file the fix changed (paths relative to the tree)."""
     chunks: list[str] = []
@@ -786,6 +905,7 @@ def run_project(project: ProjectConfig, cache: Path, txasync_src: Path, fresh_ve
     diff = tree_diff(orig, tree)
     (base / "fix.diff").write_text(diff)
     diff_stats = count_diff(diff)
+    quality = diff_quality(orig, tree, diff_stats["files"])
     summary = SUMMARY_RE.search(fix_run.stdout + fix_run.stderr)
     fix_problems = [line for line in fix_run.stderr.splitlines()
                     if "internal error" in line or "cannot write" in line
@@ -890,6 +1010,7 @@ def run_project(project: ProjectConfig, cache: Path, txasync_src: Path, fresh_ve
             else [],
         },
         "audit": audit,
+        "quality": quality,
         "tests_before": before["counts"],
         "tests_after": after["counts"],
         "expect_before": project.expect_before,
@@ -924,7 +1045,31 @@ def done_criteria(result: dict[str, Any]) -> dict[str, Any]:
     new_warnings = {k: v for k, v in audit["never_awaited_after"].items()
                     if k not in audit["never_awaited_before"]}
     checks["audit_clean"] = not audit["lost_yields"] and not new_warnings
+    q = result.get("quality") or {}
+    # Reported beside `ok`, not part of it: how reviewable the diff is (see quality_cell).
+    checks["quality_goals"] = bool(q) and (
+        q["added_lines_over_limit"] == 0 and q["lambda_of_lambda"] == 0
+        and not q["new_import_findings"])
     return checks
+
+
+def quality_cells(r: dict[str, Any]) -> list[str]:
+    """maybeDeferred share, lines over the limit, new import findings, lambda-of-lambda."""
+    q = r.get("quality")
+    if not q:
+        return ["?"] * 4
+    imports = q["new_import_findings"]
+    return [f"{q['maybe_deferred_lines']}/{q['awaiting_lines']} "
+            f"({q['maybe_deferred_share']:.0%})",
+            f"{q['added_lines_over_limit']} (>{q['line_length']})",
+            "n/a" if imports is None else str(imports), str(q["lambda_of_lambda"])]
+
+
+def overall_maybe_share(results: list[dict[str, Any]]) -> str:
+    awaiting = sum(r["quality"]["awaiting_lines"] for r in results if r.get("quality"))
+    maybe = sum(r["quality"]["maybe_deferred_lines"] for r in results if r.get("quality"))
+    share = maybe / awaiting if awaiting else 0.0
+    return f"maybeDeferred in {maybe} of {awaiting} awaiting lines ({share:.1%}; goal <= 10%)"
 
 
 def fmt_counts(c: dict[str, Any]) -> str:
@@ -988,20 +1133,25 @@ def render(results: list[dict[str, Any]]) -> None:
                   f"{r['refused']}, wraps {r['fix']['wraps']}, TXA004 "
                   f"{r['unknown_yields_before']}, before {fmt_counts(r['tests_before'])}, after "
                   f"{fmt_counts(r['tests_after'])}, changed {len(r['changed'])}, "
+                  f"maybeDeferred/over limit/new import findings/lambda-of-lambda "
+                  f"{' / '.join(quality_cells(r))}, "
                   f"done={r['done']['ok']} audit_clean={r['done']['audit_clean']}")
+        print(overall_maybe_share([r for r in results if "error" not in r]))
         return
     console = Console(width=max(150, shutil.get_terminal_size((150, 40)).columns))
     table = Table(title="txasync on real projects", title_justify="left")
     for column in ("project", "Twisted", "target Twisted", "IC before", "IC after", "converted",
                    "of which delegated", "keep-API share (imprecise)", "refused", "wraps",
-                   "TXA004", "tests before", "tests after", "changed", "done", "audit"):
+                   "TXA004", "maybeDeferred awaits", "added lines over limit",
+                   "new import findings", "lambda-of-lambda", "tests before", "tests after",
+                   "changed", "done", "audit"):
         table.add_column(column, overflow="fold")
 
     cell = short_counts
 
     for r in results:
         if "error" in r:
-            table.add_row(f"{r['project']}", *[""] * 14, "[red]setup error[/red]")
+            table.add_row(f"{r['project']}", *[""] * 18, "[red]setup error[/red]")
             continue
         ok, clean = r["done"]["ok"], r["done"]["audit_clean"]
         table.add_row(
@@ -1009,10 +1159,12 @@ def render(results: list[dict[str, Any]]) -> None:
             str(r["ic_before"]),
             str(r["ic_after"]), f"{r['converted']} ({r['converted_share']:.1%})",
             str(r["delegated"]), residue_cell(r), str(r["refused"]), str(r["fix"]["wraps"]),
-            str(r["unknown_yields_before"]), cell(r["tests_before"]), cell(r["tests_after"]),
+            str(r["unknown_yields_before"]), *quality_cells(r),
+            cell(r["tests_before"]), cell(r["tests_after"]),
             str(len(r["changed"])), "[green]yes[/green]" if ok else "[red]no[/red]",
             "[green]clean[/green]" if clean else "[yellow]see below[/yellow]")
     console.print(table)
+    console.print(overall_maybe_share([r for r in results if "error" not in r]))
     for r in results:
         if "error" in r:
             console.print(f"[red]{escape(r['project'])}: {escape(r['error'])}[/red]")

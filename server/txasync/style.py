@@ -1,0 +1,113 @@
+"""The project's own code style, read from its configuration files (never by running a tool).
+
+A reviewer judges a conversion line by line; a rewritten line that runs past the project's
+limit, or a formatter run that reflows the whole file, is noise in that review. What the
+rewrite needs to know is small: the line length the project holds its code to, and which
+formatter (if any) it formats with, so the changed lines can be laid out the same way.
+
+Sources, most specific first (the first that sets a length wins):
+
+- `pyproject.toml`: `[tool.ruff] line-length`, `[tool.black] line-length`,
+  `[tool.isort] line_length`, `[tool.flake8] max-line-length` (flake8 plugins);
+- `ruff.toml` / `.ruff.toml`: `line-length`;
+- `setup.cfg`, `tox.ini`, `.flake8`: `[flake8] max-line-length` (or `max_line_length`),
+  `[pycodestyle]`, `[isort] line_length`;
+- else 88, the default of ruff and black.
+
+The formatter is `ruff` when its format settings are configured (`[tool.ruff.format]`, or
+`[format]` in `ruff.toml`), `black` when `[tool.black]` is present, else none.
+"""
+
+from __future__ import annotations
+
+import configparser
+import os
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Literal
+
+DEFAULT_LINE_LENGTH = 88
+
+Formatter = Literal["ruff", "black"]
+
+
+@dataclass(frozen=True)
+class Style:
+    line_length: int = DEFAULT_LINE_LENGTH
+    # Where the length came from (`pyproject.toml [tool.black]`), "" for the default.
+    line_length_source: str = ""
+    formatter: Formatter | None = None
+    # The directory holding the configuration the formatter reads (its working directory).
+    root: str = "."
+
+
+def _toml(path: str) -> dict[str, Any]:
+    try:
+        with open(path, "rb") as handle:
+            return tomllib.load(handle)
+    except (OSError, tomllib.TOMLDecodeError):
+        return {}
+
+
+def _ini(path: str) -> configparser.RawConfigParser | None:
+    if not os.path.isfile(path):
+        return None
+    parser = configparser.RawConfigParser()
+    try:
+        parser.read(path, encoding="utf-8")
+    except (configparser.Error, UnicodeDecodeError, OSError):
+        return None
+    return parser
+
+
+def _length(value: Any) -> int | None:
+    try:
+        length = int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+    return length if 20 <= length <= 1000 else None
+
+
+@lru_cache(maxsize=64)
+def project_style(root: str) -> Style:
+    """The style of the project whose configuration lives in `root` (its pyproject.toml's
+    directory, or where the other files are)."""
+    root = os.path.abspath(root)
+    lengths: list[tuple[int | None, str]] = []
+    formatter: Formatter | None = None
+    pyproject = _toml(os.path.join(root, "pyproject.toml"))
+    tool = pyproject.get("tool", {}) if isinstance(pyproject.get("tool"), dict) else {}
+    ruff = tool.get("ruff") if isinstance(tool.get("ruff"), dict) else None
+    black = tool.get("black") if isinstance(tool.get("black"), dict) else None
+    if ruff is not None:
+        lengths.append((_length(ruff.get("line-length")), "pyproject.toml [tool.ruff]"))
+        if isinstance(ruff.get("format"), dict):
+            formatter = "ruff"
+    if black is not None:
+        lengths.append((_length(black.get("line-length")), "pyproject.toml [tool.black]"))
+        formatter = formatter or "black"
+    for section, key in (("isort", "line_length"), ("flake8", "max-line-length")):
+        table = tool.get(section)
+        if isinstance(table, dict):
+            lengths.append((_length(table.get(key)), f"pyproject.toml [tool.{section}]"))
+    for name in ("ruff.toml", ".ruff.toml"):
+        data = _toml(os.path.join(root, name))
+        if data:
+            lengths.append((_length(data.get("line-length")), name))
+            if isinstance(data.get("format"), dict):
+                formatter = formatter or "ruff"
+    for name in ("setup.cfg", "tox.ini", ".flake8"):
+        parser = _ini(os.path.join(root, name))
+        if parser is None:
+            continue
+        for section in ("flake8", "pycodestyle", "isort"):
+            if not parser.has_section(section):
+                continue
+            for key in ("max-line-length", "max_line_length", "line_length", "line-length"):
+                if parser.has_option(section, key):
+                    lengths.append((_length(parser.get(section, key)), f"{name} [{section}]"))
+    for length, source in lengths:
+        if length is not None:
+            return Style(length, source, formatter, root)
+    return Style(DEFAULT_LINE_LENGTH, "", formatter, root)
