@@ -507,6 +507,7 @@ class _FactWalker:
         scope = self.current_def()
         if scope.fact is not None:
             for generator in node.generators:  # type: ignore[attr-defined]
+                self._attribute_stores([generator.target], Value("other"))
                 before = set(scope.fact.assignments) - scope.fact.comprehension_names
                 self._record_assignment(scope.fact, generator.target, Value("other"))
                 names = {n.id for n in ast.walk(generator.target) if isinstance(n, ast.Name)}
@@ -547,8 +548,13 @@ class _FactWalker:
 
     visit_TryStar = visit_Try
 
-    def visit_With(self, node: ast.With) -> None:
+    def visit_With(self, node: ast.With | ast.AsyncWith) -> None:
+        scope = self.current_def()
         for item in node.items:
+            if item.optional_vars is not None:
+                self._attribute_stores([item.optional_vars], Value("other"))
+                if scope.fact is not None:
+                    self._record_assignment(scope.fact, item.optional_vars, Value("other"))
             self.visit(item)
         self._guarded("with", node.body)
 
@@ -608,6 +614,27 @@ class _FactWalker:
     visit_Tuple = _container
     visit_Set = _container
 
+    def _attribute_stores(self, targets: list[ast.expr], value: Value,
+                          direct: bool = True) -> None:
+        """Record what each attribute target (`x.d = v`) may hold from now on; an element
+        of a tuple target, or a class-body name, gets `value` only when it is the target."""
+        scope = self.current_def()
+        owner = scope.qualname if scope.kind != "module" else ""
+        for target in targets:
+            if isinstance(target, (ast.Tuple, ast.List)):
+                self._attribute_stores(list(target.elts), Value("other"), False)
+            elif isinstance(target, ast.Starred):
+                self._attribute_stores([target.value], Value("other"), False)
+            elif isinstance(target, ast.Attribute):
+                self.facts.attribute_stores.setdefault(target.attr, []).append(
+                    (owner, value if direct else Value("other")))
+            elif isinstance(target, ast.Subscript) and _text(target.value).endswith(
+                    "__dict__"):
+                self.facts.computed_attribute_stores = True  # `o.__dict__[name] = v`
+            elif isinstance(target, ast.Name) and self.scopes[-1].kind == "class":
+                self.facts.attribute_stores.setdefault(target.id, []).append(
+                    ("", value if direct else Value("other")))
+
     def _replaced_targets(self, targets: list[ast.expr]) -> None:
         """`obj.name = value` replaces whatever `obj.name` was (a test double, a patch)."""
         for target in targets:
@@ -653,6 +680,10 @@ class _FactWalker:
         func = node.func
         last = func.attr if isinstance(func, ast.Attribute) else (
             func.id if isinstance(func, ast.Name) else "")
+        if isinstance(func, ast.Attribute) and func.attr in ("update", "setdefault") and (
+                _text(func.value).endswith("__dict__") or (
+                    isinstance(func.value, ast.Call) and _text(func.value.func) == "vars")):
+            self.facts.computed_attribute_stores = True  # `o.__dict__.update(kw)`
         if last == "getattr":
             self._lookup_by_name(node)
         elif last in _MOCK_CLASSES:
@@ -696,6 +727,17 @@ class _FactWalker:
                 args[1].value, str) and first is not None and first_text is None:
             self._replaced(args[1].value, args[1], owner=first,
                            auto=last == "object" and len(args) == 2 and not given)
+            self.facts.attribute_stores.setdefault(args[1].value, []).append(
+                ("", Value("other")))
+        elif last == "setattr" and len(args) >= 2 and first_text is None:
+            self.facts.computed_attribute_stores = True  # `setattr(o, name, v)`
+        if first_text is not None:
+            self.facts.attribute_stores.setdefault(first_text.rsplit(".", 1)[-1], []).append(
+                ("", Value("other")))
+        for keyword in node.keywords if last == "multiple" else ():
+            if keyword.arg:
+                self.facts.attribute_stores.setdefault(keyword.arg, []).append(
+                    ("", Value("other")))
         if last == "multiple":
             for keyword in node.keywords:
                 if not keyword.arg:
@@ -715,6 +757,13 @@ class _FactWalker:
             self._rebound_globals.update(node.names)
 
     visit_Nonlocal = visit_Global
+    visit_AsyncWith = visit_With
+
+    def visit_ExceptHandler(self, node: ast.ExceptHandler) -> None:
+        scope = self.current_def()
+        if node.name and scope.fact is not None:
+            scope.fact.assignments.setdefault(node.name, []).append(Value("other"))
+        self.generic_visit(node)
 
     def _module_binding(self, node: ast.Assign) -> None:
         """`Base = unittest.TestCase` (an alias a class may derive from) and `store =
@@ -754,6 +803,7 @@ class _FactWalker:
                         if not isinstance(node.value, (ast.Constant, *_PLAIN_NODES)):
                             self._replaced_in_class_body(target.id, target, cls.qualname)
         self._value_ref(node.value, "stored", ", ".join(_text(t) for t in node.targets))
+        self._attribute_stores(node.targets, self.value(node.value))
         scope = self.current_def()
         if scope.fact is not None:
             value = self.value(node.value)
@@ -766,6 +816,7 @@ class _FactWalker:
         self._annotated_attribute(node)
         if node.value is not None:
             self._replaced_targets([node.target])
+            self._attribute_stores([node.target], self.value(node.value))
         scope = self.current_def()
         if scope.fact is not None and node.value is not None:
             self._record_assignment(scope.fact, node.target, self.value(node.value))
@@ -773,16 +824,20 @@ class _FactWalker:
 
     def visit_AugAssign(self, node: ast.AugAssign) -> None:
         self._value_ref(node.value, "other", "augmented assignment")
+        self._attribute_stores([node.target], Value("other"))
         scope = self.current_def()
         if scope.fact is not None:
             self._record_assignment(scope.fact, node.target, Value("other"))
         self.generic_visit(node)
 
-    def visit_For(self, node: ast.For) -> None:
+    def visit_For(self, node: ast.For | ast.AsyncFor) -> None:
+        self._attribute_stores([node.target], Value("other"))
         scope = self.current_def()
         if scope.fact is not None:
             self._record_assignment(scope.fact, node.target, Value("other"))
         self.generic_visit(node)
+
+    visit_AsyncFor = visit_For
 
     def visit_NamedExpr(self, node: ast.NamedExpr) -> None:
         self._value_ref(node.value, "stored", _text(node.target))

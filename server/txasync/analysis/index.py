@@ -101,6 +101,16 @@ def use_library_path(path: tuple[str, ...] | None) -> bool:
     return True
 
 
+def library_path() -> tuple[str, ...] | None:
+    """Where library source is read from now (None: txasync's own sys.path)."""
+    return _LIBRARY_PATH
+
+
+def library_source_path(module: str) -> str | None:
+    """The source file of a library module on the library path, or None."""
+    return _module_source_path(module)
+
+
 @lru_cache(maxsize=4096)
 def _module_source_path(module: str) -> str | None:
     """Where a library module's source lives, found on the library path without importing
@@ -920,6 +930,10 @@ class Workspace:
             return None
         key = function_key(facts.module, ref.text)
         return key if key in self.functions else None
+
+    def external_receiver(self, facts: ModuleFacts, site: CallSite) -> str | None:
+        """The library type of the call's receiver ("" for a literal), or None."""
+        return self._external_receiver(facts, site)
 
     def _external_receiver(self, facts: ModuleFacts, site: CallSite) -> str | None:
         """`self.limits.get()` with `self.limits = dict(...)`, `svc.start()` with `svc:

@@ -240,6 +240,13 @@ class ModuleFacts:
     # tell (an untyped receiver), every function of that name. `detail` is "patched" where
     # `patch()` makes the double itself (an AsyncMock once the function is `async def`).
     replacements: list[CallSite] = field(default_factory=list)
+    # Every store into an attribute, by attribute name: (the enclosing function's qualname,
+    # "" at module level or in a class body, and the value stored; "other" where it cannot
+    # be told: a tuple target, `+=`, a loop target, `setattr(o, "n", v)`, `patch.object`).
+    attribute_stores: dict[str, list[tuple[str, Value]]] = field(default_factory=dict)
+    # The module stores into attributes whose name is computed (`setattr(o, name, v)`,
+    # `o.__dict__.update(...)`): any attribute may hold anything.
+    computed_attribute_stores: bool = False
     # Classes a test double is specified from (`Mock(spec=Store)`, `create_autospec(Store)`):
     # the written (or qualified) class name -> where. Every method of such a class may return
     # whatever the double is told to.

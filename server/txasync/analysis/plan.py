@@ -11,16 +11,17 @@ reason, never converted on a guess.
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
 from ..config import Config
+from . import library
 from . import twisted_api as api
 from .evidence import Evidence, yield_verdict
 from .findings import ConvertFunction, FilePlan, Wrap, YieldAction
 from .index import Workspace, function_key
+from .library import awaitable_annotation, awaitable_doc
 from .model import CallSite, FunctionFact, ModuleFacts, Ref, Span, Value, YieldFact
 from .public_api import matches_function, public_api_reason
 from .reasons import Reason
@@ -85,6 +86,7 @@ class Planner:
         # verdicts that still hold), by key, with the reason to report.
         self.refused: Mapping[str, Reason] = refused or {}
         self._returns_memo: dict[tuple[str, bool, bool], str] = {}
+        self._replaced_cache: frozenset[str] | None = None
 
     # -- intrinsic reasons (the function on its own) -------------------------------------
     def intrinsic_reasons(self, facts: ModuleFacts, fn: FunctionFact) -> list[Reason]:
@@ -391,12 +393,66 @@ class Planner:
         if value.kind == "call" and value.ref is not None:
             return self._call_kind(facts, fn, value.ref, depth)
         if value.kind == "name" and value.ref is not None and fn is not None:
-            assigned = fn.assignments.get(value.ref.name)
-            if not assigned:
+            name = value.ref.name
+            assigned = fn.assignments.get(name)
+            if not assigned or name in fn.all_params or name in fn.declared_outer or (
+                    self._rebound_in_closure(facts, fn, name)):
                 return "unknown"
             kinds = {self._value_kind(facts, fn, v, depth + 1) for v in assigned}
             return kinds.pop() if len(kinds) == 1 else "unknown"
+        if (value.kind == "attr" and value.ref is not None and value.ref.receiver == "self"
+                and fn is not None and fn.self_class and value.ref.text.count(".") == 1):
+            return self._attribute_kind(facts, fn, value.ref.name, depth)
         return "unknown"
+
+    def _rebound_in_closure(self, facts: ModuleFacts, fn: FunctionFact, name: str) -> bool:
+        """A nested function declares `nonlocal name`: it may rebind the local."""
+        prefix = fn.qualname + ".<locals>."
+        return any(other.qualname.startswith(prefix) and name in other.declared_outer
+                   for other in facts.functions)
+
+    def _attribute_kind(self, facts: ModuleFacts, fn: FunctionFact, name: str,
+                        depth: int) -> str:
+        """What `self.name` holds, from every store into an attribute of that name anywhere
+        in the workspace (any object's: the receiver of `x.name = v` may be this instance):
+        awaitable only when each stores a Deferred (`self.d = Deferred()`, `succeed(...)`,
+        a local bound only to one). A method or property of that name, a store of anything
+        else (`self.d = None`), a store txasync cannot read (`setattr(o, name, v)`), or a
+        library base that may set it makes it unknown."""
+        memo_key = (f"attr:{name}", False, False)
+        if memo_key in self._returns_memo:
+            return self._returns_memo[memo_key]
+        self._returns_memo[memo_key] = "unknown"
+        kind = self._attribute_kind_uncached(facts, fn, name, depth)
+        self._returns_memo[memo_key] = kind
+        return kind
+
+    def _attribute_kind_uncached(self, facts: ModuleFacts, fn: FunctionFact, name: str,
+                                 depth: int) -> str:
+        if name in self.ws.methods_by_name:
+            return "unknown"
+        stores: list[tuple[ModuleFacts, str, Value]] = []
+        for module in self.ws.modules.values():
+            if module.computed_attribute_stores:
+                return "unknown"
+            stores.extend((module, owner, v) for owner, v in module.attribute_stores.get(name, ()))
+        if not stores:
+            return "unknown"
+        cls_key = function_key(facts.module, fn.self_class)
+        family = {cls_key, *self.ws.ancestors(cls_key), *self.ws.subclasses(cls_key)}
+        for sub in list(family):
+            family.update(self.ws.ancestors(sub))
+        for key in family:
+            if key in self.ws.classes or key in api.SAFE_BASES or key in (
+                    "builtins.object", "object"):
+                continue
+            if library.class_may_set(self.ws.canonical(key), name):
+                return "unknown"
+        for module, owner, stored in stores:
+            owner_fn = module.function(owner) if owner else None
+            if self._value_kind(module, owner_fn, stored, depth + 1) != "awaitable":
+                return "unknown"
+        return "awaitable"
 
     def _resolve_value_call(self, facts: ModuleFacts, fn: FunctionFact, ref: Ref) -> str | None:
         targets = self.ws.resolve(facts, _site_in(fn, ref)).targets
@@ -417,7 +473,12 @@ class Planner:
         site = _site_in(fn, ref)
         resolution = self.ws.resolve(facts, site)
         if not resolution.targets:
-            return "unknown"
+            return "unknown" if resolution.possible else self._library_kind(facts, site, ref)
+        if self.ws.external_receiver(facts, site):
+            # A library type's receiver: workspace subclasses (the targets) or the library
+            # class itself may be what runs.
+            if self._library_kind(facts, site, ref) != "awaitable":
+                return "unknown"
         # A method that only raises, or an Interface's declaration, returns nothing a caller
         # could receive: the other methods of the dispatch set decide (alone, it is unknown).
         deciding = [t for t in resolution.targets if not self._neutral(t)]
@@ -428,6 +489,87 @@ class Planner:
             # overrides that return a Deferred, in subclasses txasync may not see (a user's).
             return "unknown"
         return kind
+
+    def _replaced_names(self) -> frozenset[str]:
+        """Names of everything the workspace replaces at run time, and the classes test
+        doubles are specified from: a library function or method of such a name may be a
+        double, whatever its source says."""
+        if self._replaced_cache is None:
+            names: set[str] = set()
+            for facts in self.ws.modules.values():
+                names.update(site.callee.name for site in facts.replacements)
+                names.update(w.rsplit(".", 1)[-1] for w in facts.doubled_classes)
+            self._replaced_cache = frozenset(names)
+        return self._replaced_cache
+
+    def _module_function_replaced(self, qualified: str) -> bool:
+        name = qualified.rpartition(".")[2]
+        module = qualified.rpartition(".")[0]
+        for facts in self.ws.modules.values():
+            for site in facts.replacements:
+                callee = site.callee
+                if callee.name != name:
+                    continue
+                if callee.qualified is not None:
+                    if callee.qualified == qualified:
+                        return True
+                    continue
+                # `mod.f = fake`, `patch.object(mod, "f")`: the receiver is the module (an
+                # instance's attribute of the same name is another thing); a bare name
+                # (`patch("f")`) cannot be placed.
+                owner = callee.text.rpartition(".")[0]
+                if not owner or facts.imports.get(owner) == module or (
+                        owner.split(".")[0] in facts.imports
+                        and facts.imports.get(owner.split(".")[0], "") + owner[
+                            len(owner.split(".")[0]):] == module):
+                    return True
+        return False
+
+    def _library_kind(self, facts: ModuleFacts, site: CallSite, ref: Ref) -> str:
+        """What a call that reaches no workspace function returns, from the library's own
+        source (analysis/library.py): a library function by its qualified name, a method of
+        a library receiver type, or one a workspace class inherits from a library base
+        (`self.m()`, `super().m()`). Anything a test may replace, and any same-name method
+        of the workspace (a duck-typed fake may stand in for the library object), must
+        agree; else unknown."""
+        replaced = self._replaced_names()
+        kind: str = "unknown"
+        if ref.qualified is not None:
+            owner = ref.qualified.rpartition(".")[0]
+            if library.is_module(owner):
+                # A module's function: only a replacement naming it (`patch("mod.f")`,
+                # `patch.object(mod, "f")`, `mod.f = fake`) or one txasync cannot place
+                # (`setattr(x, "f", ...)` of an unknown `x`) reaches it.
+                if self._module_function_replaced(ref.qualified):
+                    return "unknown"
+            elif ref.name in replaced or owner.rsplit(".", 1)[-1] in replaced:
+                return "unknown"  # a method of a class that is doubled or patched
+            kind = library.function_kind(ref.qualified)
+            return kind if kind == "awaitable" else "unknown"
+        if ref.name in replaced:
+            return "unknown"
+        if ref.kind != "attr":
+            return "unknown"
+        external = self.ws.external_receiver(facts, site)
+        if external:
+            if external.rsplit(".", 1)[-1] in replaced:
+                return "unknown"
+            if library.method_kind(external, ref.name) != "awaitable":
+                return "unknown"
+            for other in self.ws.methods_by_name.get(ref.name, []):
+                if self.function_result_kind(other, own=True) != "awaitable" and not (
+                        self._neutral(other)):
+                    return "unknown"
+            return "awaitable"
+        if ref.receiver in ("self", "cls", "super") and site.enclosing_class:
+            cls_key = function_key(facts.module, site.enclosing_class)
+            definer = self.ws.external_definer(cls_key, ref.name)
+            if definer is None or any(
+                    self.ws.external_definer(sub, ref.name) != definer
+                    for sub in self.ws.subclasses(cls_key)):
+                return "unknown"  # a subclass may mix in another library base
+            kind = library.method_kind(definer, ref.name)
+        return kind if kind == "awaitable" else "unknown"
 
     def _plain_constructor(self, facts: ModuleFacts, ref: Ref) -> bool:
         """`Session(...)` of a workspace class: an instance, never a Deferred, unless the
@@ -866,22 +1008,13 @@ class Planner:
         return list(self.ws.possible_callers(key))
 
 
-_AWAITABLE_TYPE = re.compile(
-    r"^(?:[LC]\{)?(?:[\w.]+\.)?(?:Deferred|Awaitable|Coroutine)\b(?!\s*(?:or\b|\||,\s*or\b))")
-_ARTICLE = re.compile(r"^(?:an?|the|returns?)\s+", re.I)
-
-
 def declared_awaitable(fn: FunctionFact, docstring: bool = True) -> bool:
     """Whether the function's return annotation (or, with `docstring`, its docstring) says
     every call returns a Deferred, an awaitable or a coroutine (`-> Deferred[int]`,
     `@rtype: L{Deferred}`)."""
-    annotation = fn.returns_annotation.strip().strip("'\"")
-    if annotation and _AWAITABLE_TYPE.match(annotation) and "|" not in annotation:
+    if awaitable_annotation(fn.returns_annotation):
         return True
-    if not docstring:
-        return False
-    doc = _ARTICLE.sub("", fn.doc_returns.strip())
-    return bool(doc) and bool(_AWAITABLE_TYPE.match(doc))
+    return docstring and awaitable_doc(fn.doc_returns)
 
 
 def _site_in(fn: FunctionFact | None, ref: Ref) -> CallSite:
