@@ -111,3 +111,26 @@ def project_style(root: str) -> Style:
         if length is not None:
             return Style(length, source, formatter, root)
     return Style(DEFAULT_LINE_LENGTH, "", formatter, root)
+
+
+_CONFIG_FILES = ("pyproject.toml", "ruff.toml", ".ruff.toml", "setup.cfg", "tox.ini", ".flake8")
+
+
+@lru_cache(maxsize=256)
+def _config_dir(directory: str) -> str | None:
+    current = directory
+    while True:
+        if any(os.path.isfile(os.path.join(current, name)) for name in _CONFIG_FILES):
+            return current
+        parent = os.path.dirname(current)
+        if parent == current:
+            return None
+        current = parent
+
+
+def style_for(path: str) -> Style:
+    """The style of the project a file belongs to: the nearest directory above it holding
+    a configuration file (the default style when there is none)."""
+    directory = os.path.dirname(os.path.abspath(path))
+    root = _config_dir(directory)
+    return project_style(root) if root is not None else Style(root=directory)

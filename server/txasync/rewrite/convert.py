@@ -22,7 +22,9 @@ from ..analysis.model import FunctionFact, ModuleFacts, Span
 from ..analysis.names import DEFER, GENERATOR_TYPES, INLINE_CALLBACKS, RETURN_VALUE
 from ..lines import split_lines
 from .helpers import base_name, choose, identifiers, is_taken
+from ..style import style_for
 from .imports import add_import, remove_unused, used_names
+from .layout import tidy
 
 _ATOMS = (
     cst.Name, cst.Attribute, cst.Call, cst.Subscript, cst.SimpleString, cst.Integer, cst.Float,
@@ -718,6 +720,9 @@ def rewrite_source(source: str, plan: FilePlan, facts: ModuleFacts, path: str = 
         raise InternalRewriteError(line, col, exc) from exc
     new_source = restore(new_module.code)
     check_compiles(new_source, path, source)
+    # Laid out as the project lays out code (re-aligned, within its line length); the
+    # layout keeps the tree as it is, or is not used.
+    new_source = tidy(source, new_source, style_for(path).line_length)
     return RewriteResult(new_source, converter.converted, converter.wrapped,
                          converter.return_values_fixed, converter.renamed)
 

@@ -12,7 +12,9 @@ async def fetch(clock, log, value):
 def scenario(clock, log):
     d = defer.ensureDeferred(fetch(clock, log, 3)).addCallback(lambda v: v + 1)
     d.addCallback(log.append)
-    defer.ensureDeferred(fetch(clock, log, -1)).addErrback(lambda f: log.append(("failed", f.value.args)))
+    defer.ensureDeferred(fetch(clock, log, -1)).addErrback(
+        lambda f: log.append(("failed", f.value.args))
+    )
     stored = defer.ensureDeferred(fetch(clock, log, 5))
     stored.addBoth(lambda r: log.append(("stored", r)) or r)
     return defer.gatherResults([d, stored])

@@ -9,7 +9,11 @@ async def square(clock, log, x):
 
 
 def scenario(clock, log):
-    gathered = defer.gatherResults([defer.ensureDeferred(square(clock, log, 3)), defer.ensureDeferred(square(clock, log, 1))])
+    gathered = defer.gatherResults(
+        [defer.ensureDeferred(square(clock, log, 3)), defer.ensureDeferred(square(clock, log, 1))]
+    )
     listed = defer.DeferredList([defer.ensureDeferred(square(clock, log, 2))])
-    comprehended = defer.gatherResults([defer.ensureDeferred(square(clock, log, x)) for x in (4, 5)])
+    comprehended = defer.gatherResults(
+        [defer.ensureDeferred(square(clock, log, x)) for x in (4, 5)]
+    )
     return defer.gatherResults([gathered, listed, comprehended])

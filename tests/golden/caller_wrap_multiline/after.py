@@ -4,7 +4,7 @@ from twisted.internet import defer, task
 
 
 async def fetch(clock, a,
-          b=0):
+                b=0):
     value = await task.deferLater(clock, 1, lambda: a + b)
     return value
 

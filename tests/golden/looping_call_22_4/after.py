@@ -11,7 +11,9 @@ async def poll(clock, log, state):
 
 def scenario(clock, log):
     state = {"n": 0}
-    loop = task.LoopingCall(lambda *a, **kw: defer.ensureDeferred(poll(*a, **kw)), clock, log, state)
+    loop = task.LoopingCall(
+        lambda *a, **kw: defer.ensureDeferred(poll(*a, **kw)), clock, log, state
+    )
     loop.clock = clock
     d = loop.start(1.0)
     clock.callLater(3.2, loop.stop)

@@ -34,7 +34,7 @@ async def continued(clock, n):
 async def dotted(clock, x):
     await task.deferLater(clock, 1, lambda: None)
     return (x
-                      .ok)
+            .ok)
 
 
 async def listed(clock, n):

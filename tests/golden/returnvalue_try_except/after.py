@@ -29,7 +29,9 @@ async def safe_get(log, key):
 
 
 def scenario(clock, log):
-    return defer.gatherResults([defer.ensureDeferred(safe_get(log, "a")), defer.ensureDeferred(safe_get(log, "missing"))])
+    return defer.gatherResults(
+        [defer.ensureDeferred(safe_get(log, "a")), defer.ensureDeferred(safe_get(log, "missing"))]
+    )
 
 
 def scenario_error(clock, log):

@@ -26,4 +26,6 @@ async def guarded(log, x):
 
 
 def scenario(clock, log):
-    return defer.gatherResults([defer.ensureDeferred(guarded(log, 0)), defer.ensureDeferred(guarded(log, 5))])
+    return defer.gatherResults(
+        [defer.ensureDeferred(guarded(log, 0)), defer.ensureDeferred(guarded(log, 5))]
+    )

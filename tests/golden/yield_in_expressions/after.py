@@ -13,4 +13,6 @@ async def checks(log, values):
 
 
 def scenario(clock, log):
-    return defer.gatherResults([defer.ensureDeferred(checks(log, [1, 2, 3])), defer.ensureDeferred(checks(log, []))])
+    return defer.gatherResults(
+        [defer.ensureDeferred(checks(log, [1, 2, 3])), defer.ensureDeferred(checks(log, []))]
+    )

@@ -12,7 +12,7 @@ def later(clock, value,
 
 
 async def gather(clock, log, fetcher, a,
-           b):
+                 b):
     first = await task.deferLater(
         clock,  # the clock
         1,

@@ -13,4 +13,6 @@ async def pick(log, primary, fallback, flag, second, third):
 
 
 def scenario(clock, log):
-    return defer.ensureDeferred(pick(log, None, defer.succeed(4), True, defer.succeed(5), defer.succeed(6)))
+    return defer.ensureDeferred(
+        pick(log, None, defer.succeed(4), True, defer.succeed(5), defer.succeed(6))
+    )

@@ -27,4 +27,6 @@ async def read_all(store, log, keys, fn):
 
 def scenario(clock, log):
     store = Store(clock)
-    return defer.ensureDeferred(read_all(store, log, ["now-1", "later", "now-2"], lambda f=0: f * 10 or None))
+    return defer.ensureDeferred(
+        read_all(store, log, ["now-1", "later", "now-2"], lambda f=0: f * 10 or None)
+    )

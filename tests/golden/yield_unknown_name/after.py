@@ -19,4 +19,6 @@ async def consume(log, d, value, holder):
 
 
 def scenario(clock, log):
-    return defer.ensureDeferred(consume(log, task.deferLater(clock, 1, lambda: "d"), 42, Holder(clock)))
+    return defer.ensureDeferred(
+        consume(log, task.deferLater(clock, 1, lambda: "d"), 42, Holder(clock))
+    )

@@ -1,0 +1,349 @@
+"""Lay out the statements a rewrite changed the way the project lays out its code.
+
+`yield f(a,` becoming `await defer.maybeDeferred(f, a,` moves the bracket its continuation
+lines were aligned to; `def` becoming `async def` does the same to a signature; and every
+added word can push a line past the project's limit. A reviewer reads those as noise, so
+after the rewrite each changed statement is:
+
+1. re-aligned: a continuation line that was aligned with the bracket it sits in (visual
+   indentation) follows that bracket to its new column;
+2. re-wrapped when one of its lines is now longer than the project's limit (style.py) and
+   none of the lines it replaces was: joined onto one line if that fits, else split after
+   its last opening bracket (the body on its own line, one indent deeper, the closing
+   bracket back at the statement's indentation), and the body split once per item, with
+   a trailing comma, when it does not fit either: the layout black and ruff produce, which
+   is also what pycodestyle accepts.
+
+Only whitespace and trailing commas change, and only inside the changed statements. A
+statement with comments, multi-line strings or backslash continuations keeps the rewrite's
+layout (step 1 aside). The result must parse to the same tree as the text it came from,
+else that text is kept: layout never changes what the code does.
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+import io
+import tokenize
+from dataclasses import dataclass
+
+from ..lines import split_lines
+
+_OPEN = "([{"
+_CLOSE = ")]}"
+INDENT = "    "
+
+
+@dataclass
+class _Line:
+    logical: int  # index of the logical line (statement or header) this line belongs to
+    bracket_col: int | None  # column of the innermost open bracket at the line's start
+    in_string: bool  # the line starts inside a multi-line string
+    visual: bool  # the innermost bracket was opened with text after it on its line
+
+
+@dataclass
+class _Logical:
+    start: int  # 0-based first line
+    end: int  # 0-based last line (inclusive)
+    comments: bool
+    backslash: bool
+    strings: bool  # a string token spanning lines
+
+
+def _scan(text: str) -> tuple[list[_Line], list[_Logical]] | None:
+    lines = split_lines(text)
+    info = [_Line(-1, None, False, False) for _ in lines]
+    logicals: list[_Logical] = []
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(text).readline))
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        return None
+    stack: list[tuple[int, int, bool]] = []  # (line, col, visual)
+    start: int | None = None
+    comments = strings = False
+    line_of_prev = -1
+    for index, tok in enumerate(tokens):
+        if tok.type in (tokenize.INDENT, tokenize.DEDENT, tokenize.ENCODING,
+                        tokenize.ENDMARKER):
+            continue
+        row = tok.start[0] - 1
+        if tok.type in (tokenize.NL, tokenize.COMMENT) and start is None:
+            continue
+        if start is None:
+            start, comments, strings = row, False, False
+        if tok.type == tokenize.COMMENT:
+            comments = True
+        if tok.type == tokenize.STRING and tok.end[0] != tok.start[0]:
+            strings = True
+            for inner in range(tok.start[0], tok.end[0]):
+                if inner < len(info):
+                    info[inner].in_string = True
+        if row != line_of_prev:
+            # first token on this physical line
+            for r in range(max(line_of_prev + 1, start), row + 1):
+                if r < len(info) and r != start:
+                    top = stack[-1] if stack else None
+                    info[r].bracket_col = top[1] if top else None
+                    info[r].visual = bool(top and top[2])
+            line_of_prev = row
+        if tok.type == tokenize.OP and tok.string in _OPEN:
+            nxt = tokens[index + 1] if index + 1 < len(tokens) else None
+            visual = nxt is not None and nxt.type not in (
+                tokenize.NL, tokenize.NEWLINE, tokenize.COMMENT) and nxt.start[0] == tok.start[0]
+            stack.append((row, tok.start[1], visual))
+        elif tok.type == tokenize.OP and tok.string in _CLOSE and stack:
+            stack.pop()
+        if tok.type == tokenize.NEWLINE:
+            end = tok.end[0] - 1
+            backslash = any(lines[r].rstrip("\r\n").endswith("\\")
+                            for r in range(start, min(end, len(lines))))
+            logicals.append(_Logical(start, end, comments, backslash, strings))
+            for r in range(start, end + 1):
+                if r < len(info):
+                    info[r].logical = len(logicals) - 1
+            start = None
+            line_of_prev = end
+    return info, logicals
+
+
+def tidy(old: str, new: str, line_length: int) -> str:
+    """`new` (the rewrite of `old`) with each changed statement re-aligned and re-wrapped."""
+    if old == new:
+        return new
+    old_lines = split_lines(old)
+    new_lines = split_lines(new)
+    scanned_new = _scan(new)
+    scanned_old = _scan(old)
+    if scanned_new is None or scanned_old is None:
+        return new
+    new_info, new_logicals = scanned_new
+    old_info, _ = scanned_old
+    matcher = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False)
+    changed: dict[int, int] = {}  # new logical -> max length of the old lines it replaces
+    old_for_new: dict[int, int] = {}  # an unchanged new line -> its old line
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            for offset in range(j2 - j1):
+                old_for_new[j1 + offset] = i1 + offset
+            continue
+        old_max = max((len(line.rstrip("\r\n")) for line in old_lines[i1:i2]), default=0)
+        for j in range(j1, j2):
+            logical = new_info[j].logical if j < len(new_info) else -1
+            if logical >= 0:
+                changed[logical] = max(changed.get(logical, 0), old_max)
+    if not changed:
+        return new
+    out = list(new_lines)
+    # A changed statement's lines the rewrite left as they were keep their old column:
+    # the old line's column of its bracket tells whether it was aligned with it.
+    replaced: dict[int, list[str]] = {}
+    for logical, old_max in sorted(changed.items()):
+        stmt = new_logicals[logical]
+        for j in range(stmt.start + 1, stmt.end + 1):
+            i = old_for_new.get(j)
+            if i is None or new_info[j].in_string or new_info[j].bracket_col is None:
+                continue
+            old_col = old_info[i].bracket_col
+            new_col = new_info[j].bracket_col
+            line = out[j]
+            indent = len(line) - len(line.lstrip(" "))
+            if line.lstrip(" ")[:1] in _CLOSE:
+                continue  # a closing bracket's own line: left where the author put it
+            if (old_col is not None and new_col is not None and old_info[i].visual
+                    and indent == old_col + 1 and new_info[j].visual and new_col != old_col):
+                out[j] = " " * (new_col + 1) + line.lstrip(" ")
+        text_lines = out[stmt.start:stmt.end + 1]
+        longest = max(len(line.rstrip("\r\n")) for line in text_lines)
+        if longest > line_length and old_max <= line_length and not (
+                stmt.comments or stmt.backslash or stmt.strings):
+            wrapped = _rewrap(text_lines, line_length)
+            if wrapped is not None:
+                replaced[stmt.start] = wrapped
+    if replaced:
+        result: list[str] = []
+        skip_to = -1
+        for index, line in enumerate(out):
+            if index <= skip_to:
+                continue
+            if index in replaced:
+                stmt = new_logicals[new_info[index].logical]
+                result.extend(replaced[index])
+                skip_to = stmt.end
+                continue
+            result.append(line)
+        out = result
+    tidied = "".join(out)
+    return tidied if _same_tree(new, tidied) else new
+
+
+def _same_tree(a: str, b: str) -> bool:
+    if a == b:
+        return True
+    try:
+        return ast.dump(ast.parse(a)) == ast.dump(ast.parse(b))
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+
+
+# -- re-wrapping one statement ------------------------------------------------------------
+
+def _newline(lines: list[str]) -> str:
+    last = lines[-1]
+    if last.endswith("\r\n"):
+        return "\r\n"
+    return "\n" if last.endswith("\n") else ""
+
+
+def _join(lines: list[str]) -> str | None:
+    """The statement on one line (its first line's indentation kept), or None when a
+    magic trailing comma says the author wants it exploded."""
+    text = "".join(line.rstrip("\r\n") + "\n" for line in lines)
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(_dedent_first(text)).readline))
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        return None
+    indent = lines[0][:len(lines[0]) - len(lines[0].lstrip(" \t"))]
+    parts: list[str] = []
+    prev: tokenize.TokenInfo | None = None
+    significant = [t for t in tokens if t.type not in (
+        tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT, tokenize.ENDMARKER,
+        tokenize.ENCODING)]
+    for tok in significant:
+        if prev is not None:
+            if tok.start[0] == prev.end[0]:
+                parts.append(" " * (tok.start[1] - prev.end[1]))
+            elif prev.string in _OPEN or tok.string in _CLOSE:
+                if tok.string in _CLOSE and prev.string == ",":
+                    return None  # a magic trailing comma
+            else:
+                parts.append(" ")
+        parts.append(tok.string)
+        prev = tok
+    return indent + "".join(parts)
+
+
+def _dedent_first(text: str) -> str:
+    """Tokenize needs the first line at column 0 (continuation lines may stay indented)."""
+    first, _, rest = text.partition("\n")
+    return first.lstrip(" \t") + "\n" + rest
+
+
+def _rewrap(lines: list[str], limit: int) -> list[str] | None:
+    newline = _newline(lines) or "\n"
+    joined = _join(lines)
+    if joined is None:
+        return None
+    if len(joined) <= limit:
+        return [joined + newline]
+    result = _split(joined, limit)
+    if result is None:
+        return None
+    return [line + newline for line in result]
+
+
+def _tokens(line: str) -> list[tokenize.TokenInfo] | None:
+    try:
+        return [t for t in tokenize.generate_tokens(io.StringIO(line.lstrip(" ") + "\n").readline)
+                if t.type not in (tokenize.NL, tokenize.NEWLINE, tokenize.INDENT,
+                                  tokenize.DEDENT, tokenize.ENDMARKER)]
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        return None
+
+
+def _split(line: str, limit: int, depth: int = 0) -> list[str] | None:
+    """Split one over-long line after its last opening bracket (see the module docstring)."""
+    if depth > 8:
+        return None
+    indent = line[:len(line) - len(line.lstrip(" "))]
+    body_text = line[len(indent):]
+    tokens = _tokens(body_text)
+    if not tokens:
+        return None
+    # The trailing bracket pair: the closer of the last bracket token, and its opener.
+    last_close = None
+    for index in range(len(tokens) - 1, -1, -1):
+        if tokens[index].type == tokenize.OP and tokens[index].string in _CLOSE:
+            last_close = index
+            break
+        if tokens[index].string not in (":", ",", ";") and not (
+                tokens[index].type == tokenize.OP and tokens[index].string in _CLOSE):
+            return None  # text after the last bracket (`f(x).y`, `f(x) + 1`): leave it
+    if last_close is None:
+        return None
+    level = 0
+    opener = None
+    for index in range(last_close, -1, -1):
+        tok = tokens[index]
+        if tok.type == tokenize.OP and tok.string in _CLOSE:
+            level += 1
+        elif tok.type == tokenize.OP and tok.string in _OPEN:
+            level -= 1
+            if level == 0:
+                opener = index
+                break
+    if opener is None or opener + 1 == last_close:
+        return None
+    open_col = tokens[opener].end[1]
+    close_col = tokens[last_close].start[1]
+    head = indent + body_text[:open_col]
+    inner = body_text[open_col:close_col].strip()
+    tail = indent + body_text[close_col:]
+    if len(head) > limit:
+        return None
+    deeper = indent + INDENT
+    if len(deeper) + len(inner) <= limit:
+        return [head, deeper + inner, tail]
+    items = _items(inner)
+    if items is None:
+        nested = _split(deeper + inner, limit, depth + 1)
+        return [head, *(nested or [deeper + inner]), tail]
+    out = [head]
+    for item in items:
+        text = deeper + item + ","
+        if len(text) > limit:
+            nested = _split(deeper + item, limit, depth + 1)
+            if nested is not None:
+                nested[-1] += ","
+                out.extend(nested)
+                continue
+        out.append(text)
+    out.append(tail)
+    return out
+
+
+def _items(inner: str) -> list[str] | None:
+    """The top-level comma-separated items of a bracket's content (a lambda's parameters
+    are one item), None when there is only one: no trailing comma is added to a single
+    item, where it could make a tuple of it."""
+    tokens = _tokens(inner)
+    if tokens is None:
+        return None
+    cuts: list[int] = []
+    level = 0
+    in_lambda = 0
+    for tok in tokens:
+        if tok.type == tokenize.OP and tok.string in _OPEN:
+            level += 1
+        elif tok.type == tokenize.OP and tok.string in _CLOSE:
+            level -= 1
+        elif level == 0 and tok.type == tokenize.NAME and tok.string == "lambda":
+            in_lambda += 1
+        elif level == 0 and tok.string == ":" and in_lambda:
+            in_lambda -= 1
+        elif level == 0 and tok.string == "," and not in_lambda:
+            cuts.append(tok.start[1])
+    if not cuts:
+        return None
+    items: list[str] = []
+    start = 0
+    for cut in cuts:
+        items.append(inner[start:cut].strip())
+        start = cut + 1
+    last = inner[start:].strip()
+    if last:
+        items.append(last)
+    if any(not item for item in items):
+        return None
+    return items
