@@ -44,6 +44,7 @@ KNOWN_KEYS = frozenset({
     "twisted-version", "twistedVersion", "select", "ignore", "per-file-ignores", "exclude",
     "keep-deferred-api", "coroutine-aware-decorators", "wrapper", "unknown-yield", "layers",
     "jedi", "python", "public-api", "publicApi", "convert", "test-command", "testCommand",
+    "format",
 })
 
 
@@ -110,6 +111,9 @@ class Config:
     # `[tool.txasync] test-command`: how to run the project's tests (`fix --verify`, the
     # editor's "Convert and verify"); a list of arguments, or a string split shell-style.
     test_command: tuple[str, ...] = ()
+    # `[tool.txasync] format`: format the changed lines with the project's formatter
+    # ("auto": the one its configuration names; "ruff", "black"; "none": txasync's layout).
+    format_changed: str = "none"
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
     # Problems that do not stop a run (unknown `[tool.txasync]` keys), for the user to see.
     warnings: tuple[str, ...] = field(default=(), compare=False)
@@ -299,6 +303,10 @@ def config_from_table(table: dict[str, Any], root: str) -> Config:
     if not isinstance(command, list) or not all(isinstance(c, str) for c in command):
         raise ConfigError("test-command must be a list of arguments or a string")
     changes["test_command"] = tuple(command)
+    fmt = table.get("format", "none")
+    if fmt not in ("none", "auto", "ruff", "black"):
+        raise ConfigError("format must be 'none', 'auto', 'ruff' or 'black'")
+    changes["format_changed"] = fmt
     return replace(cfg, **changes)
 
 

@@ -474,12 +474,13 @@ def _noqa_hit(facts: ModuleFacts, span: Span, code: str) -> bool:
     return codes is None or code in codes  # type: ignore[operator]
 
 
-def _rewrite_job(args: tuple[str, str, FilePlan, ModuleFacts]) -> FixOutcome:
+def _rewrite_job(args: tuple[str, str, FilePlan, ModuleFacts, str, str]) -> FixOutcome:
     from .rewrite.convert import InternalRewriteError, RewriteError, rewrite_source
 
-    path, text, plan, facts = args
+    path, text, plan, facts, format_choice, python = args
     try:
-        return FixOutcome(path, rewrite_source(text, plan, facts, path), original=text)
+        return FixOutcome(path, rewrite_source(text, plan, facts, path, format_choice, python),
+                          original=text)
     except InternalRewriteError as exc:
         return FixOutcome(path, error=f"{path}:{exc}{_debug_detail()}", original=text)
     except RewriteError as exc:
@@ -501,8 +502,9 @@ def _debug_detail() -> str:
 
 def compute_fixes(project: Project, plans: dict[str, FilePlan], jobs: int = 1
                   ) -> list[FixOutcome]:
-    work = [(p, project.sources[p].text, plan, project.facts[p]) for p, plan in
-            sorted(plans.items())]
+    config = project.config
+    work = [(p, project.sources[p].text, plan, project.facts[p], config.format_changed,
+             config.target_python) for p, plan in sorted(plans.items())]
     if jobs <= 1 or len(work) < 8:
         return [_rewrite_job(w) for w in work]
     with ProcessPoolExecutor(max_workers=jobs) as pool:

@@ -21,8 +21,9 @@ from ..analysis.findings import ConvertFunction, FilePlan, Wrap, YieldAction
 from ..analysis.model import FunctionFact, ModuleFacts, Span
 from ..analysis.names import DEFER, GENERATOR_TYPES, INLINE_CALLBACKS, RETURN_VALUE
 from ..lines import split_lines
-from .helpers import base_name, choose, identifiers, is_taken
 from ..style import style_for
+from .formatter import format_changed
+from .helpers import base_name, choose, identifiers, is_taken
 from .imports import add_import, remove_unused, used_names
 from .layout import tidy
 
@@ -688,9 +689,12 @@ def _tidy_imports(module: cst.Module, facts: ModuleFacts, accessor: _Accessor,
     return module
 
 
-def rewrite_source(source: str, plan: FilePlan, facts: ModuleFacts, path: str = "<string>"
-                   ) -> RewriteResult:
-    """Apply a file plan to its source. Raises RewriteError if the output does not compile."""
+def rewrite_source(source: str, plan: FilePlan, facts: ModuleFacts, path: str = "<string>",
+                   format_choice: str = "none", python: str = "") -> RewriteResult:
+    """Apply a file plan to its source. Raises RewriteError if the output does not compile.
+
+    `format_choice` (Config.format_changed) formats the changed lines with the project's
+    formatter, found beside `python` (the project's interpreter) or on PATH."""
     if plan.is_empty():
         return RewriteResult(source)
     module, restore = _parse_exactly(source)
@@ -722,7 +726,9 @@ def rewrite_source(source: str, plan: FilePlan, facts: ModuleFacts, path: str = 
     check_compiles(new_source, path, source)
     # Laid out as the project lays out code (re-aligned, within its line length); the
     # layout keeps the tree as it is, or is not used.
-    new_source = tidy(source, new_source, style_for(path).line_length)
+    style = style_for(path)
+    new_source = tidy(source, new_source, style.line_length)
+    new_source = format_changed(source, new_source, path, style, format_choice, python)
     return RewriteResult(new_source, converter.converted, converter.wrapped,
                          converter.return_values_fixed, converter.renamed)
 

@@ -157,8 +157,14 @@ def tidy(old: str, new: str, line_length: int) -> str:
         text_lines = out[stmt.start:stmt.end + 1]
         longest = max(len(line.rstrip("\r\n")) for line in text_lines)
         if longest > line_length and old_max <= line_length and not (
-                stmt.comments or stmt.backslash or stmt.strings):
-            wrapped = _rewrap(text_lines, line_length)
+                stmt.backslash or stmt.strings):
+            wrapped = None
+            if not stmt.comments:
+                wrapped = _rewrap(text_lines, line_length)
+            elif len(text_lines) == 1:
+                split = _trailing_comment(text_lines[0])
+                if split is not None:
+                    wrapped = _rewrap([split[0]], line_length, split[1])
             if wrapped is not None:
                 replaced[stmt.start] = wrapped
     if replaced:
@@ -230,17 +236,34 @@ def _dedent_first(text: str) -> str:
     return first.lstrip(" \t") + "\n" + rest
 
 
-def _rewrap(lines: list[str], limit: int) -> list[str] | None:
+def _rewrap(lines: list[str], limit: int, comment: str = "") -> list[str] | None:
+    """The statement's new lines; a trailing `comment` (of a one-line statement) goes
+    after its last line, where black and ruff keep it."""
     newline = _newline(lines) or "\n"
     joined = _join(lines)
     if joined is None:
         return None
-    if len(joined) <= limit:
-        return [joined + newline]
+    if len(joined) + len(comment) <= limit:
+        return [joined + comment + newline]
     result = _split(joined, limit)
     if result is None:
         return None
+    result[-1] += comment
     return [line + newline for line in result]
+
+
+def _trailing_comment(line: str) -> tuple[str, str] | None:
+    """(code, "  # comment") of a one-line statement whose only comment ends it."""
+    tokens = _tokens(line)
+    if not tokens:
+        return None
+    comments = [t for t in tokens if t.type == tokenize.COMMENT]
+    if len(comments) != 1 or comments[-1] is not tokens[-1]:
+        return None
+    offset = len(line) - len(line.lstrip(" "))
+    code = line[:offset + comments[0].start[1]].rstrip()
+    newline = line[len(line.rstrip("\r\n")):]
+    return code + newline, "  " + comments[0].string
 
 
 def _tokens(line: str) -> list[tokenize.TokenInfo] | None:
@@ -252,8 +275,29 @@ def _tokens(line: str) -> list[tokenize.TokenInfo] | None:
         return None
 
 
+def _pairs(tokens: list[tokenize.TokenInfo]) -> list[tuple[int, int]]:
+    """The top-level bracket pairs of a line, as (opener, closer) token indexes."""
+    pairs: list[tuple[int, int]] = []
+    level = 0
+    opener = -1
+    for index, tok in enumerate(tokens):
+        if tok.type != tokenize.OP:
+            continue
+        if tok.string in _OPEN:
+            if level == 0:
+                opener = index
+            level += 1
+        elif tok.string in _CLOSE:
+            level -= 1
+            if level == 0 and opener >= 0:
+                pairs.append((opener, index))
+    return pairs
+
+
 def _split(line: str, limit: int, depth: int = 0) -> list[str] | None:
-    """Split one over-long line after its last opening bracket (see the module docstring)."""
+    """Split one over-long line at a top-level bracket pair (see the module docstring): the
+    last one whose head and tail fit (`f(...).addErrback(g)` splits inside `f(...)` when
+    the head up to `addErrback(` is itself too long), the body one indent deeper."""
     if depth > 8:
         return None
     indent = line[:len(line) - len(line.lstrip(" "))]
@@ -261,45 +305,29 @@ def _split(line: str, limit: int, depth: int = 0) -> list[str] | None:
     tokens = _tokens(body_text)
     if not tokens:
         return None
-    # The trailing bracket pair: the closer of the last bracket token, and its opener.
-    last_close = None
-    for index in range(len(tokens) - 1, -1, -1):
-        if tokens[index].type == tokenize.OP and tokens[index].string in _CLOSE:
-            last_close = index
-            break
-        if tokens[index].string not in (":", ",", ";") and not (
-                tokens[index].type == tokenize.OP and tokens[index].string in _CLOSE):
-            return None  # text after the last bracket (`f(x).y`, `f(x) + 1`): leave it
-    if last_close is None:
-        return None
-    level = 0
-    opener = None
-    for index in range(last_close, -1, -1):
-        tok = tokens[index]
-        if tok.type == tokenize.OP and tok.string in _CLOSE:
-            level += 1
-        elif tok.type == tokenize.OP and tok.string in _OPEN:
-            level -= 1
-            if level == 0:
-                opener = index
-                break
-    if opener is None or opener + 1 == last_close:
-        return None
-    open_col = tokens[opener].end[1]
-    close_col = tokens[last_close].start[1]
-    head = indent + body_text[:open_col]
-    inner = body_text[open_col:close_col].strip()
-    tail = indent + body_text[close_col:]
-    if len(head) > limit:
-        return None
-    deeper = indent + INDENT
+    for opener, closer in reversed(_pairs(tokens)):
+        if opener + 1 == closer:
+            continue
+        open_col = tokens[opener].end[1]
+        close_col = tokens[closer].start[1]
+        head = indent + body_text[:open_col]
+        tail = indent + body_text[close_col:]
+        if len(head) > limit or len(tail) > limit:
+            continue
+        inner = body_text[open_col:close_col].strip()
+        return [head, *_body(indent + INDENT, inner, limit, depth), tail]
+    return None
+
+
+def _body(deeper: str, inner: str, limit: int, depth: int) -> list[str]:
+    """A bracket's content one indent deeper: on one line when it fits, else one item per
+    line with a trailing comma (an item still too long split in turn)."""
     if len(deeper) + len(inner) <= limit:
-        return [head, deeper + inner, tail]
+        return [deeper + inner]
     items = _items(inner)
     if items is None:
-        nested = _split(deeper + inner, limit, depth + 1)
-        return [head, *(nested or [deeper + inner]), tail]
-    out = [head]
+        return _split(deeper + inner, limit, depth + 1) or [deeper + inner]
+    out: list[str] = []
     for item in items:
         text = deeper + item + ","
         if len(text) > limit:
@@ -309,7 +337,6 @@ def _split(line: str, limit: int, depth: int = 0) -> list[str] | None:
                 out.extend(nested)
                 continue
         out.append(text)
-    out.append(tail)
     return out
 
 
