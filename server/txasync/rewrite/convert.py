@@ -21,10 +21,10 @@ from ..analysis.findings import ConvertFunction, FilePlan, Wrap, YieldAction
 from ..analysis.model import FunctionFact, ModuleFacts, Span
 from ..analysis.names import DEFER, GENERATOR_TYPES, INLINE_CALLBACKS, RETURN_VALUE
 from ..lines import split_lines
-from ..style import style_for
+from ..style import Style, style_for
 from .formatter import format_changed
 from .helpers import base_name, choose, identifiers, is_taken
-from .imports import add_import, remove_unused, used_names
+from .imports import add_import, first_party, remove_unused, used_names
 from .layout import tidy
 
 _ATOMS = (
@@ -670,14 +670,17 @@ class _Converter(cst.CSTTransformer):
 
 def _tidy_imports(module: cst.Module, facts: ModuleFacts, accessor: _Accessor,
                   needs_defer: bool, removed_roots: set[str],
-                  extra_imports: list[tuple[str, str | None]]) -> cst.Module:
-    """Add the imports the rewrite needs; remove those whose only uses it removed."""
+                  extra_imports: list[tuple[str, str | None]], style: Style) -> cst.Module:
+    """Add the imports the rewrite needs, where isort would; remove those whose only uses it
+    removed."""
+    own = first_party(facts.module, facts.path, style.root,
+                      {q.split(".")[0] for q in facts.imports.values()})
     for mod, obj in extra_imports:
-        module = add_import(module, mod, obj)
+        module = add_import(module, mod, obj, first_party=own)
     if needs_defer and accessor.add_module_import is not None:
         mod, name = accessor.add_module_import
         obj, _, asname = name.partition(" as ")
-        module = add_import(module, mod, obj, asname or None)
+        module = add_import(module, mod, obj, asname or None, first_party=own)
     candidates = {
         local for local, qualified in facts.imports.items()
         if local in removed_roots and local in facts.runtime_imports
@@ -685,7 +688,7 @@ def _tidy_imports(module: cst.Module, facts: ModuleFacts, accessor: _Accessor,
              or qualified == DEFER)
     }
     if candidates:
-        module = remove_unused(module, candidates, used_names(module.code))
+        module = remove_unused(module, candidates, used_names(module.code), style.line_length)
     return module
 
 
@@ -716,9 +719,10 @@ def rewrite_source(source: str, plan: FilePlan, facts: ModuleFacts, path: str = 
     for qualified in sorted(converter.needs_imports):
         module_name, _, name = qualified.rpartition(".")
         extra.append((module_name, name))
+    style = style_for(path)
     try:
         new_module = _tidy_imports(new_module, facts, accessor, converter.needs_defer,
-                                   converter.removed_roots, extra)
+                                   converter.removed_roots, extra, style)
     except SyntaxError as exc:  # the rewritten code, parsed again, did not parse
         line, col = _source_position(source, new_module.code, exc)
         raise InternalRewriteError(line, col, exc) from exc
@@ -726,7 +730,6 @@ def rewrite_source(source: str, plan: FilePlan, facts: ModuleFacts, path: str = 
     check_compiles(new_source, path, source)
     # Laid out as the project lays out code (re-aligned, within its line length); the
     # layout keeps the tree as it is, or is not used.
-    style = style_for(path)
     new_source = tidy(source, new_source, style.line_length)
     new_source = format_changed(source, new_source, path, style, format_choice, python)
     return RewriteResult(new_source, converter.converted, converter.wrapped,

@@ -11,11 +11,12 @@ annotations), which is much cheaper than scope analysis.
 from __future__ import annotations
 
 import ast
+import os
 import re
 import sys
-from collections.abc import Sequence
 
 import libcst as cst
+import libcst.matchers as m
 
 
 def used_names(source: str) -> set[str]:
@@ -52,17 +53,23 @@ def _module_text(node: cst.BaseExpression | None) -> str:
     return cst.Module([]).code_for_node(node) if node is not None else ""
 
 
-def remove_unused(module: cst.Module, candidates: set[str], used: set[str]) -> cst.Module:
-    """Remove top-level import aliases whose local name is a candidate and unused."""
+def remove_unused(module: cst.Module, candidates: set[str], used: set[str],
+                  line_length: int = 88) -> cst.Module:
+    """Remove top-level import aliases whose local name is a candidate and unused.
+
+    What remains reads as written by hand: a parenthesised import that had a trailing comma
+    keeps one (exploded, one name per line), one that had none is joined onto one line
+    without parentheses when it fits in `line_length`; comments of removed names, or of a
+    removed statement, stay above it."""
     doomed = candidates - used
     if not doomed:
         return module
     body: list[cst.BaseStatement] = []
-    carry: Sequence[cst.EmptyLine] = ()
+    carry: list[cst.EmptyLine] = []
     for stmt in module.body:
         if carry:
             stmt = stmt.with_changes(leading_lines=[*carry, *stmt.leading_lines])
-            carry = ()
+            carry = []
         if (isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1
                 and isinstance(stmt.body[0], (cst.Import, cst.ImportFrom))):
             imp = stmt.body[0]
@@ -73,16 +80,54 @@ def remove_unused(module: cst.Module, candidates: set[str], used: set[str]) -> c
             if len(names) == len(imp.names):
                 body.append(stmt)
                 continue
+            removed = [a for a in imp.names if _local(a) in doomed]
             if not names:
-                carry = stmt.leading_lines  # comments above the import stay
+                # comments above the import, and inside it, stay
+                carry = [*stmt.leading_lines, *_comment_lines(imp)]
+                if stmt.trailing_whitespace.comment is not None:
+                    carry.append(cst.EmptyLine(comment=stmt.trailing_whitespace.comment))
                 continue
-            names[-1] = names[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
-            body.append(stmt.with_changes(body=[imp.with_changes(names=names)]))
+            kept = _kept_names(imp, names)
+            new_imp = imp.with_changes(names=kept)
+            if isinstance(imp, cst.ImportFrom) and imp.lpar is not None and not isinstance(
+                    imp.names[-1].comma, cst.Comma) and not m.findall(new_imp, m.Comment()):
+                joined = imp.with_changes(
+                    names=[a.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(
+                        " ")) if i < len(kept) - 1 else cst.MaybeSentinel.DEFAULT)
+                        for i, a in enumerate(kept)],
+                    lpar=None, rpar=None)
+                line = stmt.with_changes(body=[joined], leading_lines=[])
+                if len(cst.Module([]).code_for_node(line).rstrip("\r\n")) <= line_length:
+                    new_imp = joined
+            lines = [*stmt.leading_lines, *(
+                cst.EmptyLine(comment=c) for a in removed for c in m.findall(a, m.Comment())
+                if isinstance(c, cst.Comment))]
+            body.append(stmt.with_changes(body=[new_imp], leading_lines=lines))
             continue
         body.append(stmt)
     if carry:
         body.append(cst.SimpleStatementLine([cst.Pass()], leading_lines=carry))
     return module.with_changes(body=body)
+
+
+def _kept_names(imp: cst.Import | cst.ImportFrom, names: list[cst.ImportAlias]
+                ) -> list[cst.ImportAlias]:
+    """The remaining aliases, the last one ending as the statement's last alias did (a
+    trailing comma kept, with the line break before the closing parenthesis)."""
+    assert not isinstance(imp.names, cst.ImportStar)
+    last = imp.names[-1]
+    kept = list(names)
+    if isinstance(imp, cst.ImportFrom) and imp.lpar is not None and isinstance(
+            last.comma, cst.Comma):
+        kept[-1] = kept[-1].with_changes(comma=last.comma)
+    else:
+        kept[-1] = kept[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+    return kept
+
+
+def _comment_lines(node: cst.CSTNode) -> list[cst.EmptyLine]:
+    return [cst.EmptyLine(comment=c) for c in m.findall(node, m.Comment())
+            if isinstance(c, cst.Comment)]
 
 
 def _merge_into_existing(module: cst.Module, from_module: str, name: str
@@ -124,62 +169,107 @@ def _merge_into_existing(module: cst.Module, from_module: str, name: str
 
 
 def add_import(module: cst.Module, from_module: str, name: str | None,
-               asname: str | None = None) -> cst.Module:
-    """Add `from X import name [as asname]` (or `import X`) after the top-level imports,
-    unless the module already has exactly that binding at top level."""
+               asname: str | None = None, first_party: frozenset[str] = frozenset()
+               ) -> cst.Module:
+    """Add `from X import name [as asname]` (or `import X`) where isort and ruff's `I` rules
+    would put it, unless the module already has exactly that binding at top level.
+
+    `first_party` holds the project's own top-level package names (its section comes after
+    third-party imports)."""
     local = asname or name or from_module.split(".")[0]
     if name is not None and asname is None:
         merged = _merge_into_existing(module, from_module, name)
         if merged is not None:
             return merged
-    insert_at = 0
-    for index, stmt in enumerate(module.body):
+    for stmt in module.body:
         if isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1:
             small = stmt.body[0]
-            if isinstance(small, cst.ImportFrom) and not isinstance(small.names, cst.ImportStar):
-                if (name is not None and _module_text(small.module) == from_module
-                        and not small.relative
-                        and any(_local(a) == local for a in small.names)):
-                    return module
-                insert_at = index + 1
-                continue
-            if isinstance(small, cst.Import):
-                if name is None and any(_local(a) == local for a in small.names):
-                    return module
-                insert_at = index + 1
-                continue
-            if index == 0 and isinstance(small, cst.Expr) and isinstance(
-                    small.value, (cst.SimpleString, cst.ConcatenatedString)):
-                insert_at = 1  # after the module docstring
-                continue
-        if insert_at or index > 0:
-            break
+            if (isinstance(small, cst.ImportFrom) and name is not None
+                    and not isinstance(small.names, cst.ImportStar) and not small.relative
+                    and _module_text(small.module) == from_module
+                    and any(_local(a) == local for a in small.names)):
+                return module
+            if isinstance(small, cst.Import) and name is None and any(
+                    _local(a) == local for a in small.names):
+                return module
     text = f"from {from_module} import {name}" if name else f"import {from_module}"
     if asname:
         text += f" as {asname}"
     new = cst.parse_statement(text + "\n")
     body = list(module.body)
-    position, before_group = _sorted_position(module, from_module)
-    if position is None:
-        body.insert(insert_at, new)
+    entries = _leading_imports(module, first_party)
+    section = _section(from_module, False, first_party)
+    key = _order_key(name is None, from_module)
+    same = [e for e in entries if e[1] == section]
+    if same:
+        after = next((e for e in same if e[2] > key), None)
+        if after is not None:
+            # Before the first import of the section that sorts after it: the blank lines and
+            # comments above that import belong to the section, so they move above the new one.
+            target = body[after[0]]
+            new = new.with_changes(leading_lines=target.leading_lines)  # type: ignore[union-attr]
+            body[after[0]] = target.with_changes(leading_lines=[])
+            body.insert(after[0], new)
+        else:
+            body.insert(same[-1][0] + 1, new)
         return module.with_changes(body=body)
-    index = position
-    if before_group:
-        # Before the first import of the same package that sorts after it: the blank lines
-        # and comments above that import belong to the group, so they move above the new one.
-        target = body[index]
+    earlier = [e for e in entries if e[1] < section]
+    later = [e for e in entries if e[1] > section]
+    if earlier:
+        # a section of its own, after the earlier ones (standard library, `__future__`)
+        new = new.with_changes(leading_lines=[cst.EmptyLine()])  # type: ignore[union-attr]
+        body.insert(earlier[-1][0] + 1, new)
+    elif later:
+        target = body[later[0][0]]
         new = new.with_changes(leading_lines=target.leading_lines)  # type: ignore[union-attr]
-        body[index] = target.with_changes(leading_lines=[])
-        body.insert(index, new)
+        body[later[0][0]] = target.with_changes(leading_lines=[cst.EmptyLine()])
+        body.insert(later[0][0], new)
     else:
-        previous = _imported_module(body[index - 1]) if index > 0 else None
-        if (previous is not None and not previous[1]
-                and previous[0].split(".")[0] in sys.stdlib_module_names
-                and from_module.split(".")[0] not in sys.stdlib_module_names):
-            # the end of the standard library section: a third-party import starts its own
-            new = new.with_changes(leading_lines=[cst.EmptyLine()])  # type: ignore[union-attr]
-        body.insert(index, new)
+        first = 1 if body and _is_docstring_line(body[0]) else 0
+        body.insert(first, new)
     return module.with_changes(body=body)
+
+
+# isort's sections, in order: `__future__`, the standard library, third-party packages, the
+# project's own packages, relative imports.
+_FUTURE, _STDLIB, _THIRD_PARTY, _FIRST_PARTY, _LOCAL = range(5)
+
+
+def _section(name: str, relative: bool, first_party: frozenset[str]) -> int:
+    top = name.split(".")[0]
+    if relative:
+        return _LOCAL
+    if top == "__future__":
+        return _FUTURE
+    if top in first_party:
+        return _FIRST_PARTY
+    if top in sys.stdlib_module_names:
+        return _STDLIB
+    return _THIRD_PARTY
+
+
+def _order_key(straight: bool, name: str) -> tuple[int, str]:
+    """Within a section `import x` lines come first, then `from x import y`, each sorted by
+    module name without regard to case (isort's and ruff's defaults)."""
+    return (0 if straight else 1, name.lower())
+
+
+def _leading_imports(module: cst.Module, first_party: frozenset[str]
+                     ) -> list[tuple[int, int, tuple[int, str]]]:
+    """(index in the body, section, order key) of each import of the module's leading import
+    block: top-level import lines after the docstring, up to the first other statement."""
+    found: list[tuple[int, int, tuple[int, str]]] = []
+    for index, stmt in enumerate(module.body):
+        imported = _imported_module(stmt)
+        if imported is None:
+            if index == 0 and _is_docstring_line(stmt):
+                continue
+            break
+        name, relative = imported
+        small = stmt.body[0]  # type: ignore[attr-defined,index]
+        found.append((index, _section(name, relative, first_party),
+                      _order_key(isinstance(small, cst.Import), name)))
+    return found
 
 
 def _imported_module(stmt: cst.BaseStatement) -> tuple[str, bool] | None:
@@ -194,46 +284,22 @@ def _imported_module(stmt: cst.BaseStatement) -> tuple[str, bool] | None:
     return None
 
 
-def _sorted_position(module: cst.Module, from_module: str) -> tuple[int | None, bool]:
-    """Where isort/ruff would put an import of `from_module` among the leading imports: after
-    the last import of the same top-level package that sorts before it, else before the
-    first one that sorts after it (True: take over its leading lines), else before the first
-    relative import (the local section). (None, False): no such place; append as before."""
-    top = from_module.split(".")[0]
-    last_before: int | None = None
-    first_after: int | None = None
-    first_relative: int | None = None
-    seen_import = False
-    for index, stmt in enumerate(module.body):
-        found = _imported_module(stmt)
-        if found is None:
-            if seen_import and not _is_docstring_line(stmt):
-                break
-            continue
-        seen_import = True
-        name, relative = found
-        if relative:
-            if first_relative is None:
-                first_relative = index
-            continue
-        if name.split(".")[0] != top:
-            continue
-        if name <= from_module:
-            last_before = index
-        elif first_after is None:
-            first_after = index
-    if last_before is not None:
-        return last_before + 1, False
-    if first_after is not None:
-        return first_after, True
-    if first_relative is not None:
-        return first_relative, False
-    return None, False
-
-
 def _is_docstring_line(stmt: cst.BaseStatement) -> bool:
     if not (isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1):
         return False
     small = stmt.body[0]
     return isinstance(small, cst.Expr) and isinstance(
         small.value, (cst.SimpleString, cst.ConcatenatedString))
+
+
+def first_party(module_name: str, path: str, root: str, imported: set[str]) -> frozenset[str]:
+    """The project's own top-level packages among what a module imports (isort's
+    first-party section): the module's own package, and names that are a package or module
+    at the project root (or under `src/`)."""
+    own = {module_name.split(".")[0]}
+    for top in imported:
+        for base in (root, os.path.join(root, "src")):
+            if os.path.isdir(os.path.join(base, top)) or os.path.isfile(
+                    os.path.join(base, top + ".py")):
+                own.add(top)
+    return frozenset(own)
