@@ -400,9 +400,19 @@ class Planner:
                 return "unknown"
             kinds = {self._value_kind(facts, fn, v, depth + 1) for v in assigned}
             return kinds.pop() if len(kinds) == 1 else "unknown"
-        if (value.kind == "attr" and value.ref is not None and value.ref.receiver == "self"
-                and fn is not None and fn.self_class and value.ref.text.count(".") == 1):
-            return self._attribute_kind(facts, fn, value.ref.name, depth)
+        if value.kind == "attr" and value.ref is not None and fn is not None:
+            ref = value.ref
+            cls_key = None
+            if ref.receiver == "self" and fn.self_class and ref.text.count(".") == 1:
+                cls_key = function_key(facts.module, fn.self_class)
+            elif ref.receiver in ("other", "self") and not ref.qualified and "." in ref.text:
+                # `protocol.done` with `protocol = DoneProtocol()`: a workspace class's
+                # instance (a receiver of unknown or library type may hold anything)
+                kind, key = self.ws.receiver_class(facts, _site_in(fn, ref),
+                                                   ref.text.rpartition(".")[0])
+                cls_key = key if kind == "workspace" else None
+            if cls_key is not None:
+                return self._attribute_kind(cls_key, ref.name, depth)
         return "unknown"
 
     def _rebound_in_closure(self, facts: ModuleFacts, fn: FunctionFact, name: str) -> bool:
@@ -411,24 +421,22 @@ class Planner:
         return any(other.qualname.startswith(prefix) and name in other.declared_outer
                    for other in facts.functions)
 
-    def _attribute_kind(self, facts: ModuleFacts, fn: FunctionFact, name: str,
-                        depth: int) -> str:
+    def _attribute_kind(self, cls_key: str, name: str, depth: int) -> str:
         """What `self.name` holds, from every store into an attribute of that name anywhere
         in the workspace (any object's: the receiver of `x.name = v` may be this instance):
         awaitable only when each stores a Deferred (`self.d = Deferred()`, `succeed(...)`,
         a local bound only to one). A method or property of that name, a store of anything
         else (`self.d = None`), a store txasync cannot read (`setattr(o, name, v)`), or a
         library base that may set it makes it unknown."""
-        memo_key = (f"attr:{name}", False, False)
+        memo_key = (f"attr:{cls_key}:{name}", False, False)
         if memo_key in self._returns_memo:
             return self._returns_memo[memo_key]
         self._returns_memo[memo_key] = "unknown"
-        kind = self._attribute_kind_uncached(facts, fn, name, depth)
+        kind = self._attribute_kind_uncached(cls_key, name, depth)
         self._returns_memo[memo_key] = kind
         return kind
 
-    def _attribute_kind_uncached(self, facts: ModuleFacts, fn: FunctionFact, name: str,
-                                 depth: int) -> str:
+    def _attribute_kind_uncached(self, cls_key: str, name: str, depth: int) -> str:
         if name in self.ws.methods_by_name:
             return "unknown"
         stores: list[tuple[ModuleFacts, str, Value]] = []
@@ -438,7 +446,6 @@ class Planner:
             stores.extend((module, owner, v) for owner, v in module.attribute_stores.get(name, ()))
         if not stores:
             return "unknown"
-        cls_key = function_key(facts.module, fn.self_class)
         family = {cls_key, *self.ws.ancestors(cls_key), *self.ws.subclasses(cls_key)}
         for sub in list(family):
             family.update(self.ws.ancestors(sub))
@@ -481,6 +488,12 @@ class Planner:
                 return "unknown"
         # A method that only raises, or an Interface's declaration, returns nothing a caller
         # could receive: the other methods of the dispatch set decide (alone, it is unknown).
+        # `Base.method(self, ...)` runs exactly the method `Base` has (or inherits): no
+        # override can answer it.
+        explicit = (self._class_method(facts, fn, ref) if ref.kind == "attr"
+                    and ref.receiver not in ("self", "cls", "super") else None)
+        if explicit is not None:
+            return self.function_result_kind(explicit, depth + 1, own=True)
         deciding = [t for t in resolution.targets if not self._neutral(t)]
         kinds = {self.function_result_kind(t, depth + 1) for t in deciding or resolution.targets}
         kind = kinds.pop() if len(kinds) == 1 else "unknown"
@@ -489,6 +502,19 @@ class Planner:
             # overrides that return a Deferred, in subclasses txasync may not see (a user's).
             return "unknown"
         return kind
+
+    def _class_method(self, facts: ModuleFacts, fn: FunctionFact | None, ref: Ref
+                      ) -> str | None:
+        """The method `Base.name(self)` runs when the receiver is a workspace class itself
+        (not an instance, nor a local of that name, nor a class tests replace)."""
+        owner = ref.text.rpartition(".")[0]
+        if not owner or (fn is not None and fn.binds_locally(owner.split(".")[0])):
+            return None
+        written = ref.qualified.rpartition(".")[0] if ref.qualified else owner
+        cls_key = self.ws.class_key(facts, written)
+        if cls_key is None or self.ws.replacement(cls_key) is not None:
+            return None
+        return self.ws.lookup_method(cls_key, ref.name)
 
     def _replaced_names(self) -> frozenset[str]:
         """Names of everything the workspace replaces at run time, and the classes test
