@@ -551,8 +551,15 @@ class _Converter(cst.CSTTransformer):
             ):
                 facts_value = value
             if facts_value is not None:
+                after: cst.BaseParenthesizableWhitespace = cst.SimpleWhitespace(" ")
+                opening = facts_value.whitespace_before_args
+                if isinstance(opening, cst.ParenthesizedWhitespace):
+                    # `f(\n    a, b)`: the callee gets a line of its own, indented as the
+                    # arguments are (a comment after the "(" stays there, once)
+                    after = opening.with_changes(first_line=cst.TrailingWhitespace(),
+                                                 empty_lines=[])
                 first = cst.Arg(facts_value.func,
-                                comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+                                comma=cst.Comma(whitespace_after=after)
                                 if facts_value.args else cst.MaybeSentinel.DEFAULT)
                 args = [first, *facts_value.args]
                 # What followed the call's "(" (a line break, a comment) follows it still.

@@ -128,11 +128,11 @@ def tidy(old: str, new: str, line_length: int) -> str:
             for offset in range(j2 - j1):
                 old_for_new[j1 + offset] = i1 + offset
             continue
-        old_max = max((len(line.rstrip("\r\n")) for line in old_lines[i1:i2]), default=0)
         for j in range(j1, j2):
             logical = new_info[j].logical if j < len(new_info) else -1
             if logical >= 0:
-                changed[logical] = max(changed.get(logical, 0), old_max)
+                replaced_len = _replaced_length(new_lines[j], old_lines[i1:i2])
+                changed[logical] = max(changed.get(logical, 0), replaced_len)
     if not changed:
         return new
     out = list(new_lines)
@@ -182,6 +182,21 @@ def tidy(old: str, new: str, line_length: int) -> str:
         out = result
     tidied = "".join(out)
     return tidied if _same_tree(new, tidied) else new
+
+
+def _replaced_length(line: str, candidates: list[str]) -> int:
+    """The length of the old line a changed line replaces: the most similar line of its
+    changed block (so one long original line does not excuse its neighbours)."""
+    text = line.strip()
+    best, best_ratio = 0, 0.0
+    for old in candidates:
+        matcher = difflib.SequenceMatcher(None, text, old.strip(), autojunk=False)
+        if matcher.real_quick_ratio() <= best_ratio or matcher.quick_ratio() <= best_ratio:
+            continue
+        ratio = matcher.ratio()
+        if ratio > best_ratio:
+            best, best_ratio = len(old.rstrip("\r\n")), ratio
+    return best if best_ratio >= 0.5 else 0
 
 
 def _same_tree(a: str, b: str) -> bool:

@@ -32,7 +32,8 @@ async def gather(clock, log, fetcher, a,
                          a \
                          * b)
     fifth = await defer.maybeDeferred(  # a callee nothing is known about
-        fetcher, clock,
+        fetcher,
+        clock,
         a)
     [
         1,  # a display with a comment
