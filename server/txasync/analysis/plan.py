@@ -437,7 +437,7 @@ class Planner:
         return kind
 
     def _attribute_kind_uncached(self, cls_key: str, name: str, depth: int) -> str:
-        if name in self.ws.methods_by_name:
+        if self.ws.methods_by_name.get(name):
             return "unknown"
         stores: list[tuple[ModuleFacts, str, Value]] = []
         for module in self.ws.modules.values():
@@ -450,8 +450,11 @@ class Planner:
         for sub in list(family):
             family.update(self.ws.ancestors(sub))
         for key in family:
-            if key in self.ws.classes or key in api.SAFE_BASES or key in (
-                    "builtins.object", "object"):
+            if key in self.ws.classes:
+                if {"__getattr__", "__getattribute__"} & set(self.ws.classes[key][1].methods):
+                    return "unknown"  # a lookup that finds no attribute may answer anything
+                continue
+            if key in api.SAFE_BASES or key in ("builtins.object", "object"):
                 continue
             if library.class_may_set(self.ws.canonical(key), name):
                 return "unknown"
