@@ -648,7 +648,10 @@ class Planner:
             # returns is whatever the replacement returns.
             kind = "unknown"
         elif not self.result_transparent(tfacts, target):
-            kind = "unknown"  # a decorator decides what a call returns (a cache hit...)
+            # A decorator decides what a call returns (a cache hit...): a Deferred when it
+            # only ever returns one (`ensureDeferred(f(...))`, `deferToThread(f, ...)`).
+            opaque = self.opaque_decorator(tfacts, target) or ""
+            kind = "awaitable" if self._deferred_making(tfacts, opaque, depth) else "unknown"
         elif target.is_ic or target.is_async:
             kind = "awaitable"
         elif declared_awaitable(target, docstring=False):
@@ -706,6 +709,32 @@ class Planner:
                 continue
             return deco
         return None
+
+    def _deferred_making(self, facts: ModuleFacts, deco: str, depth: int) -> bool:
+        """A workspace decorator `def d(f)` (not a factory) whose wrappers return only
+        Deferreds, whatever `f` returns: `return ensureDeferred(f(*a))`, `return
+        deferToThread(f, *a)`, `return fail(e)` in an `except`."""
+        if not deco or "(" in deco:
+            return False
+        key = self._workspace_function(facts, deco)
+        if key is None or self.ws.replacement(key) is not None:
+            return False
+        dfacts, dfn = self.ws.functions[key]
+        if not dfn.params or dfn.yields or dfn.is_async or not dfn.returns:
+            return False
+        for value in dfn.returns:
+            if value.kind != "name" or value.ref is None:
+                return False
+            inner = self.ws.functions.get(f"{key}.<locals>.{value.ref.name}")
+            if inner is None or inner[1].yields or inner[1].is_async or not inner[1].returns:
+                return False
+            if any(d.split("(", 1)[0].rsplit(".", 1)[-1] != "wraps"
+                   for d in inner[1].decorators):
+                return False
+            if any(self._value_kind(dfacts, inner[1], v, depth + 1) != "awaitable"
+                   for v in inner[1].returns):
+                return False
+        return True
 
     def _passes_result_through(self, facts: ModuleFacts, name: str) -> bool:
         """A workspace decorator `def d(f)` whose every wrapper returns only `f(...)`: what
