@@ -51,7 +51,9 @@ class Wrap:
     """A call (or an uncalled reference) whose result must stay a started Deferred."""
 
     span: Span
-    kind: Literal["call", "callback"]
+    # "aware": a statement (or `return`) made to start a coroutine result and pass anything
+    # else through, where the callee may be a plain function or a double as well.
+    kind: Literal["call", "callback", "aware"]
     target: str  # function key of the converted callee
     why: str
     func: str = "ensureDeferred"  # or "Deferred.fromCoroutine" (config `wrapper`)

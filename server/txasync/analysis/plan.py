@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from ..config import Config
@@ -77,6 +77,7 @@ class Planner:
 
     def __init__(self, ws: Workspace, config: Config, evidence: Evidence | None = None,
                  refused: Mapping[str, Reason] | None = None) -> None:
+        self._dynamic_sites: list[tuple[ModuleFacts, CallSite]] | None = None
         self.ws = ws
         self.config = config
         # From `txasync probe`, minus files edited since (Evidence.without(stale_files(...))).
@@ -576,7 +577,7 @@ class Planner:
             if api_name is not None and not api.callback_needs_wrap(api_name, version):
                 return None
             return f"handed to `{site.handed_to}` uncalled"
-        if site.usage == "awaited":
+        if site.usage in ("awaited", "checked"):
             return None
         if site.usage == "yielded" and site.immediate:
             if enclosing_key in converting:
@@ -608,6 +609,8 @@ class Planner:
             return f"`{api_name}` awaits coroutines on this Twisted version"
         if site.usage == "awaited":
             return "awaited directly"
+        if site.usage == "checked":
+            return "its result is checked with `inspect` and a coroutine is started"
         enclosing_key = function_key(facts.module, site.enclosing) if site.enclosing else ""
         if enclosing_key in converting:
             return "yielded in a function converted too: becomes `await`"
@@ -632,7 +635,7 @@ class Planner:
                 f"`{site.callee.text}` at {_loc(facts, site.span)} may be it (txasync cannot "
                 "tell the receiver's type), handed over uncalled; annotate the receiver so "
                 "txasync can tell", where=f"{facts.path}:{site.span.line}"), None
-        if site.usage == "awaited":
+        if site.usage in ("awaited", "checked"):
             return None, None
         if site.usage == "deferred-method" and site.detail in api.DEFERRED_ONLY_ATTRIBUTES:
             return None, f"`.{site.detail}` is called on its result"
@@ -648,12 +651,45 @@ class Planner:
                 return None, None
             if enclosing_key not in converting and version >= (24, 7):
                 return None, None
+        if site.computed:
+            obj = site.callee.text[:-2]
+            return Reason(
+                "computed-name",
+                f"`getattr({obj}, ...)(...)` at {_loc(facts, site.span)} looks a method up by "
+                "a computed name and may call it, and would get a coroutine",
+                where=f"{facts.path}:{site.span.line}"), None
         return Reason(
             "unknown-receiver",
             f"`{site.callee.text}(...)` at {_loc(facts, site.span)} may call it (txasync "
             "cannot tell the receiver's type) and would get a coroutine; annotate the "
             "receiver (for example the `__init__` parameter it is assigned from)",
             where=f"{facts.path}:{site.span.line}"), None
+
+    def aware_site(self, site: CallSite, facts: ModuleFacts) -> bool:
+        """A call statement, `return f()` or `x = f()` alone on its lines in a def, which the
+        rewrite can make take a coroutine as it took a Deferred or a plain value: `r = f()`,
+        then `if inspect.iscoroutine(r):` start it with `ensureDeferred`. The same at run time
+        whatever `f` turns out to be (a Deferred or a plain value passes through untouched;
+        a coroutine starts at once, as the inlineCallbacks generator did), so a caller
+        whose receiver is unknown, a dispatch that may also reach a plain sibling, or a test
+        double no longer keeps the callee's Deferred API."""
+        if site.uncalled or not site.own_line or site.usage not in (
+                "statement", "returned", "stored"):
+            return False
+        bound = facts.imports.get("inspect")
+        if bound is not None and bound != "inspect":
+            return False
+        if bound is None and "inspect" in facts.module_names:
+            return False
+        found = self.ws.functions.get(function_key(facts.module, site.enclosing))
+        return found is None or not found[1].binds_locally("inspect")
+
+    def _aware_starter(self) -> str:
+        """Only coroutines reach the starter of an aware site, so `fromCoroutine` is safe
+        wherever the configuration asks for it and Twisted has it."""
+        if self.config.wrapper == "fromCoroutine" and self.config.at_least(21, 2):
+            return "Deferred.fromCoroutine"
+        return "ensureDeferred"
 
     # -- the whole workspace -------------------------------------------------------------
     def decide(self, only: set[str] | None = None, among: set[str] | None = None
@@ -716,7 +752,7 @@ class Planner:
                 d = decisions[key]
                 for facts, site in self.possible_callers(key):
                     problem, _ = self.possible_caller(site, converting, facts)
-                    if problem is not None:
+                    if problem is not None and not self.aware_site(site, facts):
                         d.caller_reasons.append(problem)
                         d.keep_api = True
                         break
@@ -738,14 +774,24 @@ class Planner:
                 wrap_func = "Deferred.fromCoroutine"
             for facts, site in self.all_callers(key):
                 why = self.caller_needs(site, rewritten, facts)
-                if why is not None:
-                    kind: Literal["call", "callback"] = "callback" if site.uncalled else "call"
-                    d.wraps.append((facts, Wrap(site.span, kind, key, why, wrap_func,
-                                                bind_early=_rebindable(site, facts))))
+                if why is None:
+                    continue
+                if self._needs_aware(key, facts, site):
+                    d.wraps.append((facts, Wrap(site.span, "aware", key, why,
+                                                self._aware_starter())))
+                    continue
+                kind: Literal["call", "callback"] = "callback" if site.uncalled else "call"
+                d.wraps.append((facts, Wrap(site.span, kind, key, why, wrap_func,
+                                            bind_early=_rebindable(site, facts))))
             for facts, site in self.possible_callers(key):
-                _, why = self.possible_caller(site, converting, facts)
+                problem, why = self.possible_caller(site, converting, facts)
                 if why is not None:
                     d.wraps.append((facts, Wrap(site.span, "call", key, why, "ensureDeferred")))
+                elif problem is not None and self.aware_site(site, facts):
+                    d.wraps.append((facts, Wrap(
+                        site.span, "aware", key,
+                        "the receiver is unknown: a coroutine result is started, anything "
+                        "else passes through", self._aware_starter())))
         for d in decisions.values():
             if not d.changes:
                 continue
@@ -791,22 +837,39 @@ class Planner:
                         continue
                 elif version >= (24, 7):
                     continue
-            on_self = site.callee.receiver in ("self", "cls", "super")
-            for other in self.ws.resolve(facts, site).targets:
-                if other == key:
-                    continue
-                ofacts, ofn = self.ws.functions[other]
-                replaced = self.ws.replacement(other)
-                # A `self.m()` runs inside a real instance: a `Mock(spec=C)` double of it
-                # never gets there, so only its body (and other replacements) decide.
-                if self._plain_result(other, body=on_self and (
-                        replaced is None or replaced.spec_double)):
-                    return Reason(
-                        "mixed-dispatch",
-                        f"`{site.callee.text}(...)` at {_loc(facts, site.span)} may also call "
-                        f"the plain `{ofn.qualname}`, so no single wrap fits",
-                        where=f"{facts.path}:{site.span.line}")
+            if self.aware_site(site, facts):
+                continue
+            plain = self._plain_sibling(key, facts, site)
+            if plain is not None:
+                return Reason(
+                    "mixed-dispatch",
+                    f"`{site.callee.text}(...)` at {_loc(facts, site.span)} may also call "
+                    f"the plain `{plain}`, so no single wrap fits",
+                    where=f"{facts.path}:{site.span.line}")
         return None
+
+    def _plain_sibling(self, key: str, facts: ModuleFacts, site: CallSite) -> str | None:
+        """Another function the site may reach that may return a plain value (qualname)."""
+        on_self = site.callee.receiver in ("self", "cls", "super")
+        for other in self.ws.resolve(facts, site).targets:
+            if other == key:
+                continue
+            ofacts, ofn = self.ws.functions[other]
+            replaced = self.ws.replacement(other)
+            # A `self.m()` runs inside a real instance: a `Mock(spec=C)` double of it
+            # never gets there, so only its body (and other replacements) decide.
+            if self._plain_result(other, body=on_self and (
+                    replaced is None or replaced.spec_double)):
+                return ofn.qualname
+        return None
+
+    def _needs_aware(self, key: str, facts: ModuleFacts, site: CallSite) -> bool:
+        """A resolved caller needing a wrap where `ensureDeferred` could meet a plain value
+        (a plain sibling override, a test double): the aware form, where it can be written."""
+        if not self.aware_site(site, facts):
+            return False
+        return (self.ws.replacement(key) is not None
+                or self._plain_sibling(key, facts, site) is not None)
 
     def _replaced_and_wrapped(self, key: str, rewritten: set[str]) -> Reason | None:
         """A function a test double replaces (`obj.fetch = lambda: "x"`) converts plainly
@@ -819,7 +882,7 @@ class Planner:
         needing: list[tuple[ModuleFacts, CallSite, str]] = []
         for facts, site in self.all_callers(key):
             why = self.caller_needs(site, rewritten, facts)
-            if why is not None:
+            if why is not None and not self.aware_site(site, facts):
                 needing.append((facts, site, why))
         for facts, site in self.possible_callers(key):
             # `x.fetch().addCallback(...)` on an untyped `x` is wrapped too: with a Mock
@@ -863,7 +926,33 @@ class Planner:
         return unique
 
     def possible_callers(self, key: str) -> list[tuple[ModuleFacts, CallSite]]:
-        return list(self.ws.possible_callers(key))
+        """Calls by name with an unknown receiver, and calls of a method looked up by a
+        computed name (`getattr(obj, name)(...)`) that may find this one."""
+        return list(self.ws.possible_callers(key)) + self.dynamic_callers(key)
+
+    def dynamic_callers(self, key: str) -> list[tuple[ModuleFacts, CallSite]]:
+        """`getattr(self, name)(...)` may find any method of `self`'s class hierarchy;
+        `getattr(obj, name)(...)` any method at all."""
+        facts, fn = self.ws.functions[key]
+        if not fn.class_qualname:
+            return []
+        if self._dynamic_sites is None:
+            self._dynamic_sites = [(f, site) for f in self.ws.modules.values()
+                                   for site in f.dynamic_calls]
+        if not self._dynamic_sites:
+            return []
+        found = []
+        for sfacts, site in self._dynamic_sites:
+            if not fn.name.startswith(site.name_prefix):
+                continue
+            ref = site.callee
+            as_named = replace(site, callee=replace(
+                ref, name=fn.name, text=ref.text[:-1] + fn.name,
+                qualified=ref.qualified[:-1] + fn.name if ref.qualified else None))
+            res = self.ws.resolve(sfacts, as_named)
+            if key in res.targets or res.possible:
+                found.append((sfacts, site))
+        return found
 
 
 _AWAITABLE_TYPE = re.compile(

@@ -261,11 +261,17 @@ def findings_for(decision: Decision) -> list[Finding]:
     found: list[Finding] = []
     reasons = decision.all_reasons
     if not reasons:
-        files = {os.path.basename(f.path) for f, _ in decision.wraps}
-        n = len(decision.wraps)
-        func = decision.wraps[0][1].func if decision.wraps else "ensureDeferred"
+        plain = [(f, w) for f, w in decision.wraps if w.kind != "aware"]
+        files = {os.path.basename(f.path) for f, _ in plain}
+        n = len(plain)
+        func = plain[0][1].func if plain else "ensureDeferred"
         callers = (f"; {n} caller{'s' if n != 1 else ''} will be wrapped in {func}"
                    + (f" ({', '.join(sorted(files))})" if files else "")) if n else ""
+        aware = len(decision.wraps) - n
+        if aware:
+            callers += (f"; {aware} call{'s' if aware != 1 else ''} that may reach it or a "
+                        "plain function will start a coroutine result "
+                        "(`if inspect.iscoroutine(...)`)")
         if decision.keep_api:
             callers = "; it keeps returning a Deferred (keep-deferred-api)"
         changes = "".join(f"; behaviour changes on purpose: {c}"

@@ -277,9 +277,13 @@ class _Converter(cst.CSTTransformer):
         self.fn_facts = {f.qualname: f for f in facts.functions if f.qualname in self.convert}
         self.call_wraps: dict[tuple[int, int, int, int], Wrap] = {}
         self.ref_wraps: dict[tuple[int, int, int, int], Wrap] = {}
+        self.aware_wraps: dict[tuple[int, int, int, int], Wrap] = {}
         for wrap in plan.wraps:
             key = _key(wrap.span)
-            (self.call_wraps if wrap.kind == "call" else self.ref_wraps)[key] = wrap
+            {"call": self.call_wraps, "callback": self.ref_wraps,
+             "aware": self.aware_wraps}[wrap.kind][key] = wrap
+        self.defs: list[cst.FunctionDef] = []  # the enclosing defs, innermost last
+        self.needs_inspect = False
         self.renames: dict[tuple[int, int, int, int], str] = {
             _key(s): name for s, name in plan.renames}
         self.renamed = 0
@@ -364,9 +368,11 @@ class _Converter(cst.CSTTransformer):
 
     def visit_FunctionDef_body(self, node: cst.FunctionDef) -> None:
         self.stack.append(("def", self._qualname(node.name.value)))
+        self.defs.append(node)
 
     def leave_FunctionDef_body(self, node: cst.FunctionDef) -> None:
         self.stack.pop()
+        self.defs.pop()
 
     def visit_Lambda_body(self, node: cst.Lambda) -> None:
         self.stack.append(("lambda", self.stack[-1][1]))
@@ -563,8 +569,13 @@ class _Converter(cst.CSTTransformer):
 
     def leave_SimpleStatementLine(self, original: cst.SimpleStatementLine,
                                   updated: cst.SimpleStatementLine
-                                  ) -> cst.BaseStatement | cst.RemovalSentinel:
+                                  ) -> (cst.BaseStatement | cst.RemovalSentinel
+                                        | cst.FlattenSentinel[cst.BaseStatement]):
         pos = self._pos(original)
+        if self.aware_wraps and len(original.body) == 1:
+            aware = self._aware(original.body[0], updated)
+            if aware is not None:
+                return aware
         if pos[0] in self.call_form_lines and len(updated.body) == 1:
             assign = updated.body[0]
             if isinstance(assign, cst.Assign) and isinstance(assign.value, cst.Call):
@@ -605,6 +616,55 @@ class _Converter(cst.CSTTransformer):
         if hasattr(last, "semicolon"):
             body[-1] = last.with_changes(semicolon=cst.MaybeSentinel.DEFAULT)
         return updated.with_changes(body=body)
+
+    def _aware(self, small: cst.BaseSmallStatement, updated: cst.SimpleStatementLine
+               ) -> cst.FlattenSentinel[cst.BaseStatement] | None:
+        """`f()` or `return f()` made to start a coroutine result and pass anything else
+        (a Deferred, a plain value, a double's Mock) through untouched:
+
+            result = f()
+            if inspect.iscoroutine(result):
+                [result =] defer.ensureDeferred(result)
+            [return result]
+        """
+        if not isinstance(small, (cst.Expr, cst.Return, cst.Assign)) or not isinstance(
+                small.value, cst.Call):
+            return None
+        wrap = self.aware_wraps.get(self._pos(small.value))
+        new_small = updated.body[0]
+        if wrap is None or not isinstance(new_small, (cst.Expr, cst.Return, cst.Assign)) or (
+                new_small.value is None):
+            return None
+        self.needs_defer = self.needs_inspect = True
+        self.wrapped += 1
+        start = cst.Module([]).code_for_node(self.accessor.expr(wrap.func))
+        if isinstance(new_small, cst.Assign):
+            # `x = f()` stays; `x` is made what it was before right after.
+            target = cst.Module([]).code_for_node(new_small.targets[0].target)
+            check = cst.parse_statement(
+                f"if inspect.iscoroutine({target}):\n    {target} = {start}({target})\n")
+            return cst.FlattenSentinel([updated, check])
+        names = identifiers(cst.Module([]).code_for_node(self.defs[-1])) if self.defs else (
+            identifiers(self.source))
+        name = "result"
+        n = 1
+        while name in names:
+            n += 1
+            name = f"result{n}" if n > 2 else "result_"
+        call = cst.Module([]).code_for_node(_strip_parens(new_small.value))
+        returned = isinstance(small, cst.Return)
+        lines = [f"{name} = {call}\n", f"if inspect.iscoroutine({name}):\n",
+                 f"    {name + ' = ' if returned else ''}{start}({name})\n"]
+        if returned:
+            lines.append(f"return {name}\n")
+        statements = [cst.parse_statement(line) if i != 1 else
+                      cst.parse_statement(lines[1] + lines[2])
+                      for i, line in enumerate(lines) if i != 2]
+        first = statements[0]
+        assert isinstance(first, cst.SimpleStatementLine)
+        statements[0] = first.with_changes(leading_lines=updated.leading_lines,
+                                           trailing_whitespace=updated.trailing_whitespace)
+        return cst.FlattenSentinel(statements)
 
     def _remove_line(self, line: cst.SimpleStatementLine
                      ) -> cst.BaseStatement | cst.RemovalSentinel:
@@ -707,6 +767,8 @@ def rewrite_source(source: str, plan: FilePlan, facts: ModuleFacts, path: str = 
         extra.append(("twisted.web.server", "NOT_DONE_YET"))
     if converter.needs_pytest_twisted:
         extra.append(("pytest_twisted", None))
+    if converter.needs_inspect and facts.imports.get("inspect") != "inspect":
+        extra.append(("inspect", None))
     for qualified in sorted(converter.needs_imports):
         module_name, _, name = qualified.rpartition(".")
         extra.append((module_name, name))
