@@ -97,7 +97,7 @@ class Extension implements TxasyncApi, vscode.Disposable {
     private pythonListener: vscode.Disposable | undefined;
 
     constructor(private readonly context: vscode.ExtensionContext) {
-        this.status = new StatusItem('txasync.showMigrationProgress');
+        this.status = new StatusItem('txasync.showProgress');
         this.view = new ProgressView(async () => (await this.fetchProgress())?.markdown);
         this.disposables.push(this.output, this.status, this.view);
     }
@@ -114,11 +114,18 @@ class Extension implements TxasyncApi, vscode.Disposable {
     activate(): void {
         const command = (name: string, run: (...args: any[]) => unknown) =>
             this.disposables.push(vscode.commands.registerCommand(name, run));
-        command('txasync.convertFunctionAtCursor', () => this.convertFunctionAtCursor());
-        command('txasync.convertCurrentFile', (uri?: vscode.Uri) => this.convertFile(uri));
-        command('txasync.convertEntireWorkspace', () => this.convertWorkspace());
-        command('txasync.showMigrationProgress', () => this.showProgress());
-        command('txasync.showDebugInfo', () => this.showDebugInfo());
+        // The server's own command ids: the palette runs them here (with the cursor, the file
+        // or nothing), code lenses and code actions run them with the server's arguments, which
+        // are passed on as they are. The server, told `clientCommands`, does not advertise them,
+        // so vscode-languageclient does not register the same ids again.
+        command('txasync.convertFunction', (...args: unknown[]) => args.length > 0
+            ? this.forward('txasync.convertFunction', args) : this.convertFunctionAtCursor());
+        command('txasync.convertFile', (uri?: vscode.Uri | string) => typeof uri === 'string'
+            ? this.forward('txasync.convertFile', [uri]) : this.convertFile(uri));
+        command('txasync.convertWorkspace', () => this.convertWorkspace());
+        command('txasync.convertAndVerify', (...args: unknown[]) => this.forward('txasync.convertAndVerify', args));
+        command('txasync.showProgress', () => this.showProgress());
+        command('txasync.debugInfo', () => this.showDebugInfo());
         command('txasync.restartServer', () => this.restart());
         command('txasync.showLogs', () => this.output.show(true));
 
@@ -255,7 +262,7 @@ class Extension implements TxasyncApi, vscode.Disposable {
             documentSelector: [{ scheme: 'file', language: 'python' }],
             outputChannel: this.output,
             synchronize: { configurationSection: 'txasync' },
-            initializationOptions: serverSettings(interpreter.folder?.uri, interpreter),
+            initializationOptions: { ...serverSettings(interpreter.folder?.uri, interpreter), clientCommands: true },
             middleware: {
                 workspace: {
                     configuration: async (params, token, next) => {
@@ -472,6 +479,13 @@ class Extension implements TxasyncApi, vscode.Disposable {
             // A refusal was already shown by the server (window/showMessage) with its reason.
         }
         this.scheduleRefresh(200);
+    }
+
+    /** A server command run with the arguments the server gave it (a lens, a code action). */
+    async forward(command: string, args: unknown[]): Promise<unknown> {
+        const result = await this.executeServerCommand(command, args);
+        this.reportConversion(result);
+        return result;
     }
 
     async convertFunctionAtCursor(): Promise<unknown> {
