@@ -618,23 +618,24 @@ def update_file(project: Project, path: str, text: str | None) -> None:
         facts = extract_facts(text, path, module, is_package)
         old = project.facts.get(path)
         if facts.error is not None and old is not None and old.error is None:
-            # Mid-typing syntax errors keep the last good facts (and report the error).
+            # Mid-typing syntax errors keep the last good facts (and report the error); the
+            # index, made from those facts, stays as it is.
             project.errors[path] = f"{path}:{facts.error}"
             previous = project.sources.get(path)
             project.sources[path] = Source(path, text,
                                            previous.encoding if previous else "utf-8")
-            project.workspace = Workspace(f for f in project.facts.values() if f.error is None)
-            attach_oracle(project)
             project.stale.add(path)
+            attach_oracle(project)
             return
         project.errors.pop(path, None)
         project.stale.discard(path)
         previous = project.sources.get(path)
         project.sources[path] = Source(path, text, previous.encoding if previous else "utf-8")
         project.facts[path] = facts
-    old_workspace = project.workspace
-    project.workspace = Workspace(f for f in project.facts.values() if f.error is None)
-    project.workspace.adopt_callers(old_workspace, path)
+    good = project.facts.get(path)
+    project.workspace = project.workspace.updated(
+        path, good if good is not None and good.error is None else None,
+        [f for f in project.facts.values() if f.error is None])
     attach_oracle(project)
 
 
