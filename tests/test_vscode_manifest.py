@@ -66,6 +66,10 @@ def test_install_button_does_not_ask_pypi_for_txasync() -> None:
     assert "bundledWheel()" in EXTENSION and "!server/*.whl" in (
         CLIENT / ".vscodeignore").read_text()
     assert "bundle-server" in MANIFEST["scripts"]["package"]
+    # The .vsix carries the dependencies' wheels too, and the button installs them offline
+    # into an environment of the extension's own.
+    assert "--no-deps" not in MANIFEST["scripts"]["bundle-server"]
+    assert "'--no-index', '--find-links'" in EXTENSION and "'-m', 'venv'" in EXTENSION
 
 
 def test_no_popup_where_twisted_is_not_used() -> None:
