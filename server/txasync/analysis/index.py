@@ -705,9 +705,14 @@ class Workspace:
             typed = self.oracle.receiver_type(facts.path, site)
             split = self.split_qualified(typed) if typed else None
             if split is not None and function_key(*split) in self.classes:
-                target = self.lookup_method(function_key(*split), ref.name)
-                if target is not None:
-                    return Resolution([target])
+                # jedi's type is the declared one at best: an instance of a subclass, or a
+                # test's duck-typed fake, may be there at run time, as for an annotation.
+                cls_key = function_key(*split)
+                targets = self.dispatch_set(cls_key, ref.name, False)
+                targets += [m for m in self.test_doubles_of(ref.name, cls_key)
+                            if m not in targets]
+                if targets:
+                    return Resolution(targets)
         if (ref.receiver in ("other", "") and ref.kind == "attr"
                 and ref.name in self.methods_by_name):
             return Resolution([], possible=True)
