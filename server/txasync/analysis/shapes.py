@@ -126,6 +126,9 @@ def _safe_expr(node: ast.expr | None) -> bool:
         return all(_safe_expr(v) for v in (node.test, node.body, node.orelse))
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
         return _safe_expr(node.operand)
+    if isinstance(node, ast.Compare) and all(
+            isinstance(op, (ast.Eq, ast.NotEq, ast.Is, ast.IsNot)) for op in node.ops):
+        return _safe_expr(node.left) and all(_safe_expr(c) for c in node.comparators)
     if isinstance(node, (ast.Tuple, ast.List, ast.Set)):
         return all(_safe_expr(e) for e in node.elts)
     if isinstance(node, ast.Starred):
@@ -136,8 +139,17 @@ def _safe_expr(node: ast.expr | None) -> bool:
 
 
 def _safe_call(call: ast.Call) -> bool:
-    return _safe_expr(call.func) and all(_safe_expr(a) for a in call.args) and all(
-        _safe_expr(k.value) for k in call.keywords)
+    return _safe_expr(call.func) and all(_safe_arg(a) for a in call.args) and all(
+        _safe_arg(k.value) for k in call.keywords)
+
+
+def _safe_arg(node: ast.expr) -> bool:
+    """An argument that cannot raise: a safe expression, or an exception made from safe
+    ones (`fail(Missing(key))`, by a capitalised class name)."""
+    if isinstance(node, ast.Call) and isinstance(node.func, (ast.Name, ast.Attribute)):
+        last = node.func.id if isinstance(node.func, ast.Name) else node.func.attr
+        return last[:1].isupper() and last != "Failure" and _safe_call(node)
+    return _safe_expr(node)
 
 
 def _always_returns(stmts: list[ast.stmt]) -> bool:

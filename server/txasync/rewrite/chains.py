@@ -106,7 +106,9 @@ class ChainWriter:
             if handler.returns_param:
                 return []
             assert handler.body is not None
-            body = self.nodes[handler.body]
+            body = self.nodes.get(handler.body)
+            if body is None:  # `ast` and LibCST place a parenthesized tuple differently
+                return [(0, f"{r} = ({func})({value})")]
             renamed = body.visit(_Rename(handler.lambda_param, r))
             assert isinstance(renamed, cst.CSTNode)
             return [(0, f"{r} = {_expr(self.code(renamed))}")]
