@@ -33,6 +33,7 @@ from .model import (
     YieldFact,
 )
 from .names import INLINE_CALLBACKS, RETURN_VALUE, ImportTable, build_import_table
+from .shapes import deferred_shape
 
 _NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?", re.I)
 
@@ -261,6 +262,7 @@ _FIELDS: dict[type, tuple[str, ...]] = {}
 class _FactWalker:
     def __init__(self, source: str, table: ImportTable, facts: ModuleFacts) -> None:
         self.lines = LineIndex(source)
+        self.source = source
         self.table = table
         self.facts = facts
         self.scopes: list[_Scope] = [_Scope("module", "")]
@@ -455,6 +457,8 @@ class _FactWalker:
         scope = _Scope(kind, fact.qualname, fact, fact.self_class)
         self.scopes.append(scope)
         self._body(node.body)
+        if kind == "plain" and isinstance(node, ast.FunctionDef):
+            fact.shape = deferred_shape(node, self.source, self.ref, self.value, self.lines.span)
         self.scopes.pop()
         return fact
 

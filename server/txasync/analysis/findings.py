@@ -44,6 +44,9 @@ class ConvertFunction:
     # The keep-API helper's name, chosen by the engine against the whole run (every file of
     # the class hierarchy, every other helper); "" lets the rewrite choose from its file.
     helper: str = ""
+    # A pass-through or callback chain (analysis/deferred_plan.py's ShapePlan), not an
+    # inlineCallbacks function: its body is rewritten by rewrite/chains.py.
+    shape: Any = None
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,10 @@ and 0-based *character* columns (not UTF-8 bytes as `ast` reports, not UTF-16 as
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from .shapes import DeferredShape
 
 
 @dataclass(frozen=True, order=True)
@@ -179,6 +182,9 @@ class FunctionFact:
     params: list[str] = field(default_factory=list)  # positional parameter names, in order
     is_staticmethod: bool = False
     is_classmethod: bool = False
+    # A plain function that hands out a Deferred it gets from a call, or builds a callback
+    # chain on one (analysis/shapes.py: TXA005, TXA006); None for anything else.
+    shape: DeferredShape | None = None
 
     @property
     def is_ic(self) -> bool:

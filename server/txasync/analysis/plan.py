@@ -18,6 +18,7 @@ from typing import Literal
 
 from ..config import Config
 from . import twisted_api as api
+from .deferred_plan import ShapeJudge, ShapePlan, handed_out, shape_enabled
 from .evidence import Evidence, yield_verdict
 from .findings import ConvertFunction, FilePlan, Wrap, YieldAction
 from .index import Workspace, function_key
@@ -44,6 +45,9 @@ class Decision:
     # What the conversion changes on purpose (a latent bug fixed), said in the finding and
     # the summary so nobody is surprised.
     behaviour_changes: list[str] = field(default_factory=list)
+    # A pass-through (TXA005) or callback chain (TXA006) instead of an inlineCallbacks
+    # function (analysis/deferred_plan.py): how its body is rewritten.
+    shape: ShapePlan | None = None
 
     @property
     def convertible(self) -> bool:
@@ -86,6 +90,10 @@ class Planner:
         # verdicts that still hold), by key, with the reason to report.
         self.refused: Mapping[str, Reason] = refused or {}
         self._returns_memo: dict[tuple[str, bool, bool], str] = {}
+        self.shapes = ShapeJudge(self)
+        # Pass-throughs and chains that may raise at the call where a caller would now get
+        # a failed Deferred: decided again without them (see `decide`).
+        self._raising: dict[str, Reason] = {}
 
     # -- intrinsic reasons (the function on its own) -------------------------------------
     def intrinsic_reasons(self, facts: ModuleFacts, fn: FunctionFact) -> list[Reason]:
@@ -570,6 +578,8 @@ class Planner:
         """Why a resolved call site of a converted function needs a wrap (None: it does not)."""
         enclosing_key = function_key(ws_facts.module, site.enclosing) if site.enclosing else ""
         version = self.config.twisted_version
+        if enclosing_key in converting and handed_out(self.shapes, site, ws_facts):
+            return None  # the rewrite of the pass-through or chain awaits it in place
         if site.uncalled:
             if site.handed_to is None:
                 return "referenced as a value; whoever calls it later expects a Deferred"
@@ -739,6 +749,7 @@ class Planner:
                                 "(unknown-yield = refuse)"))
                             break
                 decisions[key] = decision
+        decisions.update(self._shape_decisions(only, among))
         converting = {k for k, d in decisions.items() if d.convertible and d.selected}
         # Bodies this run rewrites, keep-API helpers included: a yield there becomes an
         # await, so a call yielded there needs no wrap, whatever the callee's API. (A
@@ -803,7 +814,88 @@ class Planner:
                 change = self._runs_coroutine_now(d.facts, d.fn, y, action)
                 if change is not None:
                     d.behaviour_changes.append(change)
+        raising = self._raising_shapes(decisions, rewritten)
+        if raising:
+            self._raising.update(raising)
+            return self.decide(only, among)
         return decisions
+
+    def _shape_decisions(self, only: set[str] | None, among: set[str] | None
+                         ) -> dict[str, Decision]:
+        """Decisions for pass-throughs (TXA005) and callback chains (TXA006), when selected:
+        their bodies judged by `ShapeJudge`, their callers exactly as an inlineCallbacks
+        function's."""
+        decisions: dict[str, Decision] = {}
+        kinds = {k for k in ("passthrough", "chain") if shape_enabled(self.config, k)}
+        if not kinds:
+            return decisions
+        for facts in self.ws.modules.values():
+            for fn in facts.functions:
+                if fn.shape is None or fn.shape.kind not in kinds:
+                    continue
+                key = function_key(facts.module, fn.qualname)
+                if among is not None and key not in among:
+                    continue
+                if fn.shape.kind == "passthrough" and not self._hands_out_deferreds(
+                        key, facts, fn):
+                    continue  # returns calls, but nothing says they are Deferreds
+                plan = ShapePlan(fn.shape.kind)
+                body = self.shapes.body_reasons(facts, fn, plan)
+                decision = Decision(
+                    key, facts, fn,
+                    body + self._decorator_reasons(fn, facts) + self.test_reasons(facts, fn),
+                    self.caller_side_reasons(facts, fn) + self.exposure_reasons(key, facts, fn),
+                    shape=plan)
+                if key in self._raising:
+                    decision.reasons.insert(0, self._raising[key])
+                if key in self.refused:
+                    decision.reasons.insert(0, self.refused[key])
+                if key in self.ws.redefined:
+                    decision.reasons.insert(0, Reason(
+                        "redefined", f"`{fn.qualname}` is bound more than once in this module"))
+                decision.selected = only is None or key in only
+                if self.config.keep_deferred_api and matches_function(
+                        self.config.keep_deferred_api, facts.module, fn.qualname):
+                    decision.keep_api = True
+                public = public_api_reason(self.config, facts, fn)
+                if public is not None:
+                    decision.caller_reasons.append(public)
+                if decision.caller_reasons:
+                    decision.keep_api = True
+                decisions[key] = decision
+        return decisions
+
+    def _hands_out_deferreds(self, key: str, facts: ModuleFacts, fn: FunctionFact) -> bool:
+        """A pass-through is Deferred code when what it returns is awaitable and not a
+        coroutine (a function handing out coroutines is async code already)."""
+        assert fn.shape is not None
+        for r in fn.shape.returns:
+            if r.form == "call":
+                targets = self.shapes.targets(facts, fn, r.callee)
+                if targets and all(self.ws.functions[t][1].is_async for t in targets):
+                    return False
+        return self.function_result_kind(key, own=True, body=True) == "awaitable"
+
+    def _raising_shapes(self, decisions: dict[str, Decision], rewritten: set[str]
+                        ) -> dict[str, Reason]:
+        """Rewritten pass-throughs and chains whose body may raise at the call while some
+        caller gets the result as a Deferred (a wrap, or the keep-API wrapper): the raise
+        would become a failed Deferred. A yield or an await takes both the same way."""
+        found: dict[str, Reason] = {}
+        for key, d in decisions.items():
+            if d.shape is None or not d.changes or self.shapes.sync_safe(d.facts, d.fn):
+                continue
+            why = "it keeps its Deferred API" if d.keep_api else ""
+            for facts, wrap in d.wraps:
+                site = next((s for s in facts.calls if s.span == wrap.span), None)
+                if site is None or not (site.usage == "yielded" and site.immediate):
+                    why = why or f"the caller at {_loc(facts, wrap.span)} gets a Deferred"
+                    break
+            if why:
+                found[key] = Reason(
+                    "raises-sync", "its body may raise at the call, where callers see the "
+                    f"exception today; as a coroutine it would fail the Deferred instead ({why})")
+        return found
 
     def _runs_coroutine_now(self, facts: ModuleFacts, fn: FunctionFact, y: YieldFact,
                             action: YieldAction) -> str | None:
@@ -1027,7 +1119,8 @@ def file_plans(decisions: dict[str, Decision], convert: bool = True) -> dict[str
         if convert and d.changes:
             plan_for(d.facts.path).convert.append(
                 ConvertFunction(d.fn.qualname, dict(d.yields), keep_api=d.keep_api,
-                                not_done_yet=d.keep_api and _finishes_request(d)))
+                                not_done_yet=d.keep_api and _finishes_request(d),
+                                shape=d.shape))
             for facts, wrap in d.wraps:
                 plan_for(facts.path).wraps.append(wrap)
         else:

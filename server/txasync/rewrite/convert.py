@@ -21,6 +21,7 @@ from ..analysis.findings import ConvertFunction, FilePlan, Wrap, YieldAction
 from ..analysis.model import FunctionFact, ModuleFacts, Span
 from ..analysis.names import DEFER, GENERATOR_TYPES, INLINE_CALLBACKS, RETURN_VALUE
 from ..lines import split_lines
+from .chains import ChainWriter, capture_spans
 from .helpers import base_name, choose, identifiers, is_taken
 from .imports import add_import, remove_unused, used_names
 
@@ -318,6 +319,13 @@ class _Converter(cst.CSTTransformer):
         self.removed_roots: set[str] = set()
         self.annotations_changed = False
         self.at: tuple[int, int] | None = None  # 1-based line and column of the latest node
+        # Callback chains (TXA006): the updated nodes of the expressions their new bodies
+        # are written from, by position.
+        self.capture: set[tuple[int, int, int, int]] = set()
+        for fn in self.fn_facts.values():
+            if self.convert[fn.qualname].shape is not None:
+                self.capture |= {_key(s) for s in capture_spans(fn)}
+        self.captured: dict[tuple[int, int, int, int], cst.CSTNode] = {}
 
     # -- where it is, for error messages ---------------------------------------------------
     def on_visit(self, node: cst.CSTNode) -> bool:
@@ -328,6 +336,11 @@ class _Converter(cst.CSTTransformer):
                  ) -> cst.CSTNodeT | cst.RemovalSentinel | cst.FlattenSentinel[cst.CSTNodeT]:
         self._note_position(original_node)
         result = super().on_leave(original_node, updated_node)
+        if self.capture and isinstance(result, cst.CSTNode):
+            pos = self._pos(original_node) if isinstance(
+                original_node, cst.BaseExpression) else None
+            if pos in self.capture:
+                self.captured[pos] = result
         if (self.lambdas and isinstance(result, cst.BaseExpression)
                 and self._pos(original_node) in self.lambdas):
             self.lambdas.discard(self._pos(original_node))
@@ -428,9 +441,75 @@ class _Converter(cst.CSTTransformer):
                 self.removed_roots.add(_root_name(_generator_head(updated.returns.annotation)))
         self.converted.append(qualname)
         converted = updated.with_changes(**changes)
+        if plan.shape is not None and plan.shape.kind == "chain":
+            converted = self._chain_body(fn, original, converted)
         if plan.keep_api:
             return self._keep_api(fn, converted, decorators, updated.returns)
         return converted
+
+    def _chain_body(self, fn: FunctionFact, original: cst.FunctionDef,
+                    converted: cst.FunctionDef) -> cst.FunctionDef:
+        """A callback chain's statements replaced by their `await` form."""
+        shape, plan = fn.shape, self.convert[fn.qualname].shape
+        assert shape is not None and isinstance(converted.body, cst.IndentedBlock)
+        index = next((i for i, stmt in enumerate(original.body.body)
+                      if self._pos(stmt)[0] == shape.first_line), None)
+        if index is None:
+            raise RewriteError(f"{fn.name_span.line}:{fn.name_span.col + 1}: the chain of "
+                               f"{fn.qualname} was not found; file left unchanged, please "
+                               "report this")
+        self.needs_defer = True
+        nodes = {Span(*k): v for k, v in self.captured.items()}
+        writer = ChainWriter(shape, plan.forms, plan.result, nodes,
+                             lambda n: cst.Module([]).code_for_node(n),
+                             cst.Module([]).code_for_node(self.accessor.expr("maybeDeferred")),
+                             self._failure_name)
+        text = writer.statements()
+        new = list(cst.parse_module(text).body)
+        body = list(converted.body.body)
+        first = body[index]
+        if isinstance(first, (cst.SimpleStatementLine, cst.BaseCompoundStatement)) and new:
+            new[0] = new[0].with_changes(leading_lines=first.leading_lines)
+        return converted.with_changes(
+            body=converted.body.with_changes(body=[*body[:index], *new]))
+
+    def _failure_name(self) -> str:
+        """How this module names `twisted.python.failure.Failure` (imported if need be)."""
+        for local, qualified in self.facts.imports.items():
+            if qualified == "twisted.python.failure.Failure" and local in (
+                    self.facts.runtime_imports):
+                return local
+        for local, qualified in self.facts.imports.items():
+            if qualified == "twisted.python.failure" and local in self.facts.runtime_imports:
+                return f"{local}.Failure"
+        if "Failure" in self.facts.module_names:
+            raise RewriteError("1:1: `Failure` names something else in this module; "
+                               "file left unchanged")
+        self.needs_imports.add("twisted.python.failure.Failure")
+        return "Failure"
+
+    def leave_Return(self, original: cst.Return, updated: cst.Return
+                     ) -> cst.BaseSmallStatement:
+        plan = self._own_converting()
+        if plan is None or plan.shape is None or plan.shape.kind != "passthrough":
+            return updated
+        fn = self.fn_facts.get(self.stack[-1][1])
+        if fn is None or fn.shape is None or original.value is None:
+            return updated
+        pos = self._pos(original.value)
+        found = next((r for r in fn.shape.returns if _key(r.call) == pos), None)
+        value = updated.value
+        if found is None or not isinstance(value, cst.Call):
+            return updated
+        if found.form == "succeed" or (found.form == "fail" and found.raisable):
+            arg = value.args[0].value
+            if not _stands_alone(arg):
+                arg = _parenthesize_always(arg)
+            self.removed_roots.add(_root_name(value.func))
+            if found.form == "succeed":
+                return updated.with_changes(value=arg)
+            return cst.Raise(exc=arg, semicolon=updated.semicolon)
+        return updated.with_changes(value=cst.Await(value))
 
     def _deferred_name(self) -> str:
         """How this module spells `Deferred` in an annotation: a name it already binds to
