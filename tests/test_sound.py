@@ -608,3 +608,28 @@ def test_a_result_already_checked_for_a_coroutine_needs_nothing(tmp_path: Path) 
     # The project's own check proves nothing: txasync's form goes in before it.
     stop = analysis.decisions["pkg.m:Job.stop"]
     assert stop.convertible and [w.kind for _, w in stop.wraps] == ["aware"]
+
+
+def test_succeed_of_an_unknown_call_is_not_proof_of_a_deferred(tmp_path: Path) -> None:
+    """`defer.succeed(x.get(k))` takes any value: with an unknown receiver, `x` may be a
+    plain object, so `ensureDeferred` there would raise where the original worked."""
+    project = make(tmp_path, {
+        "pkg/__init__.py": "",
+        "pkg/m.py": """
+            from twisted.internet import defer
+
+            class Store:
+                @defer.inlineCallbacks
+                def get(self, key):
+                    yield defer.succeed(None)
+
+            def first(thing, key):
+                return [defer.succeed(thing.get(key))]
+
+            def both(thing, key):
+                return [defer.gatherResults([thing.get(key)])]
+        """,
+    })
+    d = analyse(project).decisions["pkg.m:Store.get"]
+    assert d.keep_api
+    assert [r.where for r in d.caller_reasons] == [f"{tmp_path}/pkg/m.py:10"]

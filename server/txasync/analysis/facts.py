@@ -89,6 +89,29 @@ class _Scope:
     dynamic_names: dict[str, Ref] = field(default_factory=dict)
 
 
+def _isinstance_test(test: ast.expr) -> tuple[str, ast.expr] | None:
+    """`isinstance(x, C)` with a plain name `x` and one class `C`: (x, C)."""
+    if (isinstance(test, ast.Call) and isinstance(test.func, ast.Name)
+            and test.func.id == "isinstance" and len(test.args) == 2 and not test.keywords
+            and isinstance(test.args[0], ast.Name)
+            and isinstance(test.args[1], (ast.Name, ast.Attribute))):
+        return test.args[0].id, test.args[1]
+    return None
+
+
+def _rebinds(stmts: list[ast.stmt], name: str) -> bool:
+    """Whether `name` is assigned, deleted or declared global/nonlocal anywhere in `stmts`
+    (nested functions included: a rebinding there through `nonlocal` counts)."""
+    for stmt in stmts:
+        for node in ast.walk(stmt):
+            if isinstance(node, ast.Name) and node.id == name and not isinstance(
+                    node.ctx, ast.Load):
+                return True
+            if isinstance(node, (ast.Global, ast.Nonlocal)) and name in node.names:
+                return True
+    return False
+
+
 def _all_args(args: ast.arguments) -> list[ast.arg]:
     extra = [a for a in (args.vararg, args.kwarg) if a is not None]
     return args.posonlyargs + args.args + args.kwonlyargs + extra
@@ -270,6 +293,8 @@ class _FactWalker:
         self.stack: list[ast.AST] = []
         # The statement lists being walked, innermost last (a statement's siblings).
         self.blocks: list[list[ast.stmt]] = []
+        # `if isinstance(x, C):` bodies being walked: (x, C's name, the scope depth there).
+        self.narrowing: list[tuple[str, str, int]] = []
         self.class_facts: dict[str, ClassFact] = {}
         self._rebound_globals: set[str] = set()
 
@@ -593,6 +618,26 @@ class _FactWalker:
             if ref.name:
                 self.facts.calls.append(self._site(expr, ref, usage, detail, uncalled=True,
                                                    handed_to=None))
+
+    def visit_If(self, node: ast.If) -> None:
+        """The body of `if isinstance(x, C):` knows `x`'s class, unless the body rebinds
+        `x` (then nothing is narrowed)."""
+        self.visit(node.test)
+        narrowed = _isinstance_test(node.test)
+        if narrowed is not None and _rebinds(node.body, narrowed[0]):
+            narrowed = None
+        if narrowed is not None:
+            self.narrowing.append((narrowed[0], self.name_of(narrowed[1]), len(self.scopes)))
+        self._block(node.body)
+        if narrowed is not None:
+            self.narrowing.pop()
+        self._block(node.orelse)
+
+    def _block(self, stmts: list[ast.stmt]) -> None:
+        self.blocks.append(stmts)
+        for stmt in stmts:
+            self.visit(stmt)
+        self.blocks.pop()
 
     # Other places a function can be used as a value without being called: a conditional
     # (`f if c else g`, `a or f`), a comparison (`cb is self.on_x`), a subscript (`d[f]`), a
@@ -1056,11 +1101,19 @@ class _FactWalker:
             else:
                 own_line = isinstance(statement, (ast.Expr, ast.Return)) and self.lines.alone(
                     statement)
+        narrowed = None
+        if self.narrowing and callee.kind == "attr" and callee.receiver == "other":
+            first = callee.text.split(".", 1)[0]
+            for name, cls, depth in reversed(self.narrowing):
+                if name == first and depth == len(self.scopes):
+                    narrowed = (name, cls)
+                    break
         return CallSite(
             span=self.lines.span(node),
             callee=callee,
             usage=usage,
             own_line=own_line,
+            narrowed=narrowed,
             detail=detail,
             enclosing=scope.qualname if scope.kind != "module" else "",
             scope=scope.kind,

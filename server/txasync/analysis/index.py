@@ -839,6 +839,8 @@ class Workspace:
         state: tuple[str, str | None]
         if first in ("self", "cls") and site.enclosing_class:
             state = ("workspace", function_key(facts.module, site.enclosing_class))
+        elif site.narrowed is not None and site.narrowed[0] == first:
+            state = self._named_type(facts, site.narrowed[1])  # `if isinstance(x, C):`
         elif enclosing is not None and first in enclosing[1].param_types:
             state = self._named_type(facts, enclosing[1].param_types[first])
         elif enclosing is not None and first in enclosing[1].assignments:

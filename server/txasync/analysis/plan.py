@@ -650,7 +650,7 @@ class Planner:
         if site.usage == "deferred-method" and site.detail in api.DEFERRED_ONLY_ATTRIBUTES:
             return None, f"`.{site.detail}` is called on its result"
         if site.usage == "argument" and site.detail.rsplit(".", 1)[-1] in (
-            api.DEFERRED_ARGUMENT_APIS
+            api.DEFERRED_ONLY_ARGUMENT_APIS
         ):
             return None, f"its result is passed to `{site.detail}`"
         enclosing_key = function_key(facts.module, site.enclosing) if site.enclosing else ""
