@@ -6,8 +6,16 @@
    that wait, since an editor sees the first and the engine costs the second.
 2. Warm hover latency on a function with callers in several files of the installed Twisted
    source tree (the whole tree is the workspace), after indexing and the first analysis.
+3. Big workspaces (`--big`): the tahoe-lafs 1.20.0 sdist (downloaded like realworld.py,
+   into --cache-dir) and the installed Twisted tree, each served by txasync and, in the same
+   run, by basedpyright (a dev dependency of this benchmark only: `pip install
+   basedpyright`): cold start to the first diagnostics of an open file, isolated edit
+   latency (a statement added inside an inlineCallbacks function), paced typing at 100 ms
+   (versions answered, and how long after the last key the final answer came), a paste of a
+   30-line function, "Convert to async" codeAction + resolve (txasync only), and the
+   server's peak RSS. Figures are printed side by side with their ratio.
 
-Run: python benchmarks/lsp_bench.py [--repeat N] [--skip-twisted]
+Run: python benchmarks/lsp_bench.py [--repeat N] [--skip-twisted] [--big [--cache-dir D]]
 """
 
 from __future__ import annotations
@@ -28,6 +36,7 @@ from pygls.lsp.client import LanguageClient
 
 DEBOUNCE = 0.15
 SERVER = [sys.executable, "-m", "txasync", "lsp"]
+PYRIGHT = [os.path.join(os.path.dirname(sys.executable), "basedpyright-langserver"), "--stdio"]
 
 
 def module_text(lines: int) -> str:
@@ -86,8 +95,8 @@ class Client:
         def on_configuration(params: types.ConfigurationParams) -> list[Any]:
             return [None for _ in params.items]
 
-    async def start(self, root: Path) -> None:
-        await self.lsp.start_io(*SERVER)
+    async def start(self, root: Path, command: list[str] | None = None) -> None:
+        await self.lsp.start_io(*(command or SERVER))
         caps = types.ClientCapabilities(
             window=types.WindowClientCapabilities(work_done_progress=True),
             workspace=types.WorkspaceClientCapabilities(configuration=True),
@@ -106,11 +115,15 @@ class Client:
                                                  text=path.read_text())))
         return uri
 
-    async def wait_version(self, uri: str, version: int, timeout: float = 600) -> float:
+    async def wait_version(self, uri: str, version: int, timeout: float = 600,
+                           since: float | None = None) -> float:
+        """When diagnostics for `version` arrived (a server that sends no version: the
+        first publication after `since`)."""
         deadline = time.perf_counter() + timeout
         while True:
             seen = self.published.get(uri)
-            if seen is not None and seen[0] == version:
+            if seen is not None and (seen[0] == version or (
+                    seen[0] is None and since is not None and seen[1] >= since)):
                 return seen[1]
             remaining = deadline - time.perf_counter()
             if remaining <= 0:
@@ -158,7 +171,7 @@ async def bench_did_change(repeat: int) -> None:
                                                                         version=version),
                     content_changes=[types.TextDocumentContentChangeWholeDocument(
                         text=changed)]))
-                arrived = await client.wait_version(uri, version)
+                arrived = await client.wait_version(uri, version, since=sent)
                 latencies.append(arrived - sent)
             findings = client.published[uri][2]
         finally:
@@ -233,12 +246,217 @@ async def bench_hover(repeat: int) -> None:
         print("  (the first hover returned nothing)")
 
 
+def peak_rss_mb(pid: int) -> float:
+    """Peak resident memory of a process and its children (VmHWM), in MB."""
+    total = 0
+    pids = [pid]
+    while pids:
+        current = pids.pop()
+        try:
+            status = Path(f"/proc/{current}/status").read_text()
+            total += int(next(x for x in status.splitlines() if x.startswith("VmHWM")).split()[1])
+            for task in Path(f"/proc/{current}/task").iterdir():
+                pids += [int(c) for c in (task / "children").read_text().split()]
+        except (OSError, StopIteration, ValueError):
+            continue
+    return total / 1024
+
+
+def ic_function_line(text: str) -> int:
+    """A line inside the first inlineCallbacks function: where an edit lands."""
+    lines = text.splitlines()
+    for i, line in enumerate(lines):
+        if "inlineCallbacks" in line and line.strip().startswith("@"):
+            for j in range(i + 1, min(i + 6, len(lines))):
+                if lines[j].lstrip().startswith("def ") and lines[j].rstrip().endswith(":"):
+                    return j + 1
+    raise ValueError("no inlineCallbacks function")
+
+
+PASTE = "".join(f"    x{i} = helper_{i}(a, b)\n" if i else "def pasted(a, b):\n"
+                for i in range(29)) + "    return x1\n"
+
+
+class Session:
+    """One server on one workspace, with the open document and its version."""
+
+    def __init__(self, client: Client, uri: str, text: str) -> None:
+        self.client, self.uri, self.text, self.version = client, uri, text, 1
+
+    def change(self, text: str) -> tuple[int, float]:
+        self.version += 1
+        self.text = text
+        sent = time.perf_counter()
+        self.client.lsp.text_document_did_change(types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=self.uri,
+                                                                version=self.version),
+            content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)]))
+        return self.version, sent
+
+
+async def measure_server(name: str, command: list[str], root: Path, target: Path,
+                         repeat: int, txasync: bool) -> dict[str, Any]:
+    client = Client()
+    out: dict[str, Any] = {}
+    started = time.perf_counter()
+    await client.start(root, command)
+    try:
+        base = target.read_text()
+        uri = client.open(target)
+        await client.wait_version(uri, 1, timeout=900, since=started)
+        out["cold"] = time.perf_counter() - started
+        session = Session(client, uri, base)
+        inside = ic_function_line(base)
+        lines = base.splitlines(keepends=True)
+        indent = " " * (len(lines[inside]) - len(lines[inside].lstrip()))
+        # Isolated edits: one statement added inside the function, then taken out again.
+        latencies = []
+        for n in range(repeat):
+            edited = "".join(lines[:inside] + [f"{indent}_bench = {n}\n"] + lines[inside:])
+            for text in (edited, base):
+                version, sent = session.change(text)
+                arrived = await client.wait_version(uri, version, since=sent)
+                latencies.append(arrived - sent)
+                await asyncio.sleep(0.3)
+        out["edit_p50"] = statistics.median(latencies)
+        out["edit_p90"] = sorted(latencies)[int(len(latencies) * 0.9) - 1]
+        # Paced typing: one character every 100 ms into a new statement.
+        word = "value_total_sum_x"
+        answered: set[int] = set()
+        versions = []
+        prefix = "".join(lines[:inside]) + indent + "_typed = "
+        suffix = "\n" + "".join(lines[inside:])
+        for i in range(len(word)):
+            version, sent = session.change(prefix + word[:i + 1] + suffix)
+            versions.append(version)
+            await asyncio.sleep(0.1)
+            seen = client.published.get(uri)
+            if seen is not None and seen[0] is not None:
+                answered.add(seen[0])
+        last_key = time.perf_counter()
+        arrived = await client.wait_version(uri, versions[-1], since=last_key)
+        out["paced_answered"] = (len([v for v in versions if v in answered]), len(versions))
+        out["paced_settle"] = arrived - last_key
+        version, sent = session.change(base)
+        await client.wait_version(uri, version, since=sent)
+        await asyncio.sleep(0.3)
+        # A paste of a 30-line function at the end of the module.
+        version, sent = session.change(base + "\n\n" + PASTE)
+        out["paste"] = await client.wait_version(uri, version, since=sent) - sent
+        version, sent = session.change(base)
+        await client.wait_version(uri, version, since=sent)
+        if txasync:
+            out["resolve"] = await code_action_resolve(client, uri, base)
+        out["rss_mb"] = peak_rss_mb(client.lsp._server.pid)  # type: ignore[union-attr]
+    finally:
+        await client.stop()
+    return out
+
+
+async def code_action_resolve(client: Client, uri: str, text: str) -> float | None:
+    """Time of codeAction then codeAction/resolve of "Convert to async" on the first
+    convertible function of the open document."""
+    inside = ic_function_line(text) - 1  # the def line (0-based)
+    line = text.splitlines()[inside]
+    col = line.index("def ") + 4
+    params = types.CodeActionParams(
+        text_document=types.TextDocumentIdentifier(uri=uri),
+        range=types.Range(types.Position(inside, col), types.Position(inside, col + 1)),
+        context=types.CodeActionContext(diagnostics=[]))
+    start = time.perf_counter()
+    actions = await client.lsp.text_document_code_action_async(params)
+    convert = [a for a in actions or [] if isinstance(a, types.CodeAction)
+               and a.title.startswith("Convert")]
+    if not convert:
+        return None
+    await client.lsp.code_action_resolve_async(convert[0])
+    return time.perf_counter() - start
+
+
+def tahoe_tree(cache: Path) -> Path | None:
+    """The tahoe-lafs 1.20.0 sdist's `src`, unpacked into a scratch directory."""
+    import tarfile
+
+    sdist = cache / "sdists" / "tahoe_lafs-1.20.0.tar.gz"
+    if not sdist.exists():
+        sdists = cache / "sdists"
+        sdists.mkdir(parents=True, exist_ok=True)
+        import subprocess
+
+        subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary",
+                        ":all:", "-d", str(sdists), "tahoe-lafs==1.20.0"], check=False)
+    if not sdist.exists():
+        return None
+    dest = Path(tempfile.mkdtemp(prefix="txasync-bench-"))
+    with tarfile.open(sdist) as archive:
+        archive.extractall(dest, filter="data")
+    return dest / "tahoe_lafs-1.20.0"
+
+
+async def bench_big(repeat: int, cache: Path) -> None:
+    import shutil
+
+    workspaces = []
+    tahoe = tahoe_tree(cache)
+    if tahoe is not None:
+        workspaces.append(("tahoe-lafs 1.20.0", tahoe, tahoe / "src/allmydata/storage_client.py"))
+    else:
+        print("tahoe-lafs: sdist not available; skipped")
+    root = twisted_root()
+    if root is not None:
+        copy = Path(tempfile.mkdtemp(prefix="txasync-bench-")) / "twisted"
+        shutil.copytree(root, copy)  # the benchmark edits a file: never the installed one
+        target = next((p for p in sorted(copy.rglob("*.py")) if "/test/" not in str(p)
+                       and "@defer.inlineCallbacks" in p.read_text(errors="replace")), None)
+        if target is not None:
+            workspaces.append((f"Twisted ({copy})", copy, target))
+    have_pyright = os.path.exists(PYRIGHT[0])
+    if not have_pyright:
+        print("basedpyright is not installed (pip install basedpyright): no ratios")
+    for label, root_dir, target in workspaces:
+        files = sum(1 for _ in root_dir.rglob("*.py"))
+        mine = await measure_server("txasync", SERVER, root_dir, target, repeat, True)
+        theirs = (await measure_server("basedpyright", PYRIGHT, root_dir, target, repeat, False)
+                  if have_pyright else {})
+        print(f"{label}: {files} files, editing {target.relative_to(root_dir)}")
+        print(f"  {'':28s} {'txasync':>10s} {'basedpyright':>13s} {'ratio':>7s}")
+        for key, title, unit in (("cold", "cold start", "s"),
+                                 ("edit_p50", "edit latency p50", "ms"),
+                                 ("edit_p90", "edit latency p90", "ms"),
+                                 ("paced_settle", "paced: last key -> answer", "ms"),
+                                 ("paste", "paste 30-line function", "ms"),
+                                 ("rss_mb", "peak RSS", "MB")):
+            a, b = mine.get(key), theirs.get(key)
+            scale = 1000 if unit == "ms" else 1
+            shown_a = f"{a * scale:10.1f}" if a is not None else f"{'-':>10s}"
+            shown_b = f"{b * scale:13.1f}" if b is not None else f"{'-':>13s}"
+            ratio = f"{a / b:6.2f}x" if a is not None and b else "      -"
+            print(f"  {title + ' (' + unit + ')':28s} {shown_a} {shown_b} {ratio}")
+        for who, got in (("txasync", mine), ("basedpyright", theirs)):
+            if "paced_answered" in got:
+                done, total = got["paced_answered"]
+                print(f"  paced typing at 100 ms, {who}: {done} of {total} versions answered "
+                      "while typing")
+        resolve = mine.get("resolve")
+        print(f"  codeAction + resolve (Convert to async): "
+              f"{resolve * 1000:.1f} ms" if resolve is not None else
+              "  codeAction + resolve: no convertible function offered")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--skip-twisted", action="store_true")
+    parser.add_argument("--big", action="store_true",
+                        help="only the big-workspace scenario, against basedpyright")
+    parser.add_argument("--cache-dir", type=Path,
+                        default=Path(os.environ.get("TXASYNC_REALWORLD_CACHE")
+                                     or Path.home() / ".cache" / "txasync-realworld"))
     args = parser.parse_args()
     os.environ.setdefault("PYTHONDONTWRITEBYTECODE", "0")
+    if args.big:
+        asyncio.run(bench_big(args.repeat, args.cache_dir))
+        return
     asyncio.run(bench_did_change(args.repeat))
     if not args.skip_twisted:
         asyncio.run(bench_hover(args.repeat))

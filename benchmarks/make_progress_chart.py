@@ -15,6 +15,7 @@ import os
 import tempfile
 
 from progress_bench import Generator, make_repo
+
 from txasync.report.chart import write_html, write_png
 from txasync.report.history import walk_history
 

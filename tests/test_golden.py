@@ -66,7 +66,7 @@ def load_case(path: Path) -> Case:
     toml = path / "case.toml"
     data = tomllib.loads(toml.read_text(encoding="utf-8")) if toml.is_file() else {}
     unknown = set(data) - {"twisted_version", "unknown_yield", "wrapper",
-                           "coroutine_aware_decorators", "refused"}
+                           "coroutine_aware_decorators", "refused", "select"}
     assert not unknown, f"{toml}: unknown keys {sorted(unknown)}"
     kwargs: dict[str, object] = {
         "twisted_version": parse_version(str(data.get("twisted_version", DEFAULT_VERSION))),
@@ -75,6 +75,8 @@ def load_case(path: Path) -> Case:
         kwargs["unknown_yield"] = data["unknown_yield"]
     if "wrapper" in data:
         kwargs["wrapper"] = data["wrapper"]
+    if "select" in data:  # opt-in rules (TXA005, TXA006)
+        kwargs["select"] = frozenset(data["select"])
     if "coroutine_aware_decorators" in data:
         kwargs["coroutine_aware_decorators"] = frozenset(data["coroutine_aware_decorators"])
     refused: dict[str, list[str]] = {}
@@ -174,7 +176,8 @@ def test_no_generator_left_in_async_def(case: Case) -> None:
 @pytest.mark.parametrize("case", case_params())
 def test_refusals(case: Case) -> None:
     _, analysis = case.fix()
-    refused = {f.function: f for f in analysis.findings if f.code == "TXA002"}
+    refused = {f.function: f for f in analysis.findings if f.code == "TXA002" or (
+        f.code in ("TXA005", "TXA006") and f.reason and not f.data.get("keep_api"))}
     assert set(refused) == set(case.refused), (
         {name: f.reason for name, f in refused.items()})
     for name, substrings in case.refused.items():

@@ -145,7 +145,7 @@ def test_incremental_update_matches_a_full_rebuild(project, tmp_path) -> None:
     text = project.sources[handlers].text.replace("self.store.get(3)", "self.store.get(33)\n"
                                                   "        self.store.get(34)")
     update_file(project, handlers, text)
-    assert project.workspace._callers is not None  # adopted, not rebuilt from scratch
+    assert project.workspace._sites is not None  # shared, not rebuilt from scratch
     incremental = callers(project, "pkg.store:Store.get")
     fresh = load_project(list(project.facts), project.config,
                          overlays={p: s.text for p, s in project.sources.items()})

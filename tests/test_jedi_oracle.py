@@ -42,3 +42,22 @@ def test_with_jedi_the_call_is_definite(tmp_path) -> None:
     [caller] = callers_report(project, "mod:Store.fetch")
     assert not caller.possible and caller.usage == "deferred-method" and caller.needs_wrap
     assert project.oracle is not None and project.oracle.queries >= 1
+
+
+def test_a_jedi_type_reaches_the_overrides_too(tmp_path) -> None:
+    """jedi says `Store`; an instance of a subclass may be there at run time, as for an
+    annotation: the call reaches every override, not just `Store.fetch`."""
+    path = tmp_path / "mod.py"
+    path.write_text(SOURCE + textwrap.dedent("""
+        class CachedStore(Store):
+            @defer.inlineCallbacks
+            def fetch(self, key):
+                value = yield defer.succeed(key)
+                return value
+    """))
+    project = load_project([str(path)], Config(twisted_version=(26, 10), root=str(tmp_path),
+                                               jedi=True))
+    ws = project.workspace
+    facts = next(iter(ws.modules.values()))
+    [site] = [s for s in facts.calls if s.callee.text == "store.fetch"]
+    assert sorted(ws.resolve(facts, site).targets) == ["mod:CachedStore.fetch", "mod:Store.fetch"]

@@ -41,8 +41,7 @@ PROJECT = textwrap.dedent('''
 
 
     def kick_all(workers):
-        for w in workers:
-            w.run()
+        return [w.run() for w in workers]
 ''')
 
 
@@ -61,7 +60,7 @@ def test_stats_groups_keep_api_by_the_site_that_causes_it(
         "(75% of conversions), 0 refused.")
     row = next(line for line in out.splitlines() if "unknown receiver" in line)
     assert row.split()[0] == "3"
-    assert row.rstrip().endswith("app.py:30 (app:A.run, app:B.run, app:C.run)")
+    assert row.rstrip().endswith("app.py:29 (app:A.run, app:B.run, app:C.run)")
 
 
 def test_stats_as_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -69,7 +68,7 @@ def test_stats_as_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> No
     assert (data["plain"], data["keep_api"], data["refused"]) == (1, 3, 0)
     assert data["keep_api_share"] == 0.75
     [cause] = data["causes"]
-    assert cause["kind"] == "unknown-receiver" and cause["where"].endswith("app.py:30")
+    assert cause["kind"] == "unknown-receiver" and cause["where"].endswith("app.py:29")
     assert cause["functions"] == ["app:A.run", "app:B.run", "app:C.run"]
 
 

@@ -240,9 +240,7 @@ def test_unfound_base_makes_self_calls_possible_callers(tmp_path: Path) -> None:
 
             class S(steps.Base):
                 def go(self):
-                    d = self.run_seq()
-                    d.addCallback(print)
-                    return d
+                    return {"seq": self.run_seq()}
         """,
     })
     analysis = analyse(project)
@@ -261,8 +259,15 @@ def test_getattr_prefix_keeps_the_deferred_api(tmp_path: Path) -> None:
                 def dispatch(self, name, arg):
                     return getattr(self, "cmd_" + name)(arg)
 
+                def register(self, name, table):
+                    table[name] = getattr(self, "req_" + name)
+
                 @defer.inlineCallbacks
                 def cmd_stop(self, arg):
+                    yield defer.succeed(arg)
+
+                @defer.inlineCallbacks
+                def req_stop(self, arg):
                     yield defer.succeed(arg)
 
                 @defer.inlineCallbacks
@@ -271,9 +276,14 @@ def test_getattr_prefix_keeps_the_deferred_api(tmp_path: Path) -> None:
         """,
     })
     analysis = analyse(project)
-    assert analysis.decisions["pkg.proto:Proto.cmd_stop"].keep_api
-    assert "computed name" in analysis.decisions["pkg.proto:Proto.cmd_stop"].caller_reasons[0]
+    # Handed on: whoever calls it later expects a Deferred.
+    req = analysis.decisions["pkg.proto:Proto.req_stop"]
+    assert req.keep_api and req.caller_reasons[0].kind == "computed-name"
+    # Called at once and returned: the return is made coroutine-aware instead.
+    cmd = analysis.decisions["pkg.proto:Proto.cmd_stop"]
+    assert cmd.convertible and [w.kind for _, w in cmd.wraps] == ["aware"]
     assert analysis.decisions["pkg.proto:Proto.other"].convertible
+    assert not analysis.decisions["pkg.proto:Proto.other"].wraps
 
 
 TESTTOOLS = {
@@ -394,7 +404,10 @@ def test_spec_doubles_and_constant_getattr(tmp_path: Path) -> None:
     })
     assert list(actions(project, "store.py", "Handler.run").values()) == ["maybe"]
     analysis = analyse(project)
-    assert analysis.decisions["pkg.store:Handler.named"].keep_api
+    # `getattr(self, "named")()` reaches `named`; returned at once, it is made
+    # coroutine-aware rather than keeping the Deferred API.
+    named = analysis.decisions["pkg.store:Handler.named"]
+    assert named.convertible and [w.kind for _, w in named.wraps] == ["aware"]
 
 
 def test_duck_typed_fakes_in_tests_are_receivers_too(tmp_path: Path) -> None:
@@ -439,9 +452,10 @@ def test_duck_typed_fakes_in_tests_are_receivers_too(tmp_path: Path) -> None:
     })
     assert list(actions(project, "store.py", "Handler.run").values()) == ["maybe", "maybe"]
     analysis = analyse(project)
-    # `d = self.store.put(1)` may reach the fake's plain `put`: no single wrap fits
+    # `d = self.store.put(1)` may reach the fake's plain `put`: no `ensureDeferred` wrap
+    # fits both, so the assignment is made coroutine-aware (a plain value passes through).
     put = analysis.decisions["pkg.store:Store.put"]
-    assert not put.convertible and put.keep_api
+    assert put.convertible and [w.kind for _, w in put.wraps] == ["aware"]
 
 
 def test_txa014_respells_succeed_of_a_failure(tmp_path: Path) -> None:
@@ -539,14 +553,14 @@ def test_attribute_of_a_library_object_is_an_unknown_receiver(tmp_path: Path) ->
                     yield defer.succeed(None)
 
             def on_request(request: Request):
-                return request.channel.site.handler.save()
+                return (request.channel.site.handler.save(), request)
 
             class Rows:
                 def __init__(self):
                     self.rows = {}
 
                 def flush(self):
-                    return self.rows.save()
+                    return (self.rows.save(), self)
         """,
     })
     decision = analyse(project).decisions["pkg.app:Handler.save"]
@@ -554,3 +568,68 @@ def test_attribute_of_a_library_object_is_an_unknown_receiver(tmp_path: Path) ->
     assert decision.caller_reasons[0].kind == "unknown-receiver"
     assert "request.channel.site.handler.save" in decision.caller_reasons[0]
     assert "self.rows.save" not in " ".join(decision.caller_reasons)
+
+
+def test_a_result_already_checked_for_a_coroutine_needs_nothing(tmp_path: Path) -> None:
+    """`r = w.run()` then `if inspect.iscoroutine(r): r = ensureDeferred(r)` (txasync's own
+    coroutine-aware form, or a project's) takes any result; a check followed by anything
+    else proves nothing, and gets txasync's form."""
+    project = make(tmp_path, {
+        "pkg/__init__.py": "",
+        "pkg/m.py": """
+            import inspect
+            from twisted.internet import defer
+
+            class Job:
+                @defer.inlineCallbacks
+                def run(self):
+                    yield defer.succeed(None)
+
+                @defer.inlineCallbacks
+                def stop(self):
+                    yield defer.succeed(None)
+
+            def start(w):
+                r = w.run()
+                if inspect.iscoroutine(r):
+                    r = defer.ensureDeferred(r)
+                return {"started": r}
+
+            def halt(w):
+                r = w.stop()
+                if inspect.iscoroutine(r):
+                    r.close()
+                return {"stopped": r}
+        """,
+    })
+    analysis = analyse(project)
+    run = analysis.decisions["pkg.m:Job.run"]
+    assert run.convertible and not run.wraps
+    # The project's own check proves nothing: txasync's form goes in before it.
+    stop = analysis.decisions["pkg.m:Job.stop"]
+    assert stop.convertible and [w.kind for _, w in stop.wraps] == ["aware"]
+
+
+def test_succeed_of_an_unknown_call_is_not_proof_of_a_deferred(tmp_path: Path) -> None:
+    """`defer.succeed(x.get(k))` takes any value: with an unknown receiver, `x` may be a
+    plain object, so `ensureDeferred` there would raise where the original worked."""
+    project = make(tmp_path, {
+        "pkg/__init__.py": "",
+        "pkg/m.py": """
+            from twisted.internet import defer
+
+            class Store:
+                @defer.inlineCallbacks
+                def get(self, key):
+                    yield defer.succeed(None)
+
+            def first(thing, key):
+                return [defer.succeed(thing.get(key))]
+
+            def both(thing, key):
+                return [defer.gatherResults([thing.get(key)])]
+        """,
+    })
+    d = analyse(project).decisions["pkg.m:Store.get"]
+    assert d.keep_api
+    assert [r.where for r in d.caller_reasons] == [f"{tmp_path}/pkg/m.py:10"]

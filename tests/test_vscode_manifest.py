@@ -66,6 +66,10 @@ def test_install_button_does_not_ask_pypi_for_txasync() -> None:
     assert "bundledWheel()" in EXTENSION and "!server/*.whl" in (
         CLIENT / ".vscodeignore").read_text()
     assert "bundle-server" in MANIFEST["scripts"]["package"]
+    # The .vsix carries the dependencies' wheels too, and the button installs them offline
+    # into an environment of the extension's own.
+    assert "--no-deps" not in MANIFEST["scripts"]["bundle-server"]
+    assert "'--no-index', '--find-links'" in EXTENSION and "'-m', 'venv'" in EXTENSION
 
 
 def test_no_popup_where_twisted_is_not_used() -> None:
@@ -87,3 +91,20 @@ def test_editors_doc_says_how_to_save_multi_file_edits() -> None:
     """Issue 21 item 6: Neovim, Emacs and Helix leave the other files' edits unsaved."""
     text = (CLIENT.parent / "docs" / "editors.md").read_text()
     assert "`:wa` in Neovim" in text and "save-some-buffers" in text and ":write-all" in text
+
+
+def test_client_and_server_command_ids_are_the_same() -> None:
+    """Every command the server runs is registered by the extension under the same id (a
+    lens's or a code action's `txasync.convertFunction` is the palette's), and the extension
+    tells the server so (`clientCommands`), so vscode-languageclient does not register them
+    a second time; the palette shows the ones a user runs by hand."""
+    from txasync.lsp import commands as server_commands
+
+    ids = {value for name, value in vars(server_commands).items()
+           if name.isupper() and isinstance(value, str) and value.startswith("txasync.")}
+    assert ids >= {"txasync.convertFunction", "txasync.convertAndVerify"}
+    for command in ids:
+        assert f"command('{command}'" in EXTENSION, command
+    palette = {c["command"] for c in MANIFEST["contributes"]["commands"]}
+    assert ids - {"txasync.convertAndVerify"} <= palette
+    assert "clientCommands: true" in EXTENSION

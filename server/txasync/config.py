@@ -35,9 +35,9 @@ VERSION_SOURCES = {
 # Every rule code (analysis/rules.py's RULES holds their texts; a test keeps the two equal).
 # Text-layer code cannot import the rules, and checking a code needs only its name.
 # Codes the CLI lists only when `select` names them exactly (see Config.shown_in_reports).
-OPT_IN_CODES = frozenset({"TXA004"})
-RULE_CODES = ("TXA001", "TXA002", "TXA003", "TXA004", "TXA010", "TXA011", "TXA012", "TXA013",
-              "TXA014")
+OPT_IN_CODES = frozenset({"TXA004", "TXA005", "TXA006"})
+RULE_CODES = ("TXA001", "TXA002", "TXA003", "TXA004", "TXA005", "TXA006", "TXA010", "TXA011",
+              "TXA012", "TXA013", "TXA014")
 
 # The keys `[tool.txasync]` reads; any other key is reported (a typo must not pass silently).
 KNOWN_KEYS = frozenset({

@@ -16,6 +16,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from .analysis.deferred_plan import SHAPE_CODES
 from .analysis.evidence import Evidence, load_evidence
 from .analysis.facts import extract_facts, module_name_for
 from .analysis.findings import ConvertFunction, FilePlan, Finding, Wrap
@@ -253,11 +254,12 @@ def _unsuppressed(project: Project, keys: Iterable[str]) -> set[str]:
     allowed: set[str] = set()
     for key in keys:
         found = project.workspace.functions.get(key)
-        if found is None or not found[1].is_ic:
+        if found is None or not (found[1].is_ic or found[1].shape is not None):
             continue
         facts, fn = found
         codes = facts.noqa.get(fn.name_span.line, frozenset())
-        if not (codes is None or "TXA001" in codes):  # type: ignore[operator]
+        code = "TXA001" if fn.is_ic else SHAPE_CODES[fn.shape.kind]  # type: ignore[union-attr]
+        if not (codes is None or code in codes):  # type: ignore[operator]
             allowed.add(key)
     return allowed
 
@@ -330,8 +332,7 @@ def plans_for(project: Project, analysis: Analysis, safe_only: bool = False,
     # Conversions follow the codes the user selected: TXA001 plain, TXA002 keeping the API.
     decisions = {
         k: d for k, d in analysis.decisions.items()
-        if not d.changes or config.code_enabled("TXA002" if d.keep_api and d.caller_reasons
-                                                 else "TXA001", d.facts.path)
+        if not d.changes or config.code_enabled(_conversion_code(d), d.facts.path)
     }
     plans = file_plans(decisions, convert=not safe_only)
     changing = {k for k, d in analysis.decisions.items() if d.changes and not safe_only}
@@ -366,11 +367,17 @@ def plans_for(project: Project, analysis: Analysis, safe_only: bool = False,
     return plans
 
 
+def _conversion_code(d: Decision) -> str:
+    """The code whose selection allows this conversion."""
+    if d.shape is not None:
+        return SHAPE_CODES[d.shape.kind]
+    return "TXA002" if d.keep_api and d.caller_reasons else "TXA001"
+
+
 def _only_plans(project: Project, analysis: Analysis, only: set[str]) -> dict[str, FilePlan]:
     config = project.config
     wanted = {k for k in only if k in analysis.decisions and analysis.decisions[k].changes
-              and config.code_enabled("TXA002" if analysis.decisions[k].keep_api
-                                      and analysis.decisions[k].caller_reasons else "TXA001",
+              and config.code_enabled(_conversion_code(analysis.decisions[k]),
                                       analysis.decisions[k].facts.path)}
     plans: dict[str, FilePlan] = {}
     for path, plan in file_plans({k: analysis.decisions[k] for k in wanted}).items():
@@ -556,7 +563,8 @@ def fix_project(project: Project, only: set[str] | None = None, safe_only: bool 
     unconverted this run (`fix --verify` taking back a conversion a test disproved).
     `rewrites` keeps each file's last plan and rewrite across calls on the same project
     (`fix --verify` plans many candidate trees that differ in a few files)."""
-    candidates = {key for key, (_, fn) in project.workspace.functions.items() if fn.is_ic}
+    candidates = {key for key, (_, fn) in project.workspace.functions.items()
+                  if fn.is_ic or fn.shape is not None}
     if only is not None:
         candidates &= only
     if exclude:
@@ -620,23 +628,24 @@ def update_file(project: Project, path: str, text: str | None) -> None:
         facts = extract_facts(text, path, module, is_package)
         old = project.facts.get(path)
         if facts.error is not None and old is not None and old.error is None:
-            # Mid-typing syntax errors keep the last good facts (and report the error).
+            # Mid-typing syntax errors keep the last good facts (and report the error); the
+            # index, made from those facts, stays as it is.
             project.errors[path] = f"{path}:{facts.error}"
             previous = project.sources.get(path)
             project.sources[path] = Source(path, text,
                                            previous.encoding if previous else "utf-8")
-            project.workspace = Workspace(f for f in project.facts.values() if f.error is None)
-            attach_oracle(project)
             project.stale.add(path)
+            attach_oracle(project)
             return
         project.errors.pop(path, None)
         project.stale.discard(path)
         previous = project.sources.get(path)
         project.sources[path] = Source(path, text, previous.encoding if previous else "utf-8")
         project.facts[path] = facts
-    old_workspace = project.workspace
-    project.workspace = Workspace(f for f in project.facts.values() if f.error is None)
-    project.workspace.adopt_callers(old_workspace, path)
+    good = project.facts.get(path)
+    project.workspace = project.workspace.updated(
+        path, good if good is not None and good.error is None else None,
+        [f for f in project.facts.values() if f.error is None])
     attach_oracle(project)
 
 

@@ -66,3 +66,21 @@ async def test_convert_workspace_with_progress(client, workspace):
     proc = run_trial(workspace)
     assert proc.returncode == 0, proc.stdout[-4000:]
     assert "async def" in (workspace / "legacy_app" / "handlers.py").read_text()
+
+
+async def test_a_client_that_registers_the_commands_gets_none_advertised(client, workspace):
+    """The VS Code extension registers txasync's command ids itself (its palette commands
+    are the server's commands): with `clientCommands`, the server leaves them out of its
+    capabilities so vscode-languageclient does not register them a second time, and still
+    runs them when asked."""
+    result = await start(client, "visual-studio-code", workspace,
+                         options={"clientCommands": True})
+    assert result.capabilities.execute_command_provider is None
+    report = await run(client, "txasync.showProgress")
+    assert report
+
+
+async def test_other_clients_get_the_commands_advertised(client, workspace):
+    result = await start(client, "neovim", workspace)
+    provider = result.capabilities.execute_command_provider
+    assert provider is not None and "txasync.convertFunction" in provider.commands

@@ -64,6 +64,8 @@ export interface TxasyncApi {
     readonly progressView: { visible: boolean; lastMarkdown: string };
     readonly debugInfoText: string;
     readonly installCommand: string | undefined;
+    /** The Python the server runs with: the project's, or the extension's own environment. */
+    readonly serverPython: string | undefined;
     /** Resolves once the server is running (or has definitely not started). */
     ready(): Promise<ServerState>;
     restart(): Promise<void>;
@@ -82,6 +84,7 @@ class Extension implements TxasyncApi, vscode.Disposable {
     progressRecords: ProgressRecord[] = [];
     debugInfoText = '';
     installCommand: string | undefined;
+    serverPython: string | undefined;
 
     private readonly output = vscode.window.createOutputChannel('txasync');
     private debugChannel: vscode.OutputChannel | undefined;
@@ -97,7 +100,7 @@ class Extension implements TxasyncApi, vscode.Disposable {
     private pythonListener: vscode.Disposable | undefined;
 
     constructor(private readonly context: vscode.ExtensionContext) {
-        this.status = new StatusItem('txasync.showMigrationProgress');
+        this.status = new StatusItem('txasync.showProgress');
         this.view = new ProgressView(async () => (await this.fetchProgress())?.markdown);
         this.disposables.push(this.output, this.status, this.view);
     }
@@ -114,11 +117,18 @@ class Extension implements TxasyncApi, vscode.Disposable {
     activate(): void {
         const command = (name: string, run: (...args: any[]) => unknown) =>
             this.disposables.push(vscode.commands.registerCommand(name, run));
-        command('txasync.convertFunctionAtCursor', () => this.convertFunctionAtCursor());
-        command('txasync.convertCurrentFile', (uri?: vscode.Uri) => this.convertFile(uri));
-        command('txasync.convertEntireWorkspace', () => this.convertWorkspace());
-        command('txasync.showMigrationProgress', () => this.showProgress());
-        command('txasync.showDebugInfo', () => this.showDebugInfo());
+        // The server's own command ids: the palette runs them here (with the cursor, the file
+        // or nothing), code lenses and code actions run them with the server's arguments, which
+        // are passed on as they are. The server, told `clientCommands`, does not advertise them,
+        // so vscode-languageclient does not register the same ids again.
+        command('txasync.convertFunction', (...args: unknown[]) => args.length > 0
+            ? this.forward('txasync.convertFunction', args) : this.convertFunctionAtCursor());
+        command('txasync.convertFile', (uri?: vscode.Uri | string) => typeof uri === 'string'
+            ? this.forward('txasync.convertFile', [uri]) : this.convertFile(uri));
+        command('txasync.convertWorkspace', () => this.convertWorkspace());
+        command('txasync.convertAndVerify', (...args: unknown[]) => this.forward('txasync.convertAndVerify', args));
+        command('txasync.showProgress', () => this.showProgress());
+        command('txasync.debugInfo', () => this.showDebugInfo());
         command('txasync.restartServer', () => this.restart());
         command('txasync.showLogs', () => this.output.show(true));
 
@@ -234,6 +244,7 @@ class Extension implements TxasyncApi, vscode.Disposable {
         if (executable !== undefined) {
             command = executable;
             args = ['lsp'];
+            this.serverPython = executable;
             this.log(`txasync: using ${executable} (the txasync.path setting)`);
         } else {
             this.log(`txasync: using ${interpreter.command} (from ${describeSource(interpreter)})`);
@@ -244,7 +255,18 @@ class Extension implements TxasyncApi, vscode.Disposable {
                 this.log(`txasync: running the bundled ${path.basename(wheel)}`);
             }
             const check = await checkTxasync(interpreter.command, cwd, undefined, env);
-            if (!check.ok) {
+            const own = this.ownPython();
+            if (check.ok) {
+                this.serverPython = interpreter.command;
+            } else if (check.problem !== 'no-interpreter' && fs.existsSync(own)
+                && (await checkTxasync(own, cwd, undefined, env)).ok) {
+                // Installed by the Install button: the server runs from the extension's own
+                // environment and reads the project's libraries through `python`.
+                command = own;
+                this.serverPython = own;
+                this.log(`txasync: ${interpreter.command} has no txasync; the server runs from the extension's `
+                    + `own environment (${own}) and reads the project's libraries from ${interpreter.command}`);
+            } else {
                 this.setState('missing');
                 await this.reportMissing(interpreter, check);
                 return;
@@ -255,7 +277,10 @@ class Extension implements TxasyncApi, vscode.Disposable {
             documentSelector: [{ scheme: 'file', language: 'python' }],
             outputChannel: this.output,
             synchronize: { configurationSection: 'txasync' },
-            initializationOptions: serverSettings(interpreter.folder?.uri, interpreter),
+            initializationOptions: {
+                ...serverSettings(interpreter.folder?.uri, interpreter, command !== interpreter.command),
+                clientCommands: true,
+            },
             middleware: {
                 workspace: {
                     configuration: async (params, token, next) => {
@@ -264,7 +289,8 @@ class Extension implements TxasyncApi, vscode.Disposable {
                             return answers;
                         }
                         return params.items.map((item, i) => item.section === 'txasync'
-                            ? serverSettings(item.scopeUri ? vscode.Uri.parse(item.scopeUri) : undefined, interpreter)
+                            ? serverSettings(item.scopeUri ? vscode.Uri.parse(item.scopeUri) : undefined, interpreter,
+                                command !== interpreter.command)
                             : answers[i]);
                     },
                 },
@@ -363,9 +389,17 @@ class Extension implements TxasyncApi, vscode.Disposable {
         }
     }
 
+    /** The Python of the extension's own environment, where the Install button puts txasync. */
+    private ownPython(): string {
+        const dir = path.join(this.context.globalStorageUri.fsPath, 'server-env');
+        return process.platform === 'win32' ? path.join(dir, 'Scripts', 'python.exe') : path.join(dir, 'bin', 'python');
+    }
+
     private install(interpreter: Interpreter): void {
-        // txasync is not on PyPI: install the wheel shipped in the extension (its dependencies
-        // come from the environment's index, or are already there).
+        // txasync is not on PyPI: the .vsix carries its wheel and its dependencies' wheels
+        // (`npm run bundle-server`). They go into an environment of the extension's own, made
+        // with the selected interpreter, from the bundled wheels alone (offline); where those
+        // do not fit this platform or Python, pip may take the dependencies from the index.
         const wheel = this.bundledWheel();
         if (wheel === undefined) {
             void this.notify('warning', 'txasync: this build of the extension carries no txasync wheel. Install '
@@ -373,7 +407,13 @@ class Extension implements TxasyncApi, vscode.Disposable {
                 + '/path/to/txasync" and set txasync.path).', []);
             return;
         }
-        const commandLine = [interpreter.command, '-m', 'pip', 'install', wheel].map(shellQuote).join(' ');
+        const own = this.ownPython();
+        const envDir = path.dirname(path.dirname(own));
+        const wheels = path.dirname(wheel);
+        const line = (...words: string[]) => words.map(shellQuote).join(' ');
+        const commandLine = `${line(interpreter.command, '-m', 'venv', envDir)} && `
+            + `(${line(own, '-m', 'pip', 'install', '--no-index', '--find-links', wheels, 'txasync')} || `
+            + `${line(own, '-m', 'pip', 'install', '--find-links', wheels, 'txasync')})`;
         this.installCommand = commandLine;
         this.installTerminal?.dispose();
         const terminal = vscode.window.createTerminal({
@@ -472,6 +512,13 @@ class Extension implements TxasyncApi, vscode.Disposable {
             // A refusal was already shown by the server (window/showMessage) with its reason.
         }
         this.scheduleRefresh(200);
+    }
+
+    /** A server command run with the arguments the server gave it (a lens, a code action). */
+    async forward(command: string, args: unknown[]): Promise<unknown> {
+        const result = await this.executeServerCommand(command, args);
+        this.reportConversion(result);
+        return result;
     }
 
     async convertFunctionAtCursor(): Promise<unknown> {
@@ -608,7 +655,8 @@ function describeSource(interpreter: Interpreter): string {
 }
 
 /** The `txasync` settings the server reads, for one folder (or the window). */
-export function serverSettings(scope: vscode.Uri | undefined, interpreter?: Interpreter): Record<string, unknown> {
+export function serverSettings(scope: vscode.Uri | undefined, interpreter?: Interpreter,
+    elsewhere = false): Record<string, unknown> {
     const config = vscode.workspace.getConfiguration('txasync', scope ?? primaryFolder()?.uri);
     const out: Record<string, unknown> = {};
     // Keys the server knows beyond the contributed ones (select, ignore, exclude, ...) are
@@ -629,9 +677,10 @@ export function serverSettings(scope: vscode.Uri | undefined, interpreter?: Inte
         out.interpreter = interpreter.command;
         // The project's interpreter, whose libraries and Twisted the server reads: the one
         // the Python extension selected, unless `txasync.python` says otherwise. (A change
-        // of the selection restarts the client, which sends it again.)
+        // of the selection restarts the client, which sends it again.) Also whenever the
+        // server itself runs elsewhere (`elsewhere`: the extension's own environment).
         if ((out.python === null || out.python === undefined || out.python === '')
-            && interpreter.source === 'python-extension') {
+            && (interpreter.source === 'python-extension' || elsewhere)) {
             out.python = interpreter.command;
         }
     }

@@ -33,6 +33,7 @@ from .model import (
     YieldFact,
 )
 from .names import INLINE_CALLBACKS, RETURN_VALUE, ImportTable, build_import_table
+from .shapes import deferred_shape
 
 _NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?", re.I)
 
@@ -48,6 +49,15 @@ class LineIndex:
         if line - 1 >= len(self._lines) or self._ascii[line - 1]:
             return byte_col
         return len(self._lines[line - 1].encode("utf-8")[:byte_col].decode("utf-8", "replace"))
+
+    def alone(self, node: ast.stmt) -> bool:
+        """Nothing but indentation before the statement and at most a comment after it."""
+        line, end = node.lineno, node.end_lineno or node.lineno
+        if end - 1 >= len(self._lines):
+            return False
+        before = self._lines[line - 1].encode("utf-8")[:node.col_offset]
+        after = self._lines[end - 1].encode("utf-8")[node.end_col_offset or 0:].strip()
+        return not before.strip() and (not after or after.startswith(b"#"))
 
     def byte_find(self, line: int, text: str, start: int) -> int:
         """Byte column of `text` on a line, searching from a byte column."""
@@ -75,6 +85,31 @@ class _Scope:
     class_qualname: str = ""
     # Inside the try-body of a handler that catches BaseException, or inside a `with`.
     guards: list[str] = field(default_factory=list)
+    # Local names bound to `getattr(obj, <computed name>)`, with the lookup's receiver.
+    dynamic_names: dict[str, Ref] = field(default_factory=dict)
+
+
+def _isinstance_test(test: ast.expr) -> tuple[str, ast.expr] | None:
+    """`isinstance(x, C)` with a plain name `x` and one class `C`: (x, C)."""
+    if (isinstance(test, ast.Call) and isinstance(test.func, ast.Name)
+            and test.func.id == "isinstance" and len(test.args) == 2 and not test.keywords
+            and isinstance(test.args[0], ast.Name)
+            and isinstance(test.args[1], (ast.Name, ast.Attribute))):
+        return test.args[0].id, test.args[1]
+    return None
+
+
+def _rebinds(stmts: list[ast.stmt], name: str) -> bool:
+    """Whether `name` is assigned, deleted or declared global/nonlocal anywhere in `stmts`
+    (nested functions included: a rebinding there through `nonlocal` counts)."""
+    for stmt in stmts:
+        for node in ast.walk(stmt):
+            if isinstance(node, ast.Name) and node.id == name and not isinstance(
+                    node.ctx, ast.Load):
+                return True
+            if isinstance(node, (ast.Global, ast.Nonlocal)) and name in node.names:
+                return True
+    return False
 
 
 def _all_args(args: ast.arguments) -> list[ast.arg]:
@@ -102,6 +137,14 @@ _PLAIN_NODES = (
 _SUCCEED = "twisted.internet.defer.succeed"
 _FAIL = "twisted.internet.defer.fail"
 _FAILURE = "twisted.python.failure.Failure"
+# Tests that let code take a coroutine, a Deferred or a plain value alike.
+_COROUTINE_CHECKS = frozenset({
+    "inspect.iscoroutine", "inspect.isawaitable", "asyncio.iscoroutine",
+})
+_BLOCKS = frozenset({"body", "orelse", "finalbody"})
+_STARTERS = frozenset({
+    "twisted.internet.defer.ensureDeferred", "twisted.internet.defer.Deferred.fromCoroutine",
+})
 _MAYBE_DEFERRED = "twisted.internet.defer.maybeDeferred"
 # What fails a Deferred with a Failure at once (a Failure made for these is not data).
 _FAILURE_CONSUMERS = frozenset({"fail", "errback", "succeed", "failureResultOf",
@@ -242,11 +285,16 @@ _FIELDS: dict[type, tuple[str, ...]] = {}
 class _FactWalker:
     def __init__(self, source: str, table: ImportTable, facts: ModuleFacts) -> None:
         self.lines = LineIndex(source)
+        self.source = source
         self.table = table
         self.facts = facts
         self.scopes: list[_Scope] = [_Scope("module", "")]
         # Ancestors of the node being visited (the node itself last).
         self.stack: list[ast.AST] = []
+        # The statement lists being walked, innermost last (a statement's siblings).
+        self.blocks: list[list[ast.stmt]] = []
+        # `if isinstance(x, C):` bodies being walked: (x, C's name, the scope depth there).
+        self.narrowing: list[tuple[str, str, int]] = []
         self.class_facts: dict[str, ClassFact] = {}
         self._rebound_globals: set[str] = set()
 
@@ -354,6 +402,7 @@ class _FactWalker:
                 resolved = self.table.resolve(stmt.value.func)
                 if resolved in INLINE_CALLBACKS:
                     call_forms[stmt.targets[0].id] = (stmt, resolved)
+        self.blocks.append(stmts)
         for stmt in stmts:
             if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 self._function(stmt, call_forms.get(stmt.name))
@@ -361,6 +410,7 @@ class _FactWalker:
                 continue
             else:
                 self.visit(stmt)
+        self.blocks.pop()
 
     def _function(
         self,
@@ -432,6 +482,8 @@ class _FactWalker:
         scope = _Scope(kind, fact.qualname, fact, fact.self_class)
         self.scopes.append(scope)
         self._body(node.body)
+        if kind == "plain" and isinstance(node, ast.FunctionDef):
+            fact.shape = deferred_shape(node, self.source, self.ref, self.value, self.lines.span)
         self.scopes.pop()
         return fact
 
@@ -458,9 +510,14 @@ class _FactWalker:
         for name in fields:
             value = getattr(node, name, None)
             if type(value) is list:
+                block = name in _BLOCKS
+                if block:
+                    self.blocks.append(value)
                 for item in value:
                     if isinstance(item, ast.AST):
                         self.visit(item)
+                if block:
+                    self.blocks.pop()
             elif isinstance(value, ast.AST):
                 self.visit(value)
 
@@ -567,6 +624,26 @@ class _FactWalker:
             if ref.name:
                 self.facts.calls.append(self._site(expr, ref, usage, detail, uncalled=True,
                                                    handed_to=None))
+
+    def visit_If(self, node: ast.If) -> None:
+        """The body of `if isinstance(x, C):` knows `x`'s class, unless the body rebinds
+        `x` (then nothing is narrowed)."""
+        self.visit(node.test)
+        narrowed = _isinstance_test(node.test)
+        if narrowed is not None and _rebinds(node.body, narrowed[0]):
+            narrowed = None
+        if narrowed is not None:
+            self.narrowing.append((narrowed[0], self.name_of(narrowed[1]), len(self.scopes)))
+        self._block(node.body)
+        if narrowed is not None:
+            self.narrowing.pop()
+        self._block(node.orelse)
+
+    def _block(self, stmts: list[ast.stmt]) -> None:
+        self.blocks.append(stmts)
+        for stmt in stmts:
+            self.visit(stmt)
+        self.blocks.pop()
 
     # Other places a function can be used as a value without being called: a conditional
     # (`f if c else g`, `a or f`), a comparison (`cb is self.on_x`), a subscript (`d[f]`), a
@@ -691,8 +768,30 @@ class _FactWalker:
         elif last in _REPLACING_CALLS:
             self._replacing_call(node, last)
 
+    def _dynamic_lookup(self, func: ast.expr) -> tuple[Ref, str] | None:
+        """A `getattr(obj, <name>)` about to be called: the callee as if it were
+        `obj._` (so the receiver is typed like any other: the planner puts each method name
+        in for `_`), and the constant start of the name ("" when wholly computed). Also a
+        local name bound to a wholly computed lookup in the same function. None when `func`
+        is no such lookup."""
+        if isinstance(func, ast.Name):
+            scope = self.current_def()
+            if scope.fact is None or func.id not in scope.dynamic_names:
+                return None
+            return scope.dynamic_names[func.id], ""
+        if not (isinstance(func, ast.Call) and isinstance(func.func, ast.Name)
+                and func.func.id == "getattr" and len(func.args) >= 2):
+            return None
+        name = func.args[1]
+        prefix = name.value if isinstance(name, ast.Constant) and isinstance(
+            name.value, str) else _constant_prefix(name)
+        return self.ref(ast.Attribute(func.args[0], "_", ast.Load())), prefix or ""
+
     def _lookup_by_name(self, node: ast.Call) -> None:
         """`getattr(self, "on_" + name)`, `getattr(self, "stop")`: the name's constant part."""
+        parent = self.parent()
+        if isinstance(parent, ast.Call) and parent.func is node:
+            return  # called at once: a site in `dynamic_calls` says how its result is used
         if len(node.args) >= 2:
             name = node.args[1]
             prefix = name.value if isinstance(name, ast.Constant) and isinstance(
@@ -805,6 +904,13 @@ class _FactWalker:
         self._value_ref(node.value, "stored", ", ".join(_text(t) for t in node.targets))
         self._attribute_stores(node.targets, self.value(node.value))
         scope = self.current_def()
+        if scope.fact is not None and len(node.targets) == 1 and isinstance(
+                node.targets[0], ast.Name):
+            lookup = self._dynamic_lookup(node.value)
+            if lookup is not None and isinstance(node.value, ast.Call) and not lookup[1]:
+                scope.dynamic_names[node.targets[0].id] = lookup[0]
+            else:
+                scope.dynamic_names.pop(node.targets[0].id, None)
         if scope.fact is not None:
             value = self.value(node.value)
             for target in node.targets:
@@ -976,6 +1082,11 @@ class _FactWalker:
         ):
             usage, detail = self._usage(node)
             self.facts.calls.append(self._site(node, self.ref(func), usage, detail))
+        lookup = self._dynamic_lookup(func)
+        if lookup is not None:
+            usage, detail = self._usage(node)
+            site = self._site(node, lookup[0], usage, detail)
+            self.facts.dynamic_calls.append(_with(site, computed=True, name_prefix=lookup[1]))
         # Uncalled references handed over as arguments: `callLater(0, self.tick)`.
         for arg in list(node.args) + [k.value for k in node.keywords]:
             if isinstance(arg, ast.Starred):
@@ -1033,10 +1144,31 @@ class _FactWalker:
             immediate = True
         elif usage == "awaited" and scope.kind == "async":
             immediate = True
+        own_line = False
+        if usage in ("statement", "returned", "stored") and scope.kind in (
+                "ic", "async", "plain"):
+            statement = self.parent()
+            if isinstance(statement, ast.Assign):
+                # `x = f()`: a coroutine can be started right after, whatever `x` is for.
+                own_line = (len(statement.targets) == 1
+                            and isinstance(statement.targets[0], ast.Name)
+                            and statement.value is node and self.lines.alone(statement))
+            else:
+                own_line = isinstance(statement, (ast.Expr, ast.Return)) and self.lines.alone(
+                    statement)
+        narrowed = None
+        if self.narrowing and callee.kind == "attr" and callee.receiver == "other":
+            first = callee.text.split(".", 1)[0]
+            for name, cls, depth in reversed(self.narrowing):
+                if name == first and depth == len(self.scopes):
+                    narrowed = (name, cls)
+                    break
         return CallSite(
             span=self.lines.span(node),
             callee=callee,
             usage=usage,
+            own_line=own_line,
+            narrowed=narrowed,
             detail=detail,
             enclosing=scope.qualname if scope.kind != "module" else "",
             scope=scope.kind,
@@ -1059,6 +1191,8 @@ class _FactWalker:
             return "returned", ""
         if isinstance(parent, ast.Lambda):
             return "returned", "lambda"
+        if isinstance(parent, ast.Assign) and self._coroutine_checked(parent):
+            return "checked", _text(parent.targets[0])
         if isinstance(parent, (ast.Assign, ast.AnnAssign, ast.NamedExpr)):
             targets = parent.targets if isinstance(parent, ast.Assign) else [parent.target]
             return "stored", ", ".join(_text(t) for t in targets)
@@ -1075,6 +1209,48 @@ class _FactWalker:
             if isinstance(grand, ast.Call):
                 return "argument", _text(grand.func)
         return "other", type(parent).__name__ if parent is not None else ""
+
+    def _coroutine_checked(self, assign: ast.Assign) -> bool:
+        """`r = f()` whose next statement is `if inspect.iscoroutine(r):` (or
+        `isawaitable`): a dispatcher that already takes coroutines."""
+        if len(assign.targets) != 1 or not isinstance(assign.targets[0], ast.Name):
+            return False
+        name = assign.targets[0].id
+        for block in self.blocks[-1:]:
+            index = next((i for i, stmt in enumerate(block) if stmt is assign), -1)
+            if index >= 0:
+                following = block[index + 1] if index + 1 < len(block) else None
+                if not isinstance(following, ast.If) or following.orelse:
+                    return False
+                test = following.test
+                if not (isinstance(test, ast.Call) and len(test.args) == 1
+                        and isinstance(test.args[0], ast.Name) and test.args[0].id == name):
+                    return False
+                check = self.table.resolve(test.func)
+                if check not in _COROUTINE_CHECKS or len(following.body) != 1:
+                    return False
+                return self._starts_checked(following.body[0], name,
+                                            check == "inspect.isawaitable")
+        return False
+
+    def _starts_checked(self, stmt: ast.stmt, name: str, any_awaitable: bool) -> bool:
+        """The body of the check: `[r =] ensureDeferred(r)` (the same Deferred as before for
+        a Deferred, a started one for a coroutine) or, after `isawaitable`, `r = await r`."""
+        if isinstance(stmt, ast.Assign):
+            if not (len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)
+                    and stmt.targets[0].id == name):
+                return False
+            value = stmt.value
+        elif isinstance(stmt, ast.Expr):
+            value = stmt.value
+        else:
+            return False
+        if isinstance(value, ast.Await):
+            return (any_awaitable and isinstance(stmt, ast.Assign)
+                    and isinstance(value.value, ast.Name) and value.value.id == name)
+        return (isinstance(value, ast.Call) and len(value.args) == 1 and not value.keywords
+                and isinstance(value.args[0], ast.Name) and value.args[0].id == name
+                and self.table.resolve(value.func) in _STARTERS)
 
     def _return_value(self, node: ast.Call, scope: _Scope) -> None:
         parent = self.parent()

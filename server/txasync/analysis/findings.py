@@ -44,6 +44,9 @@ class ConvertFunction:
     # The keep-API helper's name, chosen by the engine against the whole run (every file of
     # the class hierarchy, every other helper); "" lets the rewrite choose from its file.
     helper: str = ""
+    # A pass-through or callback chain (analysis/deferred_plan.py's ShapePlan), not an
+    # inlineCallbacks function: its body is rewritten by rewrite/chains.py.
+    shape: Any = None
 
 
 @dataclass(frozen=True)
@@ -51,7 +54,9 @@ class Wrap:
     """A call (or an uncalled reference) whose result must stay a started Deferred."""
 
     span: Span
-    kind: Literal["call", "callback"]
+    # "aware": a statement (or `return`) made to start a coroutine result and pass anything
+    # else through, where the callee may be a plain function or a double as well.
+    kind: Literal["call", "callback", "aware"]
     target: str  # function key of the converted callee
     why: str
     func: str = "ensureDeferred"  # or "Deferred.fromCoroutine" (config `wrapper`)

@@ -44,7 +44,7 @@ def _async_target(ws: Workspace, planner: Planner, facts: ModuleFacts, site: Cal
     coroutine, else the decorator that may turn it into something else (a Deferred)."""
     if _last_name(site.callee) not in ws.methods_by_name:
         return None
-    res = ws.resolve(facts, site)
+    res = ws.resolved(facts, site)
     if len(res.targets) != 1:
         return None
     tfacts, fn = ws.functions[res.targets[0]]
@@ -58,8 +58,18 @@ def find_hazards(ws: Workspace, config: Config) -> list[Hazard]:
     hazards: list[Hazard] = []
     planner = Planner(ws, config)
     failure_values = any(f.failure_values for f in ws.modules.values())
+    # Only a call the index resolved to exactly one `async def` can be a hazard: those are
+    # among the callers of async functions, far fewer than all the workspace's calls.
+    candidates: dict[str, set[int]] = {}
+    for key, (_, fn) in ws.functions.items():
+        if fn.is_async:
+            for sfacts, site in ws.callers(key):
+                candidates.setdefault(sfacts.path, set()).add(id(site))
     for facts in ws.modules.values():
-        for site in facts.calls:
+        here = candidates.get(facts.path)
+        for site in facts.calls if here else ():
+            if id(site) not in here:  # type: ignore[operator]
+                continue
             found_target = _async_target(ws, planner, facts, site)
             if found_target is None:
                 continue

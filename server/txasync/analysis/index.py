@@ -190,20 +190,54 @@ def _base_name(table: ImportTable, module: str, local_classes: set[str], base: a
     return ""
 
 
+def _function_signature(fn: FunctionFact) -> tuple[object, ...]:
+    """What other modules' call resolution reads of a function: its name and kind, what it
+    returns (the values only where no annotation says, and only for a plain function, whose
+    result can type a receiver), and whether it is a property."""
+    plain = not (fn.is_ic or fn.is_async or fn.yields)
+    returned: tuple[object, ...] = ()
+    if plain and not fn.returns_annotation:
+        names = {v.ref.name for v in fn.returns if v.kind == "name" and v.ref is not None}
+        returned = (tuple(fn.returns),
+                    tuple((n, tuple(fn.assignments.get(n, ()))) for n in sorted(names)))
+    return (fn.qualname, fn.name, fn.is_ic, fn.is_async, bool(fn.yields), fn.class_qualname,
+            fn.self_class, fn.returns_annotation, returned,
+            any(d.rsplit(".", 1)[-1] in _PROPERTY_DECORATORS for d in fn.decorators))
+
+
 def definitions_signature(facts: ModuleFacts) -> tuple[object, ...]:
-    """Everything about a module that calls in *other* modules resolve through."""
+    """Everything about a module that calls in *other* modules resolve through: while it
+    stays the same, an edit of the module re-resolves only the module's own call sites.
+
+    Receiver typing reads a module's imports, singletons (`store = Store()`), aliases of
+    base names, classes and what its plain functions return; a function bound twice is
+    `redefined`; a double specified from a class replaces that class's methods."""
     return (
         facts.module,
+        facts.is_package,
         tuple(sorted(facts.imports.items())),
+        tuple(sorted(facts.runtime_imports)),
         tuple(sorted(facts.module_names)),
-        tuple((f.qualname, f.is_ic, f.is_async, f.class_qualname, f.returns_annotation,
-               tuple(f.returns), bool(f.yields), tuple(sorted(f.param_types.items())),
-               tuple((k, tuple(v)) for k, v in sorted(f.assignments.items())))
-              for f in facts.functions),
-        tuple((c.qualname, tuple(c.bases), tuple(c.methods),
+        tuple(sorted((k, tuple(v)) for k, v in facts.name_aliases.items())),
+        tuple(sorted(facts.module_types.items())),
+        tuple(sorted(facts.doubled_classes)),
+        tuple(_function_signature(f) for f in facts.functions),
+        tuple((c.qualname, c.name, tuple(c.bases), tuple(c.methods),
                tuple(sorted(c.attribute_types.items())), tuple(c.implements))
               for c in facts.classes),
     )
+
+
+@dataclass
+class _FileSites:
+    """One file's call sites as the index resolved them: the callers and possible callers
+    it contributes, per function key, and each resolution (by the site's identity), which
+    the hazard scan and the planner read instead of resolving the site again."""
+
+    facts: ModuleFacts
+    callers: dict[str, list[tuple[ModuleFacts, CallSite]]] = field(default_factory=dict)
+    possible: dict[str, list[tuple[ModuleFacts, CallSite]]] = field(default_factory=dict)
+    resolutions: dict[int, Resolution] = field(default_factory=dict)
 
 
 @dataclass
@@ -245,7 +279,7 @@ class Workspace:
         self.by_module: dict[str, ModuleFacts] = {}
         self.functions: dict[str, tuple[ModuleFacts, FunctionFact]] = {}
         self.classes: dict[str, tuple[ModuleFacts, ClassFact]] = {}
-        self.methods_by_name: dict[str, list[str]] = defaultdict(list)
+        self.methods_by_name: dict[str, list[str]] = {}
         self.top_packages: set[str] = set()
         # Function names bound more than once in their module (`if`/`else` alternatives, an
         # import fallback): `functions` holds the first definition, so nothing is certain.
@@ -267,8 +301,14 @@ class Workspace:
         self._return_types: dict[str, tuple[str, str | None]] = {}
         self._ancestors: dict[str, list[str]] = {}
         self._splits: dict[str, tuple[str, str] | None] = {}
-        self._callers: dict[str, list[tuple[ModuleFacts, CallSite]]] | None = None
-        self._possible: dict[str, list[tuple[ModuleFacts, CallSite]]] | None = None
+        self._sites: dict[str, _FileSites] | None = None  # path -> its resolved call sites
+        self._callers_at: dict[str, list[str]] = {}  # key -> paths with callers of it
+        self._possible_at: dict[str, list[str]] = {}
+        self._flat_callers: dict[str, list[tuple[ModuleFacts, CallSite]]] = {}
+        self._flat_possible: dict[str, list[tuple[ModuleFacts, CallSite]]] = {}
+        self._order: dict[str, int] = {path: n for n, path in enumerate(self.modules)}
+        self._doubled: dict[str, list[tuple[str, Replacement]]] = {}
+        self._reached: dict[str, list[list[str] | None]] = {}
         self._add_doubled_classes()
         self._add_replacements()
 
@@ -281,7 +321,7 @@ class Workspace:
             if self.functions.setdefault(key, (facts, fn))[1] is not fn or (
                     fn.qualname in facts.runtime_imports):
                 self.redefined.add(key)
-            self.methods_by_name[fn.name].append(key)
+            self.methods_by_name.setdefault(fn.name, []).append(key)
         for cls in facts.classes:
             self.classes.setdefault(function_key(facts.module, cls.qualname), (facts, cls))
         for prefix, span in facts.dynamic_prefixes.items():
@@ -292,33 +332,58 @@ class Workspace:
         method of it and of its bases, wherever a `Store` is expected: every function such
         a call could reach counts as replaced."""
         for facts in self.modules.values():
-            for written, span in facts.doubled_classes.items():
-                cls_key = self.class_key(facts, written)
-                if cls_key is None:
+            self._doubled[facts.path] = self._doubles_of(facts)
+        self._merge_doubled()
+
+    def _doubles_of(self, facts: ModuleFacts) -> list[tuple[str, Replacement]]:
+        found: list[tuple[str, Replacement]] = []
+        for written, span in facts.doubled_classes.items():
+            cls_key = self.class_key(facts, written)
+            if cls_key is None:
+                continue
+            for key in [cls_key, *self.ancestors(cls_key)]:
+                if key not in self.classes:
                     continue
-                for key in [cls_key, *self.ancestors(cls_key)]:
-                    if key not in self.classes:
+                for name in self.classes[key][1].methods:
+                    if name.startswith("__"):
                         continue
-                    for name in self.classes[key][1].methods:
-                        if name.startswith("__"):
-                            continue
-                        for target in self.dispatch_set(cls_key, name, False):
-                            _keep_first(self.replaced_keys, target, Replacement(
-                                facts.path, span, auto=True, spec_double=True))
+                    for target in self.dispatch_set(cls_key, name, False):
+                        found.append((target, Replacement(facts.path, span, auto=True,
+                                                          spec_double=True)))
+        return found
+
+    def _merge_doubled(self) -> None:
+        for path in self.modules:
+            for target, where in self._doubled.get(path, ()):
+                _keep_first(self.replaced_keys, target, where)
 
     def _add_replacements(self) -> None:
         """Pin each replacement down to what it reaches. Replacements by qualified name go
         first: a replaced class changes what receivers typed with it may be."""
+        self._merge_replacements()
+        self._return_types.clear()  # typed while replacements were still being added
+
+    def _merge_replacements(self, known: dict[str, list[list[str] | None]] | None = None
+                            ) -> None:
+        """Resolve every replacement in order, each against what the ones before it
+        replaced; `known`: what each file's replacements reached in a workspace that differs
+        only in files absent from it (those are resolved again)."""
         sites = [(facts, site) for facts in self.modules.values() for site in facts.replacements]
         sites.sort(key=lambda pair: pair[1].callee.qualified is None)
+        reached_by: dict[str, list[list[str] | None]] = {}
         for facts, site in sites:
             where = Replacement(facts.path, site.span, auto=site.detail == "patched")
-            reached = self._replaced_by(facts, site)
+            done = reached_by.setdefault(facts.path, [])
+            if known is not None and facts.path in known:
+                reached = known[facts.path][len(done)]
+            else:
+                reached = self._replaced_by(facts, site)
+            done.append(reached)
             if reached is None:
                 _keep_first(self.replaced, site.callee.name, where)
             for key in reached or ():
                 _keep_first(self.replaced_keys, key, where)
-        self._return_types.clear()  # typed while replacements were still being added
+        self._reached = reached_by
 
     def _replaced_by(self, facts: ModuleFacts, site: CallSite) -> list[str] | None:
         """The workspace functions (or a class) a replacement reaches; [] for none (a library
@@ -650,9 +715,14 @@ class Workspace:
             typed = self.oracle.receiver_type(facts.path, site)
             split = self.split_qualified(typed) if typed else None
             if split is not None and function_key(*split) in self.classes:
-                target = self.lookup_method(function_key(*split), ref.name)
-                if target is not None:
-                    return Resolution([target])
+                # jedi's type is the declared one at best: an instance of a subclass, or a
+                # test's duck-typed fake, may be there at run time, as for an annotation.
+                cls_key = function_key(*split)
+                targets = self.dispatch_set(cls_key, ref.name, False)
+                targets += [m for m in self.test_doubles_of(ref.name, cls_key)
+                            if m not in targets]
+                if targets:
+                    return Resolution(targets)
         if (ref.receiver in ("other", "") and ref.kind == "attr"
                 and ref.name in self.methods_by_name):
             return Resolution([], possible=True)
@@ -779,6 +849,8 @@ class Workspace:
         state: tuple[str, str | None]
         if first in ("self", "cls") and site.enclosing_class:
             state = ("workspace", function_key(facts.module, site.enclosing_class))
+        elif site.narrowed is not None and site.narrowed[0] == first:
+            state = self._named_type(facts, site.narrowed[1])  # `if isinstance(x, C):`
         elif enclosing is not None and first in enclosing[1].param_types:
             state = self._named_type(facts, enclosing[1].param_types[first])
         elif enclosing is not None and first in enclosing[1].assignments:
@@ -963,62 +1035,172 @@ class Workspace:
         return found
 
     def _build_callers(self) -> None:
-        callers: dict[str, list[tuple[ModuleFacts, CallSite]]] = defaultdict(list)
-        possible: dict[str, list[tuple[ModuleFacts, CallSite]]] = defaultdict(list)
+        sites: dict[str, _FileSites] = {}
         for facts in self.modules.values():
-            try:
-                self._index_sites(facts, callers, possible)
-            except Exception as exc:  # a bug: the engine leaves this file out and names it
-                raise FileInternalError(facts.path, exc) from exc
-        self._callers, self._possible = callers, possible
+            sites[facts.path] = self._file_sites(facts)
+        self._sites = sites
+        self._callers_at, self._possible_at = {}, {}
+        for path, part in sites.items():
+            for key in part.callers:
+                self._callers_at.setdefault(key, []).append(path)
+            for key in part.possible:
+                self._possible_at.setdefault(key, []).append(path)
 
-    def _index_sites(self, facts: ModuleFacts,
-                     callers: dict[str, list[tuple[ModuleFacts, CallSite]]],
-                     possible: dict[str, list[tuple[ModuleFacts, CallSite]]]) -> None:
+    def _file_sites(self, facts: ModuleFacts) -> _FileSites:
+        try:
+            return self._index_sites(facts)
+        except Exception as exc:  # a bug: the engine leaves this file out and names it
+            raise FileInternalError(facts.path, exc) from exc
+
+    def _index_sites(self, facts: ModuleFacts) -> _FileSites:
+        part = _FileSites(facts)
+        callers, possible = part.callers, part.possible
         for site in facts.calls:
             if _last_name(site.callee) not in self.methods_by_name:
                 continue
             res = self.resolve(facts, site)
+            part.resolutions[id(site)] = res
             for target in res.targets:
-                callers[target].append((facts, site))
+                callers.setdefault(target, []).append((facts, site))
             if res.possible:
-                for key in self.methods_by_name[site.callee.name]:
+                for key in self.methods_by_name.get(site.callee.name, ()):
                     if self.functions[key][1].class_qualname:
-                        possible[key].append((facts, site))
+                        possible.setdefault(key, []).append((facts, site))
+        return part
 
-    def adopt_callers(self, previous: Workspace, path: str) -> bool:
-        """Reuse `previous`'s call-site index after only `path` changed.
+    def resolved(self, facts: ModuleFacts, site: CallSite) -> Resolution:
+        """`resolve(facts, site)`, read from the call-site index where it holds the site
+        (the hazard scan asks about every call the index has already resolved)."""
+        if self._sites is None:
+            self._build_callers()
+        assert self._sites is not None
+        part = self._sites.get(facts.path)
+        if part is not None and part.facts is facts:
+            found = part.resolutions.get(id(site))
+            if found is not None:
+                return found
+        return self.resolve(facts, site)
 
-        Valid when the file's *definitions* (what other files' calls resolve through) are
-        the same; then only that file's own call sites are re-resolved, instead of every
-        call in the workspace. Returns False (nothing adopted) otherwise.
-        """
-        old = previous.modules.get(path)
-        new = self.modules.get(path)
-        if previous._callers is None or previous._possible is None or old is None or new is None:
-            return False
-        if definitions_signature(old) != definitions_signature(new):
-            return False
-        callers = defaultdict(list, {k: [(f, s) for f, s in v if f.path != path]
-                                     for k, v in previous._callers.items()})
-        possible = defaultdict(list, {k: [(f, s) for f, s in v if f.path != path]
-                                      for k, v in previous._possible.items()})
-        self._index_sites(new, callers, possible)
-        self._callers, self._possible = callers, possible
-        return True
+    def updated(self, path: str, facts: ModuleFacts | None, modules: Iterable[ModuleFacts]
+                ) -> Workspace:
+        """The workspace of `modules`, which are this one's with one file's facts replaced
+        (`facts`; None: the file left the index).
+
+        While the file's definitions (`definitions_signature`) are the same, nothing another
+        file resolves through has changed: the new workspace shares this one's lookups and
+        every other file's resolved call sites, and resolves only the edited file's sites
+        again (no caller list is copied). Otherwise, and where sharing cannot be shown to
+        give what a fresh build gives (the file is new or gone, its module name is not
+        unique, its replacements reach something else, jedi is asked), it is built afresh."""
+        old = self.modules.get(path)
+        ordered = {each.path: each for each in modules}
+        if (facts is None or old is None or self.oracle is not None
+                or list(ordered) != list(self.modules) or ordered[path] is not facts
+                or definitions_signature(old) != definitions_signature(facts)
+                or sum(1 for f in self.modules.values() if f.module == old.module) > 1):
+            return Workspace(ordered.values())
+        new = self._sharing(ordered, path, old, facts)
+        return new if new is not None else Workspace(ordered.values())
+
+    def _sharing(self, modules: dict[str, ModuleFacts], path: str, old: ModuleFacts,
+                 facts: ModuleFacts) -> Workspace | None:
+        """`updated` when the definitions of `path` are the same (None: they are not, as
+        far as its replacements go)."""
+        new = Workspace.__new__(Workspace)
+        new.modules = modules
+        new.by_module = dict(self.by_module)
+        if new.by_module.get(facts.module) is old:
+            new.by_module[facts.module] = facts
+        new.functions = dict(self.functions)
+        for fn in facts.functions:  # the first definition of a name stands for it
+            key = function_key(facts.module, fn.qualname)
+            if new.functions[key][0] is old:
+                new.functions[key] = (facts, next(f for f in facts.functions
+                                                  if f.qualname == fn.qualname))
+        new.classes = dict(self.classes)
+        for cls in facts.classes:
+            key = function_key(facts.module, cls.qualname)
+            if new.classes[key][0] is old:
+                new.classes[key] = (facts, next(c for c in facts.classes
+                                                if c.qualname == cls.qualname))
+        # Keys and names only: the same while the definitions are.
+        new.methods_by_name = self.methods_by_name
+        new.top_packages = self.top_packages
+        new.redefined = self.redefined
+        new._implementers = self._implementers
+        new._fakes = self._fakes
+        new._children = self._children
+        new._ancestors = self._ancestors
+        new._splits = self._splits
+        new._order = self._order
+        new._return_types = dict(self._return_types)
+        new.oracle = None
+        new.dynamic_prefixes = {}
+        for each in modules.values():
+            for prefix, span in each.dynamic_prefixes.items():
+                new.dynamic_prefixes.setdefault(prefix, (each.path, span))
+        new.replaced, new.replaced_keys = {}, {}
+        new._doubled = dict(self._doubled)
+        new._doubled[path] = new._doubles_of(facts)
+        new._merge_doubled()
+        new._merge_replacements({p: r for p, r in self._reached.items() if p != path})
+        if _replacement_shape(old, self._reached.get(path, [])) != _replacement_shape(
+                facts, new._reached.get(path, [])):
+            return None  # what it replaces changed: receivers elsewhere may type otherwise
+        new._flat_callers, new._flat_possible = {}, {}
+        new._sites = None
+        new._callers_at, new._possible_at = {}, {}
+        if self._sites is not None:
+            new._sites = dict(self._sites)
+            part = new._sites[path] = new._file_sites(facts)
+            before = self._sites[path]
+            new._callers_at = dict(self._callers_at)
+            new._possible_at = dict(self._possible_at)
+            for table, now, was in ((new._callers_at, part.callers, before.callers),
+                                    (new._possible_at, part.possible, before.possible)):
+                for key in set(now) | set(was):
+                    paths = [p for p in table.get(key, ()) if p != path]
+                    if key in now:
+                        paths.append(path)
+                        paths.sort(key=new._order.__getitem__)
+                    if paths:
+                        table[key] = paths
+                    else:
+                        table.pop(key, None)
+        return new
 
     def callers(self, key: str) -> list[tuple[ModuleFacts, CallSite]]:
-        if self._callers is None:
+        if self._sites is None:
             self._build_callers()
-        assert self._callers is not None
-        return self._callers.get(key, [])
+        return self._flat(key, self._callers_at, self._flat_callers, "callers")
 
     def possible_callers(self, key: str) -> list[tuple[ModuleFacts, CallSite]]:
-        if self._possible is None:
+        if self._sites is None:
             self._build_callers()
-        assert self._possible is not None
-        return self._possible.get(key, [])
+        return self._flat(key, self._possible_at, self._flat_possible, "possible")
+
+    def _flat(self, key: str, where: dict[str, list[str]],
+              memo: dict[str, list[tuple[ModuleFacts, CallSite]]], kind: str
+              ) -> list[tuple[ModuleFacts, CallSite]]:
+        """Every file's sites for `key`, files in workspace order (memoised)."""
+        found = memo.get(key)
+        if found is None:
+            assert self._sites is not None
+            found = []
+            for path in where.get(key, ()):
+                found.extend(getattr(self._sites[path], kind)[key])
+            memo[key] = found
+        return found
 
     def invalidate(self) -> None:
-        self._callers = None
-        self._possible = None
+        self._sites = None
+        self._flat_callers, self._flat_possible = {}, {}
+
+
+def _replacement_shape(facts: ModuleFacts, reached: list[list[str] | None]
+                       ) -> list[tuple[object, ...]]:
+    """What a file's replacements do to the index, without where they are written: the
+    names replaced by name, the keys replaced by what they reach, in order."""
+    sites = sorted(facts.replacements, key=lambda site: site.callee.qualified is None)
+    return [(site.callee.qualified is None, site.callee.name if found is None else "",
+             tuple(found or ())) for site, found in zip(sites, reached, strict=False)]

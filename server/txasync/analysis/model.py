@@ -8,7 +8,10 @@ and 0-based *character* columns (not UTF-8 bytes as `ast` reports, not UTF-16 as
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from .shapes import DeferredShape
 
 
 @dataclass(frozen=True, order=True)
@@ -98,6 +101,9 @@ Usage = Literal[
     "argument",  # `gatherResults([f()])`, `helper(f())`
     "returned",  # `return f()` or a lambda body
     "statement",  # fire and forget
+    # `r = f()` followed by `if inspect.iscoroutine(r):` (or `isawaitable`): the code
+    # already takes a coroutine, a Deferred or a plain value alike.
+    "checked",
     "other",
 ]
 
@@ -121,6 +127,17 @@ class CallSite:
     # True when the site is a yield in the enclosing function's own frame and the
     # enclosing function is an inlineCallbacks one (or an await in an async def).
     immediate: bool = False
+    # A call statement or `return f()` alone on its lines inside a def: it can be replaced by
+    # statements that start a coroutine result and pass anything else through.
+    own_line: bool = False
+    # A call of `getattr(obj, <name>)(...)`: its callee is written `obj._` (the planner
+    # puts each method's name in for `_`), and `name_prefix` is the constant start of the
+    # name looked up ("on_" in `"on_" + name`, "" when wholly computed).
+    computed: bool = False
+    name_prefix: str = ""
+    # Inside `if isinstance(x, C):` (x not rebound in that body, same frame): the receiver
+    # name and the class as written, an instance of which (or of a subclass) `x` is there.
+    narrowed: tuple[str, str] | None = None
 
 
 @dataclass
@@ -168,6 +185,9 @@ class FunctionFact:
     params: list[str] = field(default_factory=list)  # positional parameter names, in order
     is_staticmethod: bool = False
     is_classmethod: bool = False
+    # A plain function that hands out a Deferred it gets from a call, or builds a callback
+    # chain on one (analysis/shapes.py: TXA005, TXA006); None for anything else.
+    shape: DeferredShape | None = None
 
     @property
     def is_ic(self) -> bool:
@@ -258,6 +278,10 @@ class ModuleFacts:
     failure_values: bool = False
     # Constant prefixes of names looked up dynamically: `getattr(self, "render_" + name)`.
     dynamic_prefixes: dict[str, Span] = field(default_factory=dict)
+    # Calls of a method looked up by a wholly computed name: `getattr(obj, name)(...)`, or a
+    # local bound to such a lookup and called. The callee is any method (of `self`'s class
+    # hierarchy where the receiver is `self`); `callee.receiver` says which.
+    dynamic_calls: list[CallSite] = field(default_factory=list)
     error: str | None = None  # set when the file could not be read or parsed
 
     def function(self, qualname: str) -> FunctionFact | None:

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from ..config import Config
 from . import library
 from . import twisted_api as api
+from .deferred_plan import ShapeJudge, ShapePlan, handed_out, shape_enabled
 from .evidence import Evidence, yield_verdict
 from .findings import ConvertFunction, FilePlan, Wrap, YieldAction
 from .index import Workspace, function_key
@@ -45,6 +46,9 @@ class Decision:
     # What the conversion changes on purpose (a latent bug fixed), said in the finding and
     # the summary so nobody is surprised.
     behaviour_changes: list[str] = field(default_factory=list)
+    # A pass-through (TXA005) or callback chain (TXA006) instead of an inlineCallbacks
+    # function (analysis/deferred_plan.py): how its body is rewritten.
+    shape: ShapePlan | None = None
 
     @property
     def convertible(self) -> bool:
@@ -78,6 +82,7 @@ class Planner:
 
     def __init__(self, ws: Workspace, config: Config, evidence: Evidence | None = None,
                  refused: Mapping[str, Reason] | None = None) -> None:
+        self._dynamic_sites: list[tuple[ModuleFacts, CallSite]] | None = None
         self.ws = ws
         self.config = config
         # From `txasync probe`, minus files edited since (Evidence.without(stale_files(...))).
@@ -87,6 +92,10 @@ class Planner:
         self.refused: Mapping[str, Reason] = refused or {}
         self._returns_memo: dict[tuple[str, bool, bool], str] = {}
         self._replaced_cache: frozenset[str] | None = None
+        self.shapes = ShapeJudge(self)
+        # Pass-throughs and chains that may raise at the call where a caller would now get
+        # a failed Deferred: decided again without them (see `decide`).
+        self._raising: dict[str, Reason] = {}
 
     # -- intrinsic reasons (the function on its own) -------------------------------------
     def intrinsic_reasons(self, facts: ModuleFacts, fn: FunctionFact) -> list[Reason]:
@@ -489,14 +498,14 @@ class Planner:
             # class itself may be what runs.
             if self._library_kind(facts, site, ref) != "awaitable":
                 return "unknown"
-        # A method that only raises, or an Interface's declaration, returns nothing a caller
-        # could receive: the other methods of the dispatch set decide (alone, it is unknown).
         # `Base.method(self, ...)` runs exactly the method `Base` has (or inherits): no
         # override can answer it.
         explicit = (self._class_method(facts, fn, ref) if ref.kind == "attr"
                     and ref.receiver not in ("self", "cls", "super") else None)
         if explicit is not None:
             return self.function_result_kind(explicit, depth + 1, own=True)
+        # A method that only raises, or an Interface's declaration, returns nothing a caller
+        # could receive: the other methods of the dispatch set decide (alone, it is unknown).
         deciding = [t for t in resolution.targets if not self._neutral(t)]
         kinds = {self.function_result_kind(t, depth + 1) for t in deciding or resolution.targets}
         kind = kinds.pop() if len(kinds) == 1 else "unknown"
@@ -769,6 +778,8 @@ class Planner:
         """Why a resolved call site of a converted function needs a wrap (None: it does not)."""
         enclosing_key = function_key(ws_facts.module, site.enclosing) if site.enclosing else ""
         version = self.config.twisted_version
+        if enclosing_key in converting and handed_out(self.shapes, site, ws_facts):
+            return None  # the rewrite of the pass-through or chain awaits it in place
         if site.uncalled:
             if site.handed_to is None:
                 return "referenced as a value; whoever calls it later expects a Deferred"
@@ -776,7 +787,7 @@ class Planner:
             if api_name is not None and not api.callback_needs_wrap(api_name, version):
                 return None
             return f"handed to `{site.handed_to}` uncalled"
-        if site.usage == "awaited":
+        if site.usage in ("awaited", "checked"):
             return None
         if site.usage == "yielded" and site.immediate:
             if enclosing_key in converting:
@@ -808,6 +819,8 @@ class Planner:
             return f"`{api_name}` awaits coroutines on this Twisted version"
         if site.usage == "awaited":
             return "awaited directly"
+        if site.usage == "checked":
+            return "its result is checked with `inspect` and a coroutine is started"
         enclosing_key = function_key(facts.module, site.enclosing) if site.enclosing else ""
         if enclosing_key in converting:
             return "yielded in a function converted too: becomes `await`"
@@ -832,12 +845,12 @@ class Planner:
                 f"`{site.callee.text}` at {_loc(facts, site.span)} may be it (txasync cannot "
                 "tell the receiver's type), handed over uncalled; annotate the receiver so "
                 "txasync can tell", where=f"{facts.path}:{site.span.line}"), None
-        if site.usage == "awaited":
+        if site.usage in ("awaited", "checked"):
             return None, None
         if site.usage == "deferred-method" and site.detail in api.DEFERRED_ONLY_ATTRIBUTES:
             return None, f"`.{site.detail}` is called on its result"
         if site.usage == "argument" and site.detail.rsplit(".", 1)[-1] in (
-            api.DEFERRED_ARGUMENT_APIS
+            api.DEFERRED_ONLY_ARGUMENT_APIS
         ):
             return None, f"its result is passed to `{site.detail}`"
         enclosing_key = function_key(facts.module, site.enclosing) if site.enclosing else ""
@@ -848,12 +861,45 @@ class Planner:
                 return None, None
             if enclosing_key not in converting and version >= (24, 7):
                 return None, None
+        if site.computed:
+            obj = site.callee.text[:-2]
+            return Reason(
+                "computed-name",
+                f"`getattr({obj}, ...)(...)` at {_loc(facts, site.span)} looks a method up by "
+                "a computed name and may call it, and would get a coroutine",
+                where=f"{facts.path}:{site.span.line}"), None
         return Reason(
             "unknown-receiver",
             f"`{site.callee.text}(...)` at {_loc(facts, site.span)} may call it (txasync "
             "cannot tell the receiver's type) and would get a coroutine; annotate the "
             "receiver (for example the `__init__` parameter it is assigned from)",
             where=f"{facts.path}:{site.span.line}"), None
+
+    def aware_site(self, site: CallSite, facts: ModuleFacts) -> bool:
+        """A call statement, `return f()` or `x = f()` alone on its lines in a def, which the
+        rewrite can make take a coroutine as it took a Deferred or a plain value: `r = f()`,
+        then `if inspect.iscoroutine(r):` start it with `ensureDeferred`. The same at run time
+        whatever `f` turns out to be (a Deferred or a plain value passes through untouched;
+        a coroutine starts at once, as the inlineCallbacks generator did), so a caller
+        whose receiver is unknown, a dispatch that may also reach a plain sibling, or a test
+        double no longer keeps the callee's Deferred API."""
+        if site.uncalled or not site.own_line or site.usage not in (
+                "statement", "returned", "stored"):
+            return False
+        bound = facts.imports.get("inspect")
+        if bound is not None and bound != "inspect":
+            return False
+        if bound is None and "inspect" in facts.module_names:
+            return False
+        found = self.ws.functions.get(function_key(facts.module, site.enclosing))
+        return found is None or not found[1].binds_locally("inspect")
+
+    def _aware_starter(self) -> str:
+        """Only coroutines reach the starter of an aware site, so `fromCoroutine` is safe
+        wherever the configuration asks for it and Twisted has it."""
+        if self.config.wrapper == "fromCoroutine" and self.config.at_least(21, 2):
+            return "Deferred.fromCoroutine"
+        return "ensureDeferred"
 
     # -- the whole workspace -------------------------------------------------------------
     def decide(self, only: set[str] | None = None, among: set[str] | None = None
@@ -903,6 +949,7 @@ class Planner:
                                 "(unknown-yield = refuse)"))
                             break
                 decisions[key] = decision
+        decisions.update(self._shape_decisions(only, among))
         converting = {k for k, d in decisions.items() if d.convertible and d.selected}
         # Bodies this run rewrites, keep-API helpers included: a yield there becomes an
         # await, so a call yielded there needs no wrap, whatever the callee's API. (A
@@ -916,7 +963,7 @@ class Planner:
                 d = decisions[key]
                 for facts, site in self.possible_callers(key):
                     problem, _ = self.possible_caller(site, converting, facts)
-                    if problem is not None:
+                    if problem is not None and not self.aware_site(site, facts):
                         d.caller_reasons.append(problem)
                         d.keep_api = True
                         break
@@ -938,14 +985,24 @@ class Planner:
                 wrap_func = "Deferred.fromCoroutine"
             for facts, site in self.all_callers(key):
                 why = self.caller_needs(site, rewritten, facts)
-                if why is not None:
-                    kind: Literal["call", "callback"] = "callback" if site.uncalled else "call"
-                    d.wraps.append((facts, Wrap(site.span, kind, key, why, wrap_func,
-                                                bind_early=_rebindable(site, facts))))
+                if why is None:
+                    continue
+                if self._needs_aware(key, facts, site):
+                    d.wraps.append((facts, Wrap(site.span, "aware", key, why,
+                                                self._aware_starter())))
+                    continue
+                kind: Literal["call", "callback"] = "callback" if site.uncalled else "call"
+                d.wraps.append((facts, Wrap(site.span, kind, key, why, wrap_func,
+                                            bind_early=_rebindable(site, facts))))
             for facts, site in self.possible_callers(key):
-                _, why = self.possible_caller(site, converting, facts)
+                problem, why = self.possible_caller(site, converting, facts)
                 if why is not None:
                     d.wraps.append((facts, Wrap(site.span, "call", key, why, "ensureDeferred")))
+                elif problem is not None and self.aware_site(site, facts):
+                    d.wraps.append((facts, Wrap(
+                        site.span, "aware", key,
+                        "the receiver is unknown: a coroutine result is started, anything "
+                        "else passes through", self._aware_starter())))
         for d in decisions.values():
             if not d.changes:
                 continue
@@ -957,7 +1014,88 @@ class Planner:
                 change = self._runs_coroutine_now(d.facts, d.fn, y, action)
                 if change is not None:
                     d.behaviour_changes.append(change)
+        raising = self._raising_shapes(decisions, rewritten)
+        if raising:
+            self._raising.update(raising)
+            return self.decide(only, among)
         return decisions
+
+    def _shape_decisions(self, only: set[str] | None, among: set[str] | None
+                         ) -> dict[str, Decision]:
+        """Decisions for pass-throughs (TXA005) and callback chains (TXA006), when selected:
+        their bodies judged by `ShapeJudge`, their callers exactly as an inlineCallbacks
+        function's."""
+        decisions: dict[str, Decision] = {}
+        kinds = {k for k in ("passthrough", "chain") if shape_enabled(self.config, k)}
+        if not kinds:
+            return decisions
+        for facts in self.ws.modules.values():
+            for fn in facts.functions:
+                if fn.shape is None or fn.shape.kind not in kinds:
+                    continue
+                key = function_key(facts.module, fn.qualname)
+                if among is not None and key not in among:
+                    continue
+                if fn.shape.kind == "passthrough" and not self._hands_out_deferreds(
+                        key, facts, fn):
+                    continue  # returns calls, but nothing says they are Deferreds
+                plan = ShapePlan(fn.shape.kind)
+                body = self.shapes.body_reasons(facts, fn, plan)
+                decision = Decision(
+                    key, facts, fn,
+                    body + self._decorator_reasons(fn, facts) + self.test_reasons(facts, fn),
+                    self.caller_side_reasons(facts, fn) + self.exposure_reasons(key, facts, fn),
+                    shape=plan)
+                if key in self._raising:
+                    decision.reasons.insert(0, self._raising[key])
+                if key in self.refused:
+                    decision.reasons.insert(0, self.refused[key])
+                if key in self.ws.redefined:
+                    decision.reasons.insert(0, Reason(
+                        "redefined", f"`{fn.qualname}` is bound more than once in this module"))
+                decision.selected = only is None or key in only
+                if self.config.keep_deferred_api and matches_function(
+                        self.config.keep_deferred_api, facts.module, fn.qualname):
+                    decision.keep_api = True
+                public = public_api_reason(self.config, facts, fn)
+                if public is not None:
+                    decision.caller_reasons.append(public)
+                if decision.caller_reasons:
+                    decision.keep_api = True
+                decisions[key] = decision
+        return decisions
+
+    def _hands_out_deferreds(self, key: str, facts: ModuleFacts, fn: FunctionFact) -> bool:
+        """A pass-through is Deferred code when what it returns is awaitable and not a
+        coroutine (a function handing out coroutines is async code already)."""
+        assert fn.shape is not None
+        for r in fn.shape.returns:
+            if r.form == "call":
+                targets = self.shapes.targets(facts, fn, r.callee)
+                if targets and all(self.ws.functions[t][1].is_async for t in targets):
+                    return False
+        return self.function_result_kind(key, own=True, body=True) == "awaitable"
+
+    def _raising_shapes(self, decisions: dict[str, Decision], rewritten: set[str]
+                        ) -> dict[str, Reason]:
+        """Rewritten pass-throughs and chains whose body may raise at the call while some
+        caller gets the result as a Deferred (a wrap, or the keep-API wrapper): the raise
+        would become a failed Deferred. A yield or an await takes both the same way."""
+        found: dict[str, Reason] = {}
+        for key, d in decisions.items():
+            if d.shape is None or not d.changes or self.shapes.sync_safe(d.facts, d.fn):
+                continue
+            why = "it keeps its Deferred API" if d.keep_api else ""
+            for facts, wrap in d.wraps:
+                site = next((s for s in facts.calls if s.span == wrap.span), None)
+                if site is None or not (site.usage == "yielded" and site.immediate):
+                    why = why or f"the caller at {_loc(facts, wrap.span)} gets a Deferred"
+                    break
+            if why:
+                found[key] = Reason(
+                    "raises-sync", "its body may raise at the call, where callers see the "
+                    f"exception today; as a coroutine it would fail the Deferred instead ({why})")
+        return found
 
     def _runs_coroutine_now(self, facts: ModuleFacts, fn: FunctionFact, y: YieldFact,
                             action: YieldAction) -> str | None:
@@ -991,22 +1129,39 @@ class Planner:
                         continue
                 elif version >= (24, 7):
                     continue
-            on_self = site.callee.receiver in ("self", "cls", "super")
-            for other in self.ws.resolve(facts, site).targets:
-                if other == key:
-                    continue
-                ofacts, ofn = self.ws.functions[other]
-                replaced = self.ws.replacement(other)
-                # A `self.m()` runs inside a real instance: a `Mock(spec=C)` double of it
-                # never gets there, so only its body (and other replacements) decide.
-                if self._plain_result(other, body=on_self and (
-                        replaced is None or replaced.spec_double)):
-                    return Reason(
-                        "mixed-dispatch",
-                        f"`{site.callee.text}(...)` at {_loc(facts, site.span)} may also call "
-                        f"the plain `{ofn.qualname}`, so no single wrap fits",
-                        where=f"{facts.path}:{site.span.line}")
+            if self.aware_site(site, facts):
+                continue
+            plain = self._plain_sibling(key, facts, site)
+            if plain is not None:
+                return Reason(
+                    "mixed-dispatch",
+                    f"`{site.callee.text}(...)` at {_loc(facts, site.span)} may also call "
+                    f"the plain `{plain}`, so no single wrap fits",
+                    where=f"{facts.path}:{site.span.line}")
         return None
+
+    def _plain_sibling(self, key: str, facts: ModuleFacts, site: CallSite) -> str | None:
+        """Another function the site may reach that may return a plain value (qualname)."""
+        on_self = site.callee.receiver in ("self", "cls", "super")
+        for other in self.ws.resolve(facts, site).targets:
+            if other == key:
+                continue
+            ofacts, ofn = self.ws.functions[other]
+            replaced = self.ws.replacement(other)
+            # A `self.m()` runs inside a real instance: a `Mock(spec=C)` double of it
+            # never gets there, so only its body (and other replacements) decide.
+            if self._plain_result(other, body=on_self and (
+                    replaced is None or replaced.spec_double)):
+                return ofn.qualname
+        return None
+
+    def _needs_aware(self, key: str, facts: ModuleFacts, site: CallSite) -> bool:
+        """A resolved caller needing a wrap where `ensureDeferred` could meet a plain value
+        (a plain sibling override, a test double): the aware form, where it can be written."""
+        if not self.aware_site(site, facts):
+            return False
+        return (self.ws.replacement(key) is not None
+                or self._plain_sibling(key, facts, site) is not None)
 
     def _replaced_and_wrapped(self, key: str, rewritten: set[str]) -> Reason | None:
         """A function a test double replaces (`obj.fetch = lambda: "x"`) converts plainly
@@ -1019,7 +1174,7 @@ class Planner:
         needing: list[tuple[ModuleFacts, CallSite, str]] = []
         for facts, site in self.all_callers(key):
             why = self.caller_needs(site, rewritten, facts)
-            if why is not None:
+            if why is not None and not self.aware_site(site, facts):
                 needing.append((facts, site, why))
         for facts, site in self.possible_callers(key):
             # `x.fetch().addCallback(...)` on an untyped `x` is wrapped too: with a Mock
@@ -1063,7 +1218,33 @@ class Planner:
         return unique
 
     def possible_callers(self, key: str) -> list[tuple[ModuleFacts, CallSite]]:
-        return list(self.ws.possible_callers(key))
+        """Calls by name with an unknown receiver, and calls of a method looked up by a
+        computed name (`getattr(obj, name)(...)`) that may find this one."""
+        return list(self.ws.possible_callers(key)) + self.dynamic_callers(key)
+
+    def dynamic_callers(self, key: str) -> list[tuple[ModuleFacts, CallSite]]:
+        """`getattr(self, name)(...)` may find any method of `self`'s class hierarchy;
+        `getattr(obj, name)(...)` any method at all."""
+        facts, fn = self.ws.functions[key]
+        if not fn.class_qualname:
+            return []
+        if self._dynamic_sites is None:
+            self._dynamic_sites = [(f, site) for f in self.ws.modules.values()
+                                   for site in f.dynamic_calls]
+        if not self._dynamic_sites:
+            return []
+        found = []
+        for sfacts, site in self._dynamic_sites:
+            if not fn.name.startswith(site.name_prefix):
+                continue
+            ref = site.callee
+            as_named = replace(site, callee=replace(
+                ref, name=fn.name, text=ref.text[:-1] + fn.name,
+                qualified=ref.qualified[:-1] + fn.name if ref.qualified else None))
+            res = self.ws.resolve(sfacts, as_named)
+            if key in res.targets or res.possible:
+                found.append((sfacts, site))
+        return found
 
 
 def declared_awaitable(fn: FunctionFact, docstring: bool = True) -> bool:
@@ -1129,7 +1310,8 @@ def file_plans(decisions: dict[str, Decision], convert: bool = True) -> dict[str
         if convert and d.changes:
             plan_for(d.facts.path).convert.append(
                 ConvertFunction(d.fn.qualname, dict(d.yields), keep_api=d.keep_api,
-                                not_done_yet=d.keep_api and _finishes_request(d)))
+                                not_done_yet=d.keep_api and _finishes_request(d),
+                                shape=d.shape))
             for facts, wrap in d.wraps:
                 plan_for(facts.path).wraps.append(wrap)
         else:

@@ -35,6 +35,10 @@ ReasonKind = Literal[
     "used-as-value",
     "public-api",
     "verdict",
+    "passthrough-form",
+    "chain-form",
+    "not-fresh",
+    "raises-sync",
 ]
 
 # The label reports show for each kind (a short phrase shared by many functions).
@@ -63,6 +67,10 @@ LABELS: dict[str, str] = {
     "used-as-value": "used as a value (identity or lifetime matters)",
     "public-api": "public API of the library (public-api = keep)",
     "verdict": "converting it changed a test's outcome (fix --verify)",
+    "passthrough-form": "not a plain pass-through (TXA005)",
+    "chain-form": "not a straight-line callback chain (TXA006)",
+    "not-fresh": "the Deferred it hands out may not be a new one",
+    "raises-sync": "may raise synchronously where a caller would get a failed Deferred",
 }
 
 

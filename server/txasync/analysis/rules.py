@@ -129,6 +129,56 @@ RULES: dict[str, Rule] = {
             ),
         ),
         Rule(
+            "TXA005",
+            "deferred-pass-through",
+            "information",
+            "unsafe",
+            "A plain function whose every `return` hands out a new Deferred from a call (an "
+            "inlineCallbacks function, a Twisted API, `succeed(x)`, `fail(e)`): it becomes "
+            "`async def` with `return await ...`, callers wrapped as for TXA001. Opt-in: "
+            "`select` must name TXA005.",
+            (
+                Example(
+                    flagged=_IMPORTS
+                    + "@defer.inlineCallbacks\ndef load(key):\n"
+                    "    yield defer.succeed(None)\n    return key\n\n\n"
+                    "def load_default(key):\n    return load(key or 'x')\n",
+                    clean=_IMPORTS + "async def load(key):\n    return key\n",
+                    fixed=_IMPORTS
+                    + "async def load(key):\n"
+                    "    await defer.succeed(None)\n    return key\n\n\n"
+                    "async def load_default(key):\n    return await load(key or 'x')\n",
+                ),
+            ),
+        ),
+        Rule(
+            "TXA006",
+            "callback-chain",
+            "information",
+            "unsafe",
+            "A straight-line callback chain (`d = f(); d.addCallback(g); d.addErrback(h); "
+            "return d`) on a new Deferred: it becomes `async def` with `await` and "
+            "`try`/`except`, keeping Twisted's order (an errback catches everything before "
+            "it; `addCallbacks(g, e)` does not route `g`'s failure to `e`). Opt-in: `select` "
+            "must name TXA006.",
+            (
+                Example(
+                    flagged=_IMPORTS
+                    + "@defer.inlineCallbacks\ndef load(key):\n"
+                    "    yield defer.succeed(None)\n    return key\n\n\n"
+                    "def size(key):\n    d = load(key)\n    d.addCallback(len)\n"
+                    "    d.addErrback(lambda f: f.trap(KeyError))\n    return d\n",
+                    clean=_IMPORTS + "async def load(key):\n    return key\n",
+                    fixed=_IMPORTS
+                    + "async def load(key):\n"
+                    "    await defer.succeed(None)\n    return key\n\n\n"
+                    "async def size(key):\n    try:\n        result = await load(key)\n"
+                    "        result = len(result)\n    except KeyError:\n"
+                    "        result = KeyError\n    return result\n",
+                ),
+            ),
+        ),
+        Rule(
             "TXA010",
             "coroutine-yielded-in-inlinecallbacks",
             "error",
@@ -257,15 +307,23 @@ def _finding(code: str, facts: ModuleFacts, span, message: str, function: str = 
 
 def findings_for(decision: Decision) -> list[Finding]:
     """The findings of one inlineCallbacks function, from its decision."""
+    if decision.shape is not None:
+        return shape_findings(decision)
     facts, fn = decision.facts, decision.fn
     found: list[Finding] = []
     reasons = decision.all_reasons
     if not reasons:
-        files = {os.path.basename(f.path) for f, _ in decision.wraps}
-        n = len(decision.wraps)
-        func = decision.wraps[0][1].func if decision.wraps else "ensureDeferred"
+        plain = [(f, w) for f, w in decision.wraps if w.kind != "aware"]
+        files = {os.path.basename(f.path) for f, _ in plain}
+        n = len(plain)
+        func = plain[0][1].func if plain else "ensureDeferred"
         callers = (f"; {n} caller{'s' if n != 1 else ''} will be wrapped in {func}"
                    + (f" ({', '.join(sorted(files))})" if files else "")) if n else ""
+        aware = len(decision.wraps) - n
+        if aware:
+            callers += (f"; {aware} call{'s' if aware != 1 else ''} that may reach it or a "
+                        "plain function will start a coroutine result "
+                        "(`if inspect.iscoroutine(...)`)")
         if decision.keep_api:
             callers = "; it keeps returning a Deferred (keep-deferred-api)"
         changes = "".join(f"; behaviour changes on purpose: {c}"
@@ -322,6 +380,34 @@ def findings_for(decision: Decision) -> list[Finding]:
             fn.qualname, fix_safety=safety, data={"tags": ["deprecated"]},
         ))
     return found
+
+
+def shape_findings(decision: Decision) -> list[Finding]:
+    """The finding of a pass-through (TXA005) or a callback chain (TXA006): convertible,
+    convertible keeping its Deferred API, or not converted and why."""
+    assert decision.shape is not None
+    facts, fn = decision.facts, decision.fn
+    code = "TXA005" if decision.shape.kind == "passthrough" else "TXA006"
+    what = "pass-through" if code == "TXA005" else "callback chain"
+    reasons = decision.all_reasons
+    n = len(decision.wraps)
+    if not reasons:
+        callers = f"; {n} caller{'s' if n != 1 else ''} will be wrapped" if n else ""
+        message = f"`{fn.name}` ({what}) can be converted to `async def`{callers}"
+        safety: FixSafety = "unsafe"
+    elif decision.keep_api_possible:
+        message = (f"`{fn.name}` ({what}) cannot become a plain `async def`: {reasons[0]}; "
+                   "the fix moves its body into an async helper and keeps it returning a "
+                   "Deferred")
+        safety = "unsafe"
+    else:
+        message = f"`{fn.name}` ({what}) is not converted: {reasons[0]}"
+        safety = "none"
+    return [_finding(code, facts, fn.name_span, message, fn.qualname,
+                     reason=reasons[0] if reasons else "", fix_safety=safety,
+                     data={"key": decision.key, "wraps": n, "reasons": reasons,
+                           "keep_api": decision.keep_api_possible and bool(reasons),
+                           "converts": not decision.reasons})]
 
 
 _DETAILS = {

@@ -76,6 +76,10 @@ DEFERRED_ARGUMENT_APIS = frozenset(
     {"DeferredList", "gatherResults", "succeed", "assertFailure", "successResultOf",
      "failureResultOf", "assertNoResult", "chainDeferred", "timeoutDeferred"}
 )
+# Of those, the ones that fail on anything but a Deferred: a call there with an unknown
+# receiver worked before only if it gave a Deferred, so `ensureDeferred` around it is safe.
+# `succeed(x)` takes any value.
+DEFERRED_ONLY_ARGUMENT_APIS = DEFERRED_ARGUMENT_APIS - {"succeed"}
 
 # Methods Twisted calls synchronously or whose result must be a Deferred or plain value; an
 # `async def` here never runs or breaks the caller (docs/twisted-semantics.md).

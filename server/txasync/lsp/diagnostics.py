@@ -30,7 +30,9 @@ from .session import Session
 from .state import Folder, Snapshot
 
 SOURCE = "txasync"
-DEBOUNCE_SECONDS = 0.15
+# Passes are coalesced (one analysis at a time per folder, always of the newest text), so the
+# wait before one only needs to absorb a burst of keystrokes, not pace the analysis.
+DEBOUNCE_SECONDS = 0.05
 
 SEVERITY = {
     "error": types.DiagnosticSeverity.Error,
@@ -140,6 +142,7 @@ class Publisher:
     def __init__(self, session: Session) -> None:
         self.session = session
         self.pending: dict[str, asyncio.Task[None]] = {}  # uri -> debounced update
+        self.waiting: set[asyncio.Task[None]] = set()  # pending updates still in their delay
         self.published: dict[str, str] = {}  # push: uri -> fingerprint last sent
         self.pulled: dict[str, tuple[int | None, str]] = {}  # pull: uri -> (version, fp)
         self.delay = DEBOUNCE_SECONDS
@@ -147,15 +150,21 @@ class Publisher:
     def schedule(self, uri: str, folder: Folder, delay: float | None = None) -> None:
         """Re-analyse `folder` after a quiet period, then refresh every open document."""
         previous = self.pending.pop(uri, None)
-        if previous is not None:
+        if previous is not None and previous in self.waiting:
+            # Not started: the new pass replaces it. One already analysing runs on (its
+            # analysis cannot be taken back) and publishes whatever is still current.
             previous.cancel()
         wait = self.delay if delay is None else delay
-        self.pending[uri] = asyncio.ensure_future(self._later(uri, folder, wait))
+        self.pending[uri] = task = asyncio.ensure_future(self._later(uri, folder, wait))
+        self.waiting.add(task)
 
     async def _later(self, uri: str, folder: Folder, delay: float) -> None:
         try:
-            await asyncio.sleep(delay)
-            await self.update(folder)
+            try:
+                await asyncio.sleep(delay)
+            finally:
+                self.waiting.discard(asyncio.current_task())  # type: ignore[arg-type]
+            await self.update(folder, first=uri)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # diagnostics are best effort; the server keeps serving
@@ -164,12 +173,14 @@ class Publisher:
             if self.pending.get(uri) is asyncio.current_task():
                 del self.pending[uri]
 
-    async def update(self, folder: Folder) -> None:
-        """Analyse the folder as it is now and bring every open document up to date."""
+    async def update(self, folder: Folder, first: str | None = None) -> None:
+        """Analyse the folder as it is now and bring every open document up to date, the
+        one whose change asked for the pass (`first`) before the others."""
         session = self.session
         snap = await session.state.snapshot(folder)
         refresh = changed = False
-        for path, uri in list(session.open_uris.items()):
+        documents = sorted(session.open_uris.items(), key=lambda item: item[1] != first)
+        for path, uri in documents:
             if not folder.contains(path) or session.state.folder_for(path) is not folder:
                 continue
             version = session.version_of(path)

@@ -17,11 +17,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Generator
 from typing import Any
 
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
-from pygls.protocol import LanguageServerProtocol
+from pygls.protocol import LanguageServerProtocol, lsp_method
 from pygls.workspace import TextDocument, Workspace
 
 from ..lines import split_lines
@@ -34,8 +35,25 @@ class _Answered:
     """What the reader gets for a request already answered with an error: nothing to do."""
 
 
+def client_registers_commands(options: Any) -> bool:
+    """`initializationOptions.clientCommands`: the client registers txasync's command ids
+    itself (the VS Code extension, whose palette commands have the server's ids and forward
+    to it), so the server must not advertise them: vscode-languageclient would register the
+    same ids a second time and fail."""
+    return isinstance(options, dict) and options.get("clientCommands") is True
+
+
 class TxasyncProtocol(LanguageServerProtocol):
-    """pygls's protocol, answering requests whose params do not fit their method."""
+    """pygls's protocol, answering requests whose params do not fit their method, and
+    leaving `executeCommandProvider` out for a client that registers the commands."""
+
+    @lsp_method(types.INITIALIZE)
+    def lsp_initialize(self, params: types.InitializeParams
+                       ) -> Generator[Any, Any, types.InitializeResult]:
+        result = yield from super().lsp_initialize(params)
+        if client_registers_commands(params.initialization_options):
+            result.capabilities.execute_command_provider = None
+        return result
 
     def handle_message(self, message: Any) -> None:
         if not isinstance(message, _Answered):

@@ -22,6 +22,7 @@ from ..analysis.model import FunctionFact, ModuleFacts, Span
 from ..analysis.names import DEFER, GENERATOR_TYPES, INLINE_CALLBACKS, RETURN_VALUE
 from ..lines import split_lines
 from ..style import Style, style_for
+from .chains import ChainWriter, capture_spans
 from .formatter import format_changed
 from .helpers import base_name, choose, identifiers, is_taken
 from .imports import add_import, first_party, remove_unused, used_names
@@ -280,9 +281,13 @@ class _Converter(cst.CSTTransformer):
         self.fn_facts = {f.qualname: f for f in facts.functions if f.qualname in self.convert}
         self.call_wraps: dict[tuple[int, int, int, int], Wrap] = {}
         self.ref_wraps: dict[tuple[int, int, int, int], Wrap] = {}
+        self.aware_wraps: dict[tuple[int, int, int, int], Wrap] = {}
         for wrap in plan.wraps:
             key = _key(wrap.span)
-            (self.call_wraps if wrap.kind == "call" else self.ref_wraps)[key] = wrap
+            {"call": self.call_wraps, "callback": self.ref_wraps,
+             "aware": self.aware_wraps}[wrap.kind][key] = wrap
+        self.defs: list[cst.FunctionDef] = []  # the enclosing defs, innermost last
+        self.needs_inspect = False
         self.renames: dict[tuple[int, int, int, int], str] = {
             _key(s): name for s, name in plan.renames}
         self.renamed = 0
@@ -317,6 +322,13 @@ class _Converter(cst.CSTTransformer):
         self.removed_roots: set[str] = set()
         self.annotations_changed = False
         self.at: tuple[int, int] | None = None  # 1-based line and column of the latest node
+        # Callback chains (TXA006): the updated nodes of the expressions their new bodies
+        # are written from, by position.
+        self.capture: set[tuple[int, int, int, int]] = set()
+        for fn in self.fn_facts.values():
+            if self.convert[fn.qualname].shape is not None:
+                self.capture |= {_key(s) for s in capture_spans(fn)}
+        self.captured: dict[tuple[int, int, int, int], cst.CSTNode] = {}
 
     # -- where it is, for error messages ---------------------------------------------------
     def on_visit(self, node: cst.CSTNode) -> bool:
@@ -327,6 +339,11 @@ class _Converter(cst.CSTTransformer):
                  ) -> cst.CSTNodeT | cst.RemovalSentinel | cst.FlattenSentinel[cst.CSTNodeT]:
         self._note_position(original_node)
         result = super().on_leave(original_node, updated_node)
+        if self.capture and isinstance(result, cst.CSTNode):
+            pos = self._pos(original_node) if isinstance(
+                original_node, cst.BaseExpression) else None
+            if pos in self.capture:
+                self.captured[pos] = result
         if (self.lambdas and isinstance(result, cst.BaseExpression)
                 and self._pos(original_node) in self.lambdas):
             self.lambdas.discard(self._pos(original_node))
@@ -367,9 +384,11 @@ class _Converter(cst.CSTTransformer):
 
     def visit_FunctionDef_body(self, node: cst.FunctionDef) -> None:
         self.stack.append(("def", self._qualname(node.name.value)))
+        self.defs.append(node)
 
     def leave_FunctionDef_body(self, node: cst.FunctionDef) -> None:
         self.stack.pop()
+        self.defs.pop()
 
     def visit_Lambda_body(self, node: cst.Lambda) -> None:
         self.stack.append(("lambda", self.stack[-1][1]))
@@ -425,9 +444,75 @@ class _Converter(cst.CSTTransformer):
                 self.removed_roots.add(_root_name(_generator_head(updated.returns.annotation)))
         self.converted.append(qualname)
         converted = updated.with_changes(**changes)
+        if plan.shape is not None and plan.shape.kind == "chain":
+            converted = self._chain_body(fn, original, converted)
         if plan.keep_api:
             return self._keep_api(fn, converted, decorators, updated.returns)
         return converted
+
+    def _chain_body(self, fn: FunctionFact, original: cst.FunctionDef,
+                    converted: cst.FunctionDef) -> cst.FunctionDef:
+        """A callback chain's statements replaced by their `await` form."""
+        shape, plan = fn.shape, self.convert[fn.qualname].shape
+        assert shape is not None and isinstance(converted.body, cst.IndentedBlock)
+        index = next((i for i, stmt in enumerate(original.body.body)
+                      if self._pos(stmt)[0] == shape.first_line), None)
+        if index is None:
+            raise RewriteError(f"{fn.name_span.line}:{fn.name_span.col + 1}: the chain of "
+                               f"{fn.qualname} was not found; file left unchanged, please "
+                               "report this")
+        self.needs_defer = True
+        nodes = {Span(*k): v for k, v in self.captured.items()}
+        writer = ChainWriter(shape, plan.forms, plan.result, nodes,
+                             lambda n: cst.Module([]).code_for_node(n),
+                             cst.Module([]).code_for_node(self.accessor.expr("maybeDeferred")),
+                             self._failure_name)
+        text = writer.statements()
+        new = list(cst.parse_module(text).body)
+        body = list(converted.body.body)
+        first = body[index]
+        if isinstance(first, (cst.SimpleStatementLine, cst.BaseCompoundStatement)) and new:
+            new[0] = new[0].with_changes(leading_lines=first.leading_lines)
+        return converted.with_changes(
+            body=converted.body.with_changes(body=[*body[:index], *new]))
+
+    def _failure_name(self) -> str:
+        """How this module names `twisted.python.failure.Failure` (imported if need be)."""
+        for local, qualified in self.facts.imports.items():
+            if qualified == "twisted.python.failure.Failure" and local in (
+                    self.facts.runtime_imports):
+                return local
+        for local, qualified in self.facts.imports.items():
+            if qualified == "twisted.python.failure" and local in self.facts.runtime_imports:
+                return f"{local}.Failure"
+        if "Failure" in self.facts.module_names:
+            raise RewriteError("1:1: `Failure` names something else in this module; "
+                               "file left unchanged")
+        self.needs_imports.add("twisted.python.failure.Failure")
+        return "Failure"
+
+    def leave_Return(self, original: cst.Return, updated: cst.Return
+                     ) -> cst.BaseSmallStatement:
+        plan = self._own_converting()
+        if plan is None or plan.shape is None or plan.shape.kind != "passthrough":
+            return updated
+        fn = self.fn_facts.get(self.stack[-1][1])
+        if fn is None or fn.shape is None or original.value is None:
+            return updated
+        pos = self._pos(original.value)
+        found = next((r for r in fn.shape.returns if _key(r.call) == pos), None)
+        value = updated.value
+        if found is None or not isinstance(value, cst.Call):
+            return updated
+        if found.form == "succeed" or (found.form == "fail" and found.raisable):
+            arg = value.args[0].value
+            if not _stands_alone(arg):
+                arg = _parenthesize_always(arg)
+            self.removed_roots.add(_root_name(value.func))
+            if found.form == "succeed":
+                return updated.with_changes(value=arg)
+            return cst.Raise(exc=arg, semicolon=updated.semicolon)
+        return updated.with_changes(value=cst.Await(value))
 
     def _deferred_name(self) -> str:
         """How this module spells `Deferred` in an annotation: a name it already binds to
@@ -573,8 +658,13 @@ class _Converter(cst.CSTTransformer):
 
     def leave_SimpleStatementLine(self, original: cst.SimpleStatementLine,
                                   updated: cst.SimpleStatementLine
-                                  ) -> cst.BaseStatement | cst.RemovalSentinel:
+                                  ) -> (cst.BaseStatement | cst.RemovalSentinel
+                                        | cst.FlattenSentinel[cst.BaseStatement]):
         pos = self._pos(original)
+        if self.aware_wraps and len(original.body) == 1:
+            aware = self._aware(original.body[0], updated)
+            if aware is not None:
+                return aware
         if pos[0] in self.call_form_lines and len(updated.body) == 1:
             assign = updated.body[0]
             if isinstance(assign, cst.Assign) and isinstance(assign.value, cst.Call):
@@ -615,6 +705,55 @@ class _Converter(cst.CSTTransformer):
         if hasattr(last, "semicolon"):
             body[-1] = last.with_changes(semicolon=cst.MaybeSentinel.DEFAULT)
         return updated.with_changes(body=body)
+
+    def _aware(self, small: cst.BaseSmallStatement, updated: cst.SimpleStatementLine
+               ) -> cst.FlattenSentinel[cst.BaseStatement] | None:
+        """`f()` or `return f()` made to start a coroutine result and pass anything else
+        (a Deferred, a plain value, a double's Mock) through untouched:
+
+            result = f()
+            if inspect.iscoroutine(result):
+                [result =] defer.ensureDeferred(result)
+            [return result]
+        """
+        if not isinstance(small, (cst.Expr, cst.Return, cst.Assign)) or not isinstance(
+                small.value, cst.Call):
+            return None
+        wrap = self.aware_wraps.get(self._pos(small.value))
+        new_small = updated.body[0]
+        if wrap is None or not isinstance(new_small, (cst.Expr, cst.Return, cst.Assign)) or (
+                new_small.value is None):
+            return None
+        self.needs_defer = self.needs_inspect = True
+        self.wrapped += 1
+        start = cst.Module([]).code_for_node(self.accessor.expr(wrap.func))
+        if isinstance(new_small, cst.Assign):
+            # `x = f()` stays; `x` is made what it was before right after.
+            target = cst.Module([]).code_for_node(new_small.targets[0].target)
+            check = cst.parse_statement(
+                f"if inspect.iscoroutine({target}):\n    {target} = {start}({target})\n")
+            return cst.FlattenSentinel([updated, check])
+        names = identifiers(cst.Module([]).code_for_node(self.defs[-1])) if self.defs else (
+            identifiers(self.source))
+        name = "result"
+        n = 1
+        while name in names:
+            n += 1
+            name = f"result{n}" if n > 2 else "result_"
+        call = cst.Module([]).code_for_node(_strip_parens(new_small.value))
+        returned = isinstance(small, cst.Return)
+        lines = [f"{name} = {call}\n", f"if inspect.iscoroutine({name}):\n",
+                 f"    {name + ' = ' if returned else ''}{start}({name})\n"]
+        if returned:
+            lines.append(f"return {name}\n")
+        statements = [cst.parse_statement(line) if i != 1 else
+                      cst.parse_statement(lines[1] + lines[2])
+                      for i, line in enumerate(lines) if i != 2]
+        first = statements[0]
+        assert isinstance(first, cst.SimpleStatementLine)
+        statements[0] = first.with_changes(leading_lines=updated.leading_lines,
+                                           trailing_whitespace=updated.trailing_whitespace)
+        return cst.FlattenSentinel(statements)
 
     def _remove_line(self, line: cst.SimpleStatementLine
                      ) -> cst.BaseStatement | cst.RemovalSentinel:
@@ -723,6 +862,8 @@ def rewrite_source(source: str, plan: FilePlan, facts: ModuleFacts, path: str = 
         extra.append(("twisted.web.server", "NOT_DONE_YET"))
     if converter.needs_pytest_twisted:
         extra.append(("pytest_twisted", None))
+    if converter.needs_inspect and facts.imports.get("inspect") != "inspect":
+        extra.append(("inspect", None))
     for qualified in sorted(converter.needs_imports):
         module_name, _, name = qualified.rpartition(".")
         extra.append((module_name, name))

@@ -341,6 +341,9 @@ def _body(deeper: str, inner: str, limit: int, depth: int) -> list[str]:
         return [deeper + inner]
     items = _items(inner)
     if items is None:
+        parts = _comprehension_parts(inner)
+        if parts is not None and all(len(deeper) + len(p) <= limit for p in parts):
+            return [deeper + p for p in parts]  # `x\nfor x in xs\nif x`, as black does
         return _split(deeper + inner, limit, depth + 1) or [deeper + inner]
     out: list[str] = []
     for item in items:
@@ -353,6 +356,33 @@ def _body(deeper: str, inner: str, limit: int, depth: int) -> list[str]:
                 continue
         out.append(text)
     return out
+
+
+def _comprehension_parts(inner: str) -> list[str] | None:
+    """A comprehension's element and its top-level `for`/`if` clauses, or None."""
+    tokens = _tokens(inner)
+    if tokens is None:
+        return None
+    cuts: list[int] = []
+    level = 0
+    seen_for = False
+    for index, tok in enumerate(tokens):
+        if tok.type == tokenize.OP and tok.string in _OPEN:
+            level += 1
+        elif tok.type == tokenize.OP and tok.string in _CLOSE:
+            level -= 1
+        elif level == 0 and tok.type == tokenize.NAME and tok.string in ("for", "async"):
+            if tok.string == "async" or not (index and tokens[index - 1].string == "async"):
+                cuts.append(tok.start[1])
+                seen_for = True
+        elif level == 0 and tok.type == tokenize.NAME and tok.string == "if" and seen_for:
+            cuts.append(tok.start[1])
+    if not cuts:
+        return None
+    parts = [inner[:cuts[0]].strip()]
+    for start, end in zip(cuts, [*cuts[1:], len(inner)], strict=True):
+        parts.append(inner[start:end].strip())
+    return parts if all(parts) else None
 
 
 def _items(inner: str) -> list[str] | None:

@@ -32,7 +32,8 @@ class Svc:
 
 
 def use(obj):
-    return obj.keep()
+    pending = {0: obj.keep()}
+    return pending[0]
 
 
 def scenario(clock, log):

@@ -1,7 +1,8 @@
 # A keep-API wrapper returns a Deferred: its old `Generator[..., ..., T]` annotation becomes
 # `Deferred[T]` (a string: `Deferred` is subscriptable at run time only on newer Twisted),
-# the async helper declares `T`. (`obj.get(key)` kept for later on an untyped receiver keeps
-# `get`'s API; `fetch`, whose result is used as a Deferred there, converts, wrapped.)
+# the async helper declares `T`. (`obj.get(key)` in a conditional expression on an untyped
+# receiver keeps `get`'s API; `fetch`, whose result is used as a Deferred there, converts,
+# wrapped.)
 from typing import Any, Generator
 
 from twisted.internet import defer
@@ -22,7 +23,7 @@ class Store:
 
 
 def use(obj, key):
-    d = obj.get(key)
+    d = obj.get(key) if key else defer.succeed(0)
     d.addCallback(lambda n: obj.fetch().addCallback(lambda s: (n, s)))
     return d
 

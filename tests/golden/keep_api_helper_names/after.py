@@ -35,11 +35,13 @@ class Service:
 
 
 def use(obj, name):
-    return obj.maybe_start(name)
+    pending = {0: obj.maybe_start(name)}
+    return pending[0]
 
 
 def use_private(obj, name):
-    return obj._maybe_start(name)
+    pending = {0: obj._maybe_start(name)}
+    return pending[0]
 
 
 def scenario(clock, log):

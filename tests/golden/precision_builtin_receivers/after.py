@@ -1,8 +1,8 @@
 # Builtins and literals are not project objects: `self._rows.get(key)` on an attribute
 # annotated `Dict[...]` (or assigned `{}`, `[]`, a comprehension) cannot call `Store.get`, so
 # `Store.get` converts plainly. A receiver typed as a Protocol may be any class with the
-# method; a receiver of unknown type (`obj.lookup(...)`) still makes `Cache.lookup` keep its
-# Deferred API.
+# method; a receiver of unknown type (`obj.lookup(...)`, its result kept in a dict) still makes
+# `Cache.lookup` keep its Deferred API.
 from typing import Dict, Optional, Protocol
 
 from twisted.internet import defer
@@ -40,7 +40,8 @@ async def through(store: Optional[Store], finder: Lookup, key):
 
 
 def use(obj, key):
-    return obj.lookup(key)
+    pending = {0: obj.lookup(key)}
+    return pending[0]
 
 
 def scenario(clock, log):

@@ -2,7 +2,8 @@
 # in the enclosing function (`store` in `outer`, called in `inner`). A receiver whose type is
 # a library class reaches only the project classes deriving from it: `svc: Service` may be a
 # `Poller`, so `Poller.stopService` is a possible callee there; the result of a library
-# *function* (`copy.copy(store)`) is unknown, so `Cache.lookup` keeps its Deferred API.
+# *function* (`copy.copy(store)`) is unknown, and the call's result is kept in a dict, so `Cache.lookup`
+# keeps its Deferred API.
 import copy
 from typing import cast
 
@@ -58,7 +59,8 @@ def outer():
 
 def copied(cache: Cache):
     duplicate = copy.copy(cache)
-    return duplicate.lookup("copy")
+    pending = {0: duplicate.lookup("copy")}
+    return pending[0]
 
 
 def poke(svc: Service):

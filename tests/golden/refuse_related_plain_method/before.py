@@ -1,6 +1,7 @@
-# A plain `Source.read` and an inlineCallbacks override: `consume` returns what either gives,
-# so its call would need a wrap that fits a plain value and a coroutine alike. None does:
-# `DeferredSource.read` is refused (a call site that awaits or yields would take both).
+# A plain `Source.read` and an inlineCallbacks override: `consume` collects what either gives,
+# so its call would need a wrap that fits a plain value and a coroutine alike. None does in an
+# expression: `DeferredSource.read` is refused (a call site that awaits or yields would take
+# both, and so would a call statement or `return` made coroutine-aware: see aware_dispatch).
 from twisted.internet import defer
 
 
@@ -16,5 +17,5 @@ class DeferredSource(Source):
         return value
 
 
-def consume(src: Source):
-    return src.read()
+def consume(src: Source, results):
+    results.append(src.read())

@@ -224,7 +224,7 @@ test('the status bar follows the conversion (async 100%)', async () => {
 });
 
 test('Show Migration Progress opens the report returned by txasync.showProgress', async () => {
-    await vscode.commands.executeCommand('txasync.showMigrationProgress');
+    await vscode.commands.executeCommand('txasync.showProgress');
     const view = await waitFor('the progress view', () => api.progressView.visible ? api.progressView : undefined);
     assert(view.lastMarkdown.includes('# txasync progress'), `the view shows the server's Markdown: ${view.lastMarkdown}`);
     assert(/100% async/.test(view.lastMarkdown), `the report says 100% async: ${view.lastMarkdown}`);
@@ -232,7 +232,7 @@ test('Show Migration Progress opens the report returned by txasync.showProgress'
 });
 
 test('Show Debug Info writes txasync.debugInfo to an output channel', async () => {
-    await vscode.commands.executeCommand('txasync.showDebugInfo');
+    await vscode.commands.executeCommand('txasync.debugInfo');
     const text = api.debugInfoText;
     assert(text.includes('txasync.debugInfo:'), `the server's answer is shown: ${text}`);
     assert(text.includes(`interpreter: ${PYTHON}`), `the interpreter is shown: ${text}`);
@@ -265,7 +265,7 @@ async function convertAtCursor(needle: string, offset: number): Promise<void> {
     const editor = await open(storeUri());
     const at = positionOf(editor.document.getText(), needle, offset);
     editor.selection = new vscode.Selection(at, at);
-    const result = await vscode.commands.executeCommand('txasync.convertFunctionAtCursor') as any;
+    const result = await vscode.commands.executeCommand('txasync.convertFunction') as any;
     assert(result?.applied === true,
         `txasync.convertFunction [uri, {line: ${at.line}, character: ${at.character}}] applied the conversion: ${JSON.stringify(result)}`);
     await assertConverted('Convert Function at Cursor');
@@ -282,7 +282,7 @@ test('Convert Function at Cursor (cursor inside the function body) runs txasync.
 test('Convert File runs txasync.convertFile', async () => {
     await restoreFixture();
     await open(storeUri());
-    const result = await vscode.commands.executeCommand('txasync.convertCurrentFile') as any;
+    const result = await vscode.commands.executeCommand('txasync.convertFile') as any;
     assert(result?.applied === true, `the server applied the conversion: ${JSON.stringify(result)}`);
     await assertConverted('Convert File');
 });
@@ -290,7 +290,7 @@ test('Convert File runs txasync.convertFile', async () => {
 test('Convert Workspace shows the server progress as a cancellable notification', async () => {
     await restoreFixture();
     const before = api.progressRecords.length;
-    const result = await vscode.commands.executeCommand('txasync.convertEntireWorkspace') as any;
+    const result = await vscode.commands.executeCommand('txasync.convertWorkspace') as any;
     assert(result?.applied === true, `the workspace was converted: ${JSON.stringify(result)}`);
     await assertConverted('Convert Workspace');
     const records = api.progressRecords.slice(before);
@@ -351,7 +351,7 @@ test('without the setting, the Python extension\'s interpreter is used and its c
     assert(api.interpreter?.source === 'python-extension', `source is the Python extension: ${JSON.stringify(api.interpreter)}`);
     assert(api.interpreter?.command === PYTHON, `its interpreter is used: ${JSON.stringify(api.interpreter)}`);
     // ... and the server reads the project's libraries and Twisted from that interpreter.
-    await vscode.commands.executeCommand('txasync.showDebugInfo');
+    await vscode.commands.executeCommand('txasync.debugInfo');
     const info = api.debugInfoText;
     assert(info.includes('"pythonSource": "txasync.python setting"'),
         `the server reads libraries from the selected interpreter: ${info}`);
@@ -382,11 +382,19 @@ test('an interpreter without txasync shows the install notification', async () =
             `it offers install, choose and don't show again: ${note.actions}`);
         assert(/txasync/.test(api.statusText), `the status bar shows the problem: ${api.statusText}`);
         await waitFor('the answer is taken', () => note.choice === INSTALL);
-        const terminal = await waitFor('the install terminal', () => vscode.window.terminals.find((t) => t.name === 'txasync: install'));
-        // txasync is not on PyPI: the button installs the wheel the .vsix carries.
-        assert(api.installCommand?.startsWith(BARE_PYTHON) && /-m pip install \S*server\/txasync-[^/]*\.whl'?$/.test(api.installCommand),
-            `the terminal runs <interpreter> -m pip install <bundled wheel>: ${api.installCommand}`);
-        terminal.dispose();
+        await waitFor('the install terminal', () => vscode.window.terminals.find((t) => t.name === 'txasync: install'));
+        // txasync is not on PyPI: the button makes the extension's own environment with the
+        // selected interpreter and installs the wheels the .vsix carries, offline first (these
+        // tests run with no network at all).
+        assert(api.installCommand?.startsWith(BARE_PYTHON) && api.installCommand.includes('-m venv')
+            && /pip install --no-index --find-links \S*server'? txasync/.test(api.installCommand),
+            `the terminal makes an environment and installs the bundled wheels offline: ${api.installCommand}`);
+        // pip succeeds offline, the terminal closes, the server restarts from that environment
+        // and still reads the project's libraries from the selected interpreter.
+        await waitFor('the server running from the extension\'s own environment',
+            () => api.state === 'running' && /server-env/.test(api.serverPython ?? ''), 240000);
+        assert(api.interpreter?.command === BARE_PYTHON, `the selection is unchanged: ${api.interpreter?.command}`);
+        await waitForCodes(storeUri(), ['TXA001']);
     } finally {
         await setSetting('txasync', 'interpreter', PYTHON);
     }

@@ -1,0 +1,256 @@
+"""Decisions for undecorated Deferred code: pass-throughs (TXA005) and callback chains (TXA006).
+
+A function `analysis/shapes.py` found is decided here as far as its body goes (is what it
+hands out a *new* Deferred? can the callbacks be called in place?); its callers go through
+the planner's machinery exactly as an inlineCallbacks function's do (wrapped where a Deferred
+is needed, keep-API where callers are unknown). Both rules are opt-in: `select` must name the
+code (`select = ["TXA", "TXA005", "TXA006"]`). The Twisted behaviour relied on is in
+docs/twisted-semantics.md ("Callback chains").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
+
+from ..config import Config
+from .model import CallSite, FunctionFact, ModuleFacts, Ref, Span
+from .reasons import Reason, ReasonKind
+from .shapes import DeferredShape, Handler
+
+if TYPE_CHECKING:
+    from .plan import Planner
+
+SHAPE_CODES = {"passthrough": "TXA005", "chain": "TXA006"}
+_D = "twisted.internet.defer"
+# Twisted calls that always return a Deferred nobody else holds (awaiting one consumes its
+# result, so a shared Deferred must never be awaited in place of being handed out).
+FRESH_APIS = frozenset({
+    f"{_D}.succeed", f"{_D}.fail", f"{_D}.maybeDeferred", f"{_D}.gatherResults",
+    f"{_D}.DeferredList", f"{_D}.ensureDeferred", f"{_D}.execute",
+    f"{_D}.Deferred.fromCoroutine", "twisted.internet.task.deferLater",
+    "twisted.internet.threads.deferToThread", "twisted.internet.threads.deferToThreadPool",
+})
+# Library functions that return a plain value (never a Deferred, a Failure or a coroutine).
+PLAIN_LIBRARY = frozenset({"twisted.python.log.err", "twisted.python.log.msg"})
+
+HandlerForm = Literal["plain", "await", "maybe", "inline", "inline-await", "trap", "call"]
+
+_PROBLEMS: dict[str, str] = {
+    "falls-through": "some path falls off the end and returns None, not a Deferred",
+    "return-in-try": "a `return` sits inside `try`/`with`/a loop, which would catch or "
+                     "clean up after the awaited result, not only the call",
+    "fail-form": "a returned `succeed`/`fail` call takes other than one argument",
+    "succeed-failure": "it returns `succeed(Failure(...))` (TXA014): fix that first",
+    "chain-stored": "the Deferred is stored (in a variable, attribute or container)",
+    "chain-passed": "the Deferred is passed to a call or captured by a nested function",
+    "chain-returned-early": "the function returns before the end of the chain",
+    "chain-cancelled": "the Deferred is cancelled",
+    "chain-conditional": "a chain method is called conditionally (in an `if`, loop or `try`)",
+    "chain-fired": "the function fires the Deferred itself (`d.callback`/`d.errback`)",
+    "chain-foreign": "the Deferred comes from outside the function (a parameter or an "
+                     "attribute), so others may hold it",
+    "chain-arguments": "a chain method is called with `*`/`**` arguments or the "
+                       "`callbackArgs`-style keywords",
+    "chain-late-binding": "a callback or its arguments would be evaluated later than today "
+                          "(an attribute read, a call, a lambda default)",
+    "chain-comments": "comments inside the chain would be lost",
+    "chain-other": "the chain is not the straight-line `d = f(...); d.addCallback(...); "
+                   "return d` form",
+}
+
+
+@dataclass
+class ShapePlan:
+    """What the rewrite of one pass-through or chain needs beyond its facts."""
+
+    kind: str
+    # (handler span, "callback"|"errback") -> how it is called (chains).
+    forms: dict[tuple[Span, str], HandlerForm] = field(default_factory=dict)
+    result: str = "result"  # the chain's value variable
+
+
+def shape_enabled(config: Config, kind: str) -> bool:
+    """The rules are opt-in: `select` names the code exactly (as it does TXA004)."""
+    code = SHAPE_CODES[kind]
+    return code in config.select and config.code_enabled(code)
+
+
+def _free_name(shape: DeferredShape, base: str) -> str:
+    name = base
+    while name in shape.names:
+        name += "_"
+    return name
+
+
+class ShapeJudge:
+    """Judges one function's body for the planner (which owns callers and exposure)."""
+
+    def __init__(self, planner: Planner) -> None:
+        self.planner = planner
+        self.ws = planner.ws
+        self._fresh_memo: dict[str, bool] = {}
+        # (path, span) of the sites this run's rewrite of a shape turns into an immediate
+        # `await` (a returned call, a chain's source, a callback awaited in place): a
+        # converted callee there needs no wrap, when the enclosing function is rewritten.
+        self.exempt: dict[tuple[str, Span], str] = {}
+
+    def targets(self, facts: ModuleFacts, fn: FunctionFact, ref: Ref) -> list[str]:
+        from .plan import _site_in
+
+        return list(self.ws.resolve(facts, _site_in(fn, ref)).targets)
+
+    def fresh_call(self, facts: ModuleFacts, fn: FunctionFact, ref: Ref, depth: int = 0
+                   ) -> bool:
+        """Every function the call may run returns a new Deferred (an inlineCallbacks
+        function, a Twisted API that makes one, a pass-through or chain of such)."""
+        if ref.qualified in FRESH_APIS:
+            return True
+        if depth > 4:
+            return False
+        targets = self.targets(facts, fn, ref)
+        if not targets:
+            return False
+        return all(self.fresh_function(t, depth + 1) for t in targets)
+
+    def fresh_function(self, key: str, depth: int = 0) -> bool:
+        if key in self._fresh_memo:
+            return self._fresh_memo[key]
+        self._fresh_memo[key] = False  # cycles are not fresh
+        tfacts, target = self.ws.functions[key]
+        ok = (key not in self.ws.redefined and self.ws.replacement(key) is None
+              and self.planner.result_transparent(tfacts, target))
+        if ok and not target.is_ic:
+            shape = target.shape
+            ok = (shape is not None and not shape.problem and not target.is_async and (
+                all(r.form != "call" or self.fresh_call(tfacts, target, r.callee, depth)
+                    for r in shape.returns) if shape.kind == "passthrough"
+                else shape.source is not None
+                and self.fresh_call(tfacts, target, shape.source, depth)))
+        self._fresh_memo[key] = ok
+        return ok
+
+    def raises_sync(self, facts: ModuleFacts, fn: FunctionFact, ref: Ref) -> bool:
+        """Whether calling `ref` may raise at the call (inlineCallbacks functions and the
+        Deferred-making APIs never do: they fail the Deferred)."""
+        if ref.qualified in FRESH_APIS:
+            return False
+        for key in self.targets(facts, fn, ref):
+            target = self.ws.functions[key][1]
+            if target.is_ic:
+                continue
+            if target.shape is None or not target.shape.sync_safe:
+                return True
+            calls = ([r.callee for r in target.shape.returns if r.form == "call"]
+                     if target.shape.kind == "passthrough" else [target.shape.source])
+            tfacts = self.ws.functions[key][0]
+            if any(c is None or self.raises_sync(tfacts, target, c) for c in calls):
+                return True
+        return False
+
+    # -- a function's own body ---------------------------------------------------------
+    def body_reasons(self, facts: ModuleFacts, fn: FunctionFact, plan: ShapePlan
+                     ) -> list[Reason]:
+        shape = fn.shape
+        assert shape is not None
+        where = f"{facts.path}:{shape.problem_line or fn.name_span.line}"
+        if shape.problem:
+            kind: ReasonKind = ("passthrough-form" if shape.kind == "passthrough"
+                                else "chain-form")
+            return [Reason(kind, _PROBLEMS[shape.problem]
+                           + f" (line {shape.problem_line})", where=where)]
+        if shape.kind == "passthrough":
+            for r in shape.returns:
+                if r.form == "call" and not self.fresh_call(facts, fn, r.callee):
+                    return [Reason("not-fresh",
+                                   f"`{r.callee.text}(...)` at line {r.span.line} is not known "
+                                   "to return a new Deferred (awaiting a Deferred others hold "
+                                   "takes its result from them)",
+                                   where=f"{facts.path}:{r.span.line}")]
+            for r in shape.returns:
+                if r.form == "call":
+                    self.exempt[(facts.path, r.call)] = "returned"
+            return []
+        assert shape.source is not None and shape.source_span is not None
+        if not self.fresh_call(facts, fn, shape.source):
+            return [Reason("not-fresh",
+                           f"`{shape.source.text}(...)` at line {shape.source_span.line} is "
+                           "not known to return a new Deferred (a test double's "
+                           "`.addCallback` does nothing; a shared Deferred would lose its "
+                           "result to the `await`)",
+                           where=f"{facts.path}:{shape.source_span.line}")]
+        self.exempt[(facts.path, shape.source_span)] = "source"
+        plan.result = _free_name(shape, "result")
+        for step in shape.steps:
+            for role, handler in (("callback", step.callback), ("errback", step.errback)):
+                if handler is None:
+                    continue
+                form, problem = self.handler_form(facts, fn, handler, role, step.method)
+                if problem is not None:
+                    return [problem]
+                plan.forms[(handler.span, role)] = form
+        return []
+
+    def sync_safe(self, facts: ModuleFacts, fn: FunctionFact) -> bool:
+        shape = fn.shape
+        assert shape is not None
+        if not shape.sync_safe:
+            return False
+        calls = ([r.callee for r in shape.returns if r.form == "call"]
+                 if shape.kind == "passthrough" else [shape.source])
+        return not any(c is None or self.raises_sync(facts, fn, c) for c in calls)
+
+    def handler_form(self, facts: ModuleFacts, fn: FunctionFact, handler: Handler,
+                     role: str, method: str) -> tuple[HandlerForm, Reason | None]:
+        """How a callback is called once the chain is `await` code: in place (`plain`),
+        awaited (`await`: it returns a new Deferred), or as Twisted would treat whatever it
+        returns (`maybe`: `await defer.maybeDeferred(...)`)."""
+        if handler.lambda_param:
+            if handler.trap and role == "errback" and method == "addErrback":
+                return "trap", None
+            if role == "callback" and handler.inlinable:
+                if handler.returns_param:
+                    return "inline", None
+                value = handler.body_value
+                if value is not None and value.kind == "plain":
+                    return "inline", None
+                if value is not None and value.kind == "call" and value.ref is not None:
+                    if self._ref_kind(facts, fn, value.ref) == "plain":
+                        return "inline", None
+                    if self._async_target(facts, fn, value.ref):
+                        return "maybe", self._async_reason(facts, value.ref)
+            return "maybe", None
+        if handler.lambda_param == "" and handler.ref is None:
+            return "maybe", None  # a lambda with several parameters: called as Twisted does
+        ref = handler.ref
+        assert ref is not None
+        if self._async_target(facts, fn, ref):
+            return "maybe", self._async_reason(facts, ref)
+        kind = self._ref_kind(facts, fn, ref)
+        if kind == "plain":
+            return "plain", None
+        if kind == "await":
+            self.exempt[(facts.path, handler.span)] = "callback"
+            return "await", None
+        return "maybe", None
+
+    def _async_target(self, facts: ModuleFacts, fn: FunctionFact, ref: Ref) -> bool:
+        return any(self.ws.functions[t][1].is_async for t in self.targets(facts, fn, ref))
+
+    def _async_reason(self, facts: ModuleFacts, ref: Ref) -> Reason:
+        return Reason("chain-form", f"`{ref.text}` is an `async def` used as a callback: "
+                      "today its coroutine is the chain's value and never runs")
+
+    def _ref_kind(self, facts: ModuleFacts, fn: FunctionFact, ref: Ref) -> str:
+        """'plain', 'await' (a new Deferred every time) or 'unknown' for calling `ref`."""
+        if ref.qualified in PLAIN_LIBRARY:
+            return "plain"
+        if self.fresh_call(facts, fn, ref):
+            return "await"
+        kind = self.planner._call_kind(facts, fn, ref, 0)
+        return "plain" if kind == "plain" else "unknown"
+
+
+def handed_out(judge: ShapeJudge, site: CallSite, facts: ModuleFacts) -> bool:
+    """A call (or callback) the rewrite of its enclosing shape awaits in place."""
+    return (facts.path, site.span) in judge.exempt

@@ -1,0 +1,87 @@
+"""Callback chains TXA006 refuses, each with its reason; nothing here changes."""
+from twisted.internet import defer, reactor
+
+
+@defer.inlineCallbacks
+def fetch(key):
+    yield None
+    return key
+
+
+class Holder:
+    def __init__(self):
+        self.pending = None
+        self.scale = 2
+
+    def stored(self, key):
+        d = fetch(key)
+        self.pending = d
+        d.addCallback(str)
+        return d
+
+    def late_argument(self, key):
+        d = fetch(key)
+        d.addCallback(lambda v, s: v * s, self.scale)
+        return d
+
+
+def passed(key, watchers):
+    d = fetch(key)
+    watchers.append(d)
+    d.addCallback(str)
+    return d
+
+
+def early(key):
+    d = fetch(key)
+    if not key:
+        return d
+    d.addCallback(str)
+    return d
+
+
+def cancelled(key):
+    d = fetch(key)
+    reactor.callLater(5, d.cancel)
+    d.addCallback(str)
+    return d
+
+
+def conditional(key, strict):
+    d = fetch(key)
+    if strict:
+        d.addErrback(lambda f: None)
+    return d
+
+
+def fired(key):
+    d = defer.Deferred()
+    d.addCallback(str)
+    d.callback(key)
+    return d
+
+
+def foreign(d):
+    d.addCallback(str)
+    return d
+
+
+def unknown_source(store, key):
+    d = store.get(key)
+    d.addCallback(str)
+    return d
+
+
+def commented(key):
+    d = fetch(key)
+    # the chain's comments would be lost
+    d.addCallback(str)
+    return d
+
+
+def scenario(clock, log):
+    holder = Holder()
+    ds = [holder.stored("a"), holder.late_argument("b"), passed("c", []), early(""),
+          early("e"), conditional("f", True), fired("g"), foreign(fetch("h")),
+          commented("i")]
+    return defer.gatherResults(ds)
