@@ -68,7 +68,12 @@ def remove_unused(module: cst.Module, candidates: set[str], used: set[str],
     carry: list[cst.EmptyLine] = []
     for stmt in module.body:
         if carry:
-            stmt = stmt.with_changes(leading_lines=[*carry, *stmt.leading_lines])
+            own = list(stmt.leading_lines)
+            if own and own[0].comment is None:
+                # the removed import's blank lines and this statement's would add up
+                while carry and carry[-1].comment is None:
+                    carry.pop()
+            stmt = stmt.with_changes(leading_lines=[*carry, *own])
             carry = []
         if (isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1
                 and isinstance(stmt.body[0], (cst.Import, cst.ImportFrom))):
@@ -226,6 +231,19 @@ def add_import(module: cst.Module, from_module: str, name: str | None,
         body.insert(later[0][0], new)
     else:
         first = 1 if body and _is_docstring_line(body[0]) else 0
+        if first < len(body):
+            # the code after the imports: two blank lines before a def or class, else one
+            following = body[first]
+            wanted = 2 if isinstance(following, (cst.FunctionDef, cst.ClassDef)) else 1
+            lines = list(following.leading_lines)
+            blanks = 0
+            while blanks < len(lines) and lines[blanks].comment is None:
+                blanks += 1
+            if blanks < wanted:
+                lines = [cst.EmptyLine()] * (wanted - blanks) + lines
+            body[first] = following.with_changes(leading_lines=lines)
+            if first == 1:
+                new = new.with_changes(leading_lines=[cst.EmptyLine()])  # type: ignore[union-attr]
         body.insert(first, new)
     return module.with_changes(body=body)
 
