@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from helpers import run_cli as run
-from txasync.analysis.rules import RULES
 from txasync.config import RULE_CODES
+from txasync.rules import RULES
 
 IMPORTS = "from twisted.internet import defer\n\n\n"
 

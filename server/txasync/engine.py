@@ -19,15 +19,15 @@ from typing import TYPE_CHECKING, Any
 from .analysis.evidence import Evidence, load_evidence
 from .analysis.facts import extract_facts, module_name_for
 from .analysis.findings import ConvertFunction, FilePlan, Finding, Wrap
-from .analysis.hazards import Hazard, find_hazards
+from .analysis.hazards import Hazard, HazardContext
 from .analysis.index import Workspace, function_key, use_library_path
 from .analysis.model import ModuleFacts, Span
 from .analysis.plan import Decision, Planner, file_plans
 from .analysis.public_api import public_kept as public_kept  # for the CLI summary
 from .analysis.reasons import Reason
-from .analysis.rules import findings_for
 from .config import Config
 from .errors import FileInternalError
+from .rules import decision_findings, find_hazards
 
 if TYPE_CHECKING:  # libcst loads only when an edit is made (server start-up stays fast)
     from .rewrite.convert import RewriteResult
@@ -295,13 +295,13 @@ def _analyse(project: Project, only: set[str] | None, exclude: set[str] | None) 
     decisions = planner.decide(allowed)
     findings: list[Finding] = []
     for decision in decisions.values():
-        for finding in findings_for(decision):
+        for finding in decision_findings(decision):
             facts = decision.facts
             if not config.code_enabled(finding.code, facts.path) or _suppressed(finding, facts):
                 continue
             findings.append(finding)
     hazards = []
-    for hazard in find_hazards(project.workspace, config):
+    for hazard in find_hazards(HazardContext(project.workspace, config)):
         facts = project.facts[hazard.finding.path]
         if config.code_enabled(hazard.finding.code, facts.path) and not _suppressed(
                 hazard.finding, facts):

@@ -22,8 +22,8 @@ from typing import Any
 from lsprotocol import types
 
 from ..analysis.findings import Finding
-from ..analysis.rules import RULES
 from ..lines import split_lines
+from ..rules import RULES
 from . import adapter
 from .positions import LineIndex
 from .session import Session

@@ -18,7 +18,8 @@ from urllib.parse import quote
 
 from .. import __version__
 from ..analysis.findings import Finding
-from ..analysis.rules import DOCS_URL, RULES
+from ..rules import RULES
+from ..rules.base import DOCS_URL
 from .baseline import keyed
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
