@@ -4,6 +4,7 @@ rule is a complete unit (docs, examples, fix title), the only place its code is 
 from __future__ import annotations
 
 import pathlib
+import re
 
 import pytest
 
@@ -71,3 +72,17 @@ def test_docs_are_generated_from_the_rules() -> None:
     assert docs == render_rules_markdown(), (
         "docs/rules.md is stale: python -m txasync.rules > docs/rules.md")
 
+
+
+def test_rule_codes_are_written_only_in_the_rules_package() -> None:
+    """A rule's code is its module's: everything else reads it from the registry (or the
+    rule's module), so adding or renumbering a rule touches one module."""
+    code = re.compile(r"\bTXA\d{3}\b")
+    offenders = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if "rules" in path.relative_to(PACKAGE).parts[:1]:
+            continue
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if code.search(line):
+                offenders.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
+    assert not offenders, "\n".join(offenders)

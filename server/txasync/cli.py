@@ -34,6 +34,13 @@ from .engine import (
 from .errors import UsageError
 from .fileio import write_atomic
 from .lines import split_lines
+from .rules import RULES
+from .rules import txa001_inlinecallbacks_convertible as convertible
+from .rules import txa002_inlinecallbacks_blocked as blocked
+from .rules import txa003_returnvalue as returnvalue
+from .rules import txa014_failure_in_succeed as failure_in_succeed
+
+_CODES = tuple(RULES)  # for examples in the help text
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -73,7 +80,8 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("paths", nargs="*", default=["."], metavar="PATH",
                        help="files or directories to read (default: the current directory)")
         p.add_argument("--select", metavar="CODES",
-                       help="only these codes (comma-separated codes or prefixes: TXA001,TXA01)")
+                       help="only these codes (comma-separated codes or prefixes: "
+                            f"{_CODES[0]},{_CODES[-1][:-1]})")
         p.add_argument("--ignore", metavar="CODES",
                        help="skip these codes (comma-separated codes or prefixes)")
         p.add_argument("--twisted-version", metavar="X.Y",
@@ -199,8 +207,8 @@ def cmd_check(args: argparse.Namespace, out: Console, err: Console) -> int:
     config = _config(args)
     project = _load(args, config)
     analysis = analyse(project)
-    # One TXA004 per uncertain yield would drown the rest: counted in each TXA001 message,
-    # listed with `--select TXA004` (the editor shows them as hints).
+    # Opt-in rules (one finding per uncertain yield would drown the rest) are listed only
+    # when `--select` names them; another rule's message counts them.
     findings = [f for f in analysis.findings if config.shown_in_reports(f.code)]
     n_errors = _report_errors(project, err)
     if project.stale_evidence:
@@ -248,7 +256,7 @@ def cmd_check(args: argparse.Namespace, out: Console, err: Console) -> int:
             counts = Counter(f.code for f in findings)
             summary = ", ".join(f"{code}: {n}" for code, n in sorted(counts.items()))
             _eprint(f"Found {plural(len(findings), 'finding')} ({summary}).")
-            if "TXA001" in counts or "TXA003" in counts:
+            if convertible.RULE.code in counts or returnvalue.RULE.code in counts:
                 _eprint("Next: `txasync fix --diff` shows the changes, `txasync fix` applies "
                         "them, `txasync plan` splits them into reviewable batches.")
             _print_public_kept(err, analysis.decisions.values())
@@ -366,7 +374,7 @@ def cmd_fix(args: argparse.Namespace, out: Console, err: Console) -> int:
             if renamed:
                 report.print(f"{'would fix' if args.diff else 'fixed'} "
                              f"{plural(renamed, 'test double')} that succeed with a Failure "
-                             "(TXA014)", markup=False)
+                             f"({failure_in_succeed.RULE.code})", markup=False)
             _print_behaviour_changes(err, changing)
             _print_public_kept(err, analysis.decisions.values())
         _print_left_out(err, project, run.left_out)
@@ -458,7 +466,8 @@ def _print_summary(report: Console, converted: int, wraps: int, return_values: i
         f", {verbs[1]} {plural(wraps, 'call site')} in `ensureDeferred`, {verbs[2]} "
         f"{plural(return_values, 'other returnValue call')}, in {plural(files, 'file')}"))
     if refused:
-        table = Table(title=f"{plural(len(refused), 'function')} not converted (TXA002 in "
+        table = Table(title=f"{plural(len(refused), 'function')} not converted "
+                            f"({blocked.RULE.code} in "
                             "`txasync check` gives each reason)",
                       title_justify="left")
         table.add_column("function", overflow="fold")

@@ -28,6 +28,10 @@ from .analysis.reasons import Reason
 from .config import Config
 from .errors import FileInternalError
 from .rules import decision_findings, find_hazards
+from .rules import txa001_inlinecallbacks_convertible as convertible
+from .rules import txa002_inlinecallbacks_blocked as blocked
+from .rules import txa003_returnvalue as returnvalue
+from .rules import txa010_coroutine_yielded_in_inlinecallbacks as coroutine_yielded
 
 if TYPE_CHECKING:  # libcst loads only when an edit is made (server start-up stays fast)
     from .rewrite.convert import RewriteResult
@@ -249,7 +253,7 @@ def use_environment(project: Project) -> None:
 
 def _unsuppressed(project: Project, keys: Iterable[str]) -> set[str]:
     """The inlineCallbacks functions among `keys` whose definition line has no `# noqa` for
-    TXA001 (a suppressed function is not converted either)."""
+    the convertible rule (a suppressed function is not converted either)."""
     allowed: set[str] = set()
     for key in keys:
         found = project.workspace.functions.get(key)
@@ -257,7 +261,7 @@ def _unsuppressed(project: Project, keys: Iterable[str]) -> set[str]:
             continue
         facts, fn = found
         codes = facts.noqa.get(fn.name_span.line, frozenset())
-        if not (codes is None or "TXA001" in codes):  # type: ignore[operator]
+        if not (codes is None or convertible.RULE.code in codes):  # type: ignore[operator]
             allowed.add(key)
     return allowed
 
@@ -327,19 +331,16 @@ def plans_for(project: Project, analysis: Analysis, safe_only: bool = False,
     if only is not None:
         return _only_plans(project, analysis, only)
     config = project.config
-    # Conversions follow the codes the user selected: TXA001 plain, TXA002 keeping the API.
-    decisions = {
-        k: d for k, d in analysis.decisions.items()
-        if not d.changes or config.code_enabled("TXA002" if d.keep_api and d.caller_reasons
-                                                 else "TXA001", d.facts.path)
-    }
+    # Conversions follow the codes the user selected (see _conversion_code).
+    decisions = {k: d for k, d in analysis.decisions.items()
+                 if not d.changes or config.code_enabled(_conversion_code(d), d.facts.path)}
     plans = file_plans(decisions, convert=not safe_only)
     changing = {k for k, d in analysis.decisions.items() if d.changes and not safe_only}
     for hazard in analysis.hazards:
         path = hazard.finding.path
         module = project.facts[path].module
         if hazard.wrap is not None:
-            if (hazard.finding.code == "TXA010"
+            if (hazard.finding.code == coroutine_yielded.RULE.code
                     and f"{module}:{hazard.finding.function}" in changing):
                 continue  # the enclosing function becomes async: the yield becomes an await
             plans.setdefault(path, FilePlan(path)).wraps.append(hazard.wrap)
@@ -356,21 +357,27 @@ def plans_for(project: Project, analysis: Analysis, safe_only: bool = False,
         plan.wraps = sorted(unique.values(), key=lambda w: w.span)
     for path, plan in plans.items():
         facts = project.facts.get(path)
-        if not config.code_enabled("TXA003", path) and facts is not None:
+        if not config.code_enabled(returnvalue.RULE.code, path) and facts is not None:
             plan.return_values = []
         elif facts is not None:
             plan.return_values = [s for s in plan.return_values
-                                  if not _noqa_hit(facts, s, "TXA003")]
+                                  if not _noqa_hit(facts, s, returnvalue.RULE.code)]
     plans = {p: plan for p, plan in plans.items() if not plan.is_empty()}
     name_helpers(project, plans)
     return plans
 
 
+def _conversion_code(decision: Decision) -> str:
+    """The code whose selection turns a conversion on: a plain one is the convertible rule's,
+    one that keeps the Deferred API for callers' sake is the blocked rule's fix."""
+    rule = blocked.RULE if decision.keep_api and decision.caller_reasons else convertible.RULE
+    return rule.code
+
+
 def _only_plans(project: Project, analysis: Analysis, only: set[str]) -> dict[str, FilePlan]:
     config = project.config
     wanted = {k for k in only if k in analysis.decisions and analysis.decisions[k].changes
-              and config.code_enabled("TXA002" if analysis.decisions[k].keep_api
-                                      and analysis.decisions[k].caller_reasons else "TXA001",
+              and config.code_enabled(_conversion_code(analysis.decisions[k]),
                                       analysis.decisions[k].facts.path)}
     plans: dict[str, FilePlan] = {}
     for path, plan in file_plans({k: analysis.decisions[k] for k in wanted}).items():

@@ -942,7 +942,8 @@ class _FactWalker:
         return consumer not in _FAILURE_CONSUMERS and not isinstance(parent, ast.Raise)
 
     def _succeed_failure(self, node: ast.Call, func: ast.expr) -> None:
-        """`succeed(Failure(e))`: a fake that "succeeds" with a failure (TXA014)."""
+        """`succeed(Failure(e))`: a fake that "succeeds" with a failure
+        (rules/txa014_failure_in_succeed.py)."""
         arg = node.args[0]
         stored: Span | None = None
         if isinstance(arg, ast.Call) and self.table.resolve(arg.func) == _FAILURE:

@@ -244,7 +244,7 @@ class ModuleFacts:
     # the written (or qualified) class name -> where. Every method of such a class may return
     # whatever the double is told to.
     doubled_classes: dict[str, Span] = field(default_factory=dict)
-    # `defer.succeed(Failure(e))` calls, and `succeed(x)` of stored values (TXA014).
+    # `defer.succeed(Failure(e))` calls, and `succeed(x)` of stored values.
     failure_successes: list[FailureSuccess] = field(default_factory=list)
     # The module builds Failure values as data (`answers.append(Failure(e))`), not only to
     # fail a Deferred with at once (`fail(Failure(e))`, `d.errback(Failure(e))`).

@@ -17,6 +17,7 @@ from .. import engine
 from ..analysis.findings import FilePlan, Finding
 from ..analysis.model import FunctionFact, ModuleFacts
 from ..engine import Analysis, FixOutcome, Project
+from ..rules import txa003_returnvalue as returnvalue
 
 
 def snapshot(project: Project) -> Project:
@@ -57,8 +58,8 @@ def lookup_function(project: Project, key: str) -> tuple[ModuleFacts, FunctionFa
 class Status:
     """What the engine decided about one inlineCallbacks function, in editor terms."""
 
-    convertible: bool  # TXA001: it can become `async def` (perhaps keeping its Deferred API)
-    reasons: tuple[str, ...]  # TXA002: why not (first one is the headline)
+    convertible: bool  # it can become `async def` (perhaps keeping its Deferred API)
+    reasons: tuple[str, ...]  # why not (first one is the headline)
     keep_api: bool  # the conversion keeps a Deferred-returning wrapper
     keep_api_possible: bool  # blocked, but "Convert keeping the Deferred API" exists
     wraps: int  # callers that get `ensureDeferred` when it is converted
@@ -85,7 +86,7 @@ def conversion_status(conversion: engine.ConversionPlan, key: str) -> Status | N
     """`status` as converting `key` alone decides it: what its code lens and hover say, and
     what "Convert to async" then edits (the same plan). A function kept behind a Deferred
     API for a caller-side reason is "blocked" with "Convert keeping the Deferred API", as in
-    the findings (TXA002)."""
+    the findings (the blocked rule's)."""
     decision = conversion.analysis.decisions.get(key)
     if decision is None:
         return None
@@ -123,11 +124,11 @@ def safe_plan(project: Project, analysis: Analysis, path: str) -> FilePlan | Non
 
 
 def finding_plan(project: Project, analysis: Analysis, finding: Finding) -> FilePlan | None:
-    """The fix of one finding on its own (TXA003 and the hazards TXA010-TXA014)."""
+    """The fix of one finding on its own (returnValue, and the hazards rules check for)."""
     path = finding.path
     if finding.fix_safety == "none":
         return None
-    if finding.code == "TXA003":
+    if finding.code == returnvalue.RULE.code:
         return FilePlan(path, return_values=[finding.span])
     for hazard in getattr(analysis, "hazards", []):
         if hazard.finding != finding:

@@ -1,4 +1,4 @@
-"""Group TXA002 reasons into a few kinds, so a progress report can say what blocks the rest.
+"""Group blocking reasons into a few kinds, so a progress report can say what blocks the rest.
 
 A decision's reason is a sentence written for one function, typed with its kind
 (`analysis/reasons.py`); reports count kinds, never sentences. A plain sentence (read back

@@ -39,7 +39,7 @@ def rule_descriptor(code: str) -> dict[str, Any]:
     if rule is None:
         return {"id": code, "name": code.lower(), "shortDescription": {"text": code},
                 "helpUri": f"{DOCS_URL}#{code.lower()}"}
-    tags = ["twisted", "async"] + (["deprecated"] if code == "TXA003" else [])
+    tags = ["twisted", "async", *rule.tags]
     return {
         "id": rule.code,
         "name": rule.name,

@@ -54,7 +54,7 @@ class RewriteResult:
     converted: list[str] = field(default_factory=list)
     wraps: int = 0
     return_values: int = 0
-    renamed: int = 0  # names respelled in place (`succeed` -> `fail`, TXA014)
+    renamed: int = 0  # names respelled in place (`succeed` -> `fail`)
 
     @property
     def changed(self) -> bool:
