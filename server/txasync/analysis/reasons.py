@@ -87,7 +87,3 @@ class Reason(str):
     def label(self) -> str:
         return LABELS[self.kind]
 
-
-def kind_of(reason: str) -> str | None:
-    """The kind of a reason, or None for a plain sentence (from an older JSON file)."""
-    return reason.kind if isinstance(reason, Reason) else None

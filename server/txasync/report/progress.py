@@ -23,7 +23,6 @@ from ..config import Config, ConfigError
 from ..engine import Analysis, Project, analyse, covered_by_tests
 from .counts import Counts, count_facts
 from .layers import Layers, layer_of, layers_for, relative
-from .reasons import NOT_SELECTED, reason_kind
 
 EXIT_OK, EXIT_USAGE = 0, 2
 
@@ -70,10 +69,9 @@ def _blocked_by_path(analysis: Analysis) -> dict[str, list[tuple[str, str]]]:
     blocked: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for key, decision in analysis.decisions.items():
         # all_reasons: the function's own reasons and its callers' (what the blocked rule reports)
-        reasons = [r for r in getattr(decision, "all_reasons", decision.reasons)
-                   if r != NOT_SELECTED]
-        if reasons:
-            blocked[decision.facts.path].append((key, reason_kind(reasons[0])))
+        reasons = decision.all_reasons
+        if reasons:  # grouped by the first reason's kind (its label), never its wording
+            blocked[decision.facts.path].append((key, reasons[0].label))
     return blocked
 
 
