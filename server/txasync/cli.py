@@ -28,6 +28,7 @@ from .engine import (
     analyse,
     discover,
     fix_project,
+    function_key,
     load_project,
     public_kept,
 )
@@ -332,7 +333,7 @@ def cmd_fix(args: argparse.Namespace, out: Console, err: Console) -> int:
         changed.append(outcome.path)
         facts = project.facts.get(outcome.path)
         module = facts.module if facts is not None else ""
-        converted += [f"{module}:{q}" for q in result.converted]
+        converted += [function_key(module, q) for q in result.converted]
         wraps += result.wraps
         return_values += result.return_values
         renamed += result.renamed

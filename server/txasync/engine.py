@@ -20,13 +20,16 @@ from .analysis.evidence import Evidence, load_evidence
 from .analysis.facts import extract_facts, module_name_for
 from .analysis.findings import ConvertFunction, FilePlan, Finding, Wrap
 from .analysis.hazards import Hazard, HazardContext
-from .analysis.index import Workspace, function_key, use_library_path
+from .analysis.index import Workspace, use_library_path
+from .analysis.index import function_key as function_key  # a function's key, for callers
 from .analysis.model import ModuleFacts, Span
 from .analysis.plan import Decision, Planner, file_plans
 from .analysis.public_api import public_kept as public_kept  # for the CLI summary
 from .analysis.reasons import Reason
 from .config import Config
+from .environment import is_venv
 from .errors import FileInternalError
+from .noqa import suppressed
 from .rules import decision_findings, find_hazards
 from .rules import txa001_inlinecallbacks_convertible as convertible
 from .rules import txa002_inlinecallbacks_blocked as blocked
@@ -87,7 +90,7 @@ def discover(paths: Iterable[str], config: Config) -> tuple[list[str], list[str]
             found.append(os.path.abspath(path))
             continue
         for directory, dirs, files in os.walk(path):
-            dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith(".")
+            dirs[:] = sorted(d for d in dirs if not skipped_directory(d)
                              and not _installed_tree(os.path.join(directory, d))
                              and not config.is_excluded(os.path.join(directory, d)))
             for name in sorted(files):
@@ -98,11 +101,18 @@ def discover(paths: Iterable[str], config: Config) -> tuple[list[str], list[str]
     return sorted(set(found)), missing
 
 
+def skipped_directory(name: str) -> bool:
+    """Whether discovery skips a directory by its name (tool caches, VCS metadata, build
+    output, hidden directories): the rule every walk of a project's files uses (discovery,
+    the editor's file events, the history's commits)."""
+    return name in SKIP_DIRS or name.startswith(".")
+
+
 def _installed_tree(directory: str) -> bool:
     """A virtual environment (any name: it holds `pyvenv.cfg`) or an installation directory:
     installed libraries, not the project's code."""
-    return (os.path.basename(directory) in ("site-packages", "dist-packages")
-            or os.path.isfile(os.path.join(directory, "pyvenv.cfg")))
+    return os.path.basename(directory) in ("site-packages", "dist-packages") or is_venv(
+        directory)
 
 
 def _facts_job(path: str) -> tuple[str, ModuleFacts | None, Source | None, str | None]:
@@ -190,8 +200,7 @@ def attach_oracle(project: Project) -> None:
 
 
 def _suppressed(finding: Finding, facts: ModuleFacts) -> bool:
-    codes = facts.noqa.get(finding.span.line, frozenset())
-    return codes is None or finding.code in codes  # type: ignore[operator]
+    return suppressed(facts.noqa, finding.span.line, finding.code)
 
 
 def current_evidence(project: Project) -> Evidence | None:
@@ -246,7 +255,6 @@ class Analysis:
 def use_environment(project: Project) -> None:
     """Read library classes from the project's interpreter (config.library_path)."""
     if use_library_path(project.config.library_path):
-        project.workspace.invalidate()
         project.workspace = Workspace(project.workspace.modules.values())
         attach_oracle(project)
 
@@ -260,8 +268,7 @@ def _unsuppressed(project: Project, keys: Iterable[str]) -> set[str]:
         if found is None or not found[1].is_ic:
             continue
         facts, fn = found
-        codes = facts.noqa.get(fn.name_span.line, frozenset())
-        if not (codes is None or convertible.RULE.code in codes):  # type: ignore[operator]
+        if not suppressed(facts.noqa, fn.name_span.line, convertible.RULE.code):
             allowed.add(key)
     return allowed
 
@@ -341,7 +348,7 @@ def plans_for(project: Project, analysis: Analysis, safe_only: bool = False,
         module = project.facts[path].module
         if hazard.wrap is not None:
             if (hazard.finding.code == coroutine_yielded.RULE.code
-                    and f"{module}:{hazard.finding.function}" in changing):
+                    and function_key(module, hazard.finding.function) in changing):
                 continue  # the enclosing function becomes async: the yield becomes an await
             plans.setdefault(path, FilePlan(path)).wraps.append(hazard.wrap)
         elif hazard.rename is not None and not safe_only:
@@ -361,7 +368,7 @@ def plans_for(project: Project, analysis: Analysis, safe_only: bool = False,
             plan.return_values = []
         elif facts is not None:
             plan.return_values = [s for s in plan.return_values
-                                  if not _noqa_hit(facts, s, returnvalue.RULE.code)]
+                                  if not suppressed(facts.noqa, s.line, returnvalue.RULE.code)]
     plans = {p: plan for p, plan in plans.items() if not plan.is_empty()}
     name_helpers(project, plans)
     return plans
@@ -474,11 +481,6 @@ def name_helpers(project: Project, plans: dict[str, FilePlan]) -> None:
                 chosen += chosen_in_class.get(key, [])
             conv.helper = choose(base_name(fn), fn.class_qualname, names, chosen)
             chosen_in_class.setdefault(own, []).append((fn.class_qualname, conv.helper))
-
-
-def _noqa_hit(facts: ModuleFacts, span: Span, code: str) -> bool:
-    codes = facts.noqa.get(span.line, frozenset())
-    return codes is None or code in codes  # type: ignore[operator]
 
 
 def _rewrite_job(args: tuple[str, str, FilePlan, ModuleFacts]) -> FixOutcome:
@@ -657,7 +659,7 @@ def function_at(project: Project, path: str, line: int, col: int,
     for fn in facts.functions:
         s = fn.name_span
         if s.line == line and s.col <= col <= s.end_col:
-            return f"{facts.module}:{fn.qualname}"
+            return function_key(facts.module, fn.qualname)
     best: tuple[int, str] | None = None
     for site in facts.calls:
         s = site.span
@@ -679,7 +681,7 @@ def function_at(project: Project, path: str, line: int, col: int,
                                                                     fn.span.end_col)]
         if around:
             inner = max(around, key=lambda fn: (fn.span.line, fn.span.col))
-            return f"{facts.module}:{inner.qualname}"
+            return function_key(facts.module, inner.qualname)
     return None
 
 

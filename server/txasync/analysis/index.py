@@ -1004,7 +1004,3 @@ class Workspace:
             self._build_callers()
         assert self._possible is not None
         return self._possible.get(key, [])
-
-    def invalidate(self) -> None:
-        self._callers = None
-        self._possible = None

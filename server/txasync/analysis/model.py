@@ -258,3 +258,14 @@ class ModuleFacts:
             if fn.qualname == qualname:
                 return fn
         return None
+
+
+def child_qualname(parent_kind: str, parent_qualname: str, name: str) -> str:
+    """Python's `__qualname__` of `name` defined in a scope: the name itself at module level,
+    `Class.name` in a class body, `outer.<locals>.name` in a function. The facts and the
+    rewrite both name functions this way, so their keys meet."""
+    if parent_kind == "module":
+        return name
+    if parent_kind == "class":
+        return f"{parent_qualname}.{name}"
+    return f"{parent_qualname}.<locals>.{name}"

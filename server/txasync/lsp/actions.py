@@ -9,12 +9,12 @@ the same way. Conversions rewrite several files, so where the client supports
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from lsprotocol import types
 
 from ..analysis.findings import Finding
+from ..noqa import NOQA
 from ..rules import RULES
 from ..rules import txa001_inlinecallbacks_convertible as convertible
 from ..rules import txa002_inlinecallbacks_blocked as blocked
@@ -29,7 +29,6 @@ CONVERT_FILE = "source.convertToAsync.txasync"
 CONVERT_AND_VERIFY = "source.convertAndVerify.txasync"
 KINDS = [types.CodeActionKind.QuickFix, FIX_ALL, CONVERT_FILE, CONVERT_AND_VERIFY]
 
-_NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?", re.I)
 
 # The conversions: the server's own actions, over several files (every other fixable rule's
 # finding carries a fix of its own, titled by its rule).
@@ -49,7 +48,7 @@ def _overlaps(finding: Finding, first: int, last: int) -> bool:
 def noqa_edit(index: LineIndex, line: int, code: str, encoding: str) -> types.TextEdit | None:
     """Append `# noqa: CODE` to a 1-based line, or add the code to its noqa list."""
     text = index.line(line - 1)
-    match = _NOQA.search(text)
+    match = NOQA.search(text)
     if match is not None:
         codes = match.group("codes")
         if not codes:

@@ -10,7 +10,7 @@ reported to the user, never a file written.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -18,7 +18,7 @@ import libcst.matchers as m
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from ..analysis.findings import ConvertFunction, FilePlan, Wrap, YieldAction
-from ..analysis.model import FunctionFact, ModuleFacts, Span
+from ..analysis.model import FunctionFact, ModuleFacts, Span, child_qualname
 from ..analysis.names import DEFER, GENERATOR_TYPES, INLINE_CALLBACKS, RETURN_VALUE
 from ..lines import split_lines
 from .helpers import base_name, choose, identifiers, is_taken
@@ -55,10 +55,6 @@ class RewriteResult:
     wraps: int = 0
     return_values: int = 0
     renamed: int = 0  # names respelled in place (`succeed` -> `fail`)
-
-    @property
-    def changed(self) -> bool:
-        return bool(self.converted or self.wraps or self.return_values or self.renamed)
 
 
 @dataclass
@@ -338,11 +334,7 @@ class _Converter(cst.CSTTransformer):
     # -- scopes --------------------------------------------------------------------------
     def _qualname(self, name: str) -> str:
         kind, parent = self.stack[-1]
-        if kind == "module":
-            return name
-        if kind == "class":
-            return f"{parent}.{name}"
-        return f"{parent}.<locals>.{name}"
+        return child_qualname(kind, parent, name)
 
     def _pos(self, node: cst.CSTNode) -> tuple[int, int, int, int]:
         rng = self.get_metadata(PositionProvider, node)
@@ -795,7 +787,3 @@ def check_compiles(source: str, path: str, original: str | None = None) -> None:
         raise RewriteError(f"1:1: the rewrite would not compile ({exc}); "
                            "file left unchanged, please report this") from None
 
-
-def apply_plans(sources: dict[str, str], plans: Sequence[FilePlan],
-                facts: dict[str, ModuleFacts]) -> dict[str, RewriteResult]:
-    return {p.path: rewrite_source(sources[p.path], p, facts[p.path], p.path) for p in plans}
