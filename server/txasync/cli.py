@@ -15,12 +15,15 @@ import os
 import sys
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from . import __version__
+from .analysis.findings import Finding
+from .analysis.plan import Decision
 from .config import Config, ConfigError, check_codes, load_config, parse_version
 from .engine import (
     LeftOut,
@@ -267,7 +270,7 @@ def cmd_check(args: argparse.Namespace, out: Console, err: Console) -> int:
     return EXIT_FINDINGS if findings or n_errors else EXIT_OK
 
 
-def _finding_json(f) -> dict:  # type: ignore[no-untyped-def]
+def _finding_json(f: Finding) -> dict[str, Any]:
     return {
         "code": f.code,
         "path": _rel(f.path),
@@ -393,8 +396,8 @@ def cmd_fix(args: argparse.Namespace, out: Console, err: Console) -> int:
 
 def _fix_json(args: argparse.Namespace, project: Project, left_out: list[LeftOut],
               converted: list[str], wraps: int, return_values: int, renamed: int,
-              changed: list[str], failed: list[str], refused: list, changing: list,
-              diffs: list[str]) -> dict:  # type: ignore[type-arg]
+              changed: list[str], failed: list[str], refused: list[Decision],
+              changing: list[Decision], diffs: list[str]) -> dict[str, Any]:
     result = {
         "dry_run": bool(args.diff),
         "converted": sorted(converted),

@@ -11,10 +11,10 @@ import copy
 import io
 import os
 import tokenize
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .analysis.evidence import Evidence, load_evidence
 from .analysis.facts import extract_facts, module_name_for
@@ -42,6 +42,8 @@ if TYPE_CHECKING:  # libcst loads only when an edit is made (server start-up sta
 SKIP_DIRS = frozenset({".git", ".hg", ".svn", ".tox", ".nox", ".venv", "venv", "env",
                        "__pycache__", "node_modules", "build", "dist", ".mypy_cache",
                        ".pytest_cache", ".ruff_cache", "_trial_temp", ".eggs"})
+_T = TypeVar("_T")
+
 # Files far larger than any hand-written module are skipped rather than slowing every run.
 MAX_FILE_BYTES = 5 * 1024 * 1024
 # Facts are only worth a parse where an inlineCallbacks function or a caller could be.
@@ -146,7 +148,7 @@ class Project:
     stale: set[str] = field(default_factory=set)
     oracle: Any = None  # JediOracle when `jedi = true`; kept across index rebuilds
     stale_evidence: list[str] = field(default_factory=list)  # edited since `txasync probe`
-    evidence: Any = None  # the current Evidence, if `txasync probe` has recorded any
+    evidence: Evidence | None = None  # the current one, if `txasync probe` recorded any
 
     def parse_errors(self) -> dict[str, str]:
         errors = dict(self.errors)
@@ -156,7 +158,7 @@ class Project:
         return errors
 
 
-def _map(job, items: list[str], jobs: int) -> Iterator:  # type: ignore[no-untyped-def]
+def _map(job: Callable[[str], _T], items: list[str], jobs: int) -> Iterator[_T]:
     if jobs <= 1 or len(items) < PARALLEL_THRESHOLD:
         yield from map(job, items)
         return
@@ -174,6 +176,7 @@ def load_project(files: list[str], config: Config, jobs: int = 1,
         if error is not None:
             project.errors[path] = error
             continue
+        assert source is not None and facts is not None
         project.sources[path] = source
         project.facts[path] = facts
     for path, text in overlays.items():

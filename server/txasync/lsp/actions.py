@@ -201,7 +201,7 @@ class Actions:
             return types.WorkspaceEdit(document_changes=[types.TextDocumentEdit(
                 text_document=types.OptionalVersionedTextDocumentIdentifier(uri=uri,
                                                                             version=version),
-                edits=edits)])  # type: ignore[arg-type]
+                edits=edits)])
         return types.WorkspaceEdit(changes={uri: edits})
 
     # -- resolving -----------------------------------------------------------------------

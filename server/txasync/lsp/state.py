@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import engine
+from ..analysis.findings import Finding
 from ..config import Config
 from ..engine import Analysis, Project, SourceError
 from . import adapter
@@ -56,7 +57,7 @@ class Snapshot:
         source = self.project.sources.get(path)
         return source.text if source is not None else None
 
-    def findings(self, path: str) -> list[engine.Finding]:
+    def findings(self, path: str) -> list[Finding]:
         return [f for f in self.analysis.findings if f.path == path]
 
 

@@ -50,7 +50,7 @@ class BlobCache:
             with open(self.path, encoding="utf-8") as handle:
                 data = json.load(handle)
             if data.get("format") == CACHE_FORMAT and data.get("txasync") == __version__:
-                self.blobs = {sha: tuple(v) for sha, v in data["blobs"].items()}  # type: ignore[misc]
+                self.blobs = {sha: tuple(v) for sha, v in data["blobs"].items()}
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             self.blobs = {}
 
