@@ -16,9 +16,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from ..analysis.index import function_key
 from ..analysis.plan import Planner
-from ..engine import Project, make_planner
+from ..engine import Project, function_key, make_planner
 from ..rules import txa002_inlinecallbacks_blocked as blocked
 
 
