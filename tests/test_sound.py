@@ -489,7 +489,7 @@ def test_fix_summary_names_behaviour_changes_and_respellings(tmp_path: Path) -> 
     target = tmp_path / "serve.py"
     target.write_text((golden / "behaviour_change_coroutine_runs" / "before.py").read_text())
     fake = tmp_path / "fake.py"
-    fake.write_text((golden / "txa014_failure_in_succeed" / "before.py").read_text())
+    fake.write_text((golden / "txa014" / "failure_in_succeed" / "before.py").read_text())
     proc = txasync("fix", "--diff", "--twisted-version", "22.4", str(target), str(fake))
     assert "serve.py:13: serve: behaviour changes on purpose: line 14:" in proc.stderr
     assert "would fix 2 test doubles that succeed with a Failure (TXA014)" in proc.stderr

@@ -45,7 +45,7 @@ class Decision:
     # What the conversion changes on purpose (a latent bug fixed), said in the finding and
     # the summary so nobody is surprised.
     behaviour_changes: list[str] = field(default_factory=list)
-    # A pass-through (TXA005) or callback chain (TXA006) instead of an inlineCallbacks
+    # A pass-through or callback chain instead of an inlineCallbacks
     # function (analysis/deferred_plan.py): how its body is rewritten.
     shape: ShapePlan | None = None
 
@@ -822,7 +822,7 @@ class Planner:
 
     def _shape_decisions(self, only: set[str] | None, among: set[str] | None
                          ) -> dict[str, Decision]:
-        """Decisions for pass-throughs (TXA005) and callback chains (TXA006), when selected:
+        """Decisions for pass-throughs and callback chains, when selected:
         their bodies judged by `ShapeJudge`, their callers exactly as an inlineCallbacks
         function's."""
         decisions: dict[str, Decision] = {}

@@ -67,8 +67,8 @@ LABELS: dict[str, str] = {
     "used-as-value": "used as a value (identity or lifetime matters)",
     "public-api": "public API of the library (public-api = keep)",
     "verdict": "converting it changed a test's outcome (fix --verify)",
-    "passthrough-form": "not a plain pass-through (TXA005)",
-    "chain-form": "not a straight-line callback chain (TXA006)",
+    "passthrough-form": "not a plain pass-through",
+    "chain-form": "not a straight-line callback chain",
     "not-fresh": "the Deferred it hands out may not be a new one",
     "raises-sync": "may raise synchronously where a caller would get a failed Deferred",
 }
@@ -95,7 +95,3 @@ class Reason(str):
     def label(self) -> str:
         return LABELS[self.kind]
 
-
-def kind_of(reason: str) -> str | None:
-    """The kind of a reason, or None for a plain sentence (from an older JSON file)."""
-    return reason.kind if isinstance(reason, Reason) else None

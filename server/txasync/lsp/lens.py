@@ -12,6 +12,7 @@ import asyncio
 
 from lsprotocol import types
 
+from ..engine import function_key
 from . import adapter
 from .session import Session
 from .uris import to_path
@@ -51,7 +52,7 @@ async def code_lenses(session: Session, params: types.CodeLensParams
     for fn in facts.functions:
         if not fn.is_ic:
             continue
-        key = adapter.function_key(facts, fn.qualname)
+        key = function_key(facts.module, fn.qualname)
         # The plan the hover shows and "Convert to async" applies, not the whole-run one.
         conversion = await asyncio.to_thread(snap.conversion, {key})
         status = adapter.conversion_status(conversion, key)

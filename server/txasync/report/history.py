@@ -23,7 +23,7 @@ from typing import Any
 
 from .. import __version__
 from ..config import Config
-from ..engine import SKIP_DIRS
+from ..engine import skipped_directory
 from .blobcount import PREFILTER, ZERO, BlobCounts, count_chunk
 from .counts import Counts
 from .gitobjects import BlobReader, Commit, GitError, first_parent_log, toplevel, tree_files
@@ -50,7 +50,7 @@ class BlobCache:
             with open(self.path, encoding="utf-8") as handle:
                 data = json.load(handle)
             if data.get("format") == CACHE_FORMAT and data.get("txasync") == __version__:
-                self.blobs = {sha: tuple(v) for sha, v in data["blobs"].items()}  # type: ignore[misc]
+                self.blobs = {sha: tuple(v) for sha, v in data["blobs"].items()}
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             self.blobs = {}
 
@@ -174,7 +174,7 @@ def path_filter(repo: str, paths: Iterable[str], config: Config | None
         if found is None:
             parts = path.split("/")
             found = (path.endswith(".py")
-                     and not any(p in SKIP_DIRS or p.startswith(".") for p in parts[:-1])
+                     and not any(skipped_directory(p) for p in parts[:-1])
                      and (not prefixes or any(path == p or path.startswith(p + "/")
                                               for p in prefixes))
                      and not (config is not None and config.exclude

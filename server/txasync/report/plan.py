@@ -16,9 +16,9 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from ..analysis.index import function_key
 from ..analysis.plan import Planner
-from ..engine import Project, make_planner
+from ..engine import Project, function_key, make_planner
+from ..rules import txa002_inlinecallbacks_blocked as blocked
 
 
 def _ic_callers(project: Project, key: str, remaining: set[str]) -> int:
@@ -139,4 +139,4 @@ def render_plan(plan: dict[str, Any], out: Console) -> None:
                   "converts (the `apply` line removes it).", markup=False)
     if plan["refused"]:
         out.print(f"{_n(len(plan['refused']), 'function')} cannot be converted yet "
-                  "(`txasync check --select TXA002` says why).", markup=False)
+                  f"(`txasync check --select {blocked.RULE.code}` says why).", markup=False)

@@ -1,7 +1,7 @@
 """`txasync progress`: how far the migration has come ("are we async yet?").
 
 Two views. The current tree: IC and async functions (and their lines) per module, package and
-configured layer, and what blocks the remaining IC functions, grouped by the kind of TXA002
+configured layer, and what blocks the remaining IC functions, grouped by the kind of
 reason. The history (`--history`): the same totals for sampled commits, read from git objects
 (see `history.py`), drawn as a chart (`chart.py`).
 """
@@ -23,7 +23,6 @@ from ..config import Config, ConfigError
 from ..engine import Analysis, Project, analyse, covered_by_tests
 from .counts import Counts, count_facts
 from .layers import Layers, layer_of, layers_for, relative
-from .reasons import NOT_SELECTED, reason_kind
 
 EXIT_OK, EXIT_USAGE = 0, 2
 
@@ -69,11 +68,10 @@ def _blocked_by_path(analysis: Analysis) -> dict[str, list[tuple[str, str]]]:
     """path -> [(function key, reason kind)] for every IC function that is not convertible."""
     blocked: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for key, decision in analysis.decisions.items():
-        # all_reasons: the function's own reasons and its callers' (what TXA002 reports)
-        reasons = [r for r in getattr(decision, "all_reasons", decision.reasons)
-                   if r != NOT_SELECTED]
-        if reasons:
-            blocked[decision.facts.path].append((key, reason_kind(reasons[0])))
+        # all_reasons: the function's own reasons and its callers' (what the blocked rule reports)
+        reasons = decision.all_reasons
+        if reasons:  # grouped by the first reason's kind (its label), never its wording
+            blocked[decision.facts.path].append((key, reasons[0].label))
     return blocked
 
 

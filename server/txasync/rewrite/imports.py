@@ -168,7 +168,7 @@ def add_import(module: cst.Module, from_module: str, name: str | None,
         # Before the first import of the same package that sorts after it: the blank lines
         # and comments above that import belong to the group, so they move above the new one.
         target = body[index]
-        new = new.with_changes(leading_lines=target.leading_lines)  # type: ignore[union-attr]
+        new = new.with_changes(leading_lines=target.leading_lines)
         body[index] = target.with_changes(leading_lines=[])
         body.insert(index, new)
     else:
@@ -177,7 +177,7 @@ def add_import(module: cst.Module, from_module: str, name: str | None,
                 and previous[0].split(".")[0] in sys.stdlib_module_names
                 and from_module.split(".")[0] not in sys.stdlib_module_names):
             # the end of the standard library section: a third-party import starts its own
-            new = new.with_changes(leading_lines=[cst.EmptyLine()])  # type: ignore[union-attr]
+            new = new.with_changes(leading_lines=[cst.EmptyLine()])
         body.insert(index, new)
     return module.with_changes(body=body)
 
