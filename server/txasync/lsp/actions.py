@@ -139,7 +139,7 @@ class Actions:
 
     def _convertible_keys(self, snap: Snapshot, path: str) -> list[str]:
         return sorted({adapter.finding_key(snap.project, f) for f in snap.findings(path)
-                       if f.code == "TXA001"} - {""})
+                       if adapter.convertible_finding(f)} - {""})
 
     def _diagnostic_for(self, finding: Finding, echoed: list[types.Diagnostic],
                         index: LineIndex, snap: Snapshot) -> types.Diagnostic:
@@ -161,13 +161,13 @@ class Actions:
         key = adapter.finding_key(snap.project, finding)
         base = {"uri": uri, "version": version, "code": finding.code}
         found: list[types.CodeAction] = []
-        if finding.code == "TXA001" and key:
+        if adapter.convertible_finding(finding) and key:
             keep = bool((finding.data or {}).get("keep_api"))
             found.append(types.CodeAction(
                 title="Convert to async" + (" (keeping the Deferred API)" if keep else ""),
                 kind=types.CodeActionKind.QuickFix, diagnostics=[diag], is_preferred=True,
                 data={**base, "txasync": "convert", "keys": [key]}))
-        elif finding.code == "TXA002" and key:
+        elif (finding.code == "TXA002" or adapter.converts(finding) is False) and key:
             if self.session.disabled_actions:
                 found.append(types.CodeAction(
                     title="Convert to async", kind=types.CodeActionKind.QuickFix,

@@ -98,6 +98,37 @@ def conversion_status(conversion: engine.ConversionPlan, key: str) -> Status | N
                   wraps=len(wraps), wrap_files=tuple(sorted({path for path, _ in wraps})))
 
 
+# Findings that say "this function can become `async def`" (or why not): inlineCallbacks
+# functions, and the opt-in pass-throughs and callback chains when `select` names them.
+SHAPE_CODES = ("TXA005", "TXA006")
+_SHAPE_KINDS = {"passthrough": "pass-through", "chain": "callback chain"}
+
+
+def convertible_kind(analysis: Analysis, key: str, fn: FunctionFact) -> str | None:
+    """"inlineCallbacks", "pass-through" or "callback chain" for a function the engine
+    decides about (a pass-through or chain only when the run selects its rule: the engine
+    then has a decision for it); None for anything else."""
+    if fn.is_ic:
+        return "inlineCallbacks"
+    if fn.shape is not None and key in analysis.decisions:
+        return _SHAPE_KINDS.get(fn.shape.kind)
+    return None
+
+
+def converts(finding: Finding) -> bool | None:
+    """For a TXA005/TXA006 finding: whether the function converts as it is (True), is kept
+    from it (False); None for other codes."""
+    if finding.code not in SHAPE_CODES:
+        return None
+    return not (finding.data or {}).get("reasons")
+
+
+def convertible_finding(finding: Finding) -> bool:
+    """A finding whose "Convert to async" converts its function (TXA001, a convertible
+    TXA005/TXA006)."""
+    return finding.code == "TXA001" or converts(finding) is True
+
+
 def changes(decision: Any) -> bool:
     changes = getattr(decision, "changes", None)
     return bool(changes) if changes is not None else bool(decision.convertible)
