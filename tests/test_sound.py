@@ -633,3 +633,29 @@ def test_succeed_of_an_unknown_call_is_not_proof_of_a_deferred(tmp_path: Path) -
     d = analyse(project).decisions["pkg.m:Store.get"]
     assert d.keep_api
     assert [r.where for r in d.caller_reasons] == [f"{tmp_path}/pkg/m.py:10"]
+
+
+def test_a_fake_method_only_a_library_calls_keeps_what_it_returns(tmp_path: Path) -> None:
+    """A test's fake handed to library code (`Agent(pool=FakePool())`): nothing in the
+    workspace calls `getConnection`, Twisted does and calls `.addCallback` on the result.
+    A method nobody in the workspace calls is someone else's: it keeps its Deferred API."""
+    project = make(tmp_path, {
+        "pkg/__init__.py": "",
+        "pkg/test_pool.py": """
+            from twisted.internet import defer
+            from twisted.trial import unittest
+            from twisted.web.client import Agent
+
+            class FakePool:
+                @defer.inlineCallbacks
+                def getConnection(self, key, endpoint):
+                    yield defer.succeed(None)
+                    raise TabError()
+
+            class T(unittest.TestCase):
+                def test_pool(self):
+                    Agent(None, pool=FakePool())
+        """,
+    })
+    d = analyse(project).decisions["pkg.test_pool:FakePool.getConnection"]
+    assert d.keep_api and d.caller_reasons[0].kind == "no-caller-seen"

@@ -21,7 +21,7 @@ from . import twisted_api as api
 from .deferred_plan import ShapeJudge, ShapePlan, handed_out, shape_enabled
 from .evidence import Evidence, yield_verdict
 from .findings import ConvertFunction, FilePlan, Wrap, YieldAction
-from .index import Workspace, function_key
+from .index import Workspace, function_key, is_test_module
 from .model import CallSite, FunctionFact, ModuleFacts, Ref, Span, Value, YieldFact
 from .public_api import matches_function, public_api_reason
 from .reasons import Reason
@@ -675,6 +675,22 @@ class Planner:
             "receiver (for example the `__init__` parameter it is assigned from)",
             where=f"{facts.path}:{site.span.line}"), None
 
+    def no_caller_seen(self, key: str, facts: ModuleFacts, fn: FunctionFact) -> Reason | None:
+        """A method nothing in the workspace calls, refers to or may reach: whoever calls it
+        is outside (a library calling a duck-typed fake's `getConnection`, a framework's
+        hook), and gets what it returns today. Test methods and fixtures are the runner's
+        (test_reasons decides those)."""
+        if not fn.class_qualname or api.TEST_METHOD.match(fn.name) or fn.name in (
+                "setUpClass", "tearDownClass", "asyncSetUp", "asyncTearDown"):
+            return None
+        if self.all_callers(key) or self.possible_callers(key):
+            return None
+        return Reason(
+            "no-caller-seen",
+            f"nothing in the workspace calls `{fn.qualname}`: what calls it (a library, a "
+            "framework, through duck typing) expects what it returns today",
+            where=f"{facts.path}:{fn.name_span.line}")
+
     def aware_site(self, site: CallSite, facts: ModuleFacts) -> bool:
         """A call statement, `return f()` or `x = f()` alone on its lines in a def, which the
         rewrite can make take a coroutine as it took a Deferred or a plain value: `r = f()`,
@@ -738,6 +754,11 @@ class Planner:
                 public = public_api_reason(self.config, facts, fn)
                 if public is not None:
                     decision.caller_reasons.append(public)
+                # In test modules (where the public-api policy never protects a method): a
+                # fake's method only the library it is handed to calls.
+                unseen = self.no_caller_seen(key, facts, fn) if is_test_module(facts) else None
+                if unseen is not None and not decision.caller_reasons:
+                    decision.caller_reasons.append(unseen)
                 if decision.caller_reasons:
                     decision.keep_api = True
                 if self.config.unknown_yield == "refuse":
@@ -860,6 +881,9 @@ class Planner:
                 public = public_api_reason(self.config, facts, fn)
                 if public is not None:
                     decision.caller_reasons.append(public)
+                unseen = self.no_caller_seen(key, facts, fn)
+                if unseen is not None and not decision.caller_reasons:
+                    decision.caller_reasons.append(unseen)
                 if decision.caller_reasons:
                     decision.keep_api = True
                 decisions[key] = decision

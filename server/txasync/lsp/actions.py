@@ -136,7 +136,7 @@ class Actions:
 
     def _convertible_keys(self, snap: Snapshot, path: str) -> list[str]:
         return sorted({adapter.finding_key(snap.project, f) for f in snap.findings(path)
-                       if f.code == convertible.RULE.code} - {""})
+                       if adapter.convertible_finding(f)} - {""})
 
     def _diagnostic_for(self, finding: Finding, echoed: list[types.Diagnostic],
                         index: LineIndex, snap: Snapshot) -> types.Diagnostic:
@@ -158,14 +158,14 @@ class Actions:
         key = adapter.finding_key(snap.project, finding)
         base = {"uri": uri, "version": version, "code": finding.code}
         found: list[types.CodeAction] = []
-        if finding.code == convertible.RULE.code and key:
+        if adapter.convertible_finding(finding) and key:
             keep = bool((finding.data or {}).get("keep_api"))
             found.append(types.CodeAction(
                 title=convertible.RULE.fix_title
                 + (" (keeping the Deferred API)" if keep else ""),
                 kind=types.CodeActionKind.QuickFix, diagnostics=[diag], is_preferred=True,
                 data={**base, "txasync": "convert", "keys": [key]}))
-        elif finding.code == blocked.RULE.code and key:
+        elif (finding.code == blocked.RULE.code or adapter.converts(finding) is False) and key:
             if self.session.disabled_actions:
                 found.append(types.CodeAction(
                     title=convertible.RULE.fix_title, kind=types.CodeActionKind.QuickFix,

@@ -16,7 +16,10 @@ from .. import engine
 from ..analysis.findings import FilePlan, Finding
 from ..analysis.model import FunctionFact, ModuleFacts
 from ..engine import Analysis, FixOutcome, Project, function_key
+from ..rules import txa001_inlinecallbacks_convertible as convertible
 from ..rules import txa003_returnvalue as returnvalue
+from ..rules import txa005_deferred_pass_through as pass_through
+from ..rules import txa006_callback_chain as callback_chain
 
 
 def snapshot(project: Project) -> Project:
@@ -75,6 +78,37 @@ def conversion_status(conversion: engine.ConversionPlan, key: str) -> Status | N
     return Status(convertible=not reasons, reasons=reasons, keep_api=bool(decision.keep_api),
                   keep_api_possible=bool(reasons) and bool(decision.keep_api_possible),
                   wraps=len(wraps), wrap_files=tuple(sorted({path for path, _ in wraps})))
+
+
+# Findings that say "this function can become `async def`" (or why not): inlineCallbacks
+# functions, and the opt-in pass-throughs and callback chains when `select` names them.
+SHAPE_CODES = (pass_through.RULE.code, callback_chain.RULE.code)
+_SHAPE_KINDS = {"passthrough": "pass-through", "chain": "callback chain"}
+
+
+def convertible_kind(analysis: Analysis, key: str, fn: FunctionFact) -> str | None:
+    """"inlineCallbacks", "pass-through" or "callback chain" for a function the engine
+    decides about (a pass-through or chain only when the run selects its rule: the engine
+    then has a decision for it); None for anything else."""
+    if fn.is_ic:
+        return "inlineCallbacks"
+    if fn.shape is not None and key in analysis.decisions:
+        return _SHAPE_KINDS.get(fn.shape.kind)
+    return None
+
+
+def converts(finding: Finding) -> bool | None:
+    """For a pass-through or callback-chain finding: whether the function converts as it is
+    (True), is kept from it (False); None for other codes."""
+    if finding.code not in SHAPE_CODES:
+        return None
+    return not (finding.data or {}).get("reasons")
+
+
+def convertible_finding(finding: Finding) -> bool:
+    """A finding whose "Convert to async" converts its function (a convertible
+    inlineCallbacks function, pass-through or chain)."""
+    return finding.code == convertible.RULE.code or converts(finding) is True
 
 
 ConversionPlan = engine.ConversionPlan

@@ -50,9 +50,9 @@ async def code_lenses(session: Session, params: types.CodeLensParams
     index = session.lines(text)
     lenses = []
     for fn in facts.functions:
-        if not fn.is_ic:
-            continue
         key = function_key(facts.module, fn.qualname)
+        if adapter.convertible_kind(snap.analysis, key, fn) is None:
+            continue
         # The plan the hover shows and "Convert to async" applies, not the whole-run one.
         conversion = await asyncio.to_thread(snap.conversion, {key})
         status = adapter.conversion_status(conversion, key)
