@@ -659,3 +659,29 @@ def test_a_fake_method_only_a_library_calls_keeps_what_it_returns(tmp_path: Path
     })
     d = analyse(project).decisions["pkg.test_pool:FakePool.getConnection"]
     assert d.keep_api and d.caller_reasons[0].kind == "no-caller-seen"
+
+
+def test_a_reference_that_may_be_a_plain_method_gets_no_callback_wrap(tmp_path: Path) -> None:
+    """`cleanups.append(fixture.tearDown)` where `fixture` may be the plain `Fixture` or the
+    inlineCallbacks `SlowFixture`: `lambda: ensureDeferred(fixture.tearDown())` would raise on
+    the plain one's None, so `SlowFixture.tearDown` keeps its Deferred API."""
+    project = make(tmp_path, {
+        "pkg/__init__.py": "",
+        "pkg/fixtures.py": """
+            from twisted.internet import defer, task
+
+            class Fixture:
+                def tearDown(self):
+                    return None
+
+            class SlowFixture(Fixture):
+                @defer.inlineCallbacks
+                def tearDown(self):
+                    yield defer.succeed(None)
+
+            def use(fixture: Fixture, clock):
+                task.deferLater(clock, 0, fixture.tearDown)
+        """,
+    })
+    d = analyse(project).decisions["pkg.fixtures:SlowFixture.tearDown"]
+    assert d.keep_api and d.caller_reasons[0].kind == "mixed-dispatch", d.caller_reasons

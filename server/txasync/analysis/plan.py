@@ -944,7 +944,20 @@ class Planner:
         from Twisted 22.8), a yield inlineCallbacks keeps (which awaits one from 24.7)."""
         version = self.config.twisted_version
         for facts, site in self.all_callers(key):
-            if site.uncalled or site.usage == "awaited":
+            if site.uncalled:
+                # A reference handed over (`addCleanup(x.tearDown)`): its wrap,
+                # `lambda: ensureDeferred(x.tearDown())`, fails on a plain sibling's result.
+                if self.caller_needs(site, rewritten, facts) is None:
+                    continue
+                plain = self._plain_sibling(key, facts, site)
+                if plain is not None:
+                    return Reason(
+                        "mixed-dispatch",
+                        f"`{site.callee.text}` at {_loc(facts, site.span)}, handed over "
+                        f"uncalled, may also be the plain `{plain}`, so no wrap fits",
+                        where=f"{facts.path}:{site.span.line}")
+                continue
+            if site.usage == "awaited":
                 continue
             if site.usage == "yielded" and site.immediate:
                 enclosing = function_key(facts.module, site.enclosing)
