@@ -685,3 +685,36 @@ def test_a_reference_that_may_be_a_plain_method_gets_no_callback_wrap(tmp_path: 
     })
     d = analyse(project).decisions["pkg.fixtures:SlowFixture.tearDown"]
     assert d.keep_api and d.caller_reasons[0].kind == "mixed-dispatch", d.caller_reasons
+
+
+def test_a_testtools_setup_in_a_mixin_stays_a_generator(tmp_path: Path) -> None:
+    """testtools checks, as soon as `setUp()` returns, that it called up the hierarchy: an
+    inlineCallbacks `setUp` had, a coroutine has not run yet. The `setUp` of a mixin counts
+    for every testtools case that mixes it in (found by tahoe-lafs)."""
+    project = make(tmp_path, {
+        **TESTTOOLS,
+        "testtools/twistedsupport.py": "class AsynchronousDeferredRunTest:\n    pass\n",
+        "pkg/__init__.py": "",
+        "pkg/test_x.py": """
+            import testtools
+            from testtools.twistedsupport import AsynchronousDeferredRunTest
+            from twisted.internet import defer
+
+            class Mixin:
+                @defer.inlineCallbacks
+                def setUp(self):
+                    super().setUp()
+                    yield defer.succeed(None)
+
+                @defer.inlineCallbacks
+                def test_one(self):
+                    yield defer.succeed(None)
+
+            class Case(Mixin, testtools.TestCase):
+                run_tests_with = AsynchronousDeferredRunTest
+        """,
+    })
+    decisions = analyse(project).decisions
+    setup = decisions["pkg.test_x:Mixin.setUp"]
+    assert not setup.changes and setup.reasons[0].kind == "test-runner"
+    assert decisions["pkg.test_x:Mixin.test_one"].convertible

@@ -293,7 +293,7 @@ class Planner:
         return None
 
     def _test_runner_reasons(self, class_key: str, is_sync_trial: bool, is_testtools: bool,
-                             is_stdlib_test: bool) -> list[Reason]:
+                             is_stdlib_test: bool, name: str = "") -> list[Reason]:
         """Why the test runner would not run this test method as a coroutine (empty: it
         would)."""
         version = self.config.twisted_version
@@ -301,6 +301,14 @@ class Planner:
             return [Reason("test-runner",
                            "it is a test method of a `SynchronousTestCase`, which does not run "
                            "coroutines (the test would pass without running)")]
+        if is_testtools and name in ("setUp", "tearDown"):
+            # testtools checks, as soon as `setUp()` returns, that it called up to
+            # `TestCase.setUp`: the inlineCallbacks body had run up to its first wait, a
+            # coroutine has not started.
+            return [Reason("test-runner",
+                           f"it is the `{name}` of a testtools `TestCase`, which checks as soon "
+                           f"as `{name}()` returns that it called up the hierarchy; a coroutine "
+                           "has not run yet then")]
         if is_testtools:
             runner = self._class_attr(class_key, "run_tests_with")
             if runner is None or "AsynchronousDeferredRunTest" not in runner:
@@ -337,10 +345,9 @@ class Planner:
             return []
         return self._method_reasons(facts, fn, tests_only=False)
 
-    def _method_reasons(self, facts: ModuleFacts, fn: FunctionFact,
-                        tests_only: bool) -> list[Reason]:
-        version = self.config.twisted_version
-        class_key = function_key(facts.module, fn.class_qualname)
+    def _test_kind(self, class_key: str) -> tuple[bool, bool, bool, bool]:
+        """Whether a class is a trial, a synchronous trial, a testtools or a stdlib test
+        case (at most one is true)."""
         ancestors = {self.ws.canonical(a) for a in self.ws.ancestors(class_key)}
         ancestors = {api.TRIAL_ALIASES.get(a, a) for a in ancestors}
         is_trial = api.TRIAL_TESTCASE in ancestors
@@ -349,13 +356,31 @@ class Planner:
             a.replace(":", ".").startswith("testtools.") for a in ancestors)
         is_stdlib_test = bool(ancestors & api.STDLIB_TESTCASES) and not (
             is_trial or is_sync_trial or is_testtools)
+        return is_trial, is_sync_trial, is_testtools, is_stdlib_test
+
+    def _method_reasons(self, facts: ModuleFacts, fn: FunctionFact,
+                        tests_only: bool) -> list[Reason]:
+        version = self.config.twisted_version
+        class_key = function_key(facts.module, fn.class_qualname)
+        is_trial, is_sync_trial, is_testtools, is_stdlib_test = self._test_kind(class_key)
         is_test = api.TEST_METHOD.match(fn.name) and (
             is_trial or is_sync_trial or is_stdlib_test or is_testtools)
+        if tests_only and not is_test and api.TEST_METHOD.match(fn.name):
+            # A mixin's `setUp` or test runs under the runner of every test case that
+            # mixes it in (`class T(_SharedMixin, AsyncTestCase)`).
+            for sub in self.ws.subclasses(class_key):
+                kind = self._test_kind(sub)
+                if any(kind):
+                    reasons = self._test_runner_reasons(sub, kind[1], kind[2], kind[3],
+                                                        fn.name)
+                    if reasons:
+                        return reasons
+            return []
         if tests_only and not is_test:
             return []
         if is_test:
             return self._test_runner_reasons(class_key, is_sync_trial, is_testtools,
-                                             is_stdlib_test) if tests_only else []
+                                             is_stdlib_test, fn.name) if tests_only else []
         why = api.sync_required(fn.name, version)
         if why is not None:
             return [Reason("twisted-calls-sync",
