@@ -176,7 +176,7 @@ def main() -> None:
     print(f"repository: {n} commits, {first.points[-1].files} Python files at HEAD "  # type: ignore[attr-defined]
           f"(generated in {built:.1f} s); jobs={args.jobs}, Python {sys.version.split()[0]}")
     print(f"HEAD: {last.inlinecallbacks} IC / {last.async_} async functions, "
-          f"{last.share_async:.0%} async")
+          f"{last.share_async:.0%} async; {last.deferred} pass-through/chain functions")
     print(f"git log --stat                    {git_log:8.2f} s  "
           f"{git_log / n * 1000:7.3f} ms/commit")
     for name, seconds, result in (("history --every 1 (cold cache)", cold, first),

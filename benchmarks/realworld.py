@@ -280,9 +280,34 @@ def txasync_argv(python: Path, command: str, *args: str) -> list[str]:
     return [str(runner), "-m", "txasync", command, "--python", str(python), *args]
 
 
+# Every code, the opt-in ones included: TXA004 (one per uncertain yield), and the issue-22
+# rules TXA005 (pass-throughs) and TXA006 (callback chains), which `fix` then applies too.
+SELECT = "TXA,TXA004,TXA005,TXA006"
+SHAPE_RULES = ("TXA005", "TXA006")
+
+
+def shape_counts(before: list[dict], after: list[dict]) -> dict[str, dict[str, int]]:
+    """Per opt-in rule: functions it found before the fix, how many of those it could
+    convert, and how many it converted (found before, no finding of the rule after: they
+    are `async def` now)."""
+    counts: dict[str, dict[str, int]] = {}
+    for code in SHAPE_RULES:
+        found = {(f["path"], f.get("function")): f for f in before if f["code"] == code}
+        left = {(f["path"], f.get("function")) for f in after if f["code"] == code}
+        counts[code] = {"found": len(found),
+                        "convertible": sum(not f.get("reason") for f in found.values()),
+                        "converted": len(found.keys() - left)}
+    return counts
+
+
+def shapes_cell(r: dict) -> str:
+    """`TXA005 converted/found, TXA006 converted/found` for one project."""
+    shapes = r.get("shapes") or {}
+    return ", ".join(f"{code} {c['converted']}/{c['found']}" for code, c in shapes.items())
+
+
 def txasync_check(python: Path, tree: Path, env: dict[str, str], log: Path) -> list[dict]:
-    # every code, TXA004 (opt-in: one per uncertain yield) included
-    ran = run(txasync_argv(python, "check", "--select", "TXA,TXA004", "--format", "json", "."),
+    ran = run(txasync_argv(python, "check", "--select", SELECT, "--format", "json", "."),
               cwd=tree,
               env=env, log=log, timeout=1800)
     if ran.returncode not in (0, 1):
@@ -900,7 +925,7 @@ def run_project(project: ProjectConfig, cache: Path, txasync_src: Path, fresh_ve
     say(f"{project.slug}: before: {fmt_counts(before['counts'])}")
 
     say(f"{project.slug}: txasync fix")
-    fix_run = run(txasync_argv(python, "fix", "."), cwd=tree, env=env,
+    fix_run = run(txasync_argv(python, "fix", "--select", SELECT, "."), cwd=tree, env=env,
                   log=logs / "fix.log", timeout=1800)
     diff = tree_diff(orig, tree)
     (base / "fix.diff").write_text(diff)
@@ -914,7 +939,8 @@ def run_project(project: ProjectConfig, cache: Path, txasync_src: Path, fresh_ve
     syntax_errors = compile_changed(python, tree, diff_stats["files"], env)
 
     # fix twice = fix once: a second run over the converted tree must change nothing.
-    again = run(txasync_argv(python, "fix", "--diff", "."), cwd=tree, env=env,
+    again = run(txasync_argv(python, "fix", "--select", SELECT, "--diff", "."), cwd=tree,
+                env=env,
                 log=logs / "fix-again.log", timeout=1800)
     second_diff = again.stdout
     if second_diff.strip():
@@ -986,6 +1012,8 @@ def run_project(project: ProjectConfig, cache: Path, txasync_src: Path, fresh_ve
         "delegated": len(before_keys - after_keys),
         "refused": len(refusals),
         "unknown_yields_before": before_ic["unknown_yields"],
+        # TXA005/TXA006: functions found, convertible and converted, per rule
+        "shapes": shape_counts(before_findings, after_findings),
         "findings_before": before_ic["codes"],
         "findings_after": after_ic["codes"],
         "progress_before": before_progress,
@@ -1135,7 +1163,8 @@ def render(results: list[dict[str, Any]]) -> None:
                   f"{fmt_counts(r['tests_after'])}, changed {len(r['changed'])}, "
                   f"maybeDeferred/over limit/new import findings/lambda-of-lambda "
                   f"{' / '.join(quality_cells(r))}, "
-                  f"done={r['done']['ok']} audit_clean={r['done']['audit_clean']}")
+                  f"done={r['done']['ok']} audit_clean={r['done']['audit_clean']}; "
+                  f"converted/found: {shapes_cell(r)}")
         print(overall_maybe_share([r for r in results if "error" not in r]))
         return
     console = Console(width=max(150, shutil.get_terminal_size((150, 40)).columns))
@@ -1171,6 +1200,16 @@ def render(results: list[dict[str, Any]]) -> None:
             review.add_row(f"{r['project']} {r['version']}", *quality_cells(r))
     console.print(review)
     console.print(overall_maybe_share([r for r in results if "error" not in r]))
+    shapes = Table(title="opt-in rules: functions converted of those found (TXA005 "
+                   "pass-throughs, TXA006 callback chains)", title_justify="left")
+    for column in ("project", *SHAPE_RULES):
+        shapes.add_column(column)
+    for r in results:
+        if "shapes" in r:
+            shapes.add_row(f"{r['project']} {r['version']}", *(
+                f"{c['converted']} of {c['found']} ({c['convertible']} convertible)"
+                for c in r["shapes"].values()))
+    console.print(shapes)
     for r in results:
         if "error" in r:
             console.print(f"[red]{escape(r['project'])}: {escape(r['error'])}[/red]")
@@ -1180,6 +1219,8 @@ def render(results: list[dict[str, Any]]) -> None:
                       f"(engine edited since commit: {src.get('engine_edited_since_commit')}, "
                       f"sources {src.get('sources_sha256')}); fix: "
                       f"{escape(str(r['fix']['summary']))}; {r['seconds']}s")
+        if r.get("shapes"):
+            console.print(f"  opt-in rules, converted/found: {shapes_cell(r)}")
         failed = [k for k, v in r["done"].items()
                   if k not in ("ok", "audit_clean", "quality_goals") and not v]
         if failed:

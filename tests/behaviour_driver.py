@@ -34,7 +34,8 @@ class Run:
 
 
 def _load(case: str, which: str, path: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(f"txasync_golden_{case}_{which}", path)
+    name = case.replace("/", "__")  # a rule's cases sit in a folder of their own
+    spec = importlib.util.spec_from_file_location(f"txasync_golden_{name}_{which}", path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # so a scenario can patch its own module by name

@@ -530,7 +530,7 @@ def unit(draw, ctx: Ctx) -> Lines:  # type: ignore[no-untyped-def]
         head, other = draw(st.sampled_from([("if PY3:", "else:"), ("try:", "except ImportError:")]))
         lines = Lines().add(head).extend(draw(ic_function(ctx, name)), 1).add(other)
         # An alternative that redefines `name` makes both refused (found by these tests: the
-        # rewrite once converted them as one, see golden/refuse_redefined_alternatives).
+        # rewrite once converted them as one, see golden/txa002/refuse_redefined_alternatives).
         alternative = draw(st.sampled_from(["plain", "same", "ic", "pass"]))
         if alternative == "plain":
             lines.add(f"def {name}(*a):", 1).add("return None", 2)

@@ -33,9 +33,9 @@ DRIVER = Path(__file__).parent / "behaviour_driver.py"
 
 def _runnable() -> list[tuple[str, str]]:
     found = []
-    for case in sorted(p for p in GOLDEN.iterdir() if (p / "before.py").is_file()):
+    for case in sorted(p.parent for p in GOLDEN.rglob("before.py")):
         for name in SCENARIO.findall((case / "before.py").read_text(encoding="utf-8")):
-            found.append((case.name, name))
+            found.append((case.relative_to(GOLDEN).as_posix(), name))
     return found
 
 
@@ -199,10 +199,10 @@ def test_yield_or_precedence(runs: dict) -> None:
 
 
 def test_return_value_in_try_except(runs: dict) -> None:
-    _, after = both(runs, "returnvalue_try_except")
+    _, after = both(runs, "txa003/returnvalue_try_except")
     assert after.outcome == ("ok", ["aa", None])
     assert ("missing", ("missing",)) in after.log
-    _, error = both(runs, "returnvalue_try_except", "scenario_error")
+    _, error = both(runs, "txa003/returnvalue_try_except", "scenario_error")
     assert error.outcome[:2] == ("err", "TypeError")
     assert ("other", None) in error.log and ("finally", None) in error.log
 

@@ -76,10 +76,10 @@ def test_an_internal_error_is_contained_to_its_file(
     write(tmp_path / "bad.py", IC.replace("fetch", "other") + "\n\nfetch(1)\n")
     original = Workspace._index_sites
 
-    def broken(self, facts, callers, possible):  # type: ignore[no-untyped-def]
+    def broken(self, facts):  # type: ignore[no-untyped-def]
         if facts.path.endswith("bad.py"):
             raise RecursionError("maximum recursion depth exceeded")
-        return original(self, facts, callers, possible)
+        return original(self, facts)
 
     monkeypatch.setattr(Workspace, "_index_sites", broken)
     code, out, err = run(capsys, "check", "--twisted-version", "24.7", str(tmp_path))

@@ -33,7 +33,8 @@ from txasync.engine import fix_text
 from txasync.lines import split_lines
 
 GOLDEN = Path(__file__).parent / "golden"
-CASE_DIRS = sorted(p for p in GOLDEN.iterdir() if (p / "before.py").is_file())
+# A case is any folder holding a before.py: a rule's own cases sit in tests/golden/<code>/.
+CASE_DIRS = sorted(p.parent for p in GOLDEN.rglob("before.py"))
 DEFAULT_VERSION = "26.10"
 
 
@@ -90,7 +91,7 @@ CASES = [load_case(p) for p in CASE_DIRS]
 
 
 def case_params():  # type: ignore[no-untyped-def]
-    return [pytest.param(c, id=c.path.name) for c in CASES]
+    return [pytest.param(c, id=c.path.relative_to(GOLDEN).as_posix()) for c in CASES]
 
 
 def _changes(decision) -> bool:  # type: ignore[no-untyped-def]

@@ -35,7 +35,7 @@ class Service:
 
 
 def run(obj, log):
-    return obj.start(log)
+    return obj.start(log) if obj else None
 '''
 
 SUB = '''\

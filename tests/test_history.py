@@ -235,6 +235,59 @@ def test_last_point_matches_the_current_tree(repo: Repo, tmp_path: Path) -> None
             now["async_lines"]) == last.as_tuple()
 
 
+PLAIN_DEFERRED = HEADER + ic("load") + """
+
+def load_default(key):
+    return load(key or "x")
+
+
+def cached(key):
+    if key:
+        return defer.succeed(key)
+    return load_default(key)
+
+
+def logged(key):
+    d = load(key)
+    d.addErrback(print)
+    return d
+
+
+def elsewhere(store, key):
+    return store.get(key)
+"""
+
+
+def test_plain_deferred_functions_are_a_series_of_their_own(tmp_path: Path) -> None:
+    """Pass-throughs and chains count apart from IC, from the blob alone (the history's
+    cache), and the last point equals the current tree's count."""
+    repo = Repo(tmp_path / "repo")
+    repo.write("app/__init__.py", "")
+    # no inlineCallbacks in the file: only the chain and the Twisted call tell
+    repo.write("app/chains.py", HEADER + "\n\ndef later(x):\n    return defer.succeed(x)\n"
+               "\n\ndef wrap(f):\n    return f().addBoth(print)\n")
+    repo.commit("chains", "2024-01-01T12:00:00+00:00")
+    repo.write("app/store.py", PLAIN_DEFERRED)
+    repo.commit("store", "2024-01-02T12:00:00+00:00")
+    repo.write("app/store.py", PLAIN_DEFERRED.replace("def logged(", "async def logged("))
+    repo.commit("convert", "2024-01-03T12:00:00+00:00")
+    result = walk_history(str(repo.root), every=1, cache_dir=str(tmp_path / "cache"))
+    got = [(p.counts.inlinecallbacks, p.counts.passthrough, p.counts.chain, p.counts.deferred)
+           for p in result.points]
+    # `elsewhere` calls into another object: not known from the file, not counted
+    assert got == [(0, 1, 1, 2), (1, 3, 2, 5), (1, 3, 1, 4)]
+    config = load_config(str(repo.root))
+    project = load_project(discover([str(repo.root)], config)[0], config)
+    now = summary(project)
+    last = result.points[-1].counts
+    assert (now["passthrough"], now["chain"], now["deferred_lines"]) == (
+        last.passthrough, last.chain, last.deferred_lines)
+    again = walk_history(str(repo.root), every=1, cache_dir=str(tmp_path / "cache"))
+    assert again.stats.blobs_read == 0
+    assert [p.counts.numbers() for p in again.points] == [
+        p.counts.numbers() for p in result.points]
+
+
 def test_sample_on_no_commits() -> None:
     assert sample([]) == []
 
@@ -376,7 +429,9 @@ def test_svg_of_a_single_point_is_centred() -> None:
     point = history.Point("a" * 40, 1_700_000_000, "only", history.Counts(1, 0, 4, 0), 1, 0)
     svg = chart.render_svg(chart.panels(history.History("r", [point], history.Stats(), []))[0],
                            [point])
-    assert svg.count("<circle") == 2
+    # IC, pass-through/chain and async: the Deferred code left is two series
+    assert svg.count("<circle") == 3
+    assert 'data-series="pass-through/chain"' in svg
 
 
 @pytest.mark.parametrize("high, ticks", [(0, [0.0, 1.0]), (7, [0, 2, 4, 6, 8]),

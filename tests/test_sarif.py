@@ -9,9 +9,9 @@ import pytest
 
 from txasync.analysis.findings import Finding
 from txasync.analysis.model import Span
-from txasync.analysis.rules import RULES
 from txasync.cli import main
 from txasync.report.sarif import FINGERPRINT, to_sarif
+from txasync.rules import RULES
 
 SOURCE = """\
 from twisted.internet import defer

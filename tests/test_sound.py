@@ -489,7 +489,7 @@ def test_fix_summary_names_behaviour_changes_and_respellings(tmp_path: Path) -> 
     target = tmp_path / "serve.py"
     target.write_text((golden / "behaviour_change_coroutine_runs" / "before.py").read_text())
     fake = tmp_path / "fake.py"
-    fake.write_text((golden / "txa014_failure_in_succeed" / "before.py").read_text())
+    fake.write_text((golden / "txa014" / "failure_in_succeed" / "before.py").read_text())
     proc = txasync("fix", "--diff", "--twisted-version", "22.4", str(target), str(fake))
     assert "serve.py:13: serve: behaviour changes on purpose: line 14:" in proc.stderr
     assert "would fix 2 test doubles that succeed with a Failure (TXA014)" in proc.stderr
@@ -633,3 +633,88 @@ def test_succeed_of_an_unknown_call_is_not_proof_of_a_deferred(tmp_path: Path) -
     d = analyse(project).decisions["pkg.m:Store.get"]
     assert d.keep_api
     assert [r.where for r in d.caller_reasons] == [f"{tmp_path}/pkg/m.py:10"]
+
+
+def test_a_fake_method_only_a_library_calls_keeps_what_it_returns(tmp_path: Path) -> None:
+    """A test's fake handed to library code (`Agent(pool=FakePool())`): nothing in the
+    workspace calls `getConnection`, Twisted does and calls `.addCallback` on the result.
+    A method nobody in the workspace calls is someone else's: it keeps its Deferred API."""
+    project = make(tmp_path, {
+        "pkg/__init__.py": "",
+        "pkg/test_pool.py": """
+            from twisted.internet import defer
+            from twisted.trial import unittest
+            from twisted.web.client import Agent
+
+            class FakePool:
+                @defer.inlineCallbacks
+                def getConnection(self, key, endpoint):
+                    yield defer.succeed(None)
+                    raise TabError()
+
+            class T(unittest.TestCase):
+                def test_pool(self):
+                    Agent(None, pool=FakePool())
+        """,
+    })
+    d = analyse(project).decisions["pkg.test_pool:FakePool.getConnection"]
+    assert d.keep_api and d.caller_reasons[0].kind == "no-caller-seen"
+
+
+def test_a_reference_that_may_be_a_plain_method_gets_no_callback_wrap(tmp_path: Path) -> None:
+    """`cleanups.append(fixture.tearDown)` where `fixture` may be the plain `Fixture` or the
+    inlineCallbacks `SlowFixture`: `lambda: ensureDeferred(fixture.tearDown())` would raise on
+    the plain one's None, so `SlowFixture.tearDown` keeps its Deferred API."""
+    project = make(tmp_path, {
+        "pkg/__init__.py": "",
+        "pkg/fixtures.py": """
+            from twisted.internet import defer, task
+
+            class Fixture:
+                def tearDown(self):
+                    return None
+
+            class SlowFixture(Fixture):
+                @defer.inlineCallbacks
+                def tearDown(self):
+                    yield defer.succeed(None)
+
+            def use(fixture: Fixture, clock):
+                task.deferLater(clock, 0, fixture.tearDown)
+        """,
+    })
+    d = analyse(project).decisions["pkg.fixtures:SlowFixture.tearDown"]
+    assert d.keep_api and d.caller_reasons[0].kind == "mixed-dispatch", d.caller_reasons
+
+
+def test_a_testtools_setup_in_a_mixin_stays_a_generator(tmp_path: Path) -> None:
+    """testtools checks, as soon as `setUp()` returns, that it called up the hierarchy: an
+    inlineCallbacks `setUp` had, a coroutine has not run yet. The `setUp` of a mixin counts
+    for every testtools case that mixes it in (found by tahoe-lafs)."""
+    project = make(tmp_path, {
+        **TESTTOOLS,
+        "testtools/twistedsupport.py": "class AsynchronousDeferredRunTest:\n    pass\n",
+        "pkg/__init__.py": "",
+        "pkg/test_x.py": """
+            import testtools
+            from testtools.twistedsupport import AsynchronousDeferredRunTest
+            from twisted.internet import defer
+
+            class Mixin:
+                @defer.inlineCallbacks
+                def setUp(self):
+                    super().setUp()
+                    yield defer.succeed(None)
+
+                @defer.inlineCallbacks
+                def test_one(self):
+                    yield defer.succeed(None)
+
+            class Case(Mixin, testtools.TestCase):
+                run_tests_with = AsynchronousDeferredRunTest
+        """,
+    })
+    decisions = analyse(project).decisions
+    setup = decisions["pkg.test_x:Mixin.setUp"]
+    assert not setup.changes and setup.reasons[0].kind == "test-runner"
+    assert decisions["pkg.test_x:Mixin.test_one"].convertible

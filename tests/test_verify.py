@@ -2,9 +2,11 @@
 
 The fixture (tests/fixtures/verify_project) has two conversions no static rule can see to
 be wrong: `Service.profile` yields a method a test replaces, through `setattr` under a
-computed name, with a plain double; `Handlers.on_signup` is called by a name read from
-`events.ini` and its Deferred used as one. Everything else converts. The real CLI runs
-under `trial -j2` and `pytest -n 2`; the bisection logic is tested with a fake runner.
+computed name, with a plain double; `Handlers.on_signup` is looked up by a name read from
+`events.ini` into a table of handlers, called elsewhere, and its Deferred used as one (a
+lookup called where it is made is typed, and made coroutine-aware where needed). Everything
+else converts. The real CLI runs under `trial -j2` and `pytest -n 2`; the bisection logic is
+tested with a fake runner.
 """
 
 from __future__ import annotations

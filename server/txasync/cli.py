@@ -15,12 +15,15 @@ import os
 import sys
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from . import __version__
+from .analysis.findings import Finding
+from .analysis.plan import Decision
 from .config import Config, ConfigError, check_codes, load_config, parse_version
 from .engine import (
     LeftOut,
@@ -28,12 +31,20 @@ from .engine import (
     analyse,
     discover,
     fix_project,
+    function_key,
     load_project,
     public_kept,
 )
 from .errors import UsageError
 from .fileio import write_atomic
 from .lines import split_lines
+from .rules import RULES
+from .rules import txa001_inlinecallbacks_convertible as convertible
+from .rules import txa002_inlinecallbacks_blocked as blocked
+from .rules import txa003_returnvalue as returnvalue
+from .rules import txa014_failure_in_succeed as failure_in_succeed
+
+_CODES = tuple(RULES)  # for examples in the help text
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -73,7 +84,8 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("paths", nargs="*", default=["."], metavar="PATH",
                        help="files or directories to read (default: the current directory)")
         p.add_argument("--select", metavar="CODES",
-                       help="only these codes (comma-separated codes or prefixes: TXA001,TXA01)")
+                       help="only these codes (comma-separated codes or prefixes: "
+                            f"{_CODES[0]},{_CODES[-1][:-1]})")
         p.add_argument("--ignore", metavar="CODES",
                        help="skip these codes (comma-separated codes or prefixes)")
         p.add_argument("--twisted-version", metavar="X.Y",
@@ -199,8 +211,8 @@ def cmd_check(args: argparse.Namespace, out: Console, err: Console) -> int:
     config = _config(args)
     project = _load(args, config)
     analysis = analyse(project)
-    # One TXA004 per uncertain yield would drown the rest: counted in each TXA001 message,
-    # listed with `--select TXA004` (the editor shows them as hints).
+    # Opt-in rules (one finding per uncertain yield would drown the rest) are listed only
+    # when `--select` names them; another rule's message counts them.
     findings = [f for f in analysis.findings if config.shown_in_reports(f.code)]
     n_errors = _report_errors(project, err)
     if project.stale_evidence:
@@ -248,7 +260,7 @@ def cmd_check(args: argparse.Namespace, out: Console, err: Console) -> int:
             counts = Counter(f.code for f in findings)
             summary = ", ".join(f"{code}: {n}" for code, n in sorted(counts.items()))
             _eprint(f"Found {plural(len(findings), 'finding')} ({summary}).")
-            if "TXA001" in counts or "TXA003" in counts:
+            if convertible.RULE.code in counts or returnvalue.RULE.code in counts:
                 _eprint("Next: `txasync fix --diff` shows the changes, `txasync fix` applies "
                         "them, `txasync plan` splits them into reviewable batches.")
             _print_public_kept(err, analysis.decisions.values())
@@ -258,7 +270,7 @@ def cmd_check(args: argparse.Namespace, out: Console, err: Console) -> int:
     return EXIT_FINDINGS if findings or n_errors else EXIT_OK
 
 
-def _finding_json(f) -> dict:  # type: ignore[no-untyped-def]
+def _finding_json(f: Finding) -> dict[str, Any]:
     return {
         "code": f.code,
         "path": _rel(f.path),
@@ -324,7 +336,7 @@ def cmd_fix(args: argparse.Namespace, out: Console, err: Console) -> int:
         changed.append(outcome.path)
         facts = project.facts.get(outcome.path)
         module = facts.module if facts is not None else ""
-        converted += [f"{module}:{q}" for q in result.converted]
+        converted += [function_key(module, q) for q in result.converted]
         wraps += result.wraps
         return_values += result.return_values
         renamed += result.renamed
@@ -366,7 +378,7 @@ def cmd_fix(args: argparse.Namespace, out: Console, err: Console) -> int:
             if renamed:
                 report.print(f"{'would fix' if args.diff else 'fixed'} "
                              f"{plural(renamed, 'test double')} that succeed with a Failure "
-                             "(TXA014)", markup=False)
+                             f"({failure_in_succeed.RULE.code})", markup=False)
             _print_behaviour_changes(err, changing)
             _print_public_kept(err, analysis.decisions.values())
         _print_left_out(err, project, run.left_out)
@@ -384,8 +396,8 @@ def cmd_fix(args: argparse.Namespace, out: Console, err: Console) -> int:
 
 def _fix_json(args: argparse.Namespace, project: Project, left_out: list[LeftOut],
               converted: list[str], wraps: int, return_values: int, renamed: int,
-              changed: list[str], failed: list[str], refused: list, changing: list,
-              diffs: list[str]) -> dict:  # type: ignore[type-arg]
+              changed: list[str], failed: list[str], refused: list[Decision],
+              changing: list[Decision], diffs: list[str]) -> dict[str, Any]:
     result = {
         "dry_run": bool(args.diff),
         "converted": sorted(converted),
@@ -458,7 +470,8 @@ def _print_summary(report: Console, converted: int, wraps: int, return_values: i
         f", {verbs[1]} {plural(wraps, 'call site')} in `ensureDeferred`, {verbs[2]} "
         f"{plural(return_values, 'other returnValue call')}, in {plural(files, 'file')}"))
     if refused:
-        table = Table(title=f"{plural(len(refused), 'function')} not converted (TXA002 in "
+        table = Table(title=f"{plural(len(refused), 'function')} not converted "
+                            f"({blocked.RULE.code} in "
                             "`txasync check` gives each reason)",
                       title_justify="left")
         table.add_column("function", overflow="fold")

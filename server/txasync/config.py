@@ -32,12 +32,6 @@ VERSION_SOURCES = {
 }
 
 
-# Every rule code (analysis/rules.py's RULES holds their texts; a test keeps the two equal).
-# Text-layer code cannot import the rules, and checking a code needs only its name.
-# Codes the CLI lists only when `select` names them exactly (see Config.shown_in_reports).
-OPT_IN_CODES = frozenset({"TXA004", "TXA005", "TXA006"})
-RULE_CODES = ("TXA001", "TXA002", "TXA003", "TXA004", "TXA005", "TXA006", "TXA010", "TXA011",
-              "TXA012", "TXA013", "TXA014")
 
 # The keys `[tool.txasync]` reads; any other key is reported (a typo must not pass silently).
 KNOWN_KEYS = frozenset({
@@ -52,14 +46,23 @@ class ConfigError(ValueError):
     """A setting has a value txasync cannot use; the message says which and why."""
 
 
+def rule_codes() -> tuple[str, ...]:
+    """Every rule code, in order, from the rules' registry (rules/__init__.py). Imported when
+    first needed, not with this module: the rules read the analysis, which reads this."""
+    from .rules import RULES
+
+    return tuple(RULES)
+
+
 def check_codes(codes: frozenset[str] | set[str], where: str) -> None:
     """Raise ConfigError naming the codes (or prefixes) no rule has, with the list of rules:
     a misspelt `--select` would otherwise select nothing and pass CI."""
-    unknown = sorted(c for c in codes if not any(r.startswith(c) for r in RULE_CODES))
+    known = rule_codes()
+    unknown = sorted(c for c in codes if not any(r.startswith(c) for r in known))
     if unknown:
         raise ConfigError(f"{where}: unknown rule code{'s' if len(unknown) > 1 else ''} "
-                          f"{', '.join(unknown)} (the codes are {', '.join(RULE_CODES)}; "
-                          "a prefix such as TXA01 selects several)")
+                          f"{', '.join(unknown)} (the codes are {', '.join(known)}; "
+                          f"a prefix such as {known[-1][:-1]} selects several)")
 
 
 def parse_version(text: str) -> tuple[int, int]:
@@ -157,9 +160,12 @@ class Config:
     def shown_in_reports(self, code: str) -> bool:
         """Whether the CLI's reports list this code's findings. Opt-in codes (one finding
         per uncertain yield: hundreds on a large project) are listed only when `select`
-        names them exactly; their count is in each TXA001 message, and the editor shows
-        them as hints."""
-        return code not in OPT_IN_CODES or code in self.select
+        names them exactly (their count is in another rule's message, and the editor shows
+        them as hints)."""
+        from .rules import RULES
+
+        rule = RULES.get(code)
+        return rule is None or not rule.opt_in or code in self.select
 
     def code_enabled(self, code: str, path: str | None = None) -> bool:
         if self.select and not any(code.startswith(s) for s in self.select):
@@ -232,7 +238,8 @@ def _codes(value: Any, key: str) -> frozenset[str]:
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ConfigError(f"{key} must be a list of rule codes such as ['TXA003']")
+        raise ConfigError(f"{key} must be a list of rule codes such as "
+                          f"[{rule_codes()[0]!r}]")
     codes = frozenset(v.strip().upper() for v in value if v.strip())
     check_codes(codes, key)
     return codes

@@ -11,24 +11,31 @@ import copy
 import io
 import os
 import tokenize
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from .analysis.deferred_plan import SHAPE_CODES
+from .analysis.deferred_plan import shape_code
 from .analysis.evidence import Evidence, load_evidence
 from .analysis.facts import extract_facts, module_name_for
 from .analysis.findings import ConvertFunction, FilePlan, Finding, Wrap
-from .analysis.hazards import Hazard, find_hazards
-from .analysis.index import Workspace, function_key, use_library_path
+from .analysis.hazards import Hazard, HazardContext
+from .analysis.index import Workspace, use_library_path
+from .analysis.index import function_key as function_key  # a function's key, for callers
 from .analysis.model import ModuleFacts, Span
 from .analysis.plan import Decision, Planner, file_plans
 from .analysis.public_api import public_kept as public_kept  # for the CLI summary
 from .analysis.reasons import Reason
-from .analysis.rules import findings_for
 from .config import Config
+from .environment import is_venv
 from .errors import FileInternalError
+from .noqa import suppressed
+from .rules import decision_findings, find_hazards
+from .rules import txa001_inlinecallbacks_convertible as convertible
+from .rules import txa002_inlinecallbacks_blocked as blocked
+from .rules import txa003_returnvalue as returnvalue
+from .rules import txa010_coroutine_yielded_in_inlinecallbacks as coroutine_yielded
 
 if TYPE_CHECKING:  # libcst loads only when an edit is made (server start-up stays fast)
     from .rewrite.convert import RewriteResult
@@ -36,6 +43,8 @@ if TYPE_CHECKING:  # libcst loads only when an edit is made (server start-up sta
 SKIP_DIRS = frozenset({".git", ".hg", ".svn", ".tox", ".nox", ".venv", "venv", "env",
                        "__pycache__", "node_modules", "build", "dist", ".mypy_cache",
                        ".pytest_cache", ".ruff_cache", "_trial_temp", ".eggs"})
+_T = TypeVar("_T")
+
 # Files far larger than any hand-written module are skipped rather than slowing every run.
 MAX_FILE_BYTES = 5 * 1024 * 1024
 # Facts are only worth a parse where an inlineCallbacks function or a caller could be.
@@ -84,7 +93,7 @@ def discover(paths: Iterable[str], config: Config) -> tuple[list[str], list[str]
             found.append(os.path.abspath(path))
             continue
         for directory, dirs, files in os.walk(path):
-            dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith(".")
+            dirs[:] = sorted(d for d in dirs if not skipped_directory(d)
                              and not _installed_tree(os.path.join(directory, d))
                              and not config.is_excluded(os.path.join(directory, d)))
             for name in sorted(files):
@@ -95,11 +104,18 @@ def discover(paths: Iterable[str], config: Config) -> tuple[list[str], list[str]
     return sorted(set(found)), missing
 
 
+def skipped_directory(name: str) -> bool:
+    """Whether discovery skips a directory by its name (tool caches, VCS metadata, build
+    output, hidden directories): the rule every walk of a project's files uses (discovery,
+    the editor's file events, the history's commits)."""
+    return name in SKIP_DIRS or name.startswith(".")
+
+
 def _installed_tree(directory: str) -> bool:
     """A virtual environment (any name: it holds `pyvenv.cfg`) or an installation directory:
     installed libraries, not the project's code."""
-    return (os.path.basename(directory) in ("site-packages", "dist-packages")
-            or os.path.isfile(os.path.join(directory, "pyvenv.cfg")))
+    return os.path.basename(directory) in ("site-packages", "dist-packages") or is_venv(
+        directory)
 
 
 def _facts_job(path: str) -> tuple[str, ModuleFacts | None, Source | None, str | None]:
@@ -133,7 +149,7 @@ class Project:
     stale: set[str] = field(default_factory=set)
     oracle: Any = None  # JediOracle when `jedi = true`; kept across index rebuilds
     stale_evidence: list[str] = field(default_factory=list)  # edited since `txasync probe`
-    evidence: Any = None  # the current Evidence, if `txasync probe` has recorded any
+    evidence: Evidence | None = None  # the current one, if `txasync probe` recorded any
 
     def parse_errors(self) -> dict[str, str]:
         errors = dict(self.errors)
@@ -143,7 +159,7 @@ class Project:
         return errors
 
 
-def _map(job, items: list[str], jobs: int) -> Iterator:  # type: ignore[no-untyped-def]
+def _map(job: Callable[[str], _T], items: list[str], jobs: int) -> Iterator[_T]:
     if jobs <= 1 or len(items) < PARALLEL_THRESHOLD:
         yield from map(job, items)
         return
@@ -161,6 +177,7 @@ def load_project(files: list[str], config: Config, jobs: int = 1,
         if error is not None:
             project.errors[path] = error
             continue
+        assert source is not None and facts is not None
         project.sources[path] = source
         project.facts[path] = facts
     for path, text in overlays.items():
@@ -187,8 +204,7 @@ def attach_oracle(project: Project) -> None:
 
 
 def _suppressed(finding: Finding, facts: ModuleFacts) -> bool:
-    codes = facts.noqa.get(finding.span.line, frozenset())
-    return codes is None or finding.code in codes  # type: ignore[operator]
+    return suppressed(facts.noqa, finding.span.line, finding.code)
 
 
 def current_evidence(project: Project) -> Evidence | None:
@@ -243,23 +259,22 @@ class Analysis:
 def use_environment(project: Project) -> None:
     """Read library classes from the project's interpreter (config.library_path)."""
     if use_library_path(project.config.library_path):
-        project.workspace.invalidate()
         project.workspace = Workspace(project.workspace.modules.values())
         attach_oracle(project)
 
 
 def _unsuppressed(project: Project, keys: Iterable[str]) -> set[str]:
     """The inlineCallbacks functions among `keys` whose definition line has no `# noqa` for
-    TXA001 (a suppressed function is not converted either)."""
+    the convertible rule (a suppressed function is not converted either)."""
     allowed: set[str] = set()
     for key in keys:
         found = project.workspace.functions.get(key)
         if found is None or not (found[1].is_ic or found[1].shape is not None):
             continue
         facts, fn = found
-        codes = facts.noqa.get(fn.name_span.line, frozenset())
-        code = "TXA001" if fn.is_ic else SHAPE_CODES[fn.shape.kind]  # type: ignore[union-attr]
-        if not (codes is None or code in codes):  # type: ignore[operator]
+        code = convertible.RULE.code if fn.is_ic else shape_code(
+            fn.shape.kind)  # type: ignore[union-attr]
+        if not suppressed(facts.noqa, fn.name_span.line, code):
             allowed.add(key)
     return allowed
 
@@ -297,13 +312,13 @@ def _analyse(project: Project, only: set[str] | None, exclude: set[str] | None) 
     decisions = planner.decide(allowed)
     findings: list[Finding] = []
     for decision in decisions.values():
-        for finding in findings_for(decision):
+        for finding in decision_findings(decision):
             facts = decision.facts
             if not config.code_enabled(finding.code, facts.path) or _suppressed(finding, facts):
                 continue
             findings.append(finding)
     hazards = []
-    for hazard in find_hazards(project.workspace, config):
+    for hazard in find_hazards(HazardContext(project.workspace, config)):
         facts = project.facts[hazard.finding.path]
         if config.code_enabled(hazard.finding.code, facts.path) and not _suppressed(
                 hazard.finding, facts):
@@ -329,19 +344,17 @@ def plans_for(project: Project, analysis: Analysis, safe_only: bool = False,
     if only is not None:
         return _only_plans(project, analysis, only)
     config = project.config
-    # Conversions follow the codes the user selected: TXA001 plain, TXA002 keeping the API.
-    decisions = {
-        k: d for k, d in analysis.decisions.items()
-        if not d.changes or config.code_enabled(_conversion_code(d), d.facts.path)
-    }
+    # Conversions follow the codes the user selected (see _conversion_code).
+    decisions = {k: d for k, d in analysis.decisions.items()
+                 if not d.changes or config.code_enabled(_conversion_code(d), d.facts.path)}
     plans = file_plans(decisions, convert=not safe_only)
     changing = {k for k, d in analysis.decisions.items() if d.changes and not safe_only}
     for hazard in analysis.hazards:
         path = hazard.finding.path
         module = project.facts[path].module
         if hazard.wrap is not None:
-            if (hazard.finding.code == "TXA010"
-                    and f"{module}:{hazard.finding.function}" in changing):
+            if (hazard.finding.code == coroutine_yielded.RULE.code
+                    and function_key(module, hazard.finding.function) in changing):
                 continue  # the enclosing function becomes async: the yield becomes an await
             plans.setdefault(path, FilePlan(path)).wraps.append(hazard.wrap)
         elif hazard.rename is not None and not safe_only:
@@ -357,21 +370,24 @@ def plans_for(project: Project, analysis: Analysis, safe_only: bool = False,
         plan.wraps = sorted(unique.values(), key=lambda w: w.span)
     for path, plan in plans.items():
         facts = project.facts.get(path)
-        if not config.code_enabled("TXA003", path) and facts is not None:
+        if not config.code_enabled(returnvalue.RULE.code, path) and facts is not None:
             plan.return_values = []
         elif facts is not None:
             plan.return_values = [s for s in plan.return_values
-                                  if not _noqa_hit(facts, s, "TXA003")]
+                                  if not suppressed(facts.noqa, s.line, returnvalue.RULE.code)]
     plans = {p: plan for p, plan in plans.items() if not plan.is_empty()}
     name_helpers(project, plans)
     return plans
 
 
-def _conversion_code(d: Decision) -> str:
-    """The code whose selection allows this conversion."""
-    if d.shape is not None:
-        return SHAPE_CODES[d.shape.kind]
-    return "TXA002" if d.keep_api and d.caller_reasons else "TXA001"
+def _conversion_code(decision: Decision) -> str:
+    """The code whose selection turns a conversion on: a pass-through's or a chain's own; a
+    plain one is the convertible rule's, one that keeps the Deferred API for callers' sake is
+    the blocked rule's fix."""
+    if decision.shape is not None:
+        return shape_code(decision.shape.kind)
+    rule = blocked.RULE if decision.keep_api and decision.caller_reasons else convertible.RULE
+    return rule.code
 
 
 def _only_plans(project: Project, analysis: Analysis, only: set[str]) -> dict[str, FilePlan]:
@@ -474,11 +490,6 @@ def name_helpers(project: Project, plans: dict[str, FilePlan]) -> None:
                 chosen += chosen_in_class.get(key, [])
             conv.helper = choose(base_name(fn), fn.class_qualname, names, chosen)
             chosen_in_class.setdefault(own, []).append((fn.class_qualname, conv.helper))
-
-
-def _noqa_hit(facts: ModuleFacts, span: Span, code: str) -> bool:
-    codes = facts.noqa.get(span.line, frozenset())
-    return codes is None or code in codes  # type: ignore[operator]
 
 
 def _rewrite_job(args: tuple[str, str, FilePlan, ModuleFacts, str, str]) -> FixOutcome:
@@ -661,7 +672,7 @@ def function_at(project: Project, path: str, line: int, col: int,
     for fn in facts.functions:
         s = fn.name_span
         if s.line == line and s.col <= col <= s.end_col:
-            return f"{facts.module}:{fn.qualname}"
+            return function_key(facts.module, fn.qualname)
     best: tuple[int, str] | None = None
     for site in facts.calls:
         s = site.span
@@ -683,7 +694,7 @@ def function_at(project: Project, path: str, line: int, col: int,
                                                                     fn.span.end_col)]
         if around:
             inner = max(around, key=lambda fn: (fn.span.line, fn.span.col))
-            return f"{facts.module}:{inner.qualname}"
+            return function_key(facts.module, inner.qualname)
     return None
 
 

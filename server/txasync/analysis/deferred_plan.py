@@ -1,10 +1,10 @@
-"""Decisions for undecorated Deferred code: pass-throughs (TXA005) and callback chains (TXA006).
+"""Decisions for undecorated Deferred code: pass-throughs and callback chains.
 
 A function `analysis/shapes.py` found is decided here as far as its body goes (is what it
 hands out a *new* Deferred? can the callbacks be called in place?); its callers go through
 the planner's machinery exactly as an inlineCallbacks function's do (wrapped where a Deferred
 is needed, keep-API where callers are unknown). Both rules are opt-in: `select` must name the
-code (`select = ["TXA", "TXA005", "TXA006"]`). The Twisted behaviour relied on is in
+code (`select` lists the rule's code, as `--select` does). The Twisted behaviour relied on is in
 docs/twisted-semantics.md ("Callback chains").
 """
 
@@ -21,7 +21,17 @@ from .shapes import DeferredShape, Handler
 if TYPE_CHECKING:
     from .plan import Planner
 
-SHAPE_CODES = {"passthrough": "TXA005", "chain": "TXA006"}
+
+def shape_code(kind: str) -> str:
+    """The code of the rule for a shape ("passthrough", "chain"): read from the rule's module
+    (codes are written only in rules/; imported here, not at the top, since rules read
+    analysis)."""
+    from ..rules import txa005_deferred_pass_through, txa006_callback_chain
+
+    rule = txa005_deferred_pass_through.RULE if kind == "passthrough" else (
+        txa006_callback_chain.RULE)
+    return rule.code
+
 _D = "twisted.internet.defer"
 # Twisted calls that always return a Deferred nobody else holds (awaiting one consumes its
 # result, so a shared Deferred must never be awaited in place of being handed out).
@@ -41,7 +51,8 @@ _PROBLEMS: dict[str, str] = {
     "return-in-try": "a `return` sits inside `try`/`with`/a loop, which would catch or "
                      "clean up after the awaited result, not only the call",
     "fail-form": "a returned `succeed`/`fail` call takes other than one argument",
-    "succeed-failure": "it returns `succeed(Failure(...))` (TXA014): fix that first",
+    "succeed-failure": "it returns `succeed(Failure(...))` (the failure-in-succeed rule): "
+                       "fix that first",
     "chain-stored": "the Deferred is stored (in a variable, attribute or container)",
     "chain-passed": "the Deferred is passed to a call or captured by a nested function",
     "chain-returned-early": "the function returns before the end of the chain",
@@ -71,8 +82,8 @@ class ShapePlan:
 
 
 def shape_enabled(config: Config, kind: str) -> bool:
-    """The rules are opt-in: `select` names the code exactly (as it does TXA004)."""
-    code = SHAPE_CODES[kind]
+    """The rules are opt-in: `select` names the code exactly (as for the unknown-yield rule)."""
+    code = shape_code(kind)
     return code in config.select and config.code_enabled(code)
 
 

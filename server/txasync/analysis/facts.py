@@ -9,14 +9,13 @@ nested defs, lambdas and classes belong to those scopes and change nothing for t
 from __future__ import annotations
 
 import ast
-import io
 import re
-import tokenize
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from dataclasses import replace as _with
 
 from ..lines import split_lines
+from ..noqa import parse_noqa
 from .model import (
     CallSite,
     ClassFact,
@@ -31,11 +30,10 @@ from .model import (
     Usage,
     Value,
     YieldFact,
+    child_qualname,
 )
 from .names import INLINE_CALLBACKS, RETURN_VALUE, ImportTable, build_import_table
 from .shapes import deferred_shape
-
-_NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?", re.I)
 
 
 class LineIndex:
@@ -255,29 +253,6 @@ def _text(node: ast.AST) -> str:
         return ""
 
 
-def parse_noqa(source: str) -> dict[int, frozenset[str] | None]:
-    """`# noqa` comments per line: None means every code, else the listed codes."""
-    found: dict[int, frozenset[str] | None] = {}
-    if "noqa" not in source:
-        return found
-    try:
-        # newline=None: a lone \r ends a line too, as it does for `ast` (and LSP).
-        tokens = list(tokenize.generate_tokens(io.StringIO(source, newline=None).readline))
-    except (tokenize.TokenError, SyntaxError):
-        return found
-    for tok in tokens:
-        if tok.type != tokenize.COMMENT:
-            continue
-        match = _NOQA.search(tok.string)
-        if not match:
-            continue
-        codes = match.group("codes")
-        found[tok.start[0]] = (
-            frozenset(c.upper() for c in re.split(r"[,\s]+", codes) if c) if codes else None
-        )
-    return found
-
-
 _DISPATCH: dict[type, Callable[[_FactWalker, ast.AST], None]] = {}
 _FIELDS: dict[type, tuple[str, ...]] = {}
 
@@ -369,11 +344,7 @@ class _FactWalker:
 
     def qualname_for(self, name: str) -> str:
         parent = self.scopes[-1]
-        if parent.kind == "module":
-            return name
-        if parent.kind == "class":
-            return f"{parent.qualname}.{name}"
-        return f"{parent.qualname}.<locals>.{name}"
+        return child_qualname(parent.kind, parent.qualname, name)
 
     # -- walking -----------------------------------------------------------------------
     def walk(self, tree: ast.Module) -> None:
@@ -1108,7 +1079,8 @@ class _FactWalker:
         return consumer not in _FAILURE_CONSUMERS and not isinstance(parent, ast.Raise)
 
     def _succeed_failure(self, node: ast.Call, func: ast.expr) -> None:
-        """`succeed(Failure(e))`: a fake that "succeeds" with a failure (TXA014)."""
+        """`succeed(Failure(e))`: a fake that "succeeds" with a failure
+        (rules/txa014_failure_in_succeed.py)."""
         arg = node.args[0]
         stored: Span | None = None
         if isinstance(arg, ast.Call) and self.table.resolve(arg.func) == _FAILURE:

@@ -20,7 +20,7 @@ class Finding:
     severity: Severity
     fix_safety: FixSafety
     function: str = ""  # module-relative qualified name of the function it is about
-    reason: str = ""  # why a fix is refused (TXA002)
+    reason: str = ""  # why a fix is refused (a function that is not converted)
     data: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     def sort_key(self) -> tuple[str, int, int, str]:
@@ -70,8 +70,8 @@ class FilePlan:
     path: str
     convert: list[ConvertFunction] = field(default_factory=list)
     wraps: list[Wrap] = field(default_factory=list)
-    return_values: list[Span] = field(default_factory=list)  # TXA003 fixes outside conversions
-    # Names to respell in place: (the name's span, the new name), `succeed` -> `fail` (TXA014).
+    return_values: list[Span] = field(default_factory=list)  # returnValue fixes outside conversions
+    # Names to respell in place: (the name's span, the new name), `succeed` -> `fail`.
     renames: list[tuple[Span, str]] = field(default_factory=list)
     # Expressions to defer into `lambda: expr` (`succeed(x)` -> `maybeDeferred(lambda: x)`).
     lambdas: list[Span] = field(default_factory=list)

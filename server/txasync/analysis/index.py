@@ -1192,10 +1192,6 @@ class Workspace:
             memo[key] = found
         return found
 
-    def invalidate(self) -> None:
-        self._sites = None
-        self._flat_callers, self._flat_possible = {}, {}
-
 
 def _replacement_shape(facts: ModuleFacts, reached: list[list[str] | None]
                        ) -> list[tuple[object, ...]]:

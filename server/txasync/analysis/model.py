@@ -186,7 +186,7 @@ class FunctionFact:
     is_staticmethod: bool = False
     is_classmethod: bool = False
     # A plain function that hands out a Deferred it gets from a call, or builds a callback
-    # chain on one (analysis/shapes.py: TXA005, TXA006); None for anything else.
+    # chain on one (analysis/shapes.py); None for anything else.
     shape: DeferredShape | None = None
 
     @property
@@ -271,7 +271,7 @@ class ModuleFacts:
     # the written (or qualified) class name -> where. Every method of such a class may return
     # whatever the double is told to.
     doubled_classes: dict[str, Span] = field(default_factory=dict)
-    # `defer.succeed(Failure(e))` calls, and `succeed(x)` of stored values (TXA014).
+    # `defer.succeed(Failure(e))` calls, and `succeed(x)` of stored values.
     failure_successes: list[FailureSuccess] = field(default_factory=list)
     # The module builds Failure values as data (`answers.append(Failure(e))`), not only to
     # fail a Deferred with at once (`fail(Failure(e))`, `d.errback(Failure(e))`).
@@ -289,3 +289,14 @@ class ModuleFacts:
             if fn.qualname == qualname:
                 return fn
         return None
+
+
+def child_qualname(parent_kind: str, parent_qualname: str, name: str) -> str:
+    """Python's `__qualname__` of `name` defined in a scope: the name itself at module level,
+    `Class.name` in a class body, `outer.<locals>.name` in a function. The facts and the
+    rewrite both name functions this way, so their keys meet."""
+    if parent_kind == "module":
+        return name
+    if parent_kind == "class":
+        return f"{parent_qualname}.{name}"
+    return f"{parent_qualname}.<locals>.{name}"

@@ -21,7 +21,7 @@ from . import twisted_api as api
 from .deferred_plan import ShapeJudge, ShapePlan, handed_out, shape_enabled
 from .evidence import Evidence, yield_verdict
 from .findings import ConvertFunction, FilePlan, Wrap, YieldAction
-from .index import Workspace, function_key
+from .index import Workspace, function_key, is_test_module
 from .library import awaitable_annotation, awaitable_doc
 from .model import CallSite, FunctionFact, ModuleFacts, Ref, Span, Value, YieldFact
 from .public_api import matches_function, public_api_reason
@@ -46,7 +46,7 @@ class Decision:
     # What the conversion changes on purpose (a latent bug fixed), said in the finding and
     # the summary so nobody is surprised.
     behaviour_changes: list[str] = field(default_factory=list)
-    # A pass-through (TXA005) or callback chain (TXA006) instead of an inlineCallbacks
+    # A pass-through or callback chain instead of an inlineCallbacks
     # function (analysis/deferred_plan.py): how its body is rewritten.
     shape: ShapePlan | None = None
 
@@ -295,7 +295,7 @@ class Planner:
         return None
 
     def _test_runner_reasons(self, class_key: str, is_sync_trial: bool, is_testtools: bool,
-                             is_stdlib_test: bool) -> list[Reason]:
+                             is_stdlib_test: bool, name: str = "") -> list[Reason]:
         """Why the test runner would not run this test method as a coroutine (empty: it
         would)."""
         version = self.config.twisted_version
@@ -303,6 +303,14 @@ class Planner:
             return [Reason("test-runner",
                            "it is a test method of a `SynchronousTestCase`, which does not run "
                            "coroutines (the test would pass without running)")]
+        if is_testtools and name in ("setUp", "tearDown"):
+            # testtools checks, as soon as `setUp()` returns, that it called up to
+            # `TestCase.setUp`: the inlineCallbacks body had run up to its first wait, a
+            # coroutine has not started.
+            return [Reason("test-runner",
+                           f"it is the `{name}` of a testtools `TestCase`, which checks as soon "
+                           f"as `{name}()` returns that it called up the hierarchy; a coroutine "
+                           "has not run yet then")]
         if is_testtools:
             runner = self._class_attr(class_key, "run_tests_with")
             if runner is None or "AsynchronousDeferredRunTest" not in runner:
@@ -339,10 +347,9 @@ class Planner:
             return []
         return self._method_reasons(facts, fn, tests_only=False)
 
-    def _method_reasons(self, facts: ModuleFacts, fn: FunctionFact,
-                        tests_only: bool) -> list[Reason]:
-        version = self.config.twisted_version
-        class_key = function_key(facts.module, fn.class_qualname)
+    def _test_kind(self, class_key: str) -> tuple[bool, bool, bool, bool]:
+        """Whether a class is a trial, a synchronous trial, a testtools or a stdlib test
+        case (at most one is true)."""
         ancestors = {self.ws.canonical(a) for a in self.ws.ancestors(class_key)}
         ancestors = {api.TRIAL_ALIASES.get(a, a) for a in ancestors}
         is_trial = api.TRIAL_TESTCASE in ancestors
@@ -351,13 +358,31 @@ class Planner:
             a.replace(":", ".").startswith("testtools.") for a in ancestors)
         is_stdlib_test = bool(ancestors & api.STDLIB_TESTCASES) and not (
             is_trial or is_sync_trial or is_testtools)
+        return is_trial, is_sync_trial, is_testtools, is_stdlib_test
+
+    def _method_reasons(self, facts: ModuleFacts, fn: FunctionFact,
+                        tests_only: bool) -> list[Reason]:
+        version = self.config.twisted_version
+        class_key = function_key(facts.module, fn.class_qualname)
+        is_trial, is_sync_trial, is_testtools, is_stdlib_test = self._test_kind(class_key)
         is_test = api.TEST_METHOD.match(fn.name) and (
             is_trial or is_sync_trial or is_stdlib_test or is_testtools)
+        if tests_only and not is_test and api.TEST_METHOD.match(fn.name):
+            # A mixin's `setUp` or test runs under the runner of every test case that
+            # mixes it in (`class T(_SharedMixin, AsyncTestCase)`).
+            for sub in self.ws.subclasses(class_key):
+                kind = self._test_kind(sub)
+                if any(kind):
+                    reasons = self._test_runner_reasons(sub, kind[1], kind[2], kind[3],
+                                                        fn.name)
+                    if reasons:
+                        return reasons
+            return []
         if tests_only and not is_test:
             return []
         if is_test:
             return self._test_runner_reasons(class_key, is_sync_trial, is_testtools,
-                                             is_stdlib_test) if tests_only else []
+                                             is_stdlib_test, fn.name) if tests_only else []
         why = api.sync_required(fn.name, version)
         if why is not None:
             return [Reason("twisted-calls-sync",
@@ -875,6 +900,22 @@ class Planner:
             "receiver (for example the `__init__` parameter it is assigned from)",
             where=f"{facts.path}:{site.span.line}"), None
 
+    def no_caller_seen(self, key: str, facts: ModuleFacts, fn: FunctionFact) -> Reason | None:
+        """A method nothing in the workspace calls, refers to or may reach: whoever calls it
+        is outside (a library calling a duck-typed fake's `getConnection`, a framework's
+        hook), and gets what it returns today. Test methods and fixtures are the runner's
+        (test_reasons decides those)."""
+        if not fn.class_qualname or api.TEST_METHOD.match(fn.name) or fn.name in (
+                "setUpClass", "tearDownClass", "asyncSetUp", "asyncTearDown"):
+            return None
+        if self.all_callers(key) or self.possible_callers(key):
+            return None
+        return Reason(
+            "no-caller-seen",
+            f"nothing in the workspace calls `{fn.qualname}`: what calls it (a library, a "
+            "framework, through duck typing) expects what it returns today",
+            where=f"{facts.path}:{fn.name_span.line}")
+
     def aware_site(self, site: CallSite, facts: ModuleFacts) -> bool:
         """A call statement, `return f()` or `x = f()` alone on its lines in a def, which the
         rewrite can make take a coroutine as it took a Deferred or a plain value: `r = f()`,
@@ -938,6 +979,11 @@ class Planner:
                 public = public_api_reason(self.config, facts, fn)
                 if public is not None:
                     decision.caller_reasons.append(public)
+                # In test modules (where the public-api policy never protects a method): a
+                # fake's method only the library it is handed to calls.
+                unseen = self.no_caller_seen(key, facts, fn) if is_test_module(facts) else None
+                if unseen is not None and not decision.caller_reasons:
+                    decision.caller_reasons.append(unseen)
                 if decision.caller_reasons:
                     decision.keep_api = True
                 if self.config.unknown_yield == "refuse":
@@ -1022,7 +1068,7 @@ class Planner:
 
     def _shape_decisions(self, only: set[str] | None, among: set[str] | None
                          ) -> dict[str, Decision]:
-        """Decisions for pass-throughs (TXA005) and callback chains (TXA006), when selected:
+        """Decisions for pass-throughs and callback chains, when selected:
         their bodies judged by `ShapeJudge`, their callers exactly as an inlineCallbacks
         function's."""
         decisions: dict[str, Decision] = {}
@@ -1060,6 +1106,9 @@ class Planner:
                 public = public_api_reason(self.config, facts, fn)
                 if public is not None:
                     decision.caller_reasons.append(public)
+                unseen = self.no_caller_seen(key, facts, fn)
+                if unseen is not None and not decision.caller_reasons:
+                    decision.caller_reasons.append(unseen)
                 if decision.caller_reasons:
                     decision.keep_api = True
                 decisions[key] = decision
@@ -1120,7 +1169,20 @@ class Planner:
         from Twisted 22.8), a yield inlineCallbacks keeps (which awaits one from 24.7)."""
         version = self.config.twisted_version
         for facts, site in self.all_callers(key):
-            if site.uncalled or site.usage == "awaited":
+            if site.uncalled:
+                # A reference handed over (`addCleanup(x.tearDown)`): its wrap,
+                # `lambda: ensureDeferred(x.tearDown())`, fails on a plain sibling's result.
+                if self.caller_needs(site, rewritten, facts) is None:
+                    continue
+                plain = self._plain_sibling(key, facts, site)
+                if plain is not None:
+                    return Reason(
+                        "mixed-dispatch",
+                        f"`{site.callee.text}` at {_loc(facts, site.span)}, handed over "
+                        f"uncalled, may also be the plain `{plain}`, so no wrap fits",
+                        where=f"{facts.path}:{site.span.line}")
+                continue
+            if site.usage == "awaited":
                 continue
             if site.usage == "yielded" and site.immediate:
                 enclosing = function_key(facts.module, site.enclosing)

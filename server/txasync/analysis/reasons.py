@@ -32,6 +32,7 @@ ReasonKind = Literal[
     "mixed-dispatch",
     "replaced-at-run-time",
     "computed-name",
+    "no-caller-seen",
     "used-as-value",
     "public-api",
     "verdict",
@@ -64,11 +65,12 @@ LABELS: dict[str, str] = {
     "mixed-dispatch": "a call may reach a plain method too",
     "replaced-at-run-time": "replaced at run time (test double, patch)",
     "computed-name": "looked up by a computed name",
+    "no-caller-seen": "a method nothing in the workspace calls",
     "used-as-value": "used as a value (identity or lifetime matters)",
     "public-api": "public API of the library (public-api = keep)",
     "verdict": "converting it changed a test's outcome (fix --verify)",
-    "passthrough-form": "not a plain pass-through (TXA005)",
-    "chain-form": "not a straight-line callback chain (TXA006)",
+    "passthrough-form": "not a plain pass-through",
+    "chain-form": "not a straight-line callback chain",
     "not-fresh": "the Deferred it hands out may not be a new one",
     "raises-sync": "may raise synchronously where a caller would get a failed Deferred",
 }
@@ -95,7 +97,3 @@ class Reason(str):
     def label(self) -> str:
         return LABELS[self.kind]
 
-
-def kind_of(reason: str) -> str | None:
-    """The kind of a reason, or None for a plain sentence (from an older JSON file)."""
-    return reason.kind if isinstance(reason, Reason) else None

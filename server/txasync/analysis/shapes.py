@@ -1,7 +1,7 @@
 """Facts about plain functions that hand out Deferreds: pass-throughs and callback chains.
 
-Two shapes of undecorated Deferred code (TXA005, TXA006), read from one function's `ast`
-while the facts walker is in it, and kept as plain picklable records on its `FunctionFact`:
+Two shapes of undecorated Deferred code, read from one function's `ast` while the facts
+walker is in it, and kept as plain picklable records on its `FunctionFact`:
 
 - a *pass-through*: every `return` returns a call (`return self.load(key or "x")`,
   `return defer.succeed(x)`, `return defer.fail(E())`); the planner decides whether the calls

@@ -9,12 +9,15 @@ the same way. Conversions rewrite several files, so where the client supports
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from lsprotocol import types
 
 from ..analysis.findings import Finding
+from ..noqa import NOQA
+from ..rules import RULES
+from ..rules import txa001_inlinecallbacks_convertible as convertible
+from ..rules import txa002_inlinecallbacks_blocked as blocked
 from . import adapter, fixes
 from .positions import LineIndex
 from .session import Session
@@ -26,16 +29,10 @@ CONVERT_FILE = "source.convertToAsync.txasync"
 CONVERT_AND_VERIFY = "source.convertAndVerify.txasync"
 KINDS = [types.CodeActionKind.QuickFix, FIX_ALL, CONVERT_FILE, CONVERT_AND_VERIFY]
 
-_NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?", re.I)
 
-FIX_TITLES = {
-    "TXA003": "Replace `returnValue(...)` with `return`",
-    "TXA010": "Wrap in `defer.ensureDeferred(...)`",
-    "TXA011": "Wrap in `defer.ensureDeferred(...)`",
-    "TXA012": "Wrap the callback in `defer.ensureDeferred(...)`",
-    "TXA013": "Keep it synchronous, delegating to an async helper",
-    "TXA014": "Use `fail(...)`",
-}
+# The conversions: the server's own actions, over several files (every other fixable rule's
+# finding carries a fix of its own, titled by its rule).
+CONVERSIONS = frozenset({convertible.RULE.code, blocked.RULE.code})
 
 
 def _wants(only: list[str] | None, kind: str) -> bool:
@@ -51,7 +48,7 @@ def _overlaps(finding: Finding, first: int, last: int) -> bool:
 def noqa_edit(index: LineIndex, line: int, code: str, encoding: str) -> types.TextEdit | None:
     """Append `# noqa: CODE` to a 1-based line, or add the code to its noqa list."""
     text = index.line(line - 1)
-    match = _NOQA.search(text)
+    match = NOQA.search(text)
     if match is not None:
         codes = match.group("codes")
         if not codes:
@@ -139,7 +136,7 @@ class Actions:
 
     def _convertible_keys(self, snap: Snapshot, path: str) -> list[str]:
         return sorted({adapter.finding_key(snap.project, f) for f in snap.findings(path)
-                       if f.code == "TXA001"} - {""})
+                       if adapter.convertible_finding(f)} - {""})
 
     def _diagnostic_for(self, finding: Finding, echoed: list[types.Diagnostic],
                         index: LineIndex, snap: Snapshot) -> types.Diagnostic:
@@ -161,28 +158,31 @@ class Actions:
         key = adapter.finding_key(snap.project, finding)
         base = {"uri": uri, "version": version, "code": finding.code}
         found: list[types.CodeAction] = []
-        if finding.code == "TXA001" and key:
+        if adapter.convertible_finding(finding) and key:
             keep = bool((finding.data or {}).get("keep_api"))
             found.append(types.CodeAction(
-                title="Convert to async" + (" (keeping the Deferred API)" if keep else ""),
+                title=convertible.RULE.fix_title
+                + (" (keeping the Deferred API)" if keep else ""),
                 kind=types.CodeActionKind.QuickFix, diagnostics=[diag], is_preferred=True,
                 data={**base, "txasync": "convert", "keys": [key]}))
-        elif finding.code == "TXA002" and key:
+        elif (finding.code == blocked.RULE.code or adapter.converts(finding) is False) and key:
             if self.session.disabled_actions:
                 found.append(types.CodeAction(
-                    title="Convert to async", kind=types.CodeActionKind.QuickFix,
+                    title=convertible.RULE.fix_title, kind=types.CodeActionKind.QuickFix,
                     diagnostics=[diag],
                     disabled=types.CodeActionDisabled(reason=finding.reason or finding.message)))
             if (finding.data or {}).get("keep_api") and finding.fix_safety != "none":
                 found.append(types.CodeAction(
-                    title="Convert keeping the Deferred API",
+                    title=blocked.RULE.fix_title,
                     kind=types.CodeActionKind.QuickFix, diagnostics=[diag],
                     data={**base, "txasync": "convert", "keys": [key], "keepApi": True}))
-        elif finding.code in FIX_TITLES and finding.fix_safety != "none":
+        elif (finding.code in RULES and finding.code not in CONVERSIONS
+              and finding.fix_safety != "none"):
             if adapter.finding_plan(snap.project, snap.analysis, finding) is None:
                 return found
-            title = FIX_TITLES[finding.code]
-            if finding.fix_safety == "unsafe" and finding.code != "TXA013":
+            rule = RULES[finding.code]
+            title = rule.fix_title
+            if finding.fix_safety == "unsafe" and rule.unsafe_note:
                 title += " (unsafe: see the message)"
             same = [f for f in findings if f.code == finding.code
                     and adapter.finding_key(snap.project, f) == key]
@@ -201,7 +201,7 @@ class Actions:
             return types.WorkspaceEdit(document_changes=[types.TextDocumentEdit(
                 text_document=types.OptionalVersionedTextDocumentIdentifier(uri=uri,
                                                                             version=version),
-                edits=edits)])  # type: ignore[arg-type]
+                edits=edits)])
         return types.WorkspaceEdit(changes={uri: edits})
 
     # -- resolving -----------------------------------------------------------------------

@@ -2,9 +2,8 @@
 
 The LSP layer presents what the engine decided and never re-derives a fact. A few things it
 needs are not (yet) one engine call: restricting a plan to the functions a user picked,
-reading a decision's status, naming a finding's function. They live here, written against
-the engine's dataclasses defensively (`getattr` with the older names), so an engine change
-breaks one small module, not every feature.
+reading a decision's status, naming a finding's function. They live here, so an engine
+change breaks one small module, not every feature.
 """
 
 from __future__ import annotations
@@ -16,7 +15,11 @@ from typing import Any
 from .. import engine
 from ..analysis.findings import FilePlan, Finding
 from ..analysis.model import FunctionFact, ModuleFacts
-from ..engine import Analysis, FixOutcome, Project
+from ..engine import Analysis, FixOutcome, Project, function_key
+from ..rules import txa001_inlinecallbacks_convertible as convertible
+from ..rules import txa003_returnvalue as returnvalue
+from ..rules import txa005_deferred_pass_through as pass_through
+from ..rules import txa006_callback_chain as callback_chain
 
 
 def snapshot(project: Project) -> Project:
@@ -33,10 +36,6 @@ def snapshot(project: Project) -> Project:
     return snap
 
 
-def function_key(facts: ModuleFacts, qualname: str) -> str:
-    return f"{facts.module}:{qualname}"
-
-
 def finding_key(project: Project, finding: Finding) -> str:
     """The key of the function a finding is about ("" for module-level code)."""
     key = finding.data.get("key") if finding.data else None
@@ -45,47 +44,30 @@ def finding_key(project: Project, finding: Finding) -> str:
     facts = project.facts.get(finding.path)
     if facts is None or not finding.function:
         return ""
-    return function_key(facts, finding.function)
+    return function_key(facts.module, finding.function)
 
 
 def lookup_function(project: Project, key: str) -> tuple[ModuleFacts, FunctionFact] | None:
-    found = project.workspace.functions.get(key)
-    return found if found is not None else None
+    return project.workspace.functions.get(key)
 
 
 @dataclass(frozen=True)
 class Status:
     """What the engine decided about one inlineCallbacks function, in editor terms."""
 
-    convertible: bool  # TXA001: it can become `async def` (perhaps keeping its Deferred API)
-    reasons: tuple[str, ...]  # TXA002: why not (first one is the headline)
+    convertible: bool  # it can become `async def` (perhaps keeping its Deferred API)
+    reasons: tuple[str, ...]  # why not (first one is the headline)
     keep_api: bool  # the conversion keeps a Deferred-returning wrapper
     keep_api_possible: bool  # blocked, but "Convert keeping the Deferred API" exists
     wraps: int  # callers that get `ensureDeferred` when it is converted
     wrap_files: tuple[str, ...]
 
 
-def status(analysis: Analysis, key: str) -> Status | None:
-    decision = analysis.decisions.get(key)
-    if decision is None:
-        return None
-    reasons = tuple(getattr(decision, "all_reasons", None) or decision.reasons)
-    wraps = list(getattr(decision, "wraps", []))
-    return Status(
-        convertible=not reasons,
-        reasons=reasons,
-        keep_api=bool(getattr(decision, "keep_api", False)),
-        keep_api_possible=bool(reasons) and bool(getattr(decision, "keep_api_possible", False)),
-        wraps=len(wraps),
-        wrap_files=tuple(sorted({facts.path for facts, _ in wraps})),
-    )
-
-
 def conversion_status(conversion: engine.ConversionPlan, key: str) -> Status | None:
     """`status` as converting `key` alone decides it: what its code lens and hover say, and
     what "Convert to async" then edits (the same plan). A function kept behind a Deferred
     API for a caller-side reason is "blocked" with "Convert keeping the Deferred API", as in
-    the findings (TXA002)."""
+    the findings (the blocked rule's)."""
     decision = conversion.analysis.decisions.get(key)
     if decision is None:
         return None
@@ -98,9 +80,35 @@ def conversion_status(conversion: engine.ConversionPlan, key: str) -> Status | N
                   wraps=len(wraps), wrap_files=tuple(sorted({path for path, _ in wraps})))
 
 
-def changes(decision: Any) -> bool:
-    changes = getattr(decision, "changes", None)
-    return bool(changes) if changes is not None else bool(decision.convertible)
+# Findings that say "this function can become `async def`" (or why not): inlineCallbacks
+# functions, and the opt-in pass-throughs and callback chains when `select` names them.
+SHAPE_CODES = (pass_through.RULE.code, callback_chain.RULE.code)
+_SHAPE_KINDS = {"passthrough": "pass-through", "chain": "callback chain"}
+
+
+def convertible_kind(analysis: Analysis, key: str, fn: FunctionFact) -> str | None:
+    """"inlineCallbacks", "pass-through" or "callback chain" for a function the engine
+    decides about (a pass-through or chain only when the run selects its rule: the engine
+    then has a decision for it); None for anything else."""
+    if fn.is_ic:
+        return "inlineCallbacks"
+    if fn.shape is not None and key in analysis.decisions:
+        return _SHAPE_KINDS.get(fn.shape.kind)
+    return None
+
+
+def converts(finding: Finding) -> bool | None:
+    """For a pass-through or callback-chain finding: whether the function converts as it is
+    (True), is kept from it (False); None for other codes."""
+    if finding.code not in SHAPE_CODES:
+        return None
+    return not (finding.data or {}).get("reasons")
+
+
+def convertible_finding(finding: Finding) -> bool:
+    """A finding whose "Convert to async" converts its function (a convertible
+    inlineCallbacks function, pass-through or chain)."""
+    return finding.code == convertible.RULE.code or converts(finding) is True
 
 
 ConversionPlan = engine.ConversionPlan
@@ -123,13 +131,13 @@ def safe_plan(project: Project, analysis: Analysis, path: str) -> FilePlan | Non
 
 
 def finding_plan(project: Project, analysis: Analysis, finding: Finding) -> FilePlan | None:
-    """The fix of one finding on its own (TXA003 and the hazards TXA010-TXA014)."""
+    """The fix of one finding on its own (returnValue, and the hazards rules check for)."""
     path = finding.path
     if finding.fix_safety == "none":
         return None
-    if finding.code == "TXA003":
+    if finding.code == returnvalue.RULE.code:
         return FilePlan(path, return_values=[finding.span])
-    for hazard in getattr(analysis, "hazards", []):
+    for hazard in analysis.hazards:
         if hazard.finding != finding:
             continue
         if hazard.wrap is not None:
@@ -150,19 +158,7 @@ def run_fixes(project: Project, plans: dict[str, FilePlan]) -> list[FixOutcome]:
 
 
 def progress_summary(project: Project) -> dict[str, Any]:
-    """Migration totals: the report module's `summary` when present, else counted here."""
-    try:
-        from ..report import progress
+    """Migration totals (the status command's), as `txasync progress` counts them."""
+    from ..report.progress import summary
 
-        summary = getattr(progress, "summary", None)
-        if summary is not None:
-            return dict(summary(project))
-    except ImportError:
-        pass
-    ic = aio = 0
-    for facts in project.facts.values():
-        ic += sum(1 for fn in facts.functions if fn.is_ic)
-        aio += sum(1 for fn in facts.functions if fn.is_async)
-    share = aio / (ic + aio) if ic + aio else 1.0
-    return {"inlinecallbacks": ic, "async": aio, "share_async": round(share, 4),
-            "files": len(project.facts)}
+    return summary(project)

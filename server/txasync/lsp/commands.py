@@ -121,7 +121,7 @@ class Commands:
         folder = self.session.state.folder_for(path)
         snap = await self.session.state.snapshot(folder)
         keys = {adapter.finding_key(snap.project, f) for f in snap.findings(path)
-                if f.code == "TXA001"} - {""}
+                if adapter.convertible_finding(f)} - {""}
         if not keys:
             return self._refuse("nothing in this file can be converted")
         name = self.session.display_path(path, folder.root)

@@ -22,8 +22,8 @@ from typing import Any
 from lsprotocol import types
 
 from ..analysis.findings import Finding
-from ..analysis.rules import RULES
 from ..lines import split_lines
+from ..rules import RULES
 from . import adapter
 from .positions import LineIndex
 from .session import Session
@@ -163,7 +163,7 @@ class Publisher:
             try:
                 await asyncio.sleep(delay)
             finally:
-                self.waiting.discard(asyncio.current_task())  # type: ignore[arg-type]
+                self.waiting.discard(asyncio.current_task())
             await self.update(folder, first=uri)
         except asyncio.CancelledError:
             raise

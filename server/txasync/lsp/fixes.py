@@ -101,7 +101,7 @@ def whole_workspace(snap: Snapshot) -> Planned:
     from .. import engine
 
     plans = engine.plans_for(snap.project, snap.analysis)
-    converted = sorted(k for k, d in snap.analysis.decisions.items() if adapter.changes(d))
+    converted = sorted(k for k, d in snap.analysis.decisions.items() if d.changes)
     return Planned(plans, converted)
 
 

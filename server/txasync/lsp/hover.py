@@ -48,9 +48,9 @@ def render(session: Session, snap: Snapshot, key: str, callers: list[engine.Call
     found = adapter.lookup_function(snap.project, key)
     assert found is not None
     _, fn = found
-    kind = "inlineCallbacks" if fn.is_ic else "async def"
-    lines = [f"**txasync** · `{key}` ({kind})"]
-    status = adapter.conversion_status(snap.conversion({key}), key) if fn.is_ic else None
+    kind = adapter.convertible_kind(snap.analysis, key, fn)
+    lines = [f"**txasync** · `{key}` ({kind or 'async def'})"]
+    status = adapter.conversion_status(snap.conversion({key}), key) if kind else None
     if status is not None and status.convertible:
         extra = " (keeping its Deferred API)" if status.keep_api else ""
         lines += ["", f"Convertible to `async def`{extra}."]
@@ -70,7 +70,7 @@ def render(session: Session, snap: Snapshot, key: str, callers: list[engine.Call
     if n == 0:
         lines += ["", "No callers in the workspace."]
     else:
-        why = "" if fn.is_ic else " (it returns a coroutine)"
+        why = "" if kind else " (it returns a coroutine)"
         lines += ["", f"{n} caller{'s' if n != 1 else ''}: {len(fine)} fine as they are, "
                       f"{len(wrap)} need{'s' if len(wrap) == 1 else ''} `ensureDeferred`{why}."]
     _section(session, snap, "Need `ensureDeferred`", wrap, lines)
@@ -105,10 +105,16 @@ async def hover(session: Session, params: types.HoverParams) -> types.Hover | No
     if key is None:
         return None
     found = adapter.lookup_function(snap.project, key)
-    if found is None or not (found[1].is_ic or found[1].is_async):
+    if found is None:
         return None
+    # A pass-through or chain is hovered like an inlineCallbacks function when its opt-in
+    # rule is selected (the engine then decides about it), and not otherwise.
+    kind = adapter.convertible_kind(snap.analysis, key, found[1])
+    if kind is None and not found[1].is_async:
+        return None
+
     def report() -> list[engine.CallerInfo]:
-        conversion = snap.conversion({key}) if found[1].is_ic else None
+        conversion = snap.conversion({key}) if kind else None
         return engine.callers_report(snap.project, key, snap.analysis, conversion)
 
     callers = await asyncio.to_thread(report)

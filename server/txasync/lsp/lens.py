@@ -12,6 +12,7 @@ import asyncio
 
 from lsprotocol import types
 
+from ..engine import function_key
 from . import adapter
 from .session import Session
 from .uris import to_path
@@ -49,9 +50,9 @@ async def code_lenses(session: Session, params: types.CodeLensParams
     index = session.lines(text)
     lenses = []
     for fn in facts.functions:
-        if not fn.is_ic:
+        key = function_key(facts.module, fn.qualname)
+        if adapter.convertible_kind(snap.analysis, key, fn) is None:
             continue
-        key = adapter.function_key(facts, fn.qualname)
         # The plan the hover shows and "Convert to async" applies, not the whole-run one.
         conversion = await asyncio.to_thread(snap.conversion, {key})
         status = adapter.conversion_status(conversion, key)

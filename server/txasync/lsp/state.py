@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import engine
+from ..analysis.findings import Finding
 from ..config import Config
 from ..engine import Analysis, Project, SourceError
 from . import adapter
@@ -56,7 +57,7 @@ class Snapshot:
         source = self.project.sources.get(path)
         return source.text if source is not None else None
 
-    def findings(self, path: str) -> list[engine.Finding]:
+    def findings(self, path: str) -> list[Finding]:
         return [f for f in self.analysis.findings if f.path == path]
 
 
@@ -211,10 +212,6 @@ class State:
         folder.dirty[os.path.abspath(path)] = how
         return folder
 
-    def forget_text(self, path: str) -> None:
-        """A document closed: its folder goes back to the file on disk."""
-        self.mark(path, "disk")
-
     async def current(self, folder: Folder) -> Project:
         """The folder's project with every dirty file applied (synchronous after loading)."""
         project = await self.loaded(folder)
@@ -256,7 +253,7 @@ class State:
                 "the file's folder")):
             return False
         parts = os.path.relpath(path, folder.root).split(os.sep)[:-1]
-        if any(p in engine.SKIP_DIRS or p.startswith(".") for p in parts):
+        if any(engine.skipped_directory(p) for p in parts):
             return False
         return not folder.config.is_excluded(path)
 

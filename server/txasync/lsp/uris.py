@@ -18,4 +18,4 @@ def to_path(uri: str) -> str | None:
 def from_path(path: str) -> str:
     uri = uris.from_fs_path(os.path.abspath(path))
     assert uri is not None
-    return uri
+    return str(uri)

@@ -67,7 +67,7 @@ def build_edit(outcomes: Iterable[FixOutcome], uri_of: dict[str, str],
             doc_edits.append(types.TextDocumentEdit(
                 text_document=types.OptionalVersionedTextDocumentIdentifier(
                     uri=uri, version=versions.get(outcome.path)),
-                edits=edits))  # type: ignore[arg-type]
+                edits=edits))
         else:
             changes[uri] = edits
     if document_changes:

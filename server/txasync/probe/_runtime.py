@@ -39,6 +39,8 @@ import types
 TYPE_CHECKING = False  # not `typing`'s: every Python process of the test run loads this file
 if TYPE_CHECKING:  # the rest of the standard library is imported where it is used
     import ast
+    from collections.abc import Callable
+    from typing import Any
 
 ENV_DIR = "TXASYNC_PROBE_DIR"
 ENV_ROOT = "TXASYNC_PROBE_ROOT"
@@ -99,11 +101,11 @@ class _Func:
         self.calls = 0
         self.consumed = 0
         self.sites: dict[int, _Site] = {}
-        self.consumers: dict[tuple, int] = {}
+        self.consumers: dict[tuple[object, ...], int] = {}
         self.tests: set[str] = set()
 
 
-class _ProbeList(list):
+class _ProbeList(list):  # type: ignore[type-arg]
     """The callback list of a Deferred returned by a project inlineCallbacks function."""
 
     __slots__ = ("rec", "seen")
@@ -315,11 +317,11 @@ class _State:
             return f"{module}.{api}", self.where(frame)
         return what, self.where(inner)
 
-    def where(self, frame) -> tuple:  # type: ignore[no-untyped-def]
+    def where(self, frame) -> tuple[object, ...]:  # type: ignore[no-untyped-def]
         rel = self.rel(frame.f_code.co_filename)
         return (rel, None if rel else frame.f_globals.get("__name__", "?"), frame.f_lineno)
 
-    def callable_where(self, callback: object) -> tuple | None:
+    def callable_where(self, callback: object) -> tuple[object, ...] | None:
         """Where a callback is defined (bound methods and partials unwrapped, nothing else
         touched: a Mock would grow the attributes asked for)."""
         import functools
@@ -349,7 +351,7 @@ class _State:
             coro, frame = nxt, nframe
         return frame
 
-    def consume(self, probe: _ProbeList, what: str, where: tuple) -> None:
+    def consume(self, probe: _ProbeList, what: str, where: tuple[object, ...]) -> None:
         rec = probe.rec
         if not probe.seen:
             probe.seen = True
@@ -388,7 +390,7 @@ class _State:
         return result
 
     # -- output --------------------------------------------------------------------------
-    def fragment(self) -> dict:
+    def fragment(self) -> dict[str, Any]:
         functions = []
         for rec in self.funcs.values():
             functions.append({
@@ -414,7 +416,7 @@ class _State:
             "functions": functions,
         }
 
-    def site_json(self, site: _Site) -> dict:
+    def site_json(self, site: _Site) -> dict[str, Any]:
         kinds: dict[str, int] = {}
         for t, n in site.types.items():
             kind = self.kind_of_type(t)
@@ -518,7 +520,8 @@ def _insert_steal_hook(node: ast.AST) -> int:
     return count
 
 
-def _recompile(func: types.FunctionType, transform, namespace: dict) -> types.FunctionType:
+def _recompile(func: types.FunctionType, transform: Callable[[Any], object],
+               namespace: dict[str, Any]) -> types.FunctionType:
     """`func` compiled again from its source after `transform(FunctionDef) -> hooks added`.
 
     Lines and columns stay those of the original file, so tracebacks read the same.
@@ -535,7 +538,7 @@ def _recompile(func: types.FunctionType, transform, namespace: dict) -> types.Fu
     if not transform(fdef):
         raise RuntimeError(f"no hook point found in {func.__qualname__}")
     code = compile(tree, func.__code__.co_filename, "exec")
-    local: dict = {}
+    local: dict[str, Any] = {}
     exec(code, namespace, local)
     new = local[fdef.name]
     if new.__code__.co_freevars:
@@ -548,7 +551,8 @@ def _recompile(func: types.FunctionType, transform, namespace: dict) -> types.Fu
         # Only without decorators: `_extraneous` registered the code object it was given.
         new.__code__ = new.__code__.replace(co_qualname=qualname)
     new.__dict__.update({k: v for k, v in func.__dict__.items() if k not in new.__dict__})
-    new.__txasync_original__ = func  # type: ignore[attr-defined]
+    new.__txasync_original__ = func
+    assert isinstance(new, types.FunctionType)
     return new
 
 

@@ -1,4 +1,5 @@
-"""Count one file version's IC and async functions: the work history hands to processes.
+"""Count one file version's functions (IC, async, plain Deferred): the work history hands
+to processes.
 
 Kept apart from `history.py` so what runs in worker processes depends on the per-file facts
 alone (no engine, no LibCST, no git), and can be reused by anything that counts text.
@@ -11,37 +12,49 @@ import re
 import tokenize
 
 from ..analysis.facts import extract_facts
-from .counts import count_facts
+from .counts import FIELDS, count_facts
+from .deferred_code import may_hold_deferred_code
 
 # The same limit as `engine.MAX_FILE_BYTES` (not imported: that would load the engine).
 MAX_FILE_BYTES = 5 * 1024 * 1024
-# Only a blob that mentions one of these can hold an IC or async function: the rest count
-# zero without a parse (every spelling of inlineCallbacks, aliases included, names it).
+# Only a blob that mentions one of these can hold an IC or async function (every spelling
+# of inlineCallbacks, aliases included, names it); one that does not, and cannot hold a
+# pass-through or chain either (`may_hold_deferred_code`), counts zero without a parse.
 PREFILTER = re.compile(rb"inlineCallbacks|\basync\b")
 
-# ic, async, ic lines, async lines, parse error ("" when it parsed)
-BlobCounts = tuple[int, int, int, int, str]
-ZERO: BlobCounts = (0, 0, 0, 0, "")
+# The numbers of `counts.FIELDS`, in order, then the parse error ("" when it parsed).
+BlobCounts = tuple[int | str, ...]
+NUMBERS = len(FIELDS)
+ZERO: BlobCounts = (0,) * NUMBERS + ("",)
+
+
+def failed(error: str) -> BlobCounts:
+    """Zero counts for a blob that could not be counted, and why."""
+    return (0,) * NUMBERS + (error,)
+
+
+def needs_parse(data: bytes) -> bool:
+    """Whether the blob's text can hold anything progress counts."""
+    return bool(PREFILTER.search(data)) or may_hold_deferred_code(data)
 
 
 def count_blob(data: bytes) -> BlobCounts:
     """Counts for one file's bytes; a file that does not decode or parse counts zero."""
     if len(data) > MAX_FILE_BYTES:
-        return (0, 0, 0, 0, f"larger than {MAX_FILE_BYTES // 2**20} MiB")
-    if not PREFILTER.search(data):
+        return failed(f"larger than {MAX_FILE_BYTES // 2**20} MiB")
+    if not needs_parse(data):
         return ZERO
     if b"\x00" in data:
-        return (0, 0, 0, 0, "binary file (NUL bytes)")
+        return failed("binary file (NUL bytes)")
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
         text = data.decode(encoding)
     except (SyntaxError, UnicodeDecodeError, LookupError) as exc:
-        return (0, 0, 0, 0, f"cannot decode: {exc}")
+        return failed(f"cannot decode: {exc}")
     facts = extract_facts(text, "<blob>", "blob", False)
     if facts.error is not None:
-        return (0, 0, 0, 0, facts.error)
-    c = count_facts(facts)
-    return (c.inlinecallbacks, c.async_, c.inlinecallbacks_lines, c.async_lines, "")
+        return failed(facts.error)
+    return (*count_facts(facts).numbers(), "")
 
 
 def count_chunk(chunk: list[tuple[str, bytes]]) -> list[tuple[str, BlobCounts]]:

@@ -19,7 +19,10 @@ from typing import Any
 from .history import History, Point
 
 PNG_SIZE = (1200, 600)  # pixels: the PNG is always this size (100 dpi)
-COLORS = {"inlinecallbacks": "#d95f02", "async": "#1b9e77"}
+COLORS = {"inlinecallbacks": "#d95f02", "async": "#1b9e77", "deferred": "#7f7f7f"}
+# The second series of Deferred code still to convert: plain functions handing out Deferreds
+# (pass-throughs and callback chains; `deferred_code.py`).
+DEFERRED_SERIES = "pass-through/chain"
 LAYER_COLORS = ("#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666", "#1f78b4")
 DATA_ID = "txasync-progress-data"
 
@@ -43,17 +46,21 @@ class Panel:
 
 
 def panels(history: History) -> list[Panel]:
-    """What is drawn: functions, lines, and (when layers are configured) % async per layer."""
+    """What is drawn: functions, lines, and (when layers are configured) % async per layer.
+    The Deferred code left is two series (inlineCallbacks, and pass-throughs with chains)."""
     pts = history.points
     out = [
         Panel("functions", [
             Series("inlinecallbacks", COLORS["inlinecallbacks"],
                    [p.counts.inlinecallbacks for p in pts]),
+            Series(DEFERRED_SERIES, COLORS["deferred"], [p.counts.deferred for p in pts]),
             Series("async", COLORS["async"], [p.counts.async_ for p in pts]),
         ]),
         Panel("lines in functions", [
             Series("inlinecallbacks", COLORS["inlinecallbacks"],
                    [p.counts.inlinecallbacks_lines for p in pts]),
+            Series(DEFERRED_SERIES, COLORS["deferred"],
+                   [p.counts.deferred_lines for p in pts]),
             Series("async", COLORS["async"], [p.counts.async_lines for p in pts]),
         ]),
     ]
@@ -185,12 +192,13 @@ def render_html(history: History, title: str = "Are we async yet?") -> str:
     last = points[-1] if points else None
     headline = (f"{last.counts.share_async:.0%} of functions and "
                 f"{last.counts.share_async_lines:.0%} of their lines are async "
-                f"({last.counts.async_} async, {last.counts.inlinecallbacks} inlineCallbacks) "
+                f"({last.counts.async_} async, {last.counts.inlinecallbacks} inlineCallbacks, "
+                f"{last.counts.deferred} pass-through/chain) "
                 f"at {last.commit[:10]} ({last.date[:10]})") if last else "no commits"
     rows = "".join(
         f"<tr><td class=text>{p.date[:10]}</td><td class=text><code>{p.commit[:10]}</code>"
         f"</td><td class=text>{e(p.subject)}</td><td>{p.counts.inlinecallbacks}</td>"
-        f"<td>{p.counts.async_}</td><td>{p.counts.inlinecallbacks_lines}</td>"
+        f"<td>{p.counts.deferred}</td><td>{p.counts.async_}</td><td>{p.counts.inlinecallbacks_lines}</td>"
         f"<td>{p.counts.async_lines}</td><td>{p.counts.share_async:.1%}</td></tr>"
         for p in reversed(points))
     charts = "".join(render_svg(panel, points) for panel in panels(history))
@@ -202,7 +210,8 @@ def render_html(history: History, title: str = "Are we async yet?") -> str:
         f"<p>{s.commits_sampled} of {s.commits_walked} commits counted (first-parent history)"
         f"; {len(history.unparsable)} file versions did not parse and count as zero.</p>"
         "<table><thead><tr><th class=text>date</th><th class=text>commit</th>"
-        "<th class=text>subject</th><th>IC</th><th>async</th><th>IC lines</th>"
+        "<th class=text>subject</th><th>IC</th><th>pass-through/chain</th><th>async</th>"
+        "<th>IC lines</th>"
         f"<th>async lines</th><th>async</th></tr></thead><tbody>{rows}</tbody></table>"
         f"{_json_script(history.to_json())}</body></html>\n"
     )

@@ -23,13 +23,14 @@ from typing import Any
 
 from .. import __version__
 from ..config import Config
-from ..engine import SKIP_DIRS
-from .blobcount import PREFILTER, ZERO, BlobCounts, count_chunk
+from ..engine import skipped_directory
+from .blobcount import NUMBERS, ZERO, BlobCounts, count_chunk, failed, needs_parse
 from .counts import Counts
 from .gitobjects import BlobReader, Commit, GitError, first_parent_log, toplevel, tree_files
 from .layers import Layers, layer_of, relative
 
-CACHE_FORMAT = 1
+# 2: the counts of plain Deferred functions (pass-throughs, chains) joined IC and async.
+CACHE_FORMAT = 2
 CACHE_FILE = "progress-blobs.json"
 # Below this many blobs to parse, starting worker processes costs more than it saves.
 _PARALLEL_MIN = 64
@@ -50,7 +51,7 @@ class BlobCache:
             with open(self.path, encoding="utf-8") as handle:
                 data = json.load(handle)
             if data.get("format") == CACHE_FORMAT and data.get("txasync") == __version__:
-                self.blobs = {sha: tuple(v) for sha, v in data["blobs"].items()}  # type: ignore[misc]
+                self.blobs = {sha: tuple(v) for sha, v in data["blobs"].items()}
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             self.blobs = {}
 
@@ -108,7 +109,7 @@ class Stats:
     commits_sampled: int = 0
     blobs: int = 0  # distinct blobs at the sampled commits
     blobs_read: int = 0  # read from git in this run (the rest came from the cache)
-    blobs_parsed: int = 0  # of those, parsed (the rest had no IC/async text)
+    blobs_parsed: int = 0  # of those, parsed (the rest had no IC, async or Deferred text)
     seconds: float = 0.0
 
 
@@ -174,7 +175,7 @@ def path_filter(repo: str, paths: Iterable[str], config: Config | None
         if found is None:
             parts = path.split("/")
             found = (path.endswith(".py")
-                     and not any(p in SKIP_DIRS or p.startswith(".") for p in parts[:-1])
+                     and not any(skipped_directory(p) for p in parts[:-1])
                      and (not prefixes or any(path == p or path.startswith(p + "/")
                                               for p in prefixes))
                      and not (config is not None and config.exclude
@@ -256,8 +257,8 @@ def _count_blobs(repo: str, shas: list[str], cache: BlobCache, jobs: int, stats:
         with BlobReader(repo) as reader:
             for sha, data in reader.read(shas):
                 stats.blobs_read += 1
-                if data is None or not PREFILTER.search(data):
-                    finished([(sha, ZERO if data is not None else (0, 0, 0, 0, "missing"))])
+                if data is None or not needs_parse(data):
+                    finished([(sha, ZERO if data is not None else failed("missing"))])
                     continue
                 stats.blobs_parsed += 1
                 chunk.append((sha, data))
@@ -320,8 +321,8 @@ def walk_history(start: str, paths: Iterable[str] | None = None, *, every: int |
 def _fold(deltas: list[tuple[Commit, Delta]], blobs: dict[str, BlobCounts], layers: Layers,
           repo: str, config: Config | None) -> tuple[list[Point], list[dict[str, str]]]:
     """Running totals over the per-sample deltas (each file's counts out, new counts in)."""
-    total = [0, 0, 0, 0]
-    per_layer = {name: [0, 0, 0, 0] for name, _ in layers}
+    total = [0] * NUMBERS
+    per_layer = {name: [0] * NUMBERS for name, _ in layers}
     root = config.root if config is not None else repo
     layer_memo: dict[str, str | None] = {}
     files = broken = 0
@@ -340,15 +341,15 @@ def _fold(deltas: list[tuple[Commit, Delta]], blobs: dict[str, BlobCounts], laye
                     continue
                 counts = blobs.get(sha, ZERO)
                 files += sign
-                if counts[4]:
+                error = counts[NUMBERS]
+                if error:
                     broken += sign
                     if sign > 0 and sha not in seen_broken:
                         seen_broken[sha] = {"path": path, "commit": commit.sha, "blob": sha,
-                                            "error": counts[4]}
-                numbers: tuple[int, int, int, int] = counts[:4]
+                                            "error": str(error)}
                 for target in targets:
-                    for k, value in enumerate(numbers):
-                        target[k] += sign * value
+                    for k in range(NUMBERS):
+                        target[k] += sign * int(counts[k])
         points.append(Point(commit.sha, commit.timestamp, commit.subject, Counts(*total),
                             files, broken,
                             {name: Counts(*c) for name, c in per_layer.items()}))

@@ -104,10 +104,12 @@ def render_history(history: History, out: Console) -> None:
     if shown is not points:
         title += f" ({len(shown)} of {len(points)} points; --format json for all)"
     table = Table(title=title, title_justify="left")
-    for name in ("date", "commit", "IC", "async", "IC lines", "async lines", "async %"):
+    for name in ("date", "commit", "IC", "pass-through/\nchain", "async", "IC lines",
+                 "async lines", "async %"):
         table.add_column(name, justify="left" if name in ("date", "commit") else "right")
     for p in shown:
         c = p.counts
-        table.add_row(p.date[:10], p.commit[:10], str(c.inlinecallbacks), str(c.async_),
+        table.add_row(p.date[:10], p.commit[:10], str(c.inlinecallbacks), str(c.deferred),
+                      str(c.async_),
                       str(c.inlinecallbacks_lines), str(c.async_lines), f"{c.share_async:.0%}")
     out.print(table)

@@ -18,9 +18,11 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from ..analysis.index import function_key
-from ..analysis.plan import Planner
-from ..engine import Project, make_planner
+from ..analysis.deferred_plan import shape_code
+from ..analysis.plan import Decision, Planner
+from ..engine import Project, function_key, make_planner
+from ..rules import txa001_inlinecallbacks_convertible as convertible
+from ..rules import txa002_inlinecallbacks_blocked as blocked
 from .layers import layer_of, layers_for, relative
 
 
@@ -42,6 +44,22 @@ def _wrap_ids(planner: Planner, cumulative: set[str]) -> dict[tuple[str, int, in
         for facts, wrap in d.wraps:
             wraps[(facts.path, wrap.span.line, wrap.span.col)] = wrap.why
     return wraps
+
+
+def _rule(decision: Decision) -> str:
+    """The rule a conversion comes from: the inlineCallbacks one, or the opt-in pass-through
+    and callback-chain ones when the run selected them."""
+    return shape_code(decision.shape.kind) if decision.shape is not None else (
+        convertible.RULE.code)
+
+
+def _apply(batch: list[str], decisions: dict[str, Decision], project: Project) -> str:
+    """The command that converts one batch: a batch with pass-throughs or chains must
+    select their opt-in codes again, or `fix` would leave them alone."""
+    command = "txasync fix"
+    if any(decisions[k].shape is not None for k in batch):
+        command += " --select " + ",".join(sorted(project.config.select))
+    return f"{command} --only {','.join(batch)}"
 
 
 def _call_graph(project: Project, planner: Planner, decisions: dict[str, Any],
@@ -197,6 +215,7 @@ def build_plan(project: Project, batch_size: int = 20) -> dict[str, Any]:
             "functions": [
                 {"key": k, "path": os.path.relpath(decisions[k].facts.path),
                  "line": decisions[k].fn.name_span.line,
+                 "rule": _rule(decisions[k]),
                  "keeps_deferred_api": decisions[k].keep_api,
                  "unconverted_callers": _ic_callers(project, k, set(decisions) - cumulative)}
                 for k in batch
@@ -206,11 +225,12 @@ def build_plan(project: Project, batch_size: int = 20) -> dict[str, Any]:
             "wraps_removable": [{"path": os.path.relpath(p), "line": line}
                                 for p, line, c in removable],
             "only": ",".join(batch),
+            "apply": _apply(batch, decisions, project),
         })
         previous = current
     refused = [
         {"key": k, "path": os.path.relpath(d.facts.path), "line": d.fn.name_span.line,
-         "reason": d.all_reasons[0]}
+         "rule": _rule(d), "reason": d.all_reasons[0]}
         for k, d in sorted(decisions.items()) if not d.changes
     ]
     return {"batches": batches, "refused": refused, "batch_size": batch_size,
@@ -236,6 +256,10 @@ def render_plan(plan: dict[str, Any], out: Console) -> None:
         table.add_column("unconverted inlineCallbacks callers", justify="right")
         for fn in batch["functions"]:
             name = fn["key"] + (" (keeps Deferred API)" if fn["keeps_deferred_api"] else "")
+            rule = fn.get("rule", convertible.RULE.code)
+            if rule != convertible.RULE.code:
+                name += (" (pass-through)" if rule == shape_code("passthrough")
+                         else " (callback chain)")
             table.add_row(Text(name), Text(f"{fn['path']}:{fn['line']}"),
                           str(fn["unconverted_callers"]))
         out.print(table)
@@ -243,12 +267,14 @@ def render_plan(plan: dict[str, Any], out: Console) -> None:
             out.print(f"  + wrap {wrap['path']}:{wrap['line']}: {wrap['why']}", markup=False)
         for wrap in batch["wraps_removable"]:
             out.print(f"  - wrap no longer needed {wrap['path']}:{wrap['line']}", markup=False)
-        out.print(f"  apply: txasync fix --only {batch['only']}", markup=False, soft_wrap=True)
+        out.print(f"  apply: {batch['apply']}", markup=False, soft_wrap=True)
     if plan["batches"]:
         out.print("Columns: a function's unconverted inlineCallbacks callers are the calls that "
                   "need a temporary `ensureDeferred` wrap until they are converted too; a wrap "
                   "no longer needed is one an earlier batch added whose caller this batch "
                   "converts (the `apply` line removes it).", markup=False)
     if plan["refused"]:
+        codes = ",".join([blocked.RULE.code, *sorted(
+            {r["rule"] for r in plan["refused"]} - {convertible.RULE.code})])
         out.print(f"{_n(len(plan['refused']), 'function')} cannot be converted yet "
-                  "(`txasync check --select TXA002` says why).", markup=False)
+                  f"(`txasync check --select {codes}` says why).", markup=False)

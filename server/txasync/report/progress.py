@@ -1,9 +1,11 @@
 """`txasync progress`: how far the migration has come ("are we async yet?").
 
 Two views. The current tree: IC and async functions (and their lines) per module, package and
-configured layer, and what blocks the remaining IC functions, grouped by the kind of TXA002
-reason. The history (`--history`): the same totals for sampled commits, read from git objects
-(see `history.py`), drawn as a chart (`chart.py`).
+configured layer, the plain Deferred functions still to convert (pass-throughs and callback
+chains, counted whether or not their rules are selected: see `deferred_code.py`), and what
+blocks the remaining IC functions, grouped by the kind of reason. The history
+(`--history`): the same totals for sampled commits, read from git objects (see
+`history.py`), drawn as a chart (`chart.py`).
 """
 
 from __future__ import annotations
@@ -23,7 +25,6 @@ from ..config import Config, ConfigError
 from ..engine import Analysis, Project, analyse, covered_by_tests
 from .counts import Counts, count_facts
 from .layers import Layers, layer_of, layers_for, relative
-from .reasons import NOT_SELECTED, reason_kind
 
 EXIT_OK, EXIT_USAGE = 0, 2
 
@@ -55,7 +56,7 @@ def summary(project: Project) -> dict[str, Any]:
     for facts in project.facts.values():
         counts = count_facts(facts)
         total.add(counts)
-        modules += bool(counts.inlinecallbacks or counts.async_)
+        modules += bool(counts.inlinecallbacks or counts.async_ or counts.deferred)
     return {**total.to_json(), "modules_with_functions": modules, "files": len(project.facts)}
 
 
@@ -69,11 +70,10 @@ def _blocked_by_path(analysis: Analysis) -> dict[str, list[tuple[str, str]]]:
     """path -> [(function key, reason kind)] for every IC function that is not convertible."""
     blocked: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for key, decision in analysis.decisions.items():
-        # all_reasons: the function's own reasons and its callers' (what TXA002 reports)
-        reasons = [r for r in getattr(decision, "all_reasons", decision.reasons)
-                   if r != NOT_SELECTED]
-        if reasons:
-            blocked[decision.facts.path].append((key, reason_kind(reasons[0])))
+        # all_reasons: the function's own reasons and its callers' (what the blocked rule reports)
+        reasons = decision.all_reasons
+        if reasons:  # grouped by the first reason's kind (its label), never its wording
+            blocked[decision.facts.path].append((key, reasons[0].label))
     return blocked
 
 
@@ -106,7 +106,7 @@ def progress_report(project: Project, analysis: Analysis | None = None,
     by_layer: dict[str | None, Group] = {name: (Counts(), []) for name, _ in layers}
     for path, facts in sorted(project.facts.items()):
         counts = count_facts(facts)
-        if not (counts.inlinecallbacks or counts.async_):
+        if not (counts.inlinecallbacks or counts.async_ or counts.deferred):
             continue
         total.add(counts)
         rel = relative(path, root)
@@ -169,12 +169,14 @@ def _top_reason(row: dict[str, Any]) -> str:
     return f"{n}× {kind}{more}"
 
 
-_COLUMNS = ("IC", "async", "IC\nlines", "async\nlines", "async\n%", "blocked", "top blocker")
+_COLUMNS = ("IC", "pass-\nthrough/\nchain", "async", "IC\nlines", "async\nlines", "async\n%",
+            "blocked", "top blocker")
 
 
 def _cells(row: dict[str, Any], blockers: bool) -> list[str]:
-    cells = [str(row["inlinecallbacks"]), str(row["async"]), str(row["inlinecallbacks_lines"]),
-             str(row["async_lines"]), _pct(row["share_async"]), str(row["blocked"] or "")]
+    cells = [str(row["inlinecallbacks"]), str(row["deferred"] or ""), str(row["async"]),
+             str(row["inlinecallbacks_lines"]), str(row["async_lines"]),
+             _pct(row["share_async"]), str(row["blocked"] or "")]
     return cells + [_top_reason(row)] if blockers else cells
 
 
@@ -191,11 +193,11 @@ def _table(title: str, first: str, blockers: bool) -> Table:
 
 def render_report(report: dict[str, Any], out: Console) -> None:
     """Tables: modules grouped by package, then layers, then what blocks the rest."""
-    if not report["inlinecallbacks"] and not report["async"]:
+    if not report["inlinecallbacks"] and not report["async"] and not report["deferred"]:
         # 0 of 0 is not "100% async": say what was (not) found instead.
         files = report.get("files", 0)
         if files:
-            out.print(f"No inlineCallbacks or async functions in {files} Python "
+            out.print(f"No inlineCallbacks, Deferred or async functions in {files} Python "
                       f"file{'s' if files != 1 else ''}: nothing to measure.", markup=False)
         return
     blockers = bool(report["blocked"])
@@ -203,7 +205,9 @@ def render_report(report: dict[str, Any], out: Console) -> None:
         f"async {_pct(report['share_async'])} of functions, "
         f"{_pct(report['share_async_lines'])} of lines "
         f"({report['async']} async, {report['inlinecallbacks']} inlineCallbacks, "
-        f"{report['blocked']} blocked)", "package / module", blockers)
+        f"{report['blocked']} blocked"
+        + (f"; {report['deferred']} pass-through/chain functions also hand out Deferreds"
+           if report["deferred"] else "") + ")", "package / module", blockers)
     modules_by_package: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in report["modules"]:
         modules_by_package[row["package"]].append(row)

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..analysis.plan import Decision
-from ..analysis.reasons import LABELS, kind_of
 
 KEEP_API = "keeps a Deferred API"
 REFUSED = "refused"
@@ -75,13 +74,13 @@ def residue(decisions: dict[str, Decision], root: str = "") -> Residue:
             continue
         seen: set[tuple[str, str, str]] = set()
         for reason in reasons:
-            kind = kind_of(reason) or "other"
-            where = _relative(getattr(reason, "where", ""), root)
+            kind: str = reason.kind
+            where = _relative(reason.where, root)
             group = (kind, where, outcome)
             if group in seen:
                 continue
             seen.add(group)
-            cause = groups.setdefault(group, Cause(kind, LABELS.get(kind, kind), where, outcome))
+            cause = groups.setdefault(group, Cause(kind, reason.label, where, outcome))
             cause.functions.append(key)
         if not reasons:  # keep-deferred-api configured for it
             group = ("configured", "", outcome)

@@ -18,7 +18,8 @@ from urllib.parse import quote
 
 from .. import __version__
 from ..analysis.findings import Finding
-from ..analysis.rules import DOCS_URL, RULES
+from ..rules import RULES
+from ..rules.base import DOCS_URL
 from .baseline import keyed
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -38,7 +39,7 @@ def rule_descriptor(code: str) -> dict[str, Any]:
     if rule is None:
         return {"id": code, "name": code.lower(), "shortDescription": {"text": code},
                 "helpUri": f"{DOCS_URL}#{code.lower()}"}
-    tags = ["twisted", "async"] + (["deprecated"] if code == "TXA003" else [])
+    tags = ["twisted", "async", *rule.tags]
     return {
         "id": rule.code,
         "name": rule.name,

@@ -1,4 +1,4 @@
-"""The rewrite of pass-throughs (TXA005) and callback chains (TXA006) into `await` code.
+"""The rewrite of pass-throughs and callback chains into `await` code.
 
 A pass-through's `return f(...)` becomes `return await f(...)`, `return succeed(x)` becomes
 `return x` and `return fail(E(...))` becomes `raise E(...)`. A chain becomes one value

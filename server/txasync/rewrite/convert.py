@@ -10,7 +10,7 @@ reported to the user, never a file written.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -18,7 +18,7 @@ import libcst.matchers as m
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from ..analysis.findings import ConvertFunction, FilePlan, Wrap, YieldAction
-from ..analysis.model import FunctionFact, ModuleFacts, Span
+from ..analysis.model import FunctionFact, ModuleFacts, Span, child_qualname
 from ..analysis.names import DEFER, GENERATOR_TYPES, INLINE_CALLBACKS, RETURN_VALUE
 from ..lines import split_lines
 from ..style import Style, style_for
@@ -58,11 +58,7 @@ class RewriteResult:
     converted: list[str] = field(default_factory=list)
     wraps: int = 0
     return_values: int = 0
-    renamed: int = 0  # names respelled in place (`succeed` -> `fail`, TXA014)
-
-    @property
-    def changed(self) -> bool:
-        return bool(self.converted or self.wraps or self.return_values or self.renamed)
+    renamed: int = 0  # names respelled in place (`succeed` -> `fail`)
 
 
 @dataclass
@@ -322,7 +318,7 @@ class _Converter(cst.CSTTransformer):
         self.removed_roots: set[str] = set()
         self.annotations_changed = False
         self.at: tuple[int, int] | None = None  # 1-based line and column of the latest node
-        # Callback chains (TXA006): the updated nodes of the expressions their new bodies
+        # Callback chains: the updated nodes of the expressions their new bodies
         # are written from, by position.
         self.capture: set[tuple[int, int, int, int]] = set()
         for fn in self.fn_facts.values():
@@ -358,11 +354,7 @@ class _Converter(cst.CSTTransformer):
     # -- scopes --------------------------------------------------------------------------
     def _qualname(self, name: str) -> str:
         kind, parent = self.stack[-1]
-        if kind == "module":
-            return name
-        if kind == "class":
-            return f"{parent}.{name}"
-        return f"{parent}.<locals>.{name}"
+        return child_qualname(kind, parent, name)
 
     def _pos(self, node: cst.CSTNode) -> tuple[int, int, int, int]:
         rng = self.get_metadata(PositionProvider, node)
@@ -957,7 +949,3 @@ def check_compiles(source: str, path: str, original: str | None = None) -> None:
         raise RewriteError(f"1:1: the rewrite would not compile ({exc}); "
                            "file left unchanged, please report this") from None
 
-
-def apply_plans(sources: dict[str, str], plans: Sequence[FilePlan],
-                facts: dict[str, ModuleFacts]) -> dict[str, RewriteResult]:
-    return {p.path: rewrite_source(sources[p.path], p, facts[p.path], p.path) for p in plans}

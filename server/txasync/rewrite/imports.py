@@ -212,7 +212,7 @@ def add_import(module: cst.Module, from_module: str, name: str | None,
             # Before the first import of the section that sorts after it: the blank lines and
             # comments above that import belong to the section, so they move above the new one.
             target = body[after[0]]
-            new = new.with_changes(leading_lines=target.leading_lines)  # type: ignore[union-attr]
+            new = new.with_changes(leading_lines=target.leading_lines)
             body[after[0]] = target.with_changes(leading_lines=[])
             body.insert(after[0], new)
         else:
@@ -222,11 +222,11 @@ def add_import(module: cst.Module, from_module: str, name: str | None,
     later = [e for e in entries if e[1] > section]
     if earlier:
         # a section of its own, after the earlier ones (standard library, `__future__`)
-        new = new.with_changes(leading_lines=[cst.EmptyLine()])  # type: ignore[union-attr]
+        new = new.with_changes(leading_lines=[cst.EmptyLine()])
         body.insert(earlier[-1][0] + 1, new)
     elif later:
         target = body[later[0][0]]
-        new = new.with_changes(leading_lines=target.leading_lines)  # type: ignore[union-attr]
+        new = new.with_changes(leading_lines=target.leading_lines)
         body[later[0][0]] = target.with_changes(leading_lines=[cst.EmptyLine()])
         body.insert(later[0][0], new)
     else:
@@ -243,7 +243,7 @@ def add_import(module: cst.Module, from_module: str, name: str | None,
                 lines = [cst.EmptyLine()] * (wanted - blanks) + lines
             body[first] = following.with_changes(leading_lines=lines)
             if first == 1:
-                new = new.with_changes(leading_lines=[cst.EmptyLine()])  # type: ignore[union-attr]
+                new = new.with_changes(leading_lines=[cst.EmptyLine()])
         body.insert(first, new)
     return module.with_changes(body=body)
 
@@ -284,7 +284,7 @@ def _leading_imports(module: cst.Module, first_party: frozenset[str]
                 continue
             break
         name, relative = imported
-        small = stmt.body[0]  # type: ignore[attr-defined,index]
+        small = stmt.body[0]  # type: ignore[index]
         found.append((index, _section(name, relative, first_party),
                       _order_key(isinstance(small, cst.Import), name)))
     return found

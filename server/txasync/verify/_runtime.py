@@ -21,6 +21,11 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
 
 ENV_DIR = "TXASYNC_VERIFY_DIR"
 ENV_ONLY = "TXASYNC_VERIFY_ONLY"
@@ -169,13 +174,13 @@ def _patch_synctest(module: object) -> None:
     cls.run = run
 
 
-def _filtered(test):  # type: ignore[no-untyped-def]
+def _filtered(test: Any) -> Any:
     """`test` (a suite or a case) with only the selected tests."""
     if _only is None:
         return test
     import unittest
 
-    def keep(item):  # type: ignore[no-untyped-def]
+    def keep(item: Any) -> list[Any]:
         try:
             children = list(iter(item))
         except TypeError:
@@ -183,7 +188,7 @@ def _filtered(test):  # type: ignore[no-untyped-def]
                 return [item] if _selected(item.id()) else []
             except Exception:
                 return [item]
-        kept = []
+        kept: list[Any] = []
         for child in children:
             kept.extend(keep(child))
         return kept
@@ -274,7 +279,7 @@ def pytest_collectreport(report):  # type: ignore[no-untyped-def]
 
 
 # -- installing ------------------------------------------------------------------------------
-_HOOKS = {
+_HOOKS: dict[str, Callable[[Any], None]] = {
     "twisted.trial._synctest": lambda m: _patch_synctest(m),
     "twisted.trial.runner": lambda m: _patch_runner(m, "TrialRunner"),
     "twisted.trial._dist.disttrial": lambda m: _patch_runner(m, "DistTrialRunner"),
@@ -298,7 +303,7 @@ class _AfterImport:
             return spec
         original = loader.exec_module
 
-        def exec_module(module):  # type: ignore[no-untyped-def]
+        def exec_module(module: Any) -> None:
             try:
                 original(module)
             finally:

@@ -29,7 +29,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
-from ..engine import FixRun, Project, fix_project, load_project
+from ..engine import FixRun, Project, fix_project, function_key, load_project
 from ..fileio import write_atomic
 from .bisect import Bisection, Budget, BudgetExhausted, find_culprits
 from .outcomes import NOT_RUN, TestRecord, changed_tests, tree_digest, tree_sources
@@ -184,7 +184,7 @@ def _enclosing_key(project: Project, path: str, line: int, col: int) -> str | No
         if (s.line, s.col) <= (line, col) <= (s.end_line, s.end_col):
             if best is None or (s.line, s.col) > (best.span.line, best.span.col):
                 best = fn
-    return f"{facts.module}:{best.qualname}" if best is not None else None
+    return function_key(facts.module, best.qualname) if best is not None else None
 
 
 def suspects_for(project: Project, run: FixRun, tests: Sequence[str],

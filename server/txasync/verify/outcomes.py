@@ -28,6 +28,7 @@ from typing import Any
 
 from ..analysis.evidence import EVIDENCE_DIR, source_sha256
 from ..analysis.facts import module_name_for
+from ..analysis.index import function_key
 
 FORMAT = "txasync-tests"
 VERSION = 1
@@ -87,7 +88,7 @@ def executed_by_test(fragments: Iterable[Mapping[str, Any]], root: str) -> dict[
             module = modules.get(rel)
             if module is None:
                 module = modules[rel] = module_name_for(os.path.join(root, rel))[0]
-            key = f"{module}:{entry['qualname']}"
+            key = function_key(module, str(entry["qualname"]))
             for test in tests:
                 executed.setdefault(str(test), set()).add(key)
     return executed

@@ -12,7 +12,7 @@ Kept in `<root>/.txasync/verdicts.json` (commit it: it is the project's knowledg
 
 A verdict holds while the function's source and the test's source hash as recorded (their
 position in the file does not matter): change either and the next `fix` tries the
-conversion again. While it holds, the planner refuses the function (TXA002, kind
+conversion again. While it holds, the planner refuses the function (reason kind
 "verdict"), so `check`, `plan`, `progress` and the editor say why.
 """
 

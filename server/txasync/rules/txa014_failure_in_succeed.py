@@ -1,0 +1,130 @@
+"""## What it does
+
+Finds `defer.succeed(Failure(e))`, and a test double's `succeed(x)` of a stored value
+(`succeed(self.answers.pop(0))`) when the project's tests store Failure values.
+
+## Why is this bad?
+
+`defer.succeed(x)` promises a result; handed a `Failure`, it makes a Deferred that has
+*succeeded* with a failure. inlineCallbacks treated it as an error (the `yield` raised it),
+and so do Deferred callbacks, but `await` reads the result of an already fired Deferred
+directly on Twisted 24.11+ and fails an assertion inside Twisted instead. Test fakes are
+where this is written.
+
+## Example
+
+```python
+from twisted.internet import defer
+from twisted.python.failure import Failure
+
+
+def fake_fetch(key):
+    return defer.succeed(Failure(KeyError(key)))
+```
+
+## Use instead
+
+```python
+from twisted.internet import defer
+
+
+def fake_fetch(key):
+    return defer.fail(KeyError(key))
+```
+
+## Fix safety
+
+*Unsafe*: the call is respelled `fail(...)` (a stored value: `maybeDeferred(lambda: x)`,
+which fails a Failure and succeeds anything else); unsafe only because a `fail` Deferred that
+nobody waits on is logged as an unhandled error when it is garbage collected, which trial
+reports.
+
+## Twisted versions
+
+`await` of such a Deferred fails from Twisted 24.11; `yield` raised the failure on every
+version.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ..analysis.hazards import Hazard, HazardContext
+from ..analysis.index import is_fake
+from ..analysis.model import FailureSuccess, ModuleFacts
+from .base import Invalid, Rule, Valid
+
+_IMPORTS = ("from twisted.internet import defer\n"
+            "from twisted.python.failure import Failure\n\n\n")
+
+
+def check(context: HazardContext) -> Iterator[Hazard]:
+    failure_values = context.failure_values
+    for facts in context.ws.modules.values():
+        for found in facts.failure_successes:
+            hazard = _failure_success(facts, found, failure_values)
+            if hazard is not None:
+                yield hazard
+
+
+def _failure_success(facts: ModuleFacts, found: FailureSuccess, failure_values: bool
+                     ) -> Hazard | None:
+    """`succeed(Failure(e))` (respelled `fail(...)`), or a test double's `succeed(x)` of a
+    stored value when the tests store Failure values (`maybeDeferred(lambda: x)`)."""
+    if found.arg is None:
+        new = "fail"
+        message = ("`succeed(Failure(...))` is a Deferred that has *succeeded* with a failure: "
+                   "`yield` raised it, `await` on Twisted 24.11+ fails an internal assertion "
+                   "instead; use `fail(...)`")
+    elif failure_values and is_fake(facts, found.owner):
+        new = "maybeDeferred"
+        message = ("this test double's `succeed(...)` of a stored value succeeds with a Failure "
+                   "when the tests store one (they build Failure values): `yield` raised it, "
+                   "`await` on Twisted 24.11+ fails an internal assertion instead; "
+                   "`maybeDeferred(lambda: ...)` fails it, as `yield` did")
+    else:
+        return None
+    rename = found.rename
+    return Hazard(
+        RULE.finding(facts.path, found.call, message, "",
+                     fix_safety="unsafe" if rename is not None else "none"),
+        rename=None if rename is None else (
+            rename, f"twisted.internet.defer.{new}" if found.import_fail else new),
+        defer_arg=found.arg if rename is not None else None)
+
+
+RULE = Rule(
+    code="TXA014",
+    name="failure-in-succeed",
+    severity="warning",
+    fix_safety="unsafe",
+    summary="`defer.succeed(Failure(e))`: a Deferred that has succeeded with a failure. `yield` "
+    "raised it; `await` on Twisted 24.11+ fails an assertion inside Twisted. Use "
+    "`defer.fail(e)`. Also a test double's `succeed(x)` of a stored value "
+    "(`succeed(self.answers.pop(0))`) when the tests store Failure values: respelled "
+    "`maybeDeferred(lambda: x)`, which fails a Failure and succeeds anything else.",
+    doc=__doc__ or "",
+    fix_title="Use `fail(...)`",
+    check=check,
+    invalid=(
+        Invalid(
+            _IMPORTS + "def fake_fetch(key):\n"
+            "    return defer.succeed(Failure(KeyError(key)))\n",
+            fixed=_IMPORTS + "def fake_fetch(key):\n"
+            "    return defer.fail(Failure(KeyError(key)))\n",
+        ),
+        Invalid(
+            "from twisted.internet.defer import succeed\n"
+            "from twisted.python.failure import Failure\n\n\n"
+            "class FakeStore:\n    def get(self, key):\n"
+            "        return succeed(Failure(KeyError(key)))\n",
+            fixed="from twisted.internet.defer import fail, succeed\n"
+            "from twisted.python.failure import Failure\n\n\n"
+            "class FakeStore:\n    def get(self, key):\n"
+            "        return fail(Failure(KeyError(key)))\n",
+        ),
+    ),
+    valid=(
+        Valid(_IMPORTS + "def fake_fetch(key):\n    return defer.succeed(key)\n"),
+    ),
+)
