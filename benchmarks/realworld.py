@@ -1276,8 +1276,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="where to write the JSON results")
     parser.add_argument("--txasync", type=Path, default=REPO,
                         help="the txasync checkout to install into each venv")
-    parser.add_argument("--select", default=SELECT,
-                        help="the codes check and fix select (default: %(default)s)")
+    parser.add_argument("--select", default=None,
+                        help=f"the codes check and fix select (default: {SELECT})")
     parser.add_argument("--fresh-venv", action="store_true",
                         help="rebuild the venvs even when the pins are unchanged")
     parser.add_argument("--reruns", type=int, default=RERUNS,
@@ -1290,8 +1290,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="run txasync with this interpreter (as when it is installed in "
                              "its own venv or with pipx); default: the project's venv")
     args = parser.parse_args(argv)
-    global SELECT
-    SELECT = args.select
+    if args.select:
+        globals()["SELECT"] = args.select
     global TXASYNC_PYTHON
     TXASYNC_PYTHON = args.txasync_python
 
