@@ -1174,32 +1174,23 @@ class Planner:
                 # `lambda: ensureDeferred(x.tearDown())`, fails on a plain sibling's result.
                 if self.caller_needs(site, rewritten, facts) is None:
                     continue
-                plain = self._plain_sibling(key, facts, site)
-                if plain is not None:
-                    return Reason(
-                        "mixed-dispatch",
-                        f"`{site.callee.text}` at {_loc(facts, site.span)}, handed over "
-                        f"uncalled, may also be the plain `{plain}`, so no wrap fits",
-                        where=f"{facts.path}:{site.span.line}")
+            elif site.usage == "awaited" or self.aware_site(site, facts):
                 continue
-            if site.usage == "awaited":
-                continue
-            if site.usage == "yielded" and site.immediate:
+            elif site.usage == "yielded" and site.immediate:
                 enclosing = function_key(facts.module, site.enclosing)
                 if enclosing in rewritten:
                     if version >= (22, 8) and self.config.unknown_yield != "await":
                         continue
                 elif version >= (24, 7):
                     continue
-            if self.aware_site(site, facts):
-                continue
             plain = self._plain_sibling(key, facts, site)
             if plain is not None:
-                return Reason(
-                    "mixed-dispatch",
-                    f"`{site.callee.text}(...)` at {_loc(facts, site.span)} may also call "
-                    f"the plain `{plain}`, so no single wrap fits",
-                    where=f"{facts.path}:{site.span.line}")
+                what = (f"`{site.callee.text}`, handed over uncalled at {_loc(facts, site.span)},"
+                        " may also be" if site.uncalled else
+                        f"`{site.callee.text}(...)` at {_loc(facts, site.span)} may also call")
+                return Reason("mixed-dispatch",
+                              f"{what} the plain `{plain}`, so no single wrap fits",
+                              where=f"{facts.path}:{site.span.line}")
         return None
 
     def _plain_sibling(self, key: str, facts: ModuleFacts, site: CallSite) -> str | None:

@@ -70,9 +70,10 @@ from .base import TWISTED_IMPORT, Invalid, Rule, Valid
 if TYPE_CHECKING:
     from ..analysis.plan import Decision
 
-_LOAD = TWISTED_IMPORT + ("@defer.inlineCallbacks\ndef load(key):\n"
+# An inlineCallbacks `load` and its conversion: the callee of these rules' examples.
+LOAD = TWISTED_IMPORT + ("@defer.inlineCallbacks\ndef load(key):\n"
                           "    yield defer.succeed(None)\n    return key\n\n\n")
-_LOADED = TWISTED_IMPORT + ("async def load(key):\n    await defer.succeed(None)\n"
+LOADED = TWISTED_IMPORT + ("async def load(key):\n    await defer.succeed(None)\n"
                             "    return key\n\n\n")
 
 
@@ -124,18 +125,18 @@ RULE = Rule(
     from_decision=from_decision,
     opt_in=True,
     invalid=(
-        Invalid(_LOAD + "def load_default(key):\n    return load(key or 'x')\n",
-                fixed=_LOADED + "async def load_default(key):\n"
+        Invalid(LOAD + "def load_default(key):\n    return load(key or 'x')\n",
+                fixed=LOADED + "async def load_default(key):\n"
                 "    return await load(key or 'x')\n"),
-        Invalid(_LOAD + "def cached(cache, key):\n    if key in cache:\n"
+        Invalid(LOAD + "def cached(cache, key):\n    if key in cache:\n"
                 "        return defer.succeed(cache[key])\n"
                 "    return defer.fail(KeyError(key))\n",
-                fixed=_LOADED + "async def cached(cache, key):\n    if key in cache:\n"
+                fixed=LOADED + "async def cached(cache, key):\n    if key in cache:\n"
                 "        return cache[key]\n    raise KeyError(key)\n"),
     ),
     valid=(
-        Valid(_LOAD + "def load_later(key, pending):\n    d = load(key)\n"
+        Valid(LOAD + "def load_later(key, pending):\n    d = load(key)\n"
               "    pending.append(d)\n    return d\n"),
-        Valid(_LOAD + "def shared(d):\n    return d\n"),
+        Valid(LOAD + "def shared(d):\n    return d\n"),
     ),
 )

@@ -75,15 +75,11 @@ from typing import TYPE_CHECKING
 
 from ..analysis.findings import Finding
 from .base import TWISTED_IMPORT, Invalid, Rule, Valid
-from .txa005_deferred_pass_through import shape_finding
+from .txa005_deferred_pass_through import LOAD, LOADED, shape_finding
 
 if TYPE_CHECKING:
     from ..analysis.plan import Decision
 
-_LOAD = TWISTED_IMPORT + ("@defer.inlineCallbacks\ndef load(key):\n"
-                          "    yield defer.succeed(None)\n    return key\n\n\n")
-_LOADED = TWISTED_IMPORT + ("async def load(key):\n    await defer.succeed(None)\n"
-                            "    return key\n\n\n")
 
 
 def from_decision(decision: Decision) -> Iterator[Finding]:
@@ -107,13 +103,13 @@ RULE = Rule(
     from_decision=from_decision,
     opt_in=True,
     invalid=(
-        Invalid(_LOAD + "def size(key):\n    d = load(key)\n    d.addCallback(len)\n"
+        Invalid(LOAD + "def size(key):\n    d = load(key)\n    d.addCallback(len)\n"
                 "    d.addErrback(lambda f: f.trap(KeyError))\n    return d\n",
-                fixed=_LOADED + "async def size(key):\n    try:\n"
+                fixed=LOADED + "async def size(key):\n    try:\n"
                 "        result = await load(key)\n        result = len(result)\n"
                 "    except KeyError:\n        result = KeyError\n    return result\n"),
-        Invalid(_LOAD + "def shout(key):\n    return load(key).addCallback(str.upper)\n",
-                fixed=_LOADED + "async def shout(key):\n    result = await load(key)\n"
+        Invalid(LOAD + "def shout(key):\n    return load(key).addCallback(str.upper)\n",
+                fixed=LOADED + "async def shout(key):\n    result = await load(key)\n"
                 "    result = await defer.maybeDeferred(str.upper, result)\n"
                 "    return result\n"),
     ),
