@@ -185,3 +185,23 @@ def test_syntax_error_is_a_fact_not_an_exception() -> None:
 def test_noqa_comments() -> None:
     facts = facts_of("x = 1  # noqa\ny = 2  # noqa: TXA001, TXA003\nz = 3\n")
     assert facts.noqa == {1: None, 2: frozenset({"TXA001", "TXA003"})}
+
+
+def test_a_parameter_shadows_an_imported_module() -> None:
+    """`def launch(txtorcon): txtorcon.launch()` calls whatever the caller passed (a test
+    hands a Mock), not the module imported elsewhere in the file (found by tahoe-lafs)."""
+    facts = facts_of("""
+        def _import():
+            import txtorcon
+            return txtorcon
+
+        def launch(reactor, txtorcon):
+            return txtorcon.launch(reactor)
+
+        def direct(reactor):
+            return txtorcon.launch(reactor)
+    """)
+    calls = {(s.enclosing, s.callee.text): s.callee for s in facts.calls}
+    assert calls[("launch", "txtorcon.launch")].qualified is None
+    assert calls[("launch", "txtorcon.launch")].receiver == "other"
+    assert calls[("direct", "txtorcon.launch")].qualified == "txtorcon.launch"

@@ -277,7 +277,8 @@ class _FactWalker:
     def ref(self, node: ast.expr) -> Ref:
         text = _text(node)
         if isinstance(node, ast.Name):
-            return Ref("name", node.id, self.table.resolve(node), text=text)
+            qualified = None if self._local(node.id) else self.table.resolve(node)
+            return Ref("name", node.id, qualified, text=text)
         if isinstance(node, ast.Attribute):
             base = node.value
             receiver: Receiver = "other"
@@ -300,10 +301,18 @@ class _FactWalker:
             ):
                 receiver_attr = base.attr
             qualified = self.table.resolve(node)
+            if qualified is not None and isinstance(base, ast.Name) and self._local(base.id):
+                qualified = None  # `def f(txtorcon): txtorcon.launch()`: not the module
             if qualified is not None and receiver == "other":
                 receiver = "module"
             return Ref("attr", node.attr, qualified, receiver, receiver_attr, text)
         return Ref("attr", "", None, "other", text=text)
+
+    def _local(self, name: str) -> bool:
+        """Whether `name` is, where the walk is, a local of the enclosing function (a
+        parameter, or assigned before here), which shadows a module-level import."""
+        fact = self.current_def().fact
+        return fact is not None and fact.binds_locally(name)
 
     def name_of(self, node: ast.expr) -> str:
         """What an expression names: its qualified name where imports tell, else its text."""
