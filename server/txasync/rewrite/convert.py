@@ -12,6 +12,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import chain, count
 
 import libcst as cst
 import libcst.matchers as m
@@ -700,10 +701,10 @@ class _Converter(cst.CSTTransformer):
 
     def _aware(self, small: cst.BaseSmallStatement, updated: cst.SimpleStatementLine
                ) -> cst.FlattenSentinel[cst.BaseStatement] | None:
-        """`f()` or `return f()` made to start a coroutine result and pass anything else
-        (a Deferred, a plain value, a double's Mock) through untouched:
+        """`f()`, `return f()` or `x = f()` made to start a coroutine result and pass anything
+        else (a Deferred, a plain value, a double's Mock) through untouched:
 
-            result = f()
+            result = f()                       # or the `x = f()` as it was
             if inspect.iscoroutine(result):
                 [result =] defer.ensureDeferred(result)
             [return result]
@@ -719,32 +720,27 @@ class _Converter(cst.CSTTransformer):
         self.needs_defer = self.needs_inspect = True
         self.wrapped += 1
         start = cst.Module([]).code_for_node(self.accessor.expr(wrap.func))
+
+        def check(name: str, rebind: bool) -> cst.BaseStatement:
+            started = f"{name} = {start}({name})" if rebind else f"{start}({name})"
+            return cst.parse_statement(f"if inspect.iscoroutine({name}):\n    {started}\n")
+
         if isinstance(new_small, cst.Assign):
             # `x = f()` stays; `x` is made what it was before right after.
             target = cst.Module([]).code_for_node(new_small.targets[0].target)
-            check = cst.parse_statement(
-                f"if inspect.iscoroutine({target}):\n    {target} = {start}({target})\n")
-            return cst.FlattenSentinel([updated, check])
+            return cst.FlattenSentinel([updated, check(target, rebind=True)])
+        # A name nothing in the enclosing def uses (a nested function's free name included).
         names = identifiers(cst.Module([]).code_for_node(self.defs[-1])) if self.defs else (
             identifiers(self.source))
-        name = "result"
-        n = 1
-        while name in names:
-            n += 1
-            name = f"result{n}" if n > 2 else "result_"
+        candidates = chain(("result", "result_"), (f"result{n}" for n in count(3)))
+        name = next(c for c in candidates if c not in names)
         call = cst.Module([]).code_for_node(_strip_parens(new_small.value))
+        first = cst.parse_statement(f"{name} = {call}\n").with_changes(
+            leading_lines=updated.leading_lines, trailing_whitespace=updated.trailing_whitespace)
         returned = isinstance(small, cst.Return)
-        lines = [f"{name} = {call}\n", f"if inspect.iscoroutine({name}):\n",
-                 f"    {name + ' = ' if returned else ''}{start}({name})\n"]
+        statements = [first, check(name, rebind=returned)]
         if returned:
-            lines.append(f"return {name}\n")
-        statements = [cst.parse_statement(line) if i != 1 else
-                      cst.parse_statement(lines[1] + lines[2])
-                      for i, line in enumerate(lines) if i != 2]
-        first = statements[0]
-        assert isinstance(first, cst.SimpleStatementLine)
-        statements[0] = first.with_changes(leading_lines=updated.leading_lines,
-                                           trailing_whitespace=updated.trailing_whitespace)
+            statements.append(cst.parse_statement(f"return {name}\n"))
         return cst.FlattenSentinel(statements)
 
     def _remove_line(self, line: cst.SimpleStatementLine

@@ -64,7 +64,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from ..analysis.findings import Finding
+from ..analysis.findings import Finding, FixSafety
 from .base import TWISTED_IMPORT, Invalid, Rule, Valid
 
 if TYPE_CHECKING:
@@ -86,7 +86,7 @@ def shape_finding(rule: Rule, decision: Decision, what: str) -> Iterator[Finding
     if not reasons:
         callers = f"; {n} caller{'s' if n != 1 else ''} will be wrapped" if n else ""
         message = f"`{fn.name}` ({what}) can be converted to `async def`{callers}"
-        safety = "unsafe"
+        safety: FixSafety = "unsafe"
     elif decision.keep_api_possible:
         message = (f"`{fn.name}` ({what}) cannot become a plain `async def`: {reasons[0]}; "
                    "the fix moves its body into an async helper and keeps it returning a "
@@ -97,7 +97,7 @@ def shape_finding(rule: Rule, decision: Decision, what: str) -> Iterator[Finding
         safety = "none"
     yield rule.finding(facts.path, fn.name_span, message, fn.qualname,
                        reason=str(reasons[0]) if reasons else "",
-                       fix_safety=safety,  # type: ignore[arg-type]
+                       fix_safety=safety,
                        data={"key": decision.key, "wraps": n,
                              "reasons": [str(r) for r in reasons],
                              "keep_api": decision.keep_api_possible and bool(reasons),
