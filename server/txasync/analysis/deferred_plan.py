@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Literal
 from ..config import Config
 from .model import CallSite, FunctionFact, ModuleFacts, Ref, Span
 from .reasons import Reason, ReasonKind
-from .shapes import DeferredShape, Handler
+from .index import may_succeed_with_failure
+from .shapes import DeferredShape, Handler, PassReturn
 
 if TYPE_CHECKING:
     from .plan import Planner
@@ -31,6 +32,13 @@ def shape_code(kind: str) -> str:
     rule = txa005_deferred_pass_through.RULE if kind == "passthrough" else (
         txa006_callback_chain.RULE)
     return rule.code
+
+def failure_success_code() -> str:
+    """The failure-in-succeed rule's code (imported here for the reason given above)."""
+    from ..rules import txa014_failure_in_succeed
+
+    return txa014_failure_in_succeed.RULE.code
+
 
 _D = "twisted.internet.defer"
 # Twisted calls that always return a Deferred nobody else holds (awaiting one consumes its
@@ -79,6 +87,10 @@ class ShapePlan:
     # (handler span, "callback"|"errback") -> how it is called (chains).
     forms: dict[tuple[Span, str], HandlerForm] = field(default_factory=dict)
     result: str = "result"  # the chain's value variable
+    # A pass-through's `return succeed(x)` that may succeed with a Failure: the failure-in-
+    # succeed rule respells it `maybeDeferred(lambda: x)` in the same run, and the return
+    # becomes `return await` of that (not `return x`, which would hand the Failure out).
+    awaited: set[Span] = field(default_factory=set)
 
 
 def shape_enabled(config: Config, kind: str) -> bool:
@@ -179,6 +191,11 @@ class ShapeJudge:
                                    "takes its result from them)",
                                    where=f"{facts.path}:{r.span.line}")]
             for r in shape.returns:
+                if r.form == "succeed":
+                    problem = self._failure_success(facts, r, plan)
+                    if problem is not None:
+                        return [problem]
+            for r in shape.returns:
                 if r.form == "call":
                     self.exempt[(facts.path, r.call)] = "returned"
             return []
@@ -201,6 +218,25 @@ class ShapeJudge:
                     return [problem]
                 plan.forms[(handler.span, role)] = form
         return []
+
+    def _failure_success(self, facts: ModuleFacts, r: PassReturn, plan: ShapePlan
+                         ) -> Reason | None:
+        """`return succeed(x)` where `x` may be a Failure (a test double's stored answer in a
+        project whose tests store Failures): `return x` would make the Failure the
+        coroutine's value, where today the Deferred fails with it. Converted only where the
+        failure-in-succeed rule respells the call in the same run (then awaited)."""
+        found = next((f for f in facts.failure_successes if f.call == r.call), None)
+        if found is None or not may_succeed_with_failure(self.ws, facts, found):
+            return None
+        if found.arg is not None and found.rename is not None and (
+                self.planner.config.code_enabled(failure_success_code(), facts.path)):
+            plan.awaited.add(r.call)
+            return None
+        return Reason("passthrough-form",
+                      f"`{r.callee.text}(...)` at line {r.span.line} may succeed with a Failure "
+                      "(a test double's stored answer), which `return x` would hand out as a "
+                      "value; the failure-in-succeed rule respells it when selected",
+                      where=f"{facts.path}:{r.span.line}")
 
     def sync_safe(self, facts: ModuleFacts, fn: FunctionFact) -> bool:
         shape = fn.shape

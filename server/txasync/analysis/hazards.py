@@ -53,11 +53,6 @@ class HazardContext:
         self.planner = Planner(ws, config)
         self._async_calls: list[AsyncCall] | None = None
 
-    @property
-    def failure_values(self) -> bool:
-        """Whether the project builds Failure values anywhere (tests storing them)."""
-        return any(f.failure_values for f in self.ws.modules.values())
-
     def async_calls(self) -> list[AsyncCall]:
         """Every call site of the workspace that surely reaches an `async def`, in order."""
         if self._async_calls is None:

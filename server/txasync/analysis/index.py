@@ -19,7 +19,8 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from ..errors import FileInternalError
-from .model import CallSite, ClassFact, FunctionFact, ModuleFacts, Ref, Span, Value
+from .model import (CallSite, ClassFact, FailureSuccess, FunctionFact, ModuleFacts, Ref, Span,
+                    Value)
 from .names import ImportTable, build_import_table
 
 if TYPE_CHECKING:
@@ -70,6 +71,14 @@ def is_fake(facts: ModuleFacts, class_qualname: str) -> bool:
     """A test double: code in the tests, or a class named Fake*/Dummy*/Stub*/Mock*."""
     return is_test_module(facts) or class_qualname.rsplit(".", 1)[-1].startswith(
         _FAKE_PREFIXES)
+
+
+def may_succeed_with_failure(ws: Workspace, facts: ModuleFacts, found: FailureSuccess) -> bool:
+    """`succeed(Failure(e))`, or a test double's `succeed(x)` of a stored value while the
+    project builds Failure values as data (its tests store them as answers): a Deferred that
+    may *succeed* with a Failure. Read by the failure-in-succeed rule, which respells it, and
+    by the pass-through rule, for which `return x` would hand the Failure out as a value."""
+    return found.arg is None or (ws.failure_values and is_fake(facts, found.owner))
 
 
 def function_key(module: str, qualname: str) -> str:
@@ -311,6 +320,11 @@ class Workspace:
         self._reached: dict[str, list[list[str] | None]] = {}
         self._add_doubled_classes()
         self._add_replacements()
+
+    @property
+    def failure_values(self) -> bool:
+        """Whether the project builds Failure values anywhere (tests storing them)."""
+        return any(f.failure_values for f in self.modules.values())
 
     def add(self, facts: ModuleFacts) -> None:
         self.top_packages.add(facts.module.split(".")[0])

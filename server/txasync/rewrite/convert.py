@@ -497,6 +497,8 @@ class _Converter(cst.CSTTransformer):
         value = updated.value
         if found is None or not isinstance(value, cst.Call):
             return updated
+        if found.form == "succeed" and found.call in plan.shape.awaited:
+            return updated.with_changes(value=cst.Await(value))  # respelled maybeDeferred
         if found.form == "succeed" or (found.form == "fail" and found.raisable):
             arg = value.args[0].value
             if not _stands_alone(arg):

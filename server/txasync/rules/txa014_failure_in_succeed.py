@@ -50,7 +50,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..analysis.hazards import Hazard, HazardContext
-from ..analysis.index import is_fake
+from ..analysis.index import may_succeed_with_failure
 from ..analysis.model import FailureSuccess, ModuleFacts
 from .base import Invalid, Rule, Valid
 
@@ -59,16 +59,13 @@ _IMPORTS = ("from twisted.internet import defer\n"
 
 
 def check(context: HazardContext) -> Iterator[Hazard]:
-    failure_values = context.failure_values
     for facts in context.ws.modules.values():
         for found in facts.failure_successes:
-            hazard = _failure_success(facts, found, failure_values)
-            if hazard is not None:
-                yield hazard
+            if may_succeed_with_failure(context.ws, facts, found):
+                yield _failure_success(facts, found)
 
 
-def _failure_success(facts: ModuleFacts, found: FailureSuccess, failure_values: bool
-                     ) -> Hazard | None:
+def _failure_success(facts: ModuleFacts, found: FailureSuccess) -> Hazard:
     """`succeed(Failure(e))` (respelled `fail(...)`), or a test double's `succeed(x)` of a
     stored value when the tests store Failure values (`maybeDeferred(lambda: x)`)."""
     if found.arg is None:
@@ -76,14 +73,12 @@ def _failure_success(facts: ModuleFacts, found: FailureSuccess, failure_values: 
         message = ("`succeed(Failure(...))` is a Deferred that has *succeeded* with a failure: "
                    "`yield` raised it, `await` on Twisted 24.11+ fails an internal assertion "
                    "instead; use `fail(...)`")
-    elif failure_values and is_fake(facts, found.owner):
+    else:
         new = "maybeDeferred"
         message = ("this test double's `succeed(...)` of a stored value succeeds with a Failure "
                    "when the tests store one (they build Failure values): `yield` raised it, "
                    "`await` on Twisted 24.11+ fails an internal assertion instead; "
                    "`maybeDeferred(lambda: ...)` fails it, as `yield` did")
-    else:
-        return None
     rename = found.rename
     return Hazard(
         RULE.finding(facts.path, found.call, message, "",

@@ -1,0 +1,62 @@
+"""Soundness of the opt-in pass-through (TXA005) and callback-chain (TXA006) rules: each
+test pins one class of mistake found by running real projects' test suites before and after
+`txasync fix --select TXA,TXA004,TXA005,TXA006` (benchmarks/realworld.py). The golden cases
+`passthrough_*` and `chain_*` show the same classes with their behaviour run under real
+Twisted."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+from txasync.config import Config
+from txasync.engine import fix_text
+
+SELECT = frozenset({"TXA", "TXA005", "TXA006"})
+
+
+def fix(source: str, **config: object) -> tuple[str, dict[str, str]]:
+    """The fixed text and each TXA005/TXA006 finding's reason by function ("" converts)."""
+    kwargs: dict[str, object] = {"select": SELECT, **config}
+    new, analysis = fix_text(textwrap.dedent(source), path="tests/test_m.py",
+                             config=Config(**kwargs))  # type: ignore[arg-type]
+    reasons = {f.function: f.reason for f in analysis.findings
+               if f.code in ("TXA005", "TXA006")}
+    return new, reasons
+
+
+FAKE_STORE = """
+    from twisted.internet import defer
+    from twisted.python.failure import Failure
+
+
+    class FakeStore:
+        def __init__(self, answer):
+            self.answer = answer
+
+        def get(self):
+            return defer.succeed(self.answer)
+
+
+    def use():
+        answers = [Failure(KeyError("k"))]
+        d = FakeStore(answers[0]).get()
+        d.addErrback(lambda f: None)
+        return d
+"""
+
+
+def test_succeed_of_a_stored_answer_is_awaited_once_respelled() -> None:
+    """A test double's `succeed(x)`, where the tests store Failures, may fail: with the
+    failure-in-succeed rule selected it becomes `maybeDeferred(lambda: x)`, awaited (never
+    `return lambda: x`, nor `return x`)."""
+    new, reasons = fix(FAKE_STORE)
+    assert reasons["FakeStore.get"] == ""
+    assert "return await defer.maybeDeferred(lambda: self.answer)" in new
+    assert "return lambda" not in new
+
+
+def test_succeed_of_a_stored_answer_is_refused_without_the_respelling() -> None:
+    new, reasons = fix(FAKE_STORE, ignore=frozenset({"TXA014"}))
+    assert "may succeed with a Failure" in reasons["FakeStore.get"]
+    assert "async def get" not in new
