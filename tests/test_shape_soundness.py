@@ -7,7 +7,6 @@ Twisted."""
 from __future__ import annotations
 
 import textwrap
-from pathlib import Path
 
 from txasync.config import Config
 from txasync.engine import fix_text

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 from ..config import Config
+from .index import may_succeed_with_failure
 from .model import CallSite, FunctionFact, ModuleFacts, Ref, Span
 from .reasons import Reason, ReasonKind
-from .index import may_succeed_with_failure
 from .shapes import DeferredShape, Handler, PassReturn
 
 if TYPE_CHECKING:

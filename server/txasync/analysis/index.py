@@ -19,8 +19,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from ..errors import FileInternalError
-from .model import (CallSite, ClassFact, FailureSuccess, FunctionFact, ModuleFacts, Ref, Span,
-                    Value)
+from .model import CallSite, ClassFact, FailureSuccess, FunctionFact, ModuleFacts, Ref, Span, Value
 from .names import ImportTable, build_import_table
 
 if TYPE_CHECKING:
