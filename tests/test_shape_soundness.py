@@ -59,3 +59,40 @@ def test_succeed_of_a_stored_answer_is_refused_without_the_respelling() -> None:
     new, reasons = fix(FAKE_STORE, ignore=frozenset({"TXA014"}))
     assert "may succeed with a Failure" in reasons["FakeStore.get"]
     assert "async def get" not in new
+
+
+DISPATCHED = """
+    from twisted.internet import defer
+
+
+    @defer.inlineCallbacks
+    def load(key):
+        yield defer.succeed(None)
+        return key
+
+
+    class Server:
+        def handle_get(self, table, key):
+            return load(table[key])
+
+        def handle_load(self, key):
+            return load(key)
+
+        def callRemote(self, name, *args):
+            meth = getattr(self, name)
+            return meth(*args)
+"""
+
+
+def test_a_caller_that_checks_for_a_coroutine_gets_a_deferred() -> None:
+    """A body that may raise at the call is refused while a caller gets the result as a
+    Deferred; a caller already in the aware form (`if inspect.iscoroutine(r):` then
+    `ensureDeferred(r)`, as the first `fix` writes it) is one, so the second `fix` decides
+    as the first did (fix twice = fix once)."""
+    once, reasons = fix(DISPATCHED)
+    assert "may raise at the call" in reasons["Server.handle_get"]
+    assert reasons["Server.handle_load"] == ""
+    assert "inspect.iscoroutine" in once
+    twice, reasons = fix(once)
+    assert "may raise at the call" in reasons["Server.handle_get"]
+    assert twice == once

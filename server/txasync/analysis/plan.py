@@ -1140,6 +1140,14 @@ class Planner:
                 if site is None or not (site.usage == "yielded" and site.immediate):
                     why = why or f"the caller at {_loc(facts, wrap.span)} gets a Deferred"
                     break
+            if not why:
+                # A caller that checks for a coroutine (`if inspect.iscoroutine(r):`, the
+                # aware form this rewrite writes) needs no wrap but starts it in a Deferred.
+                for facts, site in self.all_callers(key) + self.possible_callers(key):
+                    if site.usage == "checked":
+                        why = (f"the caller at {_loc(facts, site.span)} starts its coroutine "
+                               "in a Deferred")
+                        break
             if why:
                 found[key] = Reason(
                     "raises-sync", "its body may raise at the call, where callers see the "
