@@ -77,9 +77,14 @@ def commented(key):
     return d
 
 
+class Store:
+    def get(self, key):
+        return defer.succeed(key * 2)
+
+
 def scenario(clock, log):
     holder = Holder()
     ds = [holder.stored("a"), holder.late_argument("b"), passed("c", []), early(""),
           early("e"), conditional("f", True), fired("g"), foreign(defer.ensureDeferred(fetch("h"))),
-          commented("i")]
+          commented("i"), unknown_source(Store(), "j")]
     return defer.gatherResults(ds)
