@@ -85,6 +85,7 @@ class _Scope:
     guards: list[str] = field(default_factory=list)
     # Local names bound to `getattr(obj, <computed name>)`, with the lookup's receiver.
     dynamic_names: dict[str, Ref] = field(default_factory=dict)
+    params: frozenset[str] = frozenset()  # a lambda's parameters
 
 
 def _isinstance_test(test: ast.expr) -> tuple[str, ast.expr] | None:
@@ -311,8 +312,20 @@ class _FactWalker:
     def _local(self, name: str) -> bool:
         """Whether `name` is, where the walk is, a local of the enclosing function (a
         parameter, or assigned before here), which shadows a module-level import."""
+        if self._lambda_bound(name):
+            return True
         fact = self.current_def().fact
         return fact is not None and fact.binds_locally(name)
+
+    def _lambda_bound(self, name: str) -> bool:
+        """Whether `name` is a parameter of a lambda the walk is in: it names whatever the
+        lambda is called with, never a function of the module (`lambda load: load()`)."""
+        for scope in reversed(self.scopes):
+            if scope.kind != "lambda":
+                return False
+            if name in scope.params:
+                return True
+        return False
 
     def name_of(self, node: ast.expr) -> str:
         """What an expression names: its qualified name where imports tell, else its text."""
@@ -526,14 +539,18 @@ class _FactWalker:
         self.scopes.pop()
 
     def visit_Lambda(self, node: ast.Lambda) -> None:
-        self._value_ref(node.body, "returned", "lambda")
+        a = node.args
+        params = frozenset(p.arg for p in [*a.posonlyargs, *a.args, *a.kwonlyargs,
+                                           *(x for x in (a.vararg, a.kwarg) if x)])
+        if not (isinstance(node.body, ast.Name) and node.body.id in params):
+            self._value_ref(node.body, "returned", "lambda")
         outer = self.current_def()
         # Default values run where the lambda is made: their yields are the outer function's.
         for default in _defaults(node.args):
             self._value_ref(default, "other", "default")
         self.visit(node.args)
         self.scopes.append(_Scope("lambda", outer.qualname + ".<lambda>",
-                                  class_qualname=outer.class_qualname))
+                                  class_qualname=outer.class_qualname, params=params))
         self.visit(node.body)
         self.scopes.pop()
 
@@ -1058,7 +1075,7 @@ class _FactWalker:
         elif isinstance(func, ast.Name) and scope.fact is not None:
             scope.fact.calls_return_value_helper.append(func.id)
         if isinstance(func, (ast.Name, ast.Attribute)) and not (
-            isinstance(func, ast.Name) and func.id == "super"
+            isinstance(func, ast.Name) and (func.id == "super" or self._lambda_bound(func.id))
         ):
             usage, detail = self._usage(node)
             self.facts.calls.append(self._site(node, self.ref(func), usage, detail))
@@ -1071,7 +1088,8 @@ class _FactWalker:
         for arg in list(node.args) + [k.value for k in node.keywords]:
             if isinstance(arg, ast.Starred):
                 continue
-            if isinstance(arg, (ast.Name, ast.Attribute)):
+            if isinstance(arg, (ast.Name, ast.Attribute)) and not (
+                    isinstance(arg, ast.Name) and self._lambda_bound(arg.id)):
                 ref = self.ref(arg)
                 if ref.name:
                     site = self._site(arg, ref, "argument", _text(func), uncalled=True)

@@ -780,7 +780,11 @@ class Workspace:
     @staticmethod
     def _scopes_out(scope: str) -> Iterable[str]:
         """A function's qualified name, then those of the functions around it (a closure's
-        outer scopes), innermost first; nothing at module level."""
+        outer scopes), innermost first; nothing at module level. A lambda (`f.<lambda>`)
+        sees the names of the function it is written in (the facts leave out calls of its
+        own parameters)."""
+        while scope.endswith(".<lambda>"):
+            scope = scope[:-len(".<lambda>")]
         while scope:
             yield scope
             if ".<locals>." not in scope:

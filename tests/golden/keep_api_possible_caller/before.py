@@ -1,4 +1,5 @@
-"""A call inside a lambda has a receiver txasync cannot type: `get` keeps its Deferred API."""
+"""A call inside a lambda on its own parameter, a receiver txasync cannot type: `get` keeps
+its Deferred API."""
 from twisted.internet import defer, task
 
 
@@ -22,6 +23,6 @@ class Cache:
 def scenario(clock, log):
     cache = Cache(clock, log)
     d = task.deferLater(clock, 1, lambda: "x")
-    d.addCallback(lambda key: cache.get(key))
+    d.addCallback(lambda key, c: c.get(key), cache)
     d.addCallback(lambda v: (v, sorted(cache.data)))
     return d
