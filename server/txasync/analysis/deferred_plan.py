@@ -41,6 +41,8 @@ def failure_success_code() -> str:
 
 
 _D = "twisted.internet.defer"
+FAILURE = "twisted.python.failure.Failure"
+PB = "twisted.spread.pb"
 # Twisted calls that always return a Deferred nobody else holds (awaiting one consumes its
 # result, so a shared Deferred must never be awaited in place of being handed out).
 FRESH_APIS = frozenset({
@@ -117,6 +119,33 @@ class ShapeJudge:
         # `await` (a returned call, a chain's source, a callback awaited in place): a
         # converted callee there needs no wrap, when the enclosing function is rewritten.
         self.exempt: dict[tuple[str, Span], str] = {}
+        self._foreign_failure: tuple[Reason, ...] | None = None
+
+    def foreign_failure(self) -> Reason | None:
+        """Where a Failure other than Twisted's plain one may come from (None: nowhere): a
+        workspace subclass of `Failure` (foolscap's `CopiedFailure`), or Perspective
+        Broker, whose `callRemote` fails with its own `CopiedFailure`. `await` raises a
+        failure's exception and the coroutine's Deferred fails with a new plain `Failure`
+        of it: not the object the Deferred carried (its class and attributes lost, and one
+        whose value is no exception cannot be raised at all). Read once per run."""
+        if self._foreign_failure is None:
+            found: tuple[str, str] | None = None
+            for key, (facts, cls) in self.ws.classes.items():
+                if FAILURE in self.ws.ancestors(key):
+                    found = (f"`{cls.qualname}` subclasses `Failure`",
+                             f"{facts.path}:{cls.span.line}")
+                    break
+            else:
+                for facts in self.ws.modules.values():
+                    if any(q == PB or q.startswith(PB + ".") for q in facts.imports.values()):
+                        found = ("the project uses Perspective Broker, whose `callRemote` "
+                                 "fails with a `CopiedFailure`", facts.path)
+                        break
+            self._foreign_failure = () if found is None else (Reason(
+                "failure-subclass",
+                f"{found[0]}: the `await` would hand callers a new plain `Failure` of its "
+                "exception, not the failure the Deferred carried", where=found[1]),)
+        return self._foreign_failure[0] if self._foreign_failure else None
 
     def targets(self, facts: ModuleFacts, fn: FunctionFact, ref: Ref) -> list[str]:
         from .plan import _site_in
@@ -182,6 +211,9 @@ class ShapeJudge:
                                 else "chain-form")
             return [Reason(kind, _PROBLEMS[shape.problem]
                            + f" (line {shape.problem_line})", where=where)]
+        foreign = self.foreign_failure()
+        if foreign is not None:
+            return [foreign]
         if shape.kind == "passthrough":
             for r in shape.returns:
                 if r.form == "call" and not self.fresh_call(facts, fn, r.callee):

@@ -40,6 +40,7 @@ ReasonKind = Literal[
     "chain-form",
     "not-fresh",
     "raises-sync",
+    "failure-subclass",
 ]
 
 # The label reports show for each kind (a short phrase shared by many functions).
@@ -73,6 +74,7 @@ LABELS: dict[str, str] = {
     "chain-form": "not a straight-line callback chain",
     "not-fresh": "the Deferred it hands out may not be a new one",
     "raises-sync": "may raise synchronously where a caller would get a failed Deferred",
+    "failure-subclass": "Failures other than Twisted's plain one pass through (a subclass)",
 }
 
 
