@@ -96,3 +96,37 @@ def test_a_caller_that_checks_for_a_coroutine_gets_a_deferred() -> None:
     twice, reasons = fix(once)
     assert "may raise at the call" in reasons["Server.handle_get"]
     assert twice == once
+
+
+def test_perspective_broker_failures_keep_chains_as_they_are() -> None:
+    """`pb.CopiedFailure` (what `callRemote` fails with) cannot be raised by `await`: in a
+    project using Perspective Broker no pass-through or chain converts."""
+    source = """
+        from twisted.internet import defer
+        from twisted.spread import pb
+
+
+        @defer.inlineCallbacks
+        def load(key):
+            yield defer.succeed(None)
+            return key
+
+
+        def load_default(key):
+            return load(key or "x")
+
+
+        def shout(key):
+            d = load(key)
+            d.addCallback(str.upper)
+            return d
+
+
+        class Root(pb.Root):
+            pass
+    """
+    new, reasons = fix(source)
+    assert "Perspective Broker" in reasons["load_default"]
+    assert "Perspective Broker" in reasons["shout"]
+    assert "async def load(key)" in new
+    assert "def load_default" in new and "async def load_default" not in new
