@@ -7,6 +7,7 @@ Twisted."""
 from __future__ import annotations
 
 import textwrap
+from pathlib import Path
 
 from txasync.config import Config
 from txasync.engine import fix_text
@@ -130,3 +131,38 @@ def test_perspective_broker_failures_keep_chains_as_they_are() -> None:
     assert "Perspective Broker" in reasons["shout"]
     assert "async def load(key)" in new
     assert "def load_default" in new and "async def load_default" not in new
+
+
+def test_a_library_failure_subclass_keeps_chains_as_they_are(tmp_path: Path) -> None:
+    """A library the project imports that defines its own Failure subclass (foolscap's
+    `CopiedFailure`, which tahoe-lafs gets from every `callRemote`): read from the library's
+    source, no pass-through or chain converts."""
+    lib = tmp_path / "lib" / "remotelib"
+    lib.mkdir(parents=True)
+    (lib / "__init__.py").write_text("")
+    (lib / "call.py").write_text(textwrap.dedent("""
+        from twisted.python import failure
+
+
+        class CopiedFailure(failure.Failure):
+            pass
+    """))
+    source = """
+        from twisted.internet import defer
+
+        import remotelib
+
+
+        @defer.inlineCallbacks
+        def load(key):
+            yield defer.succeed(None)
+            return key
+
+
+        def load_default(key):
+            return load(key or "x")
+    """
+    _, without = fix(source)
+    assert without["load_default"] == ""
+    _, reasons = fix(source, library_path=(str(tmp_path / "lib"),))
+    assert "`remotelib.call.CopiedFailure`" in reasons["load_default"]

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 from ..config import Config
-from .index import may_succeed_with_failure
+from .index import library_failure_subclass, library_path, may_succeed_with_failure
 from .model import CallSite, FunctionFact, ModuleFacts, Ref, Span
 from .reasons import Reason, ReasonKind
 from .shapes import DeferredShape, Handler, PassReturn
@@ -136,16 +136,32 @@ class ShapeJudge:
                              f"{facts.path}:{cls.span.line}")
                     break
             else:
-                for facts in self.ws.modules.values():
-                    if any(q == PB or q.startswith(PB + ".") for q in facts.imports.values()):
-                        found = ("the project uses Perspective Broker, whose `callRemote` "
-                                 "fails with a `CopiedFailure`", facts.path)
-                        break
+                found = self._library_failure()
             self._foreign_failure = () if found is None else (Reason(
                 "failure-subclass",
                 f"{found[0]}: the `await` would hand callers a new plain `Failure` of its "
                 "exception, not the failure the Deferred carried", where=found[1]),)
         return self._foreign_failure[0] if self._foreign_failure else None
+
+    def _library_failure(self) -> tuple[str, str] | None:
+        """A library the workspace imports whose Deferreds may fail with its own Failure
+        subclass: Twisted's Perspective Broker (`pb.CopiedFailure`, through `callRemote`),
+        or any other package defining one (read from its source)."""
+        packages: dict[str, str] = {}
+        for facts in self.ws.modules.values():
+            for q in facts.imports.values():
+                if q == PB or q.startswith(PB + "."):
+                    return ("the project uses Perspective Broker, whose `callRemote` fails "
+                            "with a `CopiedFailure`", facts.path)
+                top = q.split(".", 1)[0]
+                if top and top != "twisted" and top not in self.ws.top_packages:
+                    packages.setdefault(top, facts.path)
+        for top, path in sorted(packages.items()):
+            found = library_failure_subclass(top, library_path())
+            if found is not None:
+                return (f"the library `{top}` defines `{found}`, a `Failure` subclass its "
+                        "Deferreds may fail with", path)
+        return None
 
     def targets(self, facts: ModuleFacts, fn: FunctionFact, ref: Ref) -> list[str]:
         from .plan import _site_in

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import os
+import re
 import sys
 from collections import defaultdict
 from collections.abc import Iterable
@@ -131,6 +132,36 @@ def _module_source_path(module: str) -> str | None:
                           os.path.join(entry, rel, "__init__.py")):
             if os.path.isfile(candidate):
                 return candidate
+    return None
+
+
+_FAILURE_SUBCLASS = re.compile(r"^\s*class\s+(\w+)\s*\([^)]*\bFailure\b", re.M)
+
+
+@lru_cache(maxsize=256)
+def library_failure_subclass(package: str, path: tuple[str, ...] | None = None) -> str | None:
+    """A class of the library package `package` (outside its tests) that subclasses
+    `Failure` (`foolscap.call.CopiedFailure`), read from its source text without importing
+    it; None when it has none or its source is not found. `path` keys the cache."""
+    init = _module_source_path(package)
+    if init is None or os.path.basename(init) != "__init__.py":
+        return None
+    root = os.path.dirname(init)
+    for count, (folder, dirs, files) in enumerate(os.walk(root)):
+        dirs[:] = [d for d in dirs if d not in ("test", "tests", "testing")]
+        if count > 500:
+            break
+        for name in files:
+            if not name.endswith(".py"):
+                continue
+            try:
+                with open(os.path.join(folder, name), encoding="utf-8", errors="replace") as f:
+                    found = _FAILURE_SUBCLASS.search(f.read())
+            except OSError:
+                continue
+            if found:
+                rel = os.path.relpath(os.path.join(folder, name[:-3]), os.path.dirname(root))
+                return rel.replace(os.sep, ".") + "." + found.group(1)
     return None
 
 
