@@ -51,7 +51,10 @@ async def load_default(key):
 the call at once; the coroutine runs when awaited or wrapped. A body that could raise before
 the call converts only where every caller awaits or yields it at once (the exception reaches
 them the same way); otherwise it is refused (`raises-sync`). Only a Deferred nobody else holds
-is awaited in place (awaiting one takes its result away from other holders).
+is awaited in place (awaiting one takes its result away from other holders). `await` hands
+callers a new plain `Failure` of a failure's exception: nothing converts where a `Failure`
+subclass may pass (one of the project's, or of a library it imports, as Perspective Broker's
+or foolscap's `CopiedFailure`: `failure-subclass`).
 
 ## Twisted versions
 

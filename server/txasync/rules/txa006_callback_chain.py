@@ -60,7 +60,9 @@ where it provably returns a plain value, awaited where it provably returns a new
 run through `defer.maybeDeferred` otherwise. Anything else done with `d` (stored, passed on,
 returned early, cancelled, chained conditionally, fired with `d.callback`) is refused with the
 reason. Errbacks are reached by `except Exception`: a `KeyboardInterrupt` or `SystemExit`
-raised inside the chain, which Twisted would hand to an errback, propagates instead.
+raised inside the chain, which Twisted would hand to an errback, propagates instead. An errback
+gets a new plain `Failure` of the exception: nothing converts where a `Failure` subclass may
+pass (the project's or a library's, as `CopiedFailure`: `failure-subclass`).
 
 ## Twisted versions
 
