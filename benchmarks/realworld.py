@@ -280,10 +280,10 @@ def txasync_argv(python: Path, command: str, *args: str) -> list[str]:
     return [str(runner), "-m", "txasync", command, "--python", str(python), *args]
 
 
-# The codes `check` and `fix` select: every default one and TXA004 (one per uncertain
-# yield). `--select TXA,TXA004,TXA005,TXA006` also applies the opt-in pass-through and
-# callback-chain rules (not the default: on tahoe-lafs they still change test outcomes).
-SELECT = "TXA,TXA004"
+# The codes `check` and `fix` select: every default one, TXA004 (one per uncertain yield)
+# and the opt-in pass-through and callback-chain rules TXA005/TXA006 (`--select TXA,TXA004`
+# measures without them).
+SELECT = "TXA,TXA004,TXA005,TXA006"
 SHAPE_RULES = ("TXA005", "TXA006")
 
 
@@ -1013,6 +1013,7 @@ def run_project(project: ProjectConfig, cache: Path, txasync_src: Path, fresh_ve
         "delegated": len(before_keys - after_keys),
         "refused": len(refusals),
         "unknown_yields_before": before_ic["unknown_yields"],
+        "select": SELECT,  # the codes check and fix selected
         # TXA005/TXA006: functions found, convertible and converted, per rule
         "shapes": shape_counts(before_findings, after_findings),
         "findings_before": before_ic["codes"],
