@@ -289,15 +289,18 @@ SHAPE_RULES = ("TXA005", "TXA006")
 
 def shape_counts(before: list[dict], after: list[dict]) -> dict[str, dict[str, int]]:
     """Per opt-in rule: functions it found before the fix, how many of those it could
-    convert, and how many it converted (found before, no finding of the rule after: they
-    are `async def` now)."""
+    convert, and how many it converted (found before with a fix, plain or keeping the
+    Deferred API, and no finding of the rule after: they are `async def` now). A refused
+    one whose finding went away only because its callee became `async def` (it hands out
+    a coroutine now, no Deferred) is not counted."""
     counts: dict[str, dict[str, int]] = {}
     for code in SHAPE_RULES:
         found = {(f["path"], f.get("function")): f for f in before if f["code"] == code}
         left = {(f["path"], f.get("function")) for f in after if f["code"] == code}
         counts[code] = {"found": len(found),
                         "convertible": sum(not f.get("reason") for f in found.values()),
-                        "converted": len(found.keys() - left)}
+                        "converted": sum(found[k].get("fix_safety") != "none"
+                                         for k in found.keys() - left)}
     return counts
 
 
