@@ -671,6 +671,13 @@ class _FactWalker:
     visit_Tuple = _container
     visit_Set = _container
 
+    def _stored(self, node: ast.expr) -> Value:
+        """What an assignment stores: `None` as kind "none" (a call on it fails before any
+        yield or await, whatever the attribute is), anything else as `value` says."""
+        if isinstance(node, ast.Constant) and node.value is None:
+            return Value("none")
+        return self.value(node)
+
     def _attribute_stores(self, targets: list[ast.expr], value: Value,
                           direct: bool = True) -> None:
         """Record what each attribute target (`x.d = v`) may hold from now on; an element
@@ -687,10 +694,29 @@ class _FactWalker:
                     (owner, value if direct else Value("other")))
             elif isinstance(target, ast.Subscript) and _text(target.value).endswith(
                     "__dict__"):
-                self.facts.computed_attribute_stores = True  # `o.__dict__[name] = v`
+                self._computed_store(target.value.value if isinstance(
+                    target.value, ast.Attribute) else None)  # `o.__dict__[name] = v`
             elif isinstance(target, ast.Name) and self.scopes[-1].kind == "class":
                 self.facts.attribute_stores.setdefault(target.id, []).append(
                     ("", value if direct else Value("other")))
+
+    def _computed_store(self, receiver: ast.expr | None) -> None:
+        """A store into an attribute whose name is computed: any attribute of `receiver`
+        may hold anything from now on. Recorded with what the receiver is, as far as
+        syntax tells: `self` in a method of a class, a name (qualified where imports tell:
+        a module's attributes are no instance's), or anything else."""
+        self.facts.computed_attribute_stores = True
+        scope = self.current_def()
+        if isinstance(receiver, ast.Name) and receiver.id == "self" and scope.class_qualname:
+            self.facts.computed_store_receivers.append(("self", scope.class_qualname))
+        elif isinstance(receiver, ast.Name) and scope.kind == "module" or (
+                isinstance(receiver, ast.Name) and scope.fact is not None
+                and not scope.fact.binds_locally(receiver.id)):
+            self.facts.computed_store_receivers.append(
+                ("name", self.table.resolve(receiver) or receiver.id))
+        else:
+            self.facts.computed_store_receivers.append(
+                ("other", _text(receiver) if receiver is not None else ""))
 
     def _replaced_targets(self, targets: list[ast.expr]) -> None:
         """`obj.name = value` replaces whatever `obj.name` was (a test double, a patch)."""
@@ -740,7 +766,10 @@ class _FactWalker:
         if isinstance(func, ast.Attribute) and func.attr in ("update", "setdefault") and (
                 _text(func.value).endswith("__dict__") or (
                     isinstance(func.value, ast.Call) and _text(func.value.func) == "vars")):
-            self.facts.computed_attribute_stores = True  # `o.__dict__.update(kw)`
+            holder = func.value
+            self._computed_store(  # `o.__dict__.update(kw)`, `vars(o).update(kw)`
+                holder.value if isinstance(holder, ast.Attribute) else (
+                    holder.args[0] if isinstance(holder, ast.Call) and holder.args else None))
         if last == "getattr":
             self._lookup_by_name(node)
         elif last in _MOCK_CLASSES:
@@ -809,7 +838,7 @@ class _FactWalker:
             self.facts.attribute_stores.setdefault(args[1].value, []).append(
                 ("", Value("other")))
         elif last == "setattr" and len(args) >= 2 and first_text is None:
-            self.facts.computed_attribute_stores = True  # `setattr(o, name, v)`
+            self._computed_store(first)  # `setattr(o, name, v)`
         if first_text is not None:
             self.facts.attribute_stores.setdefault(first_text.rsplit(".", 1)[-1], []).append(
                 ("", Value("other")))
@@ -882,7 +911,7 @@ class _FactWalker:
                         if not isinstance(node.value, (ast.Constant, *_PLAIN_NODES)):
                             self._replaced_in_class_body(target.id, target, cls.qualname)
         self._value_ref(node.value, "stored", ", ".join(_text(t) for t in node.targets))
-        self._attribute_stores(node.targets, self.value(node.value))
+        self._attribute_stores(node.targets, self._stored(node.value))
         scope = self.current_def()
         if scope.fact is not None and len(node.targets) == 1 and isinstance(
                 node.targets[0], ast.Name):
@@ -902,7 +931,7 @@ class _FactWalker:
         self._annotated_attribute(node)
         if node.value is not None:
             self._replaced_targets([node.target])
-            self._attribute_stores([node.target], self.value(node.value))
+            self._attribute_stores([node.target], self._stored(node.value))
         scope = self.current_def()
         if scope.fact is not None and node.value is not None:
             self._record_assignment(scope.fact, node.target, self.value(node.value))

@@ -402,12 +402,28 @@ class Workspace:
             return [found] if found is not None else []
         resolution = self.resolve(facts, site)
         if resolution.possible:
-            return None
+            return [] if self._own_attribute_store(facts, site) else None
         if resolution.targets or self.dispatch_class(facts, site, ref) is not None:
             # A receiver of a known workspace class: what its dispatch reaches (nothing when
             # the double adds an attribute the class does not have).
             return list(resolution.targets)
         return None
+
+    def _own_attribute_store(self, facts: ModuleFacts, site: CallSite) -> bool:
+        """`self.wait = wait` in a method of a class whose line defines no method `wait`:
+        the store lands on an instance of that class or of a subclass, so it can shadow
+        only a method one of them has. Every subclass in the workspace defines none, and
+        no library or unreadable base may define one: it replaces no function. (A
+        subclass out of sight mixing in a `wait` is not something the workspace runs.)"""
+        ref = site.callee
+        if ref.receiver != "self" or ref.text.count(".") != 1 or not site.enclosing_class:
+            return False
+        cls_key = function_key(facts.module, site.enclosing_class)
+        for key in (cls_key, *self.subclasses(cls_key)):
+            if key not in self.classes or self.unresolved_bases(key) or (
+                    self.external_definer(key, ref.name) is not None):
+                return False
+        return not self.dispatch_set(cls_key, ref.name)
 
     def _replaced_at(self, qualified: str) -> list[str] | None:
         """`patch("pkg.mod.Cls.name")`: the function or class at that path."""

@@ -267,6 +267,10 @@ class ModuleFacts:
     # The module stores into attributes whose name is computed (`setattr(o, name, v)`,
     # `o.__dict__.update(...)`): any attribute may hold anything.
     computed_attribute_stores: bool = False
+    # Each such store's receiver: ("self", class qualname) for `setattr(self, name, v)` in
+    # a method, ("name", qualified or written name) for a module-level or global name,
+    # ("other", source text) for anything else.
+    computed_store_receivers: list[tuple[str, str]] = field(default_factory=list)
     # Classes a test double is specified from (`Mock(spec=Store)`, `create_autospec(Store)`):
     # the written (or qualified) class name -> where. Every method of such a class may return
     # whatever the double is told to.

@@ -22,6 +22,7 @@ from .deferred_plan import ShapeJudge, ShapePlan, handed_out, shape_enabled
 from .evidence import Evidence, yield_verdict
 from .findings import ConvertFunction, FilePlan, Wrap, YieldAction
 from .index import Workspace, function_key, is_test_module
+from . import attributes
 from .library import awaitable_annotation, awaitable_doc
 from .model import CallSite, FunctionFact, ModuleFacts, Ref, Span, Value, YieldFact
 from .public_api import matches_function, public_api_reason
@@ -515,6 +516,8 @@ class Planner:
                 facts, ref):
             return "plain"
         site = _site_in(fn, ref)
+        if self._exact_attribute_call(facts, fn, ref, depth) == "awaitable":
+            return "awaitable"
         resolution = self.ws.resolve(facts, site)
         if not resolution.targets:
             return "unknown" if resolution.possible else self._library_kind(facts, site, ref)
@@ -532,13 +535,47 @@ class Planner:
         # A method that only raises, or an Interface's declaration, returns nothing a caller
         # could receive: the other methods of the dispatch set decide (alone, it is unknown).
         deciding = [t for t in resolution.targets if not self._neutral(t)]
-        kinds = {self.function_result_kind(t, depth + 1) for t in deciding or resolution.targets}
+        on_self = ref.receiver in ("self", "cls", "super")
+        kinds = {self.function_result_kind(t, depth + 1, body=on_self and self._spec_only(t))
+                 for t in deciding or resolution.targets}
         kind = kinds.pop() if len(kinds) == 1 else "unknown"
         if kind == "plain" and self._overridable(facts, site):
             # `yield self.get_volumes()` of a method returning `[]`: the yield is there for
             # overrides that return a Deferred, in subclasses txasync may not see (a user's).
             return "unknown"
         return kind
+
+    def _exact_attribute_call(self, facts: ModuleFacts, fn: FunctionFact | None, ref: Ref,
+                              depth: int) -> str:
+        """`self.session.get()` where every value `self.session` can hold is exactly a
+        `Session` (analysis/attributes.py): what `Session.get` returns, replacements of it
+        included; overrides and duck-typed fakes cannot be there. 'unknown' otherwise."""
+        if (fn is None or not fn.self_class or ref.kind != "attr" or ref.qualified
+                or not ref.text.startswith("self.") or ref.text.count(".") != 2
+                or ref.receiver_attr is None):
+            return "unknown"
+        cls_key = function_key(facts.module, fn.self_class)
+        held = attributes.exact_attribute_class(self.ws, cls_key, ref.receiver_attr)
+        if held is None:
+            return "unknown"
+        if held not in self.ws.classes:
+            # A library class: its own source decides, unless the tests replace or double
+            # a method of that name or the class.
+            replaced = self._replaced_names()
+            if ref.name in replaced or held.rsplit(".", 1)[-1] in replaced:
+                return "unknown"
+            return library.method_kind(held, ref.name)
+        method = self.ws.lookup_method(held, ref.name)
+        if method is None:
+            return "unknown"
+        return self.function_result_kind(method, depth + 1, own=True)
+
+    def _spec_only(self, key: str) -> bool:
+        """Only doubles made from a class (`Mock(spec=C)`) replace `key`. Such a double
+        never runs the class's real methods, so a `self.m()` (or `super().m()`) inside
+        one, whose `self` is a real instance, never meets it: the bodies decide there."""
+        replaced = self.ws.replacement(key)
+        return replaced is not None and replaced.spec_double
 
     def _class_method(self, facts: ModuleFacts, fn: FunctionFact | None, ref: Ref
                       ) -> str | None:
