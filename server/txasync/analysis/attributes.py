@@ -19,10 +19,10 @@ base out of sight, a Deferred subclass).
 
 from __future__ import annotations
 
-from .index import Workspace, external_class, function_key
-from .model import ModuleFacts
 from . import library
 from . import twisted_api as api
+from .index import Workspace, external_class, function_key
+from .model import ModuleFacts
 
 _DEFERRED = "twisted.internet.defer.Deferred"
 

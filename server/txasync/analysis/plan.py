@@ -16,13 +16,12 @@ from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from ..config import Config
-from . import library
+from . import attributes, library
 from . import twisted_api as api
 from .deferred_plan import ShapeJudge, ShapePlan, handed_out, shape_enabled
 from .evidence import Evidence, yield_verdict
 from .findings import ConvertFunction, FilePlan, Wrap, YieldAction
 from .index import Workspace, function_key, is_test_module
-from . import attributes
 from .library import awaitable_annotation, awaitable_doc
 from .model import CallSite, FunctionFact, ModuleFacts, Ref, Span, Value, YieldFact
 from .public_api import matches_function, public_api_reason
