@@ -718,7 +718,8 @@ class _FactWalker:
             self.facts.computed_store_receivers.append(
                 ("other", _text(receiver) if receiver is not None else ""))
 
-    def _replaced_targets(self, targets: list[ast.expr]) -> None:
+    def _replaced_targets(self, targets: list[ast.expr], value: ast.expr | None = None
+                          ) -> None:
         """`obj.name = value` replaces whatever `obj.name` was (a test double, a patch)."""
         for target in targets:
             if isinstance(target, (ast.Tuple, ast.List)):
@@ -726,13 +727,14 @@ class _FactWalker:
             elif isinstance(target, ast.Starred):
                 self._replaced_targets([target.value])
             elif isinstance(target, ast.Attribute):
-                self._replaced(target.attr, target, owner=target.value)
+                self._replaced(target.attr, target, owner=target.value, value=value)
                 if target.attr in _MOCK_BEHAVIOUR and isinstance(target.value, ast.Attribute):
                     # `double.fetch.return_value = "X"`: what `double.fetch()` returns
                     self._replaced(target.value.attr, target.value, owner=target.value.value)
 
     def _replaced(self, name: str, node: ast.AST, owner: ast.expr | None = None,
-                  qualified: str | None = None, auto: bool = False) -> None:
+                  qualified: str | None = None, auto: bool = False,
+                  value: ast.expr | None = None) -> None:
         """Record a replacement of `name`: on `owner` (an object or class whose type the
         index may know), at a `qualified` path (`patch("pkg.mod.Cls.name")`), or, with
         neither, of every function of that name. `auto`: `patch()` makes the double itself
@@ -746,8 +748,30 @@ class _FactWalker:
             callee = self.ref(ast.Attribute(value=owner, attr=name, ctx=ast.Load()))
         else:
             callee = Ref("name", name, None, text=name)
-        self.facts.replacements.append(
-            self._site(node, callee, "other", "patched" if auto else "replaced"))
+        site = self._site(node, callee, "other", "patched" if auto else "replaced")
+        if value is not None and not auto:
+            site = _with(site, replaced_with=self._installed_function(value),
+                         replaced_returns=self._lambda_call(value))
+        self.facts.replacements.append(site)
+
+    def _installed_function(self, value: ast.expr) -> Ref | None:
+        """The function a replacement installs, where it is written as a reference."""
+        if isinstance(value, (ast.Name, ast.Attribute)):
+            return self.ref(value)
+        return None
+
+    def _lambda_call(self, value: ast.expr) -> Value | None:
+        """What calling an installed `lambda: f(...)` returns: the call in its body, when
+        the callee uses none of the lambda's own parameters (those are not what the
+        enclosing scope binds)."""
+        if not (isinstance(value, ast.Lambda) and isinstance(value.body, ast.Call)):
+            return None
+        params = {a.arg for a in [*value.args.posonlyargs, *value.args.args,
+                                  *value.args.kwonlyargs]}
+        params |= {a.arg for a in (value.args.vararg, value.args.kwarg) if a is not None}
+        if any(isinstance(n, ast.Name) and n.id in params for n in ast.walk(value.body.func)):
+            return None
+        return self.value(value.body)
 
     def _replaced_in_class_body(self, name: str, node: ast.AST, class_qualname: str) -> None:
         """`fetch = Mock(...)` in a class body: the method of that name the class would
@@ -827,14 +851,17 @@ class _FactWalker:
         # mock's `patch("m.n")` and `patch.object(C, "n")` with no replacement given make
         # the double themselves: a MagicMock, or an AsyncMock for an `async def`.
         given = any(k.arg in ("new", "new_callable") for k in node.keywords)
+        new = [k.value for k in node.keywords if k.arg == "new"]
         if first_text is not None and first is not None:
             # `patch("pkg.mod.name")`, `monkeypatch.setattr("pkg.mod.name", v)`
             self._replaced(first_text, first, qualified=first_text if "." in first_text else None,
-                           auto=last == "patch" and len(args) == 1 and not given)
+                           auto=last == "patch" and len(args) == 1 and not given,
+                           value=next(iter([*args[1:2], *new]), None))
         if len(args) >= 2 and isinstance(args[1], ast.Constant) and isinstance(
                 args[1].value, str) and first is not None and first_text is None:
             self._replaced(args[1].value, args[1], owner=first,
-                           auto=last == "object" and len(args) == 2 and not given)
+                           auto=last == "object" and len(args) == 2 and not given,
+                           value=next(iter([*args[2:3], *new]), None))
             self.facts.attribute_stores.setdefault(args[1].value, []).append(
                 ("", Value("other")))
         elif last == "setattr" and len(args) >= 2 and first_text is None:
@@ -892,7 +919,7 @@ class _FactWalker:
                 self.facts.module_types[target.id] = ""
 
     def visit_Assign(self, node: ast.Assign) -> None:
-        self._replaced_targets(node.targets)
+        self._replaced_targets(node.targets, node.value)
         if self.scopes[-1].kind == "module":
             self._module_binding(node)
         if self.scopes[-1].kind == "class":
@@ -930,7 +957,7 @@ class _FactWalker:
     def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
         self._annotated_attribute(node)
         if node.value is not None:
-            self._replaced_targets([node.target])
+            self._replaced_targets([node.target], node.value)
             self._attribute_stores([node.target], self._stored(node.value))
         scope = self.current_def()
         if scope.fact is not None and node.value is not None:

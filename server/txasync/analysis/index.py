@@ -290,6 +290,10 @@ class Workspace:
         # Functions and classes a replacement reaches where its target can be pinned down
         # (`self.master.stop = Mock()` with `self.master` a `Master`).
         self.replaced_keys: dict[str, Replacement] = {}
+        # The replacement sites behind `replaced_keys` and `replaced`, all of them (what
+        # each installs decides what a call may get).
+        self.replacing_sites: dict[str, list[tuple[ModuleFacts, CallSite]]] = {}
+        self.replacing_by_name: dict[str, list[tuple[ModuleFacts, CallSite]]] = {}
         # Constant prefixes of `getattr(obj, "prefix" + name)` lookups: prefix -> (path, span).
         self.dynamic_prefixes: dict[str, tuple[str, Span]] = {}
         self._implementers: dict[str, list[str]] | None = None
@@ -371,6 +375,8 @@ class Workspace:
         sites = [(facts, site) for facts in self.modules.values() for site in facts.replacements]
         sites.sort(key=lambda pair: pair[1].callee.qualified is None)
         reached_by: dict[str, list[list[str] | None]] = {}
+        self.replacing_sites = {}
+        self.replacing_by_name = {}
         for facts, site in sites:
             where = Replacement(facts.path, site.span, auto=site.detail == "patched")
             done = reached_by.setdefault(facts.path, [])
@@ -381,8 +387,10 @@ class Workspace:
             done.append(reached)
             if reached is None:
                 _keep_first(self.replaced, site.callee.name, where)
+                self.replacing_by_name.setdefault(site.callee.name, []).append((facts, site))
             for key in reached or ():
                 _keep_first(self.replaced_keys, key, where)
+                self.replacing_sites.setdefault(key, []).append((facts, site))
         self._reached = reached_by
 
     def _replaced_by(self, facts: ModuleFacts, site: CallSite) -> list[str] | None:
@@ -443,6 +451,20 @@ class Workspace:
         if qualified.split(".")[0] not in self.top_packages:
             return []  # a library's attribute: no workspace function is it
         return None
+
+    def replacing(self, key: str) -> list[tuple[ModuleFacts, CallSite]]:
+        """Every replacement site that reaches function `key`: by what it reaches, or by
+        name where that cannot be told. Doubles made from a class (`Mock(spec=C)`,
+        `doubled_keys`) have no site here."""
+        sites = list(self.replacing_sites.get(key, ()))
+        entry = self.functions.get(key)
+        if entry is not None:
+            sites += self.replacing_by_name.get(entry[1].name, ())
+        return sites
+
+    def doubled_keys(self) -> set[str]:
+        """Every function a double made from a class (`Mock(spec=C)`) answers for."""
+        return {target for found in self._doubled.values() for target, _ in found}
 
     def replacement(self, key: str) -> Replacement | None:
         """Where something replaces function (or class) `key` at run time, if anywhere."""

@@ -138,6 +138,11 @@ class CallSite:
     # Inside `if isinstance(x, C):` (x not rebound in that body, same frame): the receiver
     # name and the class as written, an instance of which (or of a subclass) `x` is there.
     narrowed: tuple[str, str] | None = None
+    # For a replacement (`obj.fetch = fake`, `self.patch(obj, "fetch", lambda: d)`): the
+    # function it installs, as written (`fake`), or what calling the lambda it installs
+    # returns (the call in its body); both None where syntax cannot tell (a Mock, a value).
+    replaced_with: Ref | None = None
+    replaced_returns: Value | None = None
 
 
 @dataclass

@@ -92,6 +92,7 @@ class Planner:
         self.refused: Mapping[str, Reason] = refused or {}
         self._returns_memo: dict[tuple[str, bool, bool], str] = {}
         self._replaced_cache: frozenset[str] | None = None
+        self._doubled: frozenset[str] | None = None
         self.shapes = ShapeJudge(self)
         # Pass-throughs and chains that may raise at the call where a caller would now get
         # a failed Deferred: decided again without them (see `decide`).
@@ -569,6 +570,40 @@ class Planner:
             return "unknown"
         return self.function_result_kind(method, depth + 1, own=True)
 
+    def _replaced_by_awaitables(self, key: str, depth: int) -> bool:
+        """Everything the tests install in place of `key` returns an awaitable when called
+        (`obj.fetch = fake_fetch` of an inlineCallbacks `fake_fetch`, `self.patch(obj,
+        "finish", lambda: defer.fail(e))`): a call may meet the double, and `await` takes
+        its value as `yield` did, so the double does not make the call unknown. A double
+        `patch()` or a spec'd Mock makes, or any replacement whose value syntax cannot
+        tell (a Mock, a value, a lambda of its own arguments), does."""
+        replaced = self.ws.replacement(key)
+        if replaced is None:
+            return True
+        if replaced.auto or depth > 6:
+            return False
+        if self._doubled is None:
+            self._doubled = frozenset(self.ws.doubled_keys())
+        if key in self._doubled:
+            return False
+        sites = self.ws.replacing(key)
+        return bool(sites) and all(self._installs_awaitable(facts, site, depth)
+                                   for facts, site in sites)
+
+    def _installs_awaitable(self, facts: ModuleFacts, site: CallSite, depth: int) -> bool:
+        """A replacement whose installed function (or lambda) returns only awaitables."""
+        fn = facts.function(site.enclosing) if site.enclosing else None
+        if site.replaced_returns is not None:
+            return self._value_kind(facts, fn, site.replaced_returns, depth + 1) == "awaitable"
+        if site.replaced_with is None:
+            return False
+        # The function object is taken when the replacement runs: what replaces its name
+        # afterwards (this very replacement, for `step.addLog = addLog`) is not it.
+        resolution = self.ws.resolve(facts, replace(site, callee=site.replaced_with))
+        return bool(resolution.targets) and not resolution.possible and all(
+            self.function_result_kind(t, depth + 1, body=True) == "awaitable"
+            for t in resolution.targets)
+
     def _spec_only(self, key: str) -> bool:
         """Only doubles made from a class (`Mock(spec=C)`) replace `key`. Such a double
         never runs the class's real methods, so a `self.m()` (or `super().m()`) inside
@@ -713,7 +748,8 @@ class Planner:
             return self._returns_memo[memo_key]
         self._returns_memo[memo_key] = "unknown"  # cycles resolve to unknown
         tfacts, target = self.ws.functions[key]
-        if key in self.ws.redefined or (not body and self.ws.replacement(key) is not None):
+        if key in self.ws.redefined or (not body and self.ws.replacement(key) is not None
+                                        and not self._replaced_by_awaitables(key, depth)):
             # Bound twice, or replaced at run time (a test double, a patch): what a call
             # returns is whatever the replacement returns.
             kind = "unknown"
