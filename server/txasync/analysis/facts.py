@@ -257,6 +257,29 @@ _DISPATCH: dict[type, Callable[[_FactWalker, ast.AST], None]] = {}
 _FIELDS: dict[type, tuple[str, ...]] = {}
 
 
+def _module_bindings(stmts: list[ast.stmt]) -> dict[str, int]:
+    """How many times each name is bound at module level, in any form (assignment, loop or
+    `with` target, import, def, class, `del`), branches of `if`/`try` included."""
+    counts: dict[str, int] = {}
+    stack: list[ast.AST] = list(stmts)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            counts[node.name] = counts.get(node.name, 0) + 1
+            stack.extend(node.decorator_list)
+            continue
+        if isinstance(node, ast.Lambda):
+            continue
+        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            counts[node.id] = counts.get(node.id, 0) + 1
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            for alias in node.names:
+                bound = alias.asname or alias.name.split(".")[0]
+                counts[bound] = counts.get(bound, 0) + 1
+        stack.extend(ast.iter_child_nodes(node))
+    return counts
+
+
 class _FactWalker:
     def __init__(self, source: str, table: ImportTable, facts: ModuleFacts) -> None:
         self.lines = LineIndex(source)
@@ -358,6 +381,8 @@ class _FactWalker:
     # -- walking -----------------------------------------------------------------------
     def walk(self, tree: ast.Module) -> None:
         self._body(tree.body)
+        self.facts.rebound_globals = set(self._rebound_globals)
+        self.facts.module_bindings = _module_bindings(tree.body)
         for name in self._rebound_globals:
             if name in self.facts.module_types:
                 self.facts.module_types[name] = ""  # rebound in a function: any type

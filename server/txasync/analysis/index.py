@@ -219,6 +219,9 @@ def definitions_signature(facts: ModuleFacts) -> tuple[object, ...]:
         tuple(sorted(facts.runtime_imports)),
         tuple(sorted(facts.module_names)),
         tuple(sorted((k, tuple(v)) for k, v in facts.name_aliases.items())),
+        # whether an alias is the name's only binding (`run_cli = run_cli_native`)
+        tuple(sorted((k, facts.module_bindings.get(k), k in facts.rebound_globals)
+                     for k in facts.name_aliases)),
         tuple(sorted(facts.module_types.items())),
         tuple(sorted(facts.doubled_classes)),
         tuple(_function_signature(f) for f in facts.functions),
@@ -501,10 +504,30 @@ class Workspace:
         if key in self.functions:
             return key
         head, _, rest = split[1].partition(".")
-        target = self.by_module[split[0]].imports.get(head)
+        facts = self.by_module[split[0]]
+        target = facts.imports.get(head)
         if target and target != qualified:
             return self.function_for_qualified(target + ("." + rest if rest else ""), depth + 1)
+        alias = self._function_alias(facts, head)
+        if alias is not None and not rest:
+            return self.function_for_qualified(alias, depth + 1)
         return None
+
+    @staticmethod
+    def _function_alias(facts: ModuleFacts, name: str) -> str | None:
+        """`run_cli = run_cli_native` at module level, the only binding of `run_cli` (not
+        also a def, a class, a constructor's result, rebound through `global`): the
+        qualified name it stands for."""
+        aliases = facts.name_aliases.get(name)
+        if (not aliases or len(aliases) != 1 or facts.module_bindings.get(name) != 1
+                or name in facts.rebound_globals):
+            return None
+        alias = aliases[0]
+        if "." not in alias:
+            if not alias.isidentifier() or alias == name:
+                return None
+            return f"{facts.module}.{alias}"
+        return alias
 
     def subclasses(self, class_key: str) -> list[str]:
         """Workspace classes below `class_key` (any depth), in a fixed order."""
@@ -833,7 +856,10 @@ class Workspace:
             if ref.qualified is not None:
                 return self.function_for_qualified(ref.qualified)
             key = function_key(facts.module, ref.name)
-            return key if key in self.functions else None
+            if key in self.functions:
+                return key
+            alias = self._function_alias(facts, ref.name)
+            return self.function_for_qualified(alias) if alias is not None else None
         if ref.receiver in ("self", "cls") and site.enclosing_class:
             return self.lookup_method(function_key(facts.module, site.enclosing_class), ref.name)
         if ref.receiver == "super" and site.enclosing_class:

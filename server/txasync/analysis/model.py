@@ -253,6 +253,10 @@ class ModuleFacts:
     # `if`, `object` in the other): name -> every name it may be. A class deriving from such a
     # name derives from all of them, as far as who may call its methods goes.
     name_aliases: dict[str, list[str]] = field(default_factory=dict)
+    # Names some function declares `global` (and may rebind at run time).
+    rebound_globals: set[str] = field(default_factory=set)
+    # How many times each name is bound at module level, in any form.
+    module_bindings: dict[str, int] = field(default_factory=dict)
     # Module-level names bound once to a constructor call (`store = Store()`): name -> the
     # class (qualified where imports tell); "" when bound to more than one thing, or
     # rebound through `global`.
