@@ -119,11 +119,13 @@ def exact_attribute_class(ws: Workspace, cls_key: str, name: str) -> str | None:
     when it may be anything else at run time."""
     if ws.methods_by_name.get(name):
         return None  # a method or property of that name somewhere: not a plain store
+    if any(name in cls.declared_attrs for _, cls in ws.classes.values()):
+        return None  # a declared field (`x: T` of a dataclass): its `__init__` may set it
     held: set[str] = set()
     line = family(ws, cls_key)
     for module in ws.modules.values():
-        if computed_store_reaches(ws, module, line):
-            return None  # `setattr(o, name, v)`: any attribute may hold anything
+        if computed_store_reaches(ws, module, line) or "__dict__" in module.attribute_stores:
+            return None  # `setattr(o, name, v)`, `o.__dict__ = d`: may hold anything
         for owner, value in module.attribute_stores.get(name, ()):
             if value.kind == "none":
                 continue  # `x.name = None`: a call on it fails the same either way

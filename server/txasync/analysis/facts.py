@@ -188,7 +188,8 @@ _MOCK_CLASSES = frozenset({"Mock", "MagicMock", "NonCallableMock", "NonCallableM
 # Attributes of a mock that set what calling it returns.
 _MOCK_BEHAVIOUR = frozenset({"return_value", "side_effect"})
 # Calls that replace an attribute named by a string argument (see `_replacing_call`).
-_REPLACING_CALLS = frozenset({"setattr", "patch", "object", "multiple", "patch_object"})
+_REPLACING_CALLS = frozenset({"setattr", "__setattr__", "patch", "object", "multiple",
+                              "patch_object"})
 
 _DOC_RETURNS = re.compile(
     r"^\s*(?:@rtype|@returns?|:rtype|:returns?)\s*:\s*(?P<text>.*)$"
@@ -889,7 +890,7 @@ class _FactWalker:
                            value=next(iter([*args[2:3], *new]), None))
             self.facts.attribute_stores.setdefault(args[1].value, []).append(
                 ("", Value("other")))
-        elif last == "setattr" and len(args) >= 2 and first_text is None:
+        elif last in ("setattr", "__setattr__") and len(args) >= 2 and first_text is None:
             self._computed_store(first)  # `setattr(o, name, v)`
         if first_text is not None:
             self.facts.attribute_stores.setdefault(first_text.rsplit(".", 1)[-1], []).append(

@@ -609,7 +609,11 @@ class Planner:
         never runs the class's real methods, so a `self.m()` (or `super().m()`) inside
         one, whose `self` is a real instance, never meets it: the bodies decide there."""
         replaced = self.ws.replacement(key)
-        return replaced is not None and replaced.spec_double
+        if replaced is None or not replaced.spec_double:
+            return False
+        # A replacement by name alone (`x.fetch = lambda: 5` on an untyped `x`) may also
+        # land on a real instance.
+        return self.ws.replaced.get(self.ws.functions[key][1].name) is None
 
     def _class_method(self, facts: ModuleFacts, fn: FunctionFact | None, ref: Ref
                       ) -> str | None:
