@@ -219,6 +219,9 @@ def definitions_signature(facts: ModuleFacts) -> tuple[object, ...]:
         tuple(sorted(facts.runtime_imports)),
         tuple(sorted(facts.module_names)),
         tuple(sorted((k, tuple(v)) for k, v in facts.name_aliases.items())),
+        # whether an alias is the name's only binding (`run_cli = run_cli_native`)
+        tuple(sorted((k, facts.module_bindings.get(k), k in facts.rebound_globals)
+                     for k in facts.name_aliases)),
         tuple(sorted(facts.module_types.items())),
         tuple(sorted(facts.doubled_classes)),
         tuple(_function_signature(f) for f in facts.functions),
@@ -290,6 +293,10 @@ class Workspace:
         # Functions and classes a replacement reaches where its target can be pinned down
         # (`self.master.stop = Mock()` with `self.master` a `Master`).
         self.replaced_keys: dict[str, Replacement] = {}
+        # The replacement sites behind `replaced_keys` and `replaced`, all of them (what
+        # each installs decides what a call may get).
+        self.replacing_sites: dict[str, list[tuple[ModuleFacts, CallSite]]] = {}
+        self.replacing_by_name: dict[str, list[tuple[ModuleFacts, CallSite]]] = {}
         # Constant prefixes of `getattr(obj, "prefix" + name)` lookups: prefix -> (path, span).
         self.dynamic_prefixes: dict[str, tuple[str, Span]] = {}
         self._implementers: dict[str, list[str]] | None = None
@@ -371,6 +378,8 @@ class Workspace:
         sites = [(facts, site) for facts in self.modules.values() for site in facts.replacements]
         sites.sort(key=lambda pair: pair[1].callee.qualified is None)
         reached_by: dict[str, list[list[str] | None]] = {}
+        self.replacing_sites = {}
+        self.replacing_by_name = {}
         for facts, site in sites:
             where = Replacement(facts.path, site.span, auto=site.detail == "patched")
             done = reached_by.setdefault(facts.path, [])
@@ -381,8 +390,10 @@ class Workspace:
             done.append(reached)
             if reached is None:
                 _keep_first(self.replaced, site.callee.name, where)
+                self.replacing_by_name.setdefault(site.callee.name, []).append((facts, site))
             for key in reached or ():
                 _keep_first(self.replaced_keys, key, where)
+                self.replacing_sites.setdefault(key, []).append((facts, site))
         self._reached = reached_by
 
     def _replaced_by(self, facts: ModuleFacts, site: CallSite) -> list[str] | None:
@@ -402,12 +413,28 @@ class Workspace:
             return [found] if found is not None else []
         resolution = self.resolve(facts, site)
         if resolution.possible:
-            return None
+            return [] if self._own_attribute_store(facts, site) else None
         if resolution.targets or self.dispatch_class(facts, site, ref) is not None:
             # A receiver of a known workspace class: what its dispatch reaches (nothing when
             # the double adds an attribute the class does not have).
             return list(resolution.targets)
         return None
+
+    def _own_attribute_store(self, facts: ModuleFacts, site: CallSite) -> bool:
+        """`self.wait = wait` in a method of a class whose line defines no method `wait`:
+        the store lands on an instance of that class or of a subclass, so it can shadow
+        only a method one of them has. Every subclass in the workspace defines none, and
+        no library or unreadable base may define one: it replaces no function. (A
+        subclass out of sight mixing in a `wait` is not something the workspace runs.)"""
+        ref = site.callee
+        if ref.receiver != "self" or ref.text.count(".") != 1 or not site.enclosing_class:
+            return False
+        cls_key = function_key(facts.module, site.enclosing_class)
+        for key in (cls_key, *self.subclasses(cls_key)):
+            if key not in self.classes or self.unresolved_bases(key) or (
+                    self.external_definer(key, ref.name) is not None):
+                return False
+        return not self.dispatch_set(cls_key, ref.name)
 
     def _replaced_at(self, qualified: str) -> list[str] | None:
         """`patch("pkg.mod.Cls.name")`: the function or class at that path."""
@@ -427,6 +454,20 @@ class Workspace:
         if qualified.split(".")[0] not in self.top_packages:
             return []  # a library's attribute: no workspace function is it
         return None
+
+    def replacing(self, key: str) -> list[tuple[ModuleFacts, CallSite]]:
+        """Every replacement site that reaches function `key`: by what it reaches, or by
+        name where that cannot be told. Doubles made from a class (`Mock(spec=C)`,
+        `doubled_keys`) have no site here."""
+        sites = list(self.replacing_sites.get(key, ()))
+        entry = self.functions.get(key)
+        if entry is not None:
+            sites += self.replacing_by_name.get(entry[1].name, ())
+        return sites
+
+    def doubled_keys(self) -> set[str]:
+        """Every function a double made from a class (`Mock(spec=C)`) answers for."""
+        return {target for found in self._doubled.values() for target, _ in found}
 
     def replacement(self, key: str) -> Replacement | None:
         """Where something replaces function (or class) `key` at run time, if anywhere."""
@@ -463,10 +504,30 @@ class Workspace:
         if key in self.functions:
             return key
         head, _, rest = split[1].partition(".")
-        target = self.by_module[split[0]].imports.get(head)
+        facts = self.by_module[split[0]]
+        target = facts.imports.get(head)
         if target and target != qualified:
             return self.function_for_qualified(target + ("." + rest if rest else ""), depth + 1)
+        alias = self._function_alias(facts, head)
+        if alias is not None and not rest:
+            return self.function_for_qualified(alias, depth + 1)
         return None
+
+    @staticmethod
+    def _function_alias(facts: ModuleFacts, name: str) -> str | None:
+        """`run_cli = run_cli_native` at module level, the only binding of `run_cli` (not
+        also a def, a class, a constructor's result, rebound through `global`): the
+        qualified name it stands for."""
+        aliases = facts.name_aliases.get(name)
+        if (not aliases or len(aliases) != 1 or facts.module_bindings.get(name) != 1
+                or name in facts.rebound_globals):
+            return None
+        alias = aliases[0]
+        if "." not in alias:
+            if not alias.isidentifier() or alias == name:
+                return None
+            return f"{facts.module}.{alias}"
+        return alias
 
     def subclasses(self, class_key: str) -> list[str]:
         """Workspace classes below `class_key` (any depth), in a fixed order."""
@@ -795,7 +856,10 @@ class Workspace:
             if ref.qualified is not None:
                 return self.function_for_qualified(ref.qualified)
             key = function_key(facts.module, ref.name)
-            return key if key in self.functions else None
+            if key in self.functions:
+                return key
+            alias = self._function_alias(facts, ref.name)
+            return self.function_for_qualified(alias) if alias is not None else None
         if ref.receiver in ("self", "cls") and site.enclosing_class:
             return self.lookup_method(function_key(facts.module, site.enclosing_class), ref.name)
         if ref.receiver == "super" and site.enclosing_class:
