@@ -304,7 +304,7 @@ def analyse(project: Project, only: set[str] | None = None,
 def _analyse(project: Project, only: set[str] | None, exclude: set[str] | None) -> Analysis:
     config = project.config
     planner = make_planner(project)
-    allowed = _unsuppressed(project, project.workspace.functions)
+    allowed = _unsuppressed(project, project.workspace.candidates())
     if only is not None:
         allowed &= only
     if exclude:
@@ -574,8 +574,7 @@ def fix_project(project: Project, only: set[str] | None = None, safe_only: bool 
     unconverted this run (`fix --verify` taking back a conversion a test disproved).
     `rewrites` keeps each file's last plan and rewrite across calls on the same project
     (`fix --verify` plans many candidate trees that differ in a few files)."""
-    candidates = {key for key, (_, fn) in project.workspace.functions.items()
-                  if fn.is_ic or fn.shape is not None}
+    candidates = project.workspace.candidates()
     if only is not None:
         candidates &= only
     if exclude:

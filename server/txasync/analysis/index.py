@@ -14,7 +14,7 @@ import os
 import sys
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -309,8 +309,24 @@ class Workspace:
         self._order: dict[str, int] = {path: n for n, path in enumerate(self.modules)}
         self._doubled: dict[str, list[tuple[str, Replacement]]] = {}
         self._reached: dict[str, list[list[str] | None]] = {}
+        self._memo_tables()
         self._add_doubled_classes()
         self._add_replacements()
+
+    def _memo_tables(self) -> None:
+        """Lookups memoised for the life of the definitions they read: shared by the
+        workspaces `updated` makes while the definitions stay the same (so a keystroke does
+        not pay for them again), per file where they also read a file's own facts."""
+        # (class key, name) -> subclass_methods; key -> related_methods: definitions only.
+        self._subclass_memo: dict[tuple[str, str], list[str]] = {}
+        self._related_memo: dict[str, list[str]] = {}
+        self._async_keys: list[str] | None = None
+        # path -> the keys of that file's inlineCallbacks functions, pass-throughs and
+        # chains (a shape is read from the body, so the edited file's is found again).
+        self._candidates: dict[str, list[str]] = {}
+        # path -> (site id, name) -> what a `getattr(obj, <computed>)(...)` site reaches
+        # when the name is `name` (the planner's dynamic callers).
+        self._dynamic: dict[str, dict[tuple[int, str], Resolution]] = {}
 
     def add(self, facts: ModuleFacts) -> None:
         self.top_packages.add(facts.module.split(".")[0])
@@ -489,6 +505,13 @@ class Workspace:
         """Every method named `name` that `self.name()` in `class_key` may reach through a
         subclass: overrides in subclasses and methods of the subclasses' other bases (a
         mixin calling a method its sibling base defines)."""
+        memo = self._subclass_memo.get((class_key, name))
+        if memo is None:
+            memo = self._subclass_memo[(class_key, name)] = self._subclass_methods(
+                class_key, name)
+        return list(memo)
+
+    def _subclass_methods(self, class_key: str, name: str) -> list[str]:
         found: list[str] = []
         for sub in self.subclasses(class_key):
             for key in [sub, *self.ancestors(sub)]:
@@ -657,6 +680,43 @@ class Workspace:
 
     def related_methods(self, key: str) -> list[str]:
         """Same-name methods up and down the class hierarchy: dynamic dispatch may reach any."""
+        memo = self._related_memo.get(key)
+        if memo is None:
+            memo = self._related_memo[key] = self._related_methods(key)
+        return list(memo)
+
+    def async_keys(self) -> list[str]:
+        """The keys of every `async def` of the workspace, in index order."""
+        if self._async_keys is None:
+            self._async_keys = [k for k, (_, fn) in self.functions.items() if fn.is_async]
+        return self._async_keys
+
+    def candidates(self) -> set[str]:
+        """The functions a run may decide about: inlineCallbacks functions, and functions
+        shaped like a pass-through or a callback chain."""
+        found: set[str] = set()
+        for path, facts in self.modules.items():
+            keys = self._candidates.get(path)
+            if keys is None:
+                keys = self._candidates[path] = [
+                    key for fn in facts.functions if fn.is_ic or fn.shape is not None
+                    if self.functions[key := function_key(facts.module, fn.qualname)][1] is fn]
+            found.update(keys)
+        return found
+
+    def dynamic_resolution(self, facts: ModuleFacts, site: CallSite, name: str) -> Resolution:
+        """What `getattr(obj, <computed>)(...)` at `site` reaches when the name is `name`."""
+        memo = self._dynamic.setdefault(facts.path, {})
+        found = memo.get((id(site), name))
+        if found is None:
+            ref = site.callee
+            as_named = replace(site, callee=replace(
+                ref, name=name, text=ref.text[:-1] + name,
+                qualified=ref.qualified[:-1] + name if ref.qualified else None))
+            found = memo[(id(site), name)] = self.resolve(facts, as_named)
+        return found
+
+    def _related_methods(self, key: str) -> list[str]:
         facts, fn = self.functions[key]
         if not fn.class_qualname:
             return []
@@ -1134,6 +1194,11 @@ class Workspace:
         new._splits = self._splits
         new._order = self._order
         new._return_types = dict(self._return_types)
+        new._subclass_memo = self._subclass_memo
+        new._related_memo = self._related_memo
+        new._async_keys = self._async_keys
+        new._candidates = {p: keys for p, keys in self._candidates.items() if p != path}
+        new._dynamic = {p: memo for p, memo in self._dynamic.items() if p != path}
         new.oracle = None
         new.dynamic_prefixes = {}
         for each in modules.values():

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Literal
 
 from ..config import Config
@@ -1290,11 +1290,7 @@ class Planner:
         for sfacts, site in self._dynamic_sites:
             if not fn.name.startswith(site.name_prefix):
                 continue
-            ref = site.callee
-            as_named = replace(site, callee=replace(
-                ref, name=fn.name, text=ref.text[:-1] + fn.name,
-                qualified=ref.qualified[:-1] + fn.name if ref.qualified else None))
-            res = self.ws.resolve(sfacts, as_named)
+            res = self.ws.dynamic_resolution(sfacts, site, fn.name)
             if key in res.targets or res.possible:
                 found.append((sfacts, site))
         return found

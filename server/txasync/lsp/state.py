@@ -11,6 +11,7 @@ nothing extra.
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -102,6 +103,15 @@ class Folder:
         return True
 
 
+def settle_heap() -> None:
+    """Move what indexing and the first analysis built (facts, the call-site index, the
+    lookups they memoise: long-lived) out of the cyclic collector's reach. Otherwise a full
+    collection, due every so many keystrokes, walks all of it: 0.5 s on a 350-file project,
+    landing on whichever edit triggers it. Reference counting still frees what edits drop."""
+    gc.collect()
+    gc.freeze()
+
+
 TextSource = Callable[[str], tuple[str, int | None] | None]
 
 
@@ -191,6 +201,7 @@ class State:
         project = await asyncio.to_thread(engine.load_project, files, config, jobs, overlays)
         project.config = folder.config  # settings may have changed while files were read
         folder.project = project
+        settle_heap()
         for path in overlays:
             if path not in project.stale:
                 folder.good_text[path] = overlays[path]
@@ -328,6 +339,8 @@ class State:
             good = dict(folder.good_text)
             analysis = await asyncio.to_thread(engine.analyse, snap)
             result = Snapshot(folder, generation, snap, analysis, versions, good)
+            if folder._snapshot is None:
+                settle_heap()
             if folder._snapshot is None or folder._snapshot.generation <= generation:
                 folder._snapshot = result
             return result
