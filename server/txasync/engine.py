@@ -655,8 +655,18 @@ def update_file(project: Project, path: str, text: str | None) -> None:
     good = project.facts.get(path)
     project.workspace = project.workspace.updated(
         path, good if good is not None and good.error is None else None,
-        [f for f in project.facts.values() if f.error is None])
+        [f for f in project.facts.values() if f.error is None],
+        lambda name: _mentioned(project, path, name))
     attach_oracle(project)
+
+
+def _mentioned(project: Project, path: str, name: str) -> bool:
+    """Whether any file but `path` may refer to `name`: its text has it (a substring
+    test, so never a miss), or its facts come from an older text (it does not parse now)."""
+    if any(other != path for other in project.stale):
+        return True
+    return any(name in source.text for other, source in project.sources.items()
+               if other != path)
 
 
 def function_at(project: Project, path: str, line: int, col: int,

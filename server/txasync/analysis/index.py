@@ -12,8 +12,8 @@ from __future__ import annotations
 import ast
 import os
 import sys
-from collections import defaultdict
-from collections.abc import Iterable
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -1141,33 +1141,72 @@ class Workspace:
                 return found
         return self.resolve(facts, site)
 
-    def updated(self, path: str, facts: ModuleFacts | None, modules: Iterable[ModuleFacts]
-                ) -> Workspace:
+    def updated(self, path: str, facts: ModuleFacts | None, modules: Iterable[ModuleFacts],
+                mentioned: Callable[[str], bool] | None = None) -> Workspace:
         """The workspace of `modules`, which are this one's with one file's facts replaced
         (`facts`; None: the file left the index).
 
         While the file's definitions (`definitions_signature`) are the same, nothing another
         file resolves through has changed: the new workspace shares this one's lookups and
         every other file's resolved call sites, and resolves only the edited file's sites
-        again (no caller list is copied). Otherwise, and where sharing cannot be shown to
-        give what a fresh build gives (the file is new or gone, its module name is not
-        unique, its replacements reach something else, jedi is asked), it is built afresh."""
+        again (no caller list is copied). When the edit only adds or removes functions (a
+        paste, an undo) whose names no other file's text has (`mentioned`, see
+        `added_or_removed_names`), no other file's call can resolve otherwise either, and
+        the same sharing holds with the lookups of those names forgotten. Otherwise, and
+        where sharing cannot be shown to give what a fresh build gives (the file is new or
+        gone, its module name is not unique, its replacements reach something else, jedi is
+        asked), it is built afresh."""
         old = self.modules.get(path)
         ordered = {each.path: each for each in modules}
         if (facts is None or old is None or self.oracle is not None
                 or list(ordered) != list(self.modules) or ordered[path] is not facts
-                or definitions_signature(old) != definitions_signature(facts)
                 or sum(1 for f in self.modules.values() if f.module == old.module) > 1):
             return Workspace(ordered.values())
-        new = self._sharing(ordered, path, old, facts)
+        names: frozenset[str] = frozenset()
+        if definitions_signature(old) != definitions_signature(facts):
+            changed = added_or_removed_names(old, facts)
+            if not changed or mentioned is None or any(mentioned(n) for n in changed):
+                return Workspace(ordered.values())
+            names = changed
+        new = self._sharing(ordered, path, old, facts, names)
         return new if new is not None else Workspace(ordered.values())
 
     def _sharing(self, modules: dict[str, ModuleFacts], path: str, old: ModuleFacts,
-                 facts: ModuleFacts) -> Workspace | None:
-        """`updated` when the definitions of `path` are the same (None: they are not, as
-        far as its replacements go)."""
+                 facts: ModuleFacts, names: frozenset[str] = frozenset()) -> Workspace | None:
+        """`updated` when the definitions of `path` are the same, or differ only by the
+        functions named `names` (None: what its replacements reach changed)."""
         new = Workspace.__new__(Workspace)
         new.modules = modules
+        if names:
+            # Functions came or went: the tables of names are made again (cheap: no call
+            # is resolved), the same way a fresh build makes them.
+            new.by_module, new.functions, new.classes = {}, {}, {}
+            new.methods_by_name, new.top_packages, new.redefined = {}, set(), set()
+            new.dynamic_prefixes = {}
+            for each in modules.values():
+                new.add(each)
+            new._fakes = None
+            new._memo_tables()
+            new._subclass_memo = {k: v for k, v in self._subclass_memo.items()
+                                  if k[1] not in names}
+            new._related_memo = {k: v for k, v in self._related_memo.items()
+                                 if _key_name(k) not in names}
+            new._candidates = {p: keys for p, keys in self._candidates.items() if p != path}
+            new._dynamic = {p: memo for p, memo in self._dynamic.items() if p != path}
+            new._return_types = {k: v for k, v in self._return_types.items()
+                                 if _key_name(k) not in names}
+            new._implementers = self._implementers
+            new._children = self._children
+            new._ancestors = self._ancestors
+            new._splits = self._splits
+            new._order = self._order
+            new.oracle = None
+            new.replaced, new.replaced_keys = {}, {}
+            # A double made from a class (`Mock(spec=C)`) answers for its methods, which
+            # may be the new ones: every file's doubles are found again.
+            new._doubled = {p: new._doubles_of(each) for p, each in modules.items()}
+            new._merge_doubled()
+            return new._share_sites(self, path, old, facts)
         new.by_module = dict(self.by_module)
         if new.by_module.get(facts.module) is old:
             new.by_module[facts.module] = facts
@@ -1208,22 +1247,32 @@ class Workspace:
         new._doubled = dict(self._doubled)
         new._doubled[path] = new._doubles_of(facts)
         new._merge_doubled()
-        new._merge_replacements({p: r for p, r in self._reached.items() if p != path})
-        if _replacement_shape(old, self._reached.get(path, [])) != _replacement_shape(
+        return new._share_sites(self, path, old, facts)
+
+    def _share_sites(self, prior: Workspace, path: str, old: ModuleFacts,
+                     facts: ModuleFacts) -> Workspace | None:
+        """The rest of `_sharing` (on the new workspace): replacements and call sites, the
+        edited file's found again and every other file's taken from `prior`."""
+        new = self
+        typed = set(new._return_types)
+        new._merge_replacements({p: r for p, r in prior._reached.items() if p != path})
+        for key in set(new._return_types) - typed:
+            del new._return_types[key]  # typed while replacements were still being added
+        if _replacement_shape(old, prior._reached.get(path, [])) != _replacement_shape(
                 facts, new._reached.get(path, [])):
             return None  # what it replaces changed: receivers elsewhere may type otherwise
         new._flat_callers, new._flat_possible = {}, {}
         new._sites = None
         new._callers_at, new._possible_at = {}, {}
-        if self._sites is not None:
-            new._sites = dict(self._sites)
+        if prior._sites is not None:
+            new._sites = dict(prior._sites)
             part = new._sites[path] = new._file_sites(facts)
-            before = self._sites[path]
-            new._callers_at = dict(self._callers_at)
-            new._possible_at = dict(self._possible_at)
-            for table, now, was in ((new._callers_at, part.callers, before.callers),
+            before = prior._sites[path]
+            new._callers_at = dict(prior._callers_at)
+            new._possible_at = dict(prior._possible_at)
+            for table, now, then in ((new._callers_at, part.callers, before.callers),
                                     (new._possible_at, part.possible, before.possible)):
-                for key in set(now) | set(was):
+                for key in set(now) | set(then):
                     paths = [p for p in table.get(key, ()) if p != path]
                     if key in now:
                         paths.append(path)
@@ -1256,6 +1305,56 @@ class Workspace:
                 found.extend(getattr(self._sites[path], kind)[key])
             memo[key] = found
         return found
+
+
+def _key_name(key: str) -> str:
+    """The function or class name a key ends with (`pkg.mod:Cls.run` -> `run`)."""
+    return key.rpartition(":")[2].rpartition(".")[2]
+
+
+def added_or_removed_names(old: ModuleFacts, new: ModuleFacts) -> frozenset[str]:
+    """The names of the functions an edit of one module added or removed, when that is all
+    that changed in its `definitions_signature` (else empty).
+
+    Another module's call can only resolve otherwise through a changed name: a call of it,
+    a method of it found through a hierarchy, or a receiver typed by what it returns. The
+    first two are written with the name; the last goes through some function's return
+    values, which (for every function the edit kept) are part of the signature, so none of
+    them may mention one of the names either."""
+    before = Counter(fn.qualname for fn in old.functions)
+    after = Counter(fn.qualname for fn in new.functions)
+    changed = {q for q in before | after if before[q] != after[q]}
+    if not changed or any(before[q] and after[q] for q in changed):
+        return frozenset()  # a name bound once more or less (`redefined`): not a paste
+    names = frozenset(q.rpartition(".")[2] for q in changed)
+    kept_old = _signature_without(old, changed, names)
+    if kept_old != _signature_without(new, changed, names):
+        return frozenset()
+    text = repr(kept_old)
+    if any(name in text for name in names):
+        return frozenset()
+    return names
+
+
+def _signature_without(facts: ModuleFacts, qualnames: set[str], names: frozenset[str]
+                       ) -> tuple[object, ...]:
+    """`definitions_signature` without the functions `qualnames`, nor the names `names`
+    among the module's names and the classes' methods."""
+    kept = [f for f in facts.functions if f.qualname not in qualnames]
+    return (
+        facts.module,
+        facts.is_package,
+        tuple(sorted(facts.imports.items())),
+        tuple(sorted(facts.runtime_imports)),
+        tuple(sorted(n for n in facts.module_names if n not in names)),
+        tuple(sorted((k, tuple(v)) for k, v in facts.name_aliases.items())),
+        tuple(sorted(facts.module_types.items())),
+        tuple(sorted(facts.doubled_classes)),
+        tuple(_function_signature(f) for f in kept),
+        tuple((c.qualname, c.name, tuple(c.bases), tuple(m for m in c.methods if m not in names),
+               tuple(sorted(c.attribute_types.items())), tuple(c.implements))
+              for c in facts.classes),
+    )
 
 
 def _replacement_shape(facts: ModuleFacts, reached: list[list[str] | None]
