@@ -280,17 +280,20 @@ def _unsuppressed(project: Project, keys: Iterable[str]) -> set[str]:
 
 
 def analyse(project: Project, only: set[str] | None = None,
-            exclude: set[str] | None = None) -> Analysis:
+            exclude: set[str] | None = None,
+            should_stop: Callable[[], bool] | None = None) -> Analysis:
     """Decide every inlineCallbacks function and report findings (noqa and config applied).
 
     `only` restricts the functions that may convert; `exclude` keeps some unconverted
     (callers are planned for them as they are). A bug met in one file's analysis leaves
     that file out of the run (reported as an error naming it, like a file that does not
-    parse) instead of stopping the run."""
+    parse) instead of stopping the run. `should_stop` is asked between functions; when it
+    says so, the run raises `Superseded` (the editor gives up a pass its next edit made
+    stale, rather than finish it before starting the one that matters)."""
     use_environment(project)
     while True:
         try:
-            return _analyse(project, only, exclude)
+            return _analyse(project, only, exclude, should_stop)
         except FileInternalError as exc:
             if exc.path not in project.facts:
                 raise
@@ -301,15 +304,18 @@ def analyse(project: Project, only: set[str] | None = None,
             attach_oracle(project)
 
 
-def _analyse(project: Project, only: set[str] | None, exclude: set[str] | None) -> Analysis:
+def _analyse(project: Project, only: set[str] | None, exclude: set[str] | None,
+             should_stop: Callable[[], bool] | None = None) -> Analysis:
     config = project.config
     planner = make_planner(project)
+    planner.should_stop = should_stop
     allowed = _unsuppressed(project, project.workspace.candidates())
     if only is not None:
         allowed &= only
     if exclude:
         allowed -= exclude
     decisions = planner.decide(allowed)
+    planner.check_stop()
     findings: list[Finding] = []
     for decision in decisions.values():
         for finding in decision_findings(decision):

@@ -248,3 +248,27 @@ def test_pastes_equal_fresh(tmp_path: Path, seed: int) -> None:
                 f"step {step} ({'undo' if undo else 'paste'} in {name}): {part} differs "
                 f"from a fresh analysis\n{current[path]}")
     assert shared, "no paste took the shared path"
+
+
+def test_superseded_pass_gives_up(tmp_path: Path) -> None:
+    """A pass whose input an edit made stale raises `Superseded` part way (the server then
+    analyses the newest text at once); one never told to stop answers as usual."""
+    from txasync.errors import Superseded
+
+    texts = write_workspace(tmp_path, random.Random(5), "\n")
+    config = Config(root=str(tmp_path), twisted_version=(22, 4))
+    project = engine.load_project(sorted(texts), config)
+    expected = answers(project)
+    asked = []
+
+    def after_three() -> bool:
+        asked.append(1)
+        return len(asked) > 3
+
+    with pytest.raises(Superseded):
+        engine.analyse(project, should_stop=after_three)
+    assert len(asked) == 4  # asked between functions, and stopped at the first "yes"
+    assert answers(project) == expected  # a pass given up leaves nothing half done
+    never = engine.analyse(project, should_stop=lambda: False)
+    assert [f.message for f in never.findings] == [f.message for f in
+                                                   engine.analyse(project).findings]

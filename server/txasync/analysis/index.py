@@ -1098,13 +1098,17 @@ class Workspace:
         sites: dict[str, _FileSites] = {}
         for facts in self.modules.values():
             sites[facts.path] = self._file_sites(facts)
-        self._sites = sites
-        self._callers_at, self._possible_at = {}, {}
+        callers_at: dict[str, list[str]] = {}
+        possible_at: dict[str, list[str]] = {}
         for path, part in sites.items():
             for key in part.callers:
-                self._callers_at.setdefault(key, []).append(path)
+                callers_at.setdefault(key, []).append(path)
             for key in part.possible:
-                self._possible_at.setdefault(key, []).append(path)
+                possible_at.setdefault(key, []).append(path)
+        # `_sites` last: the editor's next `updated` (on another thread than an analysis
+        # building this) reads it as "the index is complete".
+        self._callers_at, self._possible_at = callers_at, possible_at
+        self._sites = sites
 
     def _file_sites(self, facts: ModuleFacts) -> _FileSites:
         try:
@@ -1127,6 +1131,11 @@ class Workspace:
                     if self.functions[key][1].class_qualname:
                         possible.setdefault(key, []).append((facts, site))
         return part
+
+    @property
+    def indexed(self) -> bool:
+        """Whether the call-site index is built (the costly part of a first analysis)."""
+        return self._sites is not None
 
     def resolved(self, facts: ModuleFacts, site: CallSite) -> Resolution:
         """`resolve(facts, site)`, read from the call-site index where it holds the site

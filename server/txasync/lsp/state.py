@@ -21,6 +21,7 @@ from .. import engine
 from ..analysis.findings import Finding
 from ..config import Config
 from ..engine import Analysis, Project, SourceError
+from ..errors import Superseded
 from . import adapter
 from .settings import Settings, effective_config
 
@@ -328,16 +329,29 @@ class State:
         # One analysis at a time per folder: two threads on the same GIL only slow both.
         # Whoever waited gets the state as it is once the previous analysis is done.
         async with folder.analysis_lock:
-            if folder.dirty:
-                self._apply_dirty(folder, project)
-            cached = folder._snapshot
-            if cached is not None and cached.generation == folder.generation:
-                return cached
-            generation = folder.generation
-            snap = adapter.snapshot(project)
-            versions = dict(folder.versions)
-            good = dict(folder.good_text)
-            analysis = await asyncio.to_thread(engine.analyse, snap)
+            while True:
+                if folder.dirty:
+                    self._apply_dirty(folder, project)
+                cached = folder._snapshot
+                if cached is not None and cached.generation == folder.generation:
+                    return cached
+                generation = folder.generation
+                snap = adapter.snapshot(project)
+                versions = dict(folder.versions)
+                good = dict(folder.good_text)
+
+                def superseded(generation: int = generation) -> bool:
+                    return bool(folder.dirty) or folder.generation != generation
+
+                # A pass the next edit makes stale is given up, and the newest text
+                # analysed at once, rather than answering for a text nobody has. Not the
+                # first one: it builds the call-site index every later pass shares.
+                stop = superseded if snap.workspace.indexed else None
+                try:
+                    analysis = await asyncio.to_thread(engine.analyse, snap, None, None, stop)
+                except Superseded:
+                    continue
+                break
             result = Snapshot(folder, generation, snap, analysis, versions, good)
             if folder._snapshot is None:
                 settle_heap()
