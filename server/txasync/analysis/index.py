@@ -95,6 +95,7 @@ def use_library_path(path: tuple[str, ...] | None) -> bool:
     if path == _LIBRARY_PATH:
         return False
     _LIBRARY_PATH = path
+    _LIBRARY_READS.clear()
     _module_source_path.cache_clear()
     _library_module.cache_clear()
     external_class.cache_clear()
@@ -111,6 +112,18 @@ def library_source_path(module: str) -> str | None:
     return _module_source_path(module)
 
 
+# Every file and directory whose content decided a library lookup since the library path
+# was last set: a library source read, and for each path entry looked in before it (or in
+# vain), the nearest directory there that exists (adding a module changes its mtime). The
+# check cache (check_cache.py) keys its results on them.
+_LIBRARY_READS: dict[str, None] = {}
+
+
+def library_reads() -> list[str]:
+    """The files and directories library lookups depended on, in the order first read."""
+    return list(_LIBRARY_READS)
+
+
 @lru_cache(maxsize=4096)
 def _module_source_path(module: str) -> str | None:
     """Where a library module's source lives, found on the library path without importing
@@ -122,7 +135,12 @@ def _module_source_path(module: str) -> str | None:
         for candidate in (os.path.join(entry, rel + ".py"),
                           os.path.join(entry, rel, "__init__.py")):
             if os.path.isfile(candidate):
+                _LIBRARY_READS[candidate] = None
                 return candidate
+        seen = os.path.join(entry, rel)
+        while not os.path.isdir(seen) and len(seen) > len(entry):
+            seen = os.path.dirname(seen)
+        _LIBRARY_READS[seen] = None
     return None
 
 
