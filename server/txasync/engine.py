@@ -14,6 +14,7 @@ import tokenize
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from .analysis.deferred_plan import shape_code
@@ -316,17 +317,18 @@ def _analyse(project: Project, only: set[str] | None, exclude: set[str] | None,
         allowed -= exclude
     decisions = planner.decide(allowed)
     planner.check_stop()
+    enabled = lru_cache(maxsize=None)(config.code_enabled)  # (code, path): a few of each
     findings: list[Finding] = []
     for decision in decisions.values():
         for finding in decision_findings(decision):
             facts = decision.facts
-            if not config.code_enabled(finding.code, facts.path) or _suppressed(finding, facts):
+            if not enabled(finding.code, facts.path) or _suppressed(finding, facts):
                 continue
             findings.append(finding)
     hazards = []
     for hazard in find_hazards(HazardContext(project.workspace, config)):
         facts = project.facts[hazard.finding.path]
-        if config.code_enabled(hazard.finding.code, facts.path) and not _suppressed(
+        if enabled(hazard.finding.code, facts.path) and not _suppressed(
                 hazard.finding, facts):
             hazards.append(hazard)
             findings.append(hazard.finding)
@@ -667,12 +669,27 @@ def update_file(project: Project, path: str, text: str | None) -> None:
 
 
 def _mentioned(project: Project, path: str, name: str) -> bool:
-    """Whether any file but `path` may refer to `name`: its text has it (a substring
-    test, so never a miss), or its facts come from an older text (it does not parse now)."""
+    """Whether any file but `path` may refer to `name`: its code has it as a name or inside
+    a string (`patch("pkg.mod.name")`), or its facts come from an older text (it does not
+    parse now). A comment saying the word refers to nothing."""
     if any(other != path for other in project.stale):
         return True
-    return any(name in source.text for other, source in project.sources.items()
-               if other != path)
+    return any(name in source.text and _names(source.text, name)
+               for other, source in project.sources.items() if other != path)
+
+
+def _names(text: str, name: str) -> bool:
+    """Whether `name` is a name token of `text`, or part of one of its strings (True
+    where the text does not tokenize: never a miss)."""
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(text).readline):
+            if token.type == tokenize.NAME and token.string == name:
+                return True
+            if token.type not in (tokenize.NAME, tokenize.COMMENT) and name in token.string:
+                return True  # a string (an f-string's parts too), or what tokenize makes of it
+    except (tokenize.TokenError, SyntaxError, ValueError):
+        return True
+    return False
 
 
 def function_at(project: Project, path: str, line: int, col: int,

@@ -180,8 +180,11 @@ from pkg.callers import Base
 
 
 def test_double():
+    # copied from pasted_fn and pasted_method: a comment refers to nothing
     base = mock.Mock(spec=Base)
     base.go(None)
+    with mock.patch("pkg.mod.patched_later"):
+        base.go(None)
 """
 
 # (file, anchor line the paste goes after ("" = the end), text, whether no other file names
@@ -199,6 +202,9 @@ PASTES = [
     ("mod.py", "", "\n\n@defer.inlineCallbacks\ndef use1(d):\n    yield d\n", False),
     ("callers.py", "class Base:", "    def later(self, d):\n        return fetch0(d)\n\n", False),
     ("mod.py", "", "\n\ndef go(d):\n    return fetch0(d)\n", False),
+    # named in another file's string (a patch target): built afresh
+    ("mod.py", "", "\n\n@defer.inlineCallbacks\ndef patched_later(d):\n    yield d\n\n\n"
+     "def calls_patched(d):\n    return patched_later(d).addCallback(print)\n", False),
 ]
 
 
@@ -209,7 +215,7 @@ def _pasted(text: str, anchor: str, snippet: str) -> str:
     return text[:at] + snippet + text[at:]
 
 
-@pytest.mark.parametrize("seed", [21, 22])
+@pytest.mark.parametrize("seed", [21, 22, 23])
 def test_pastes_equal_fresh(tmp_path: Path, seed: int) -> None:
     """Pasting whole functions (and taking them out again, as an undo does) answers what a
     fresh analysis does; where no other file names them, without resolving another file's
