@@ -278,3 +278,44 @@ def test_superseded_pass_gives_up(tmp_path: Path) -> None:
     never = engine.analyse(project, should_stop=lambda: False)
     assert [f.message for f in never.findings] == [f.message for f in
                                                    engine.analyse(project).findings]
+
+
+DYNAMIC = """\
+from pkg.callers import Base
+
+
+class Dispatch(Base):
+    def handle(self, name, d):
+        return getattr(self, "do_" + name)(d).addCallback(print)
+"""
+
+DO_IT = "    @defer.inlineCallbacks\n    def do_it(self, d):\n        yield d\n\n"
+
+
+def test_paste_same_name_elsewhere_after_undo(tmp_path: Path) -> None:
+    """A method pasted, taken out, then pasted into another class: what a computed-name
+    call (`getattr(self, "do_" + name)(...)`, in a file that never spells the name) reaches
+    is found again, not remembered from the first paste."""
+    texts = write_workspace(tmp_path, random.Random(3), "\n")
+    dynamic = str(tmp_path / "pkg" / "dyn.py")
+    Path(dynamic).write_text(DYNAMIC)
+    texts[dynamic] = DYNAMIC
+    config = Config(root=str(tmp_path), twisted_version=(22, 4))
+    files = sorted(texts)
+    project = engine.load_project(files, config)
+    current = dict(texts)
+    callers, sub = str(tmp_path / "pkg" / "callers.py"), str(tmp_path / "pkg" / "sub.py")
+    steps = [(callers, "class Base:"), (callers, None), (sub, "class Child(Base):")]
+    for step, (path, anchor) in enumerate(steps):
+        answers(project)  # every lookup of this state memoised before the next edit
+        current[path] = (texts[path] if anchor is None
+                         else _pasted(current[path], anchor, DO_IT))
+        before = project.workspace
+        engine.update_file(project, path, current[path])
+        assert project.workspace._sites is not None and before._sites is not None
+        assert project.workspace._sites[dynamic] is before._sites[dynamic]  # shared path
+        expected = answers(engine.load_project([], config,
+                                               overlays={p: current[p] for p in files}))
+        incremental = answers(project)
+        for part in expected:
+            assert incremental[part] == expected[part], f"step {step}: {part} differs"

@@ -1219,7 +1219,11 @@ class Workspace:
             new._related_memo = {k: v for k, v in self._related_memo.items()
                                  if _key_name(k) not in names}
             new._candidates = {p: keys for p, keys in self._candidates.items() if p != path}
-            new._dynamic = {p: memo for p, memo in self._dynamic.items() if p != path}
+            # What a computed-name call reaches as one of the names is found again: a name
+            # taken out and pasted elsewhere reaches another method (the file making the
+            # call never spells it).
+            new._dynamic = {p: {k: v for k, v in memo.items() if k[1] not in names}
+                            for p, memo in self._dynamic.items() if p != path}
             new._return_types = {k: v for k, v in self._return_types.items()
                                  if _key_name(k) not in names}
             new._implementers = self._implementers
