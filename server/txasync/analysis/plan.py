@@ -11,11 +11,12 @@ reason, never converted on a guess.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from ..config import Config
+from ..errors import Superseded
 from . import attributes, library
 from . import twisted_api as api
 from .deferred_plan import ShapeJudge, ShapePlan, handed_out, shape_enabled
@@ -83,6 +84,8 @@ class Planner:
     def __init__(self, ws: Workspace, config: Config, evidence: Evidence | None = None,
                  refused: Mapping[str, Reason] | None = None) -> None:
         self._dynamic_sites: list[tuple[ModuleFacts, CallSite]] | None = None
+        # Asked between functions: True gives the run up (`Superseded`).
+        self.should_stop: Callable[[], bool] | None = None
         self.ws = ws
         self.config = config
         # From `txasync probe`, minus files edited since (Evidence.without(stale_files(...))).
@@ -97,6 +100,11 @@ class Planner:
         # Pass-throughs and chains that may raise at the call where a caller would now get
         # a failed Deferred: decided again without them (see `decide`).
         self._raising: dict[str, Reason] = {}
+
+    def check_stop(self) -> None:
+        """Give the run up (raise `Superseded`) when `should_stop` says its input is stale."""
+        if self.should_stop is not None and self.should_stop():
+            raise Superseded()
 
     # -- intrinsic reasons (the function on its own) -------------------------------------
     def intrinsic_reasons(self, facts: ModuleFacts, fn: FunctionFact) -> list[Reason]:
@@ -1032,6 +1040,7 @@ class Planner:
                 key = function_key(facts.module, fn.qualname)
                 if among is not None and key not in among:
                     continue
+                self.check_stop()
                 decision = Decision(
                     key, facts, fn,
                     self.intrinsic_reasons(facts, fn) + self.test_reasons(facts, fn),
@@ -1082,6 +1091,7 @@ class Planner:
         while changed:
             changed = False
             for key in sorted(converting):
+                self.check_stop()
                 d = decisions[key]
                 for facts, site in self.possible_callers(key):
                     problem, _ = self.possible_caller(site, converting, facts)
@@ -1099,6 +1109,7 @@ class Planner:
                     converting.discard(key)
                     changed = True
         for key in converting:
+            self.check_stop()
             d = decisions[key]
             # fromCoroutine rejects Deferreds: only usable when no override can return one.
             wrap_func = "ensureDeferred"
@@ -1366,11 +1377,7 @@ class Planner:
         for sfacts, site in self._dynamic_sites:
             if not fn.name.startswith(site.name_prefix):
                 continue
-            ref = site.callee
-            as_named = replace(site, callee=replace(
-                ref, name=fn.name, text=ref.text[:-1] + fn.name,
-                qualified=ref.qualified[:-1] + fn.name if ref.qualified else None))
-            res = self.ws.resolve(sfacts, as_named)
+            res = self.ws.dynamic_resolution(sfacts, site, fn.name)
             if key in res.targets or res.possible:
                 found.append((sfacts, site))
         return found
