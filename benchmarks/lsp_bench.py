@@ -15,7 +15,9 @@
    30-line function, "Convert to async" codeAction + resolve (txasync only), and the
    server's peak RSS. Figures are printed side by side with their ratio.
 
-Run: python benchmarks/lsp_bench.py [--repeat N] [--skip-twisted] [--big [--cache-dir D]]
+Run: python benchmarks/lsp_bench.py [--repeat N] [--skip-twisted]
+     python benchmarks/lsp_bench.py --big [--cache-dir D] [--before CHECKOUT] [--only NAME]
+(`--before`: also serve from another checkout in the same run, for before/after ratios.)
 """
 
 from __future__ import annotations
@@ -67,6 +69,7 @@ class Client:
     def __init__(self) -> None:
         self.lsp = LanguageClient("txasync-bench", "1")
         self.published: dict[str, tuple[int | None, float, int]] = {}
+        self.history: list[tuple[str, int | None, float]] = []  # every publication
         self.events: asyncio.Queue[tuple[str, int | None]] = asyncio.Queue()
         self.progress_done = asyncio.Event()
 
@@ -74,6 +77,7 @@ class Client:
         def on_diagnostics(params: types.PublishDiagnosticsParams) -> None:
             self.published[params.uri] = (params.version, time.perf_counter(),
                                           len(params.diagnostics))
+            self.history.append((params.uri, params.version, time.perf_counter()))
             self.events.put_nowait((params.uri, params.version))
 
         @self.lsp.feature(types.WINDOW_WORK_DONE_PROGRESS_CREATE)
@@ -95,8 +99,9 @@ class Client:
         def on_configuration(params: types.ConfigurationParams) -> list[Any]:
             return [None for _ in params.items]
 
-    async def start(self, root: Path, command: list[str] | None = None) -> None:
-        await self.lsp.start_io(*(command or SERVER))
+    async def start(self, root: Path, command: list[str] | None = None,
+                    env: dict[str, str] | None = None) -> None:
+        await self.lsp.start_io(*(command or SERVER), env=env)
         caps = types.ClientCapabilities(
             window=types.WindowClientCapabilities(work_done_progress=True),
             workspace=types.WorkspaceClientCapabilities(configuration=True),
@@ -295,11 +300,12 @@ class Session:
 
 
 async def measure_server(name: str, command: list[str], root: Path, target: Path,
-                         repeat: int, txasync: bool) -> dict[str, Any]:
+                         repeat: int, txasync: bool, env: dict[str, str] | None = None
+                         ) -> dict[str, Any]:
     client = Client()
     out: dict[str, Any] = {}
     started = time.perf_counter()
-    await client.start(root, command)
+    await client.start(root, command, env)
     try:
         base = target.read_text()
         uri = client.open(target)
@@ -324,19 +330,30 @@ async def measure_server(name: str, command: list[str], root: Path, target: Path
         word = "value_total_sum_x"
         answered: set[int] = set()
         versions = []
+        sent_at: dict[int, float] = {}
         prefix = "".join(lines[:inside]) + indent + "_typed = "
         suffix = "\n" + "".join(lines[inside:])
         for i in range(len(word)):
             version, sent = session.change(prefix + word[:i + 1] + suffix)
             versions.append(version)
+            sent_at[version] = sent
             await asyncio.sleep(0.1)
             seen = client.published.get(uri)
             if seen is not None and seen[0] is not None:
                 answered.add(seen[0])
-        last_key = time.perf_counter()
+        last_key = sent
         arrived = await client.wait_version(uri, versions[-1], since=last_key)
         out["paced_answered"] = (len([v for v in versions if v in answered]), len(versions))
         out["paced_settle"] = arrived - last_key
+        # The goal: every version answered, or superseded by an answer for a later one,
+        # within 200 ms of the last key (a server that sends no version: by time alone).
+        answers = [(v, t) for u, v, t in client.history if u == uri]
+        covered = 0
+        for v in versions:
+            if any(t <= last_key + 0.2 and (a >= v if a is not None else t > sent_at[v])
+                   for a, t in answers):
+                covered += 1
+        out["paced_within_200"] = (covered, len(versions))
         version, sent = session.change(base)
         await client.wait_version(uri, version, since=sent)
         await asyncio.sleep(0.3)
@@ -393,7 +410,8 @@ def tahoe_tree(cache: Path) -> Path | None:
     return dest / "tahoe_lafs-1.20.0"
 
 
-async def bench_big(repeat: int, cache: Path) -> None:
+async def bench_big(repeat: int, cache: Path, before: Path | None = None,
+                    only: str = "") -> None:
     import shutil
 
     workspaces = []
@@ -411,15 +429,28 @@ async def bench_big(repeat: int, cache: Path) -> None:
         if target is not None:
             workspaces.append((f"Twisted ({copy})", copy, target))
     have_pyright = os.path.exists(PYRIGHT[0])
+    before_env = None
+    if before is not None:
+        before_env = dict(os.environ, PYTHONPATH=str(before / "server"))
+
     if not have_pyright:
         print("basedpyright is not installed (pip install basedpyright): no ratios")
     for label, root_dir, target in workspaces:
+        if only and only.lower() not in label.lower():
+            continue
         files = sum(1 for _ in root_dir.rglob("*.py"))
         mine = await measure_server("txasync", SERVER, root_dir, target, repeat, True)
+        earlier = (await measure_server("txasync (before)", SERVER, root_dir, target, repeat,
+                                        True, before_env) if before_env is not None else {})
         theirs = (await measure_server("basedpyright", PYRIGHT, root_dir, target, repeat, False)
                   if have_pyright else {})
         print(f"{label}: {files} files, editing {target.relative_to(root_dir)}")
-        print(f"  {'':28s} {'txasync':>10s} {'basedpyright':>13s} {'ratio':>7s}")
+        if earlier:
+            print(f"  before = txasync from {before}, in the same run")
+            print(f"  {'':28s} {'before':>10s} {'txasync':>10s} {'basedpyright':>13s} "
+                  f"{'before/bp':>9s} {'ratio':>7s}")
+        else:
+            print(f"  {'':28s} {'txasync':>10s} {'basedpyright':>13s} {'ratio':>7s}")
         for key, title, unit in (("cold", "cold start", "s"),
                                  ("edit_p50", "edit latency p50", "ms"),
                                  ("edit_p90", "edit latency p90", "ms"),
@@ -431,16 +462,28 @@ async def bench_big(repeat: int, cache: Path) -> None:
             shown_a = f"{a * scale:10.1f}" if a is not None else f"{'-':>10s}"
             shown_b = f"{b * scale:13.1f}" if b is not None else f"{'-':>13s}"
             ratio = f"{a / b:6.2f}x" if a is not None and b else "      -"
-            print(f"  {title + ' (' + unit + ')':28s} {shown_a} {shown_b} {ratio}")
-        for who, got in (("txasync", mine), ("basedpyright", theirs)):
+            if earlier:
+                e = earlier.get(key)
+                shown_e = f"{e * scale:10.1f}" if e is not None else f"{'-':>10s}"
+                was = f"{e / b:8.2f}x" if e is not None and b else "        -"
+                print(f"  {title + ' (' + unit + ')':28s} {shown_e} {shown_a} {shown_b} {was} "
+                      f"{ratio}")
+            else:
+                print(f"  {title + ' (' + unit + ')':28s} {shown_a} {shown_b} {ratio}")
+        for who, got in (("txasync (before)", earlier), ("txasync", mine),
+                         ("basedpyright", theirs)):
             if "paced_answered" in got:
                 done, total = got["paced_answered"]
+                within, _ = got["paced_within_200"]
                 print(f"  paced typing at 100 ms, {who}: {done} of {total} versions answered "
-                      "while typing")
-        resolve = mine.get("resolve")
-        print(f"  codeAction + resolve (Convert to async): "
-              f"{resolve * 1000:.1f} ms" if resolve is not None else
-              "  codeAction + resolve: no convertible function offered")
+                      f"while typing; {within} of {total} answered or superseded within "
+                      "200 ms of the last key")
+        for who, got in (("txasync (before)", earlier), ("txasync", mine)):
+            resolve = got.get("resolve")
+            if got:
+                print(f"  codeAction + resolve (Convert to async), {who}: "
+                      + (f"{resolve * 1000:.1f} ms" if resolve is not None else
+                         "no convertible function offered"))
 
 
 def main() -> None:
@@ -452,10 +495,15 @@ def main() -> None:
     parser.add_argument("--cache-dir", type=Path,
                         default=Path(os.environ.get("TXASYNC_REALWORLD_CACHE")
                                      or Path.home() / ".cache" / "txasync-realworld"))
+    parser.add_argument("--before", type=Path, default=None,
+                        help="with --big: also run txasync from this checkout (its server/ "
+                        "directory first on PYTHONPATH), for before/after figures in one run")
+    parser.add_argument("--only", default="",
+                        help="with --big: only the workspace whose label has this text")
     args = parser.parse_args()
     os.environ.setdefault("PYTHONDONTWRITEBYTECODE", "0")
     if args.big:
-        asyncio.run(bench_big(args.repeat, args.cache_dir))
+        asyncio.run(bench_big(args.repeat, args.cache_dir, args.before, args.only))
         return
     asyncio.run(bench_did_change(args.repeat))
     if not args.skip_twisted:

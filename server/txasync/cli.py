@@ -14,7 +14,7 @@ import json
 import os
 import sys
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from rich.console import Console
@@ -24,6 +24,7 @@ from rich.text import Text
 from . import __version__
 from .analysis.findings import Finding
 from .analysis.plan import Decision
+from .check_cache import CheckResult
 from .config import Config, ConfigError, check_codes, load_config, parse_version
 from .engine import (
     LeftOut,
@@ -109,6 +110,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--format", choices=["text", "json", "github", "sarif"], default="text")
     check.add_argument("--baseline", metavar="FILE", help="report only what is not in FILE")
     check.add_argument("--write-baseline", metavar="FILE", help="record today's findings")
+    check.add_argument("--no-cache", action="store_true",
+                       help="analyse afresh even when nothing changed since the last check "
+                            "(its results are kept in .txasync/cache/)")
     check.add_argument("--stats", action="store_true",
                        help="instead of findings: how many functions convert plainly, keep a "
                             "Deferred API or are refused, and the causes (the call site or name "
@@ -179,8 +183,12 @@ def _announce(config: Config, err: Console, text: bool = True) -> None:
         _eprint(notice)
 
 
-def _load(args: argparse.Namespace, config: Config) -> Project:
-    files, missing = discover(args.paths, config)
+def _load(args: argparse.Namespace, config: Config, files: list[str] | None = None
+          ) -> Project:
+    """The project of the files under `args.paths` (`files`: already discovered)."""
+    missing: list[str] = []
+    if files is None:
+        files, missing = discover(args.paths, config)
     if missing:
         raise UsageError(f"txasync: no such file or directory: {missing[0]}")
     if not files:
@@ -207,17 +215,45 @@ def _report_errors(project: Project, err: Console) -> int:
     return len(errors)
 
 
+def _check_result(args: argparse.Namespace, config: Config) -> CheckResult:
+    """The check's results: read back when no input changed since the last check (see
+    check_cache.py), else analysed (and kept for next time)."""
+    from . import check_cache
+    from .analysis.index import library_reads
+
+    key = None
+    files = None
+    if not (args.no_cache or args.stats or config.jedi):
+        found, missing = discover(args.paths, config)
+        if not missing:
+            files = found
+            key = check_cache.inputs_key(files, config)
+            cached = check_cache.load(config.root, key)
+            if cached is not None:
+                return cached
+    project = _load(args, config, files)
+    analysis = analyse(project)
+    result = CheckResult(analysis.findings, project.parse_errors(), len(project.sources),
+                         list(project.stale_evidence), public_kept(analysis.decisions.values()),
+                         analysis)
+    if key is not None:
+        check_cache.store(config.root, key, result, library_reads())
+    return result
+
+
 def cmd_check(args: argparse.Namespace, out: Console, err: Console) -> int:
     config = _config(args)
-    project = _load(args, config)
-    analysis = analyse(project)
+    result = _check_result(args, config)
     # Opt-in rules (one finding per uncertain yield would drown the rest) are listed only
     # when `--select` names them; another rule's message counts them.
-    findings = [f for f in analysis.findings if config.shown_in_reports(f.code)]
-    n_errors = _report_errors(project, err)
-    if project.stale_evidence:
-        _eprint(f"hint: {len(project.stale_evidence)} files changed since `txasync probe` "
-                f"recorded its evidence ({_rel(project.stale_evidence[0])}, ...); their yields "
+    findings = [f for f in result.findings if config.shown_in_reports(f.code)]
+    for path in sorted(result.errors):
+        message = result.errors[path]
+        _eprint(_rel(path) + message[len(path):] if message.startswith(path) else message)
+    n_errors = len(result.errors)
+    if result.stale_evidence:
+        _eprint(f"hint: {len(result.stale_evidence)} files changed since `txasync probe` "
+                f"recorded its evidence ({_rel(result.stale_evidence[0])}, ...); their yields "
                 "are judged statically until you run it again")
     if args.write_baseline or args.baseline:
         from .report.baseline import apply_baseline, write_baseline
@@ -233,7 +269,8 @@ def cmd_check(args: argparse.Namespace, out: Console, err: Console) -> int:
     if args.stats:
         from .report.residue import render_residue, residue
 
-        report = residue(analysis.decisions, config.root)
+        assert result.analysis is not None  # --stats never reads the cache
+        report = residue(result.analysis.decisions, config.root)
         if fmt == "json":
             print(json.dumps(report.to_json(), indent=2))
         else:
@@ -263,9 +300,9 @@ def cmd_check(args: argparse.Namespace, out: Console, err: Console) -> int:
             if convertible.RULE.code in counts or returnvalue.RULE.code in counts:
                 _eprint("Next: `txasync fix --diff` shows the changes, `txasync fix` applies "
                         "them, `txasync plan` splits them into reviewable batches.")
-            _print_public_kept(err, analysis.decisions.values())
-        elif fmt == "text" and project.sources and not n_errors and not args.baseline:
-            _eprint(f"No findings in {plural(len(project.sources), 'Python file')}.")
+            _print_public_kept(err, result.public_kept)
+        elif fmt == "text" and result.sources and not n_errors and not args.baseline:
+            _eprint(f"No findings in {plural(result.sources, 'Python file')}.")
     _announce(config, err, text=fmt == "text" and bool(findings))
     return EXIT_FINDINGS if findings or n_errors else EXIT_OK
 
@@ -380,7 +417,7 @@ def cmd_fix(args: argparse.Namespace, out: Console, err: Console) -> int:
                              f"{plural(renamed, 'test double')} that succeed with a Failure "
                              f"({failure_in_succeed.RULE.code})", markup=False)
             _print_behaviour_changes(err, changing)
-            _print_public_kept(err, analysis.decisions.values())
+            _print_public_kept(err, public_kept(analysis.decisions.values()))
         _print_left_out(err, project, run.left_out)
         if args.diff and changed:
             _eprint("Next: `txasync fix` applies these changes"
@@ -442,9 +479,8 @@ def _print_left_out(err: Console, project: Project, left_out: list[LeftOut]) -> 
         _eprint(f"{where} left unconverted: {error}")
 
 
-def _print_public_kept(err: Console, decisions: Iterable) -> None:  # type: ignore[type-arg]
+def _print_public_kept(err: Console, kept: int) -> None:
     """How many public functions of a library keep their Deferred API (public-api = keep)."""
-    kept = public_kept(decisions)
     if kept:
         _eprint(f"{kept} public functions keep returning a Deferred for the library's users "
                 "(public-api = keep; their bodies become async helpers)")

@@ -14,6 +14,7 @@ import tokenize
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from .analysis.deferred_plan import shape_code
@@ -280,17 +281,20 @@ def _unsuppressed(project: Project, keys: Iterable[str]) -> set[str]:
 
 
 def analyse(project: Project, only: set[str] | None = None,
-            exclude: set[str] | None = None) -> Analysis:
+            exclude: set[str] | None = None,
+            should_stop: Callable[[], bool] | None = None) -> Analysis:
     """Decide every inlineCallbacks function and report findings (noqa and config applied).
 
     `only` restricts the functions that may convert; `exclude` keeps some unconverted
     (callers are planned for them as they are). A bug met in one file's analysis leaves
     that file out of the run (reported as an error naming it, like a file that does not
-    parse) instead of stopping the run."""
+    parse) instead of stopping the run. `should_stop` is asked between functions; when it
+    says so, the run raises `Superseded` (the editor gives up a pass its next edit made
+    stale, rather than finish it before starting the one that matters)."""
     use_environment(project)
     while True:
         try:
-            return _analyse(project, only, exclude)
+            return _analyse(project, only, exclude, should_stop)
         except FileInternalError as exc:
             if exc.path not in project.facts:
                 raise
@@ -301,26 +305,30 @@ def analyse(project: Project, only: set[str] | None = None,
             attach_oracle(project)
 
 
-def _analyse(project: Project, only: set[str] | None, exclude: set[str] | None) -> Analysis:
+def _analyse(project: Project, only: set[str] | None, exclude: set[str] | None,
+             should_stop: Callable[[], bool] | None = None) -> Analysis:
     config = project.config
     planner = make_planner(project)
-    allowed = _unsuppressed(project, project.workspace.functions)
+    planner.should_stop = should_stop
+    allowed = _unsuppressed(project, project.workspace.candidates())
     if only is not None:
         allowed &= only
     if exclude:
         allowed -= exclude
     decisions = planner.decide(allowed)
+    planner.check_stop()
+    enabled = lru_cache(maxsize=None)(config.code_enabled)  # (code, path): a few of each
     findings: list[Finding] = []
     for decision in decisions.values():
         for finding in decision_findings(decision):
             facts = decision.facts
-            if not config.code_enabled(finding.code, facts.path) or _suppressed(finding, facts):
+            if not enabled(finding.code, facts.path) or _suppressed(finding, facts):
                 continue
             findings.append(finding)
     hazards = []
     for hazard in find_hazards(HazardContext(project.workspace, config)):
         facts = project.facts[hazard.finding.path]
-        if config.code_enabled(hazard.finding.code, facts.path) and not _suppressed(
+        if enabled(hazard.finding.code, facts.path) and not _suppressed(
                 hazard.finding, facts):
             hazards.append(hazard)
             findings.append(hazard.finding)
@@ -574,8 +582,7 @@ def fix_project(project: Project, only: set[str] | None = None, safe_only: bool 
     unconverted this run (`fix --verify` taking back a conversion a test disproved).
     `rewrites` keeps each file's last plan and rewrite across calls on the same project
     (`fix --verify` plans many candidate trees that differ in a few files)."""
-    candidates = {key for key, (_, fn) in project.workspace.functions.items()
-                  if fn.is_ic or fn.shape is not None}
+    candidates = project.workspace.candidates()
     if only is not None:
         candidates &= only
     if exclude:
@@ -656,8 +663,33 @@ def update_file(project: Project, path: str, text: str | None) -> None:
     good = project.facts.get(path)
     project.workspace = project.workspace.updated(
         path, good if good is not None and good.error is None else None,
-        [f for f in project.facts.values() if f.error is None])
+        [f for f in project.facts.values() if f.error is None],
+        lambda name: _mentioned(project, path, name))
     attach_oracle(project)
+
+
+def _mentioned(project: Project, path: str, name: str) -> bool:
+    """Whether any file but `path` may refer to `name`: its code has it as a name or inside
+    a string (`patch("pkg.mod.name")`), or its facts come from an older text (it does not
+    parse now). A comment saying the word refers to nothing."""
+    if any(other != path for other in project.stale):
+        return True
+    return any(name in source.text and _names(source.text, name)
+               for other, source in project.sources.items() if other != path)
+
+
+def _names(text: str, name: str) -> bool:
+    """Whether `name` is a name token of `text`, or part of one of its strings (True
+    where the text does not tokenize: never a miss)."""
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(text).readline):
+            if token.type == tokenize.NAME and token.string == name:
+                return True
+            if token.type not in (tokenize.NAME, tokenize.COMMENT) and name in token.string:
+                return True  # a string (an f-string's parts too), or what tokenize makes of it
+    except (tokenize.TokenError, SyntaxError, ValueError):
+        return True
+    return False
 
 
 def function_at(project: Project, path: str, line: int, col: int,

@@ -170,3 +170,152 @@ def test_incremental_equals_fresh(tmp_path: Path, seed: int, style: str) -> None
             assert incremental[part] == expected[part], (
                 f"step {step} ({kind} in {os.path.basename(path)}): {part} differs from a "
                 f"fresh analysis\n{doc.text}")
+
+
+# -- pastes: edits that add or remove whole functions ---------------------------------------
+DOUBLES = """\
+from unittest import mock
+
+from pkg.callers import Base
+
+
+def test_double():
+    # copied from pasted_fn and pasted_method: a comment refers to nothing
+    base = mock.Mock(spec=Base)
+    base.go(None)
+    with mock.patch("pkg.mod.patched_later"):
+        base.go(None)
+"""
+
+# (file, anchor line the paste goes after ("" = the end), text, whether no other file names
+# the pasted functions, so the index must share every other file's resolved sites)
+PASTES = [
+    ("mod.py", "", "\n\n@defer.inlineCallbacks\ndef pasted_fn(d):\n    x = yield fetch0(d)\n"
+     "    defer.returnValue(x)\n\n\ndef use_pasted(d):\n    return pasted_fn(d).addCallback("
+     "print)\n", True),
+    ("callers.py", "class Base:", "    @defer.inlineCallbacks\n    def pasted_method(self, d):\n"
+     "        y = yield self.run(d)\n        defer.returnValue(y)\n\n    def start_pasted(self, d):"
+     "\n        return self.pasted_method(d).addErrback(print)\n\n", True),
+    ("mod.py", "", "\n\ndef outer_pasted(d):\n    def inner_pasted():\n        return fetch0(d)\n"
+     "    return inner_pasted()\n", True),
+    # a name other files call, a method other files reach by dispatch: built afresh
+    ("mod.py", "", "\n\n@defer.inlineCallbacks\ndef use1(d):\n    yield d\n", False),
+    ("callers.py", "class Base:", "    def later(self, d):\n        return fetch0(d)\n\n", False),
+    ("mod.py", "", "\n\ndef go(d):\n    return fetch0(d)\n", False),
+    # named in another file's string (a patch target): built afresh
+    ("mod.py", "", "\n\n@defer.inlineCallbacks\ndef patched_later(d):\n    yield d\n\n\n"
+     "def calls_patched(d):\n    return patched_later(d).addCallback(print)\n", False),
+]
+
+
+def _pasted(text: str, anchor: str, snippet: str) -> str:
+    if not anchor:
+        return text + snippet
+    at = text.index(anchor) + len(anchor) + 1
+    return text[:at] + snippet + text[at:]
+
+
+@pytest.mark.parametrize("seed", [21, 22, 23])
+def test_pastes_equal_fresh(tmp_path: Path, seed: int) -> None:
+    """Pasting whole functions (and taking them out again, as an undo does) answers what a
+    fresh analysis does; where no other file names them, without resolving another file's
+    calls again."""
+    rng = random.Random(seed)
+    texts = write_workspace(tmp_path, rng, "\n")
+    double = str(tmp_path / "tests" / "test_double.py")
+    Path(double).write_text(DOUBLES)
+    texts[double] = DOUBLES
+    config = Config(root=str(tmp_path), twisted_version=(22, 4))
+    files = sorted(texts)
+    project = engine.load_project(files, config)
+    engine.analyse(project)
+    current = dict(texts)
+    shared = 0
+    for step in range(14):
+        name, anchor, snippet, unmentioned = rng.choice(PASTES)
+        path = str(tmp_path / "pkg" / name)
+        undo = snippet in current[path]
+        current[path] = (current[path].replace(snippet, "", 1) if undo
+                         else _pasted(current[path], anchor, snippet))
+        before = project.workspace
+        before.callers("x")  # the index of call sites is built
+        engine.update_file(project, path, current[path])
+        after = project.workspace
+        others = [p for p in files if p != path and p in after.modules]
+        if unmentioned:
+            assert after._sites is not None and before._sites is not None
+            assert all(after._sites[p] is before._sites[p] for p in others), (
+                f"step {step}: pasting into {name} resolved other files' calls again")
+            shared += 1
+        incremental = answers(project)
+        expected = answers(engine.load_project([], config, overlays={p: current[p] for p in files}))
+        for part in expected:
+            assert incremental[part] == expected[part], (
+                f"step {step} ({'undo' if undo else 'paste'} in {name}): {part} differs "
+                f"from a fresh analysis\n{current[path]}")
+    assert shared, "no paste took the shared path"
+
+
+def test_superseded_pass_gives_up(tmp_path: Path) -> None:
+    """A pass whose input an edit made stale raises `Superseded` part way (the server then
+    analyses the newest text at once); one never told to stop answers as usual."""
+    from txasync.errors import Superseded
+
+    texts = write_workspace(tmp_path, random.Random(5), "\n")
+    config = Config(root=str(tmp_path), twisted_version=(22, 4))
+    project = engine.load_project(sorted(texts), config)
+    expected = answers(project)
+    asked = []
+
+    def after_three() -> bool:
+        asked.append(1)
+        return len(asked) > 3
+
+    with pytest.raises(Superseded):
+        engine.analyse(project, should_stop=after_three)
+    assert len(asked) == 4  # asked between functions, and stopped at the first "yes"
+    assert answers(project) == expected  # a pass given up leaves nothing half done
+    never = engine.analyse(project, should_stop=lambda: False)
+    assert [f.message for f in never.findings] == [f.message for f in
+                                                   engine.analyse(project).findings]
+
+
+DYNAMIC = """\
+from pkg.callers import Base
+
+
+class Dispatch(Base):
+    def handle(self, name, d):
+        return getattr(self, "do_" + name)(d).addCallback(print)
+"""
+
+DO_IT = "    @defer.inlineCallbacks\n    def do_it(self, d):\n        yield d\n\n"
+
+
+def test_paste_same_name_elsewhere_after_undo(tmp_path: Path) -> None:
+    """A method pasted, taken out, then pasted into another class: what a computed-name
+    call (`getattr(self, "do_" + name)(...)`, in a file that never spells the name) reaches
+    is found again, not remembered from the first paste."""
+    texts = write_workspace(tmp_path, random.Random(3), "\n")
+    dynamic = str(tmp_path / "pkg" / "dyn.py")
+    Path(dynamic).write_text(DYNAMIC)
+    texts[dynamic] = DYNAMIC
+    config = Config(root=str(tmp_path), twisted_version=(22, 4))
+    files = sorted(texts)
+    project = engine.load_project(files, config)
+    current = dict(texts)
+    callers, sub = str(tmp_path / "pkg" / "callers.py"), str(tmp_path / "pkg" / "sub.py")
+    steps = [(callers, "class Base:"), (callers, None), (sub, "class Child(Base):")]
+    for step, (path, anchor) in enumerate(steps):
+        answers(project)  # every lookup of this state memoised before the next edit
+        current[path] = (texts[path] if anchor is None
+                         else _pasted(current[path], anchor, DO_IT))
+        before = project.workspace
+        engine.update_file(project, path, current[path])
+        assert project.workspace._sites is not None and before._sites is not None
+        assert project.workspace._sites[dynamic] is before._sites[dynamic]  # shared path
+        expected = answers(engine.load_project([], config,
+                                               overlays={p: current[p] for p in files}))
+        incremental = answers(project)
+        for part in expected:
+            assert incremental[part] == expected[part], f"step {step}: {part} differs"

@@ -189,7 +189,8 @@ _MOCK_CLASSES = frozenset({"Mock", "MagicMock", "NonCallableMock", "NonCallableM
 # Attributes of a mock that set what calling it returns.
 _MOCK_BEHAVIOUR = frozenset({"return_value", "side_effect"})
 # Calls that replace an attribute named by a string argument (see `_replacing_call`).
-_REPLACING_CALLS = frozenset({"setattr", "patch", "object", "multiple", "patch_object"})
+_REPLACING_CALLS = frozenset({"setattr", "__setattr__", "patch", "object", "multiple",
+                              "patch_object"})
 
 _DOC_RETURNS = re.compile(
     r"^\s*(?:@rtype|@returns?|:rtype|:returns?)\s*:\s*(?P<text>.*)$"
@@ -256,6 +257,29 @@ def _text(node: ast.AST) -> str:
 
 _DISPATCH: dict[type, Callable[[_FactWalker, ast.AST], None]] = {}
 _FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _module_bindings(stmts: list[ast.stmt]) -> dict[str, int]:
+    """How many times each name is bound at module level, in any form (assignment, loop or
+    `with` target, import, def, class, `del`), branches of `if`/`try` included."""
+    counts: dict[str, int] = {}
+    stack: list[ast.AST] = list(stmts)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            counts[node.name] = counts.get(node.name, 0) + 1
+            stack.extend(node.decorator_list)
+            continue
+        if isinstance(node, ast.Lambda):
+            continue
+        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            counts[node.id] = counts.get(node.id, 0) + 1
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            for alias in node.names:
+                bound = alias.asname or alias.name.split(".")[0]
+                counts[bound] = counts.get(bound, 0) + 1
+        stack.extend(ast.iter_child_nodes(node))
+    return counts
 
 
 class _FactWalker:
@@ -371,6 +395,8 @@ class _FactWalker:
     # -- walking -----------------------------------------------------------------------
     def walk(self, tree: ast.Module) -> None:
         self._body(tree.body)
+        self.facts.rebound_globals = set(self._rebound_globals)
+        self.facts.module_bindings = _module_bindings(tree.body)
         for name in self._rebound_globals:
             if name in self.facts.module_types:
                 self.facts.module_types[name] = ""  # rebound in a function: any type
@@ -688,6 +714,13 @@ class _FactWalker:
     visit_Tuple = _container
     visit_Set = _container
 
+    def _stored(self, node: ast.expr) -> Value:
+        """What an assignment stores: `None` as kind "none" (a call on it fails before any
+        yield or await, whatever the attribute is), anything else as `value` says."""
+        if isinstance(node, ast.Constant) and node.value is None:
+            return Value("none")
+        return self.value(node)
+
     def _attribute_stores(self, targets: list[ast.expr], value: Value,
                           direct: bool = True) -> None:
         """Record what each attribute target (`x.d = v`) may hold from now on; an element
@@ -704,12 +737,32 @@ class _FactWalker:
                     (owner, value if direct else Value("other")))
             elif isinstance(target, ast.Subscript) and _text(target.value).endswith(
                     "__dict__"):
-                self.facts.computed_attribute_stores = True  # `o.__dict__[name] = v`
+                self._computed_store(target.value.value if isinstance(
+                    target.value, ast.Attribute) else None)  # `o.__dict__[name] = v`
             elif isinstance(target, ast.Name) and self.scopes[-1].kind == "class":
                 self.facts.attribute_stores.setdefault(target.id, []).append(
                     ("", value if direct else Value("other")))
 
-    def _replaced_targets(self, targets: list[ast.expr]) -> None:
+    def _computed_store(self, receiver: ast.expr | None) -> None:
+        """A store into an attribute whose name is computed: any attribute of `receiver`
+        may hold anything from now on. Recorded with what the receiver is, as far as
+        syntax tells: `self` in a method of a class, a name (qualified where imports tell:
+        a module's attributes are no instance's), or anything else."""
+        self.facts.computed_attribute_stores = True
+        scope = self.current_def()
+        if isinstance(receiver, ast.Name) and receiver.id == "self" and scope.class_qualname:
+            self.facts.computed_store_receivers.append(("self", scope.class_qualname))
+        elif isinstance(receiver, ast.Name) and scope.kind == "module" or (
+                isinstance(receiver, ast.Name) and scope.fact is not None
+                and not scope.fact.binds_locally(receiver.id)):
+            self.facts.computed_store_receivers.append(
+                ("name", self.table.resolve(receiver) or receiver.id))
+        else:
+            self.facts.computed_store_receivers.append(
+                ("other", _text(receiver) if receiver is not None else ""))
+
+    def _replaced_targets(self, targets: list[ast.expr], value: ast.expr | None = None
+                          ) -> None:
         """`obj.name = value` replaces whatever `obj.name` was (a test double, a patch)."""
         for target in targets:
             if isinstance(target, (ast.Tuple, ast.List)):
@@ -717,13 +770,14 @@ class _FactWalker:
             elif isinstance(target, ast.Starred):
                 self._replaced_targets([target.value])
             elif isinstance(target, ast.Attribute):
-                self._replaced(target.attr, target, owner=target.value)
+                self._replaced(target.attr, target, owner=target.value, value=value)
                 if target.attr in _MOCK_BEHAVIOUR and isinstance(target.value, ast.Attribute):
                     # `double.fetch.return_value = "X"`: what `double.fetch()` returns
                     self._replaced(target.value.attr, target.value, owner=target.value.value)
 
     def _replaced(self, name: str, node: ast.AST, owner: ast.expr | None = None,
-                  qualified: str | None = None, auto: bool = False) -> None:
+                  qualified: str | None = None, auto: bool = False,
+                  value: ast.expr | None = None) -> None:
         """Record a replacement of `name`: on `owner` (an object or class whose type the
         index may know), at a `qualified` path (`patch("pkg.mod.Cls.name")`), or, with
         neither, of every function of that name. `auto`: `patch()` makes the double itself
@@ -737,8 +791,30 @@ class _FactWalker:
             callee = self.ref(ast.Attribute(value=owner, attr=name, ctx=ast.Load()))
         else:
             callee = Ref("name", name, None, text=name)
-        self.facts.replacements.append(
-            self._site(node, callee, "other", "patched" if auto else "replaced"))
+        site = self._site(node, callee, "other", "patched" if auto else "replaced")
+        if value is not None and not auto:
+            site = _with(site, replaced_with=self._installed_function(value),
+                         replaced_returns=self._lambda_call(value))
+        self.facts.replacements.append(site)
+
+    def _installed_function(self, value: ast.expr) -> Ref | None:
+        """The function a replacement installs, where it is written as a reference."""
+        if isinstance(value, (ast.Name, ast.Attribute)):
+            return self.ref(value)
+        return None
+
+    def _lambda_call(self, value: ast.expr) -> Value | None:
+        """What calling an installed `lambda: f(...)` returns: the call in its body, when
+        the callee uses none of the lambda's own parameters (those are not what the
+        enclosing scope binds)."""
+        if not (isinstance(value, ast.Lambda) and isinstance(value.body, ast.Call)):
+            return None
+        params = {a.arg for a in [*value.args.posonlyargs, *value.args.args,
+                                  *value.args.kwonlyargs]}
+        params |= {a.arg for a in (value.args.vararg, value.args.kwarg) if a is not None}
+        if any(isinstance(n, ast.Name) and n.id in params for n in ast.walk(value.body.func)):
+            return None
+        return self.value(value.body)
 
     def _replaced_in_class_body(self, name: str, node: ast.AST, class_qualname: str) -> None:
         """`fetch = Mock(...)` in a class body: the method of that name the class would
@@ -757,7 +833,10 @@ class _FactWalker:
         if isinstance(func, ast.Attribute) and func.attr in ("update", "setdefault") and (
                 _text(func.value).endswith("__dict__") or (
                     isinstance(func.value, ast.Call) and _text(func.value.func) == "vars")):
-            self.facts.computed_attribute_stores = True  # `o.__dict__.update(kw)`
+            holder = func.value
+            self._computed_store(  # `o.__dict__.update(kw)`, `vars(o).update(kw)`
+                holder.value if isinstance(holder, ast.Attribute) else (
+                    holder.args[0] if isinstance(holder, ast.Call) and holder.args else None))
         if last == "getattr":
             self._lookup_by_name(node)
         elif last in _MOCK_CLASSES:
@@ -815,18 +894,21 @@ class _FactWalker:
         # mock's `patch("m.n")` and `patch.object(C, "n")` with no replacement given make
         # the double themselves: a MagicMock, or an AsyncMock for an `async def`.
         given = any(k.arg in ("new", "new_callable") for k in node.keywords)
+        new = [k.value for k in node.keywords if k.arg == "new"]
         if first_text is not None and first is not None:
             # `patch("pkg.mod.name")`, `monkeypatch.setattr("pkg.mod.name", v)`
             self._replaced(first_text, first, qualified=first_text if "." in first_text else None,
-                           auto=last == "patch" and len(args) == 1 and not given)
+                           auto=last == "patch" and len(args) == 1 and not given,
+                           value=next(iter([*args[1:2], *new]), None))
         if len(args) >= 2 and isinstance(args[1], ast.Constant) and isinstance(
                 args[1].value, str) and first is not None and first_text is None:
             self._replaced(args[1].value, args[1], owner=first,
-                           auto=last == "object" and len(args) == 2 and not given)
+                           auto=last == "object" and len(args) == 2 and not given,
+                           value=next(iter([*args[2:3], *new]), None))
             self.facts.attribute_stores.setdefault(args[1].value, []).append(
                 ("", Value("other")))
-        elif last == "setattr" and len(args) >= 2 and first_text is None:
-            self.facts.computed_attribute_stores = True  # `setattr(o, name, v)`
+        elif last in ("setattr", "__setattr__") and len(args) >= 2 and first_text is None:
+            self._computed_store(first)  # `setattr(o, name, v)`
         if first_text is not None:
             self.facts.attribute_stores.setdefault(first_text.rsplit(".", 1)[-1], []).append(
                 ("", Value("other")))
@@ -880,7 +962,7 @@ class _FactWalker:
                 self.facts.module_types[target.id] = ""
 
     def visit_Assign(self, node: ast.Assign) -> None:
-        self._replaced_targets(node.targets)
+        self._replaced_targets(node.targets, node.value)
         if self.scopes[-1].kind == "module":
             self._module_binding(node)
         if self.scopes[-1].kind == "class":
@@ -899,7 +981,7 @@ class _FactWalker:
                         if not isinstance(node.value, (ast.Constant, *_PLAIN_NODES)):
                             self._replaced_in_class_body(target.id, target, cls.qualname)
         self._value_ref(node.value, "stored", ", ".join(_text(t) for t in node.targets))
-        self._attribute_stores(node.targets, self.value(node.value))
+        self._attribute_stores(node.targets, self._stored(node.value))
         scope = self.current_def()
         if scope.fact is not None and len(node.targets) == 1 and isinstance(
                 node.targets[0], ast.Name):
@@ -918,8 +1000,8 @@ class _FactWalker:
     def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
         self._annotated_attribute(node)
         if node.value is not None:
-            self._replaced_targets([node.target])
-            self._attribute_stores([node.target], self.value(node.value))
+            self._replaced_targets([node.target], node.value)
+            self._attribute_stores([node.target], self._stored(node.value))
         scope = self.current_def()
         if scope.fact is not None and node.value is not None:
             self._record_assignment(scope.fact, node.target, self.value(node.value))

@@ -60,10 +60,9 @@ class HazardContext:
             # Only a call the index resolved to exactly one `async def` can be one: those
             # are among the callers of async functions, far fewer than all the calls.
             candidates: dict[str, set[int]] = {}
-            for key, (_, fn) in self.ws.functions.items():
-                if fn.is_async:
-                    for sfacts, site in self.ws.callers(key):
-                        candidates.setdefault(sfacts.path, set()).add(id(site))
+            for key in self.ws.async_keys():
+                for sfacts, site in self.ws.callers(key):
+                    candidates.setdefault(sfacts.path, set()).add(id(site))
             for facts in self.ws.modules.values():
                 here = candidates.get(facts.path)
                 if not here:

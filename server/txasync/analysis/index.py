@@ -13,9 +13,9 @@ import ast
 import os
 import re
 import sys
-from collections import defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -104,7 +104,9 @@ def use_library_path(path: tuple[str, ...] | None) -> bool:
     if path == _LIBRARY_PATH:
         return False
     _LIBRARY_PATH = path
+    _LIBRARY_READS.clear()
     _module_source_path.cache_clear()
+    library_failure_subclass.cache_clear()
     _library_module.cache_clear()
     external_class.cache_clear()
     return True
@@ -120,6 +122,18 @@ def library_source_path(module: str) -> str | None:
     return _module_source_path(module)
 
 
+# Every file and directory whose content decided a library lookup since the library path
+# was last set: a library source read, and for each path entry looked in before it (or in
+# vain), the nearest directory there that exists (adding a module changes its mtime). The
+# check cache (check_cache.py) keys its results on them.
+_LIBRARY_READS: dict[str, None] = {}
+
+
+def library_reads() -> list[str]:
+    """The files and directories library lookups depended on, in the order first read."""
+    return list(_LIBRARY_READS)
+
+
 @lru_cache(maxsize=4096)
 def _module_source_path(module: str) -> str | None:
     """Where a library module's source lives, found on the library path without importing
@@ -131,7 +145,12 @@ def _module_source_path(module: str) -> str | None:
         for candidate in (os.path.join(entry, rel + ".py"),
                           os.path.join(entry, rel, "__init__.py")):
             if os.path.isfile(candidate):
+                _LIBRARY_READS[candidate] = None
                 return candidate
+        seen = os.path.join(entry, rel)
+        while not os.path.isdir(seen) and len(seen) > len(entry):
+            seen = os.path.dirname(seen)
+        _LIBRARY_READS[seen] = None
     return None
 
 
@@ -148,12 +167,14 @@ def library_failure_subclass(package: str, path: tuple[str, ...] | None = None) 
         return None
     root = os.path.dirname(init)
     for count, (folder, dirs, files) in enumerate(os.walk(root)):
-        dirs[:] = [d for d in dirs if d not in ("test", "tests", "testing")]
+        dirs[:] = sorted(d for d in dirs if d not in ("test", "tests", "testing"))
         if count > 500:
             break
-        for name in files:
+        _LIBRARY_READS[folder] = None  # the check cache keys on what decided this
+        for name in sorted(files):
             if not name.endswith(".py"):
                 continue
+            _LIBRARY_READS[os.path.join(folder, name)] = None
             try:
                 with open(os.path.join(folder, name), encoding="utf-8", errors="replace") as f:
                     found = _FAILURE_SUBCLASS.search(f.read())
@@ -258,6 +279,9 @@ def definitions_signature(facts: ModuleFacts) -> tuple[object, ...]:
         tuple(sorted(facts.runtime_imports)),
         tuple(sorted(facts.module_names)),
         tuple(sorted((k, tuple(v)) for k, v in facts.name_aliases.items())),
+        # whether an alias is the name's only binding (`run_cli = run_cli_native`)
+        tuple(sorted((k, facts.module_bindings.get(k), k in facts.rebound_globals)
+                     for k in facts.name_aliases)),
         tuple(sorted(facts.module_types.items())),
         tuple(sorted(facts.doubled_classes)),
         tuple(_function_signature(f) for f in facts.functions),
@@ -329,6 +353,10 @@ class Workspace:
         # Functions and classes a replacement reaches where its target can be pinned down
         # (`self.master.stop = Mock()` with `self.master` a `Master`).
         self.replaced_keys: dict[str, Replacement] = {}
+        # The replacement sites behind `replaced_keys` and `replaced`, all of them (what
+        # each installs decides what a call may get).
+        self.replacing_sites: dict[str, list[tuple[ModuleFacts, CallSite]]] = {}
+        self.replacing_by_name: dict[str, list[tuple[ModuleFacts, CallSite]]] = {}
         # Constant prefixes of `getattr(obj, "prefix" + name)` lookups: prefix -> (path, span).
         self.dynamic_prefixes: dict[str, tuple[str, Span]] = {}
         self._implementers: dict[str, list[str]] | None = None
@@ -348,8 +376,24 @@ class Workspace:
         self._order: dict[str, int] = {path: n for n, path in enumerate(self.modules)}
         self._doubled: dict[str, list[tuple[str, Replacement]]] = {}
         self._reached: dict[str, list[list[str] | None]] = {}
+        self._memo_tables()
         self._add_doubled_classes()
         self._add_replacements()
+
+    def _memo_tables(self) -> None:
+        """Lookups memoised for the life of the definitions they read: shared by the
+        workspaces `updated` makes while the definitions stay the same (so a keystroke does
+        not pay for them again), per file where they also read a file's own facts."""
+        # (class key, name) -> subclass_methods; key -> related_methods: definitions only.
+        self._subclass_memo: dict[tuple[str, str], list[str]] = {}
+        self._related_memo: dict[str, list[str]] = {}
+        self._async_keys: list[str] | None = None
+        # path -> the keys of that file's inlineCallbacks functions, pass-throughs and
+        # chains (a shape is read from the body, so the edited file's is found again).
+        self._candidates: dict[str, list[str]] = {}
+        # path -> (site id, name) -> what a `getattr(obj, <computed>)(...)` site reaches
+        # when the name is `name` (the planner's dynamic callers).
+        self._dynamic: dict[str, dict[tuple[int, str], Resolution]] = {}
 
     @property
     def failure_values(self) -> bool:
@@ -415,6 +459,8 @@ class Workspace:
         sites = [(facts, site) for facts in self.modules.values() for site in facts.replacements]
         sites.sort(key=lambda pair: pair[1].callee.qualified is None)
         reached_by: dict[str, list[list[str] | None]] = {}
+        self.replacing_sites = {}
+        self.replacing_by_name = {}
         for facts, site in sites:
             where = Replacement(facts.path, site.span, auto=site.detail == "patched")
             done = reached_by.setdefault(facts.path, [])
@@ -425,8 +471,10 @@ class Workspace:
             done.append(reached)
             if reached is None:
                 _keep_first(self.replaced, site.callee.name, where)
+                self.replacing_by_name.setdefault(site.callee.name, []).append((facts, site))
             for key in reached or ():
                 _keep_first(self.replaced_keys, key, where)
+                self.replacing_sites.setdefault(key, []).append((facts, site))
         self._reached = reached_by
 
     def _replaced_by(self, facts: ModuleFacts, site: CallSite) -> list[str] | None:
@@ -446,12 +494,28 @@ class Workspace:
             return [found] if found is not None else []
         resolution = self.resolve(facts, site)
         if resolution.possible:
-            return None
+            return [] if self._own_attribute_store(facts, site) else None
         if resolution.targets or self.dispatch_class(facts, site, ref) is not None:
             # A receiver of a known workspace class: what its dispatch reaches (nothing when
             # the double adds an attribute the class does not have).
             return list(resolution.targets)
         return None
+
+    def _own_attribute_store(self, facts: ModuleFacts, site: CallSite) -> bool:
+        """`self.wait = wait` in a method of a class whose line defines no method `wait`:
+        the store lands on an instance of that class or of a subclass, so it can shadow
+        only a method one of them has. Every subclass in the workspace defines none, and
+        no library or unreadable base may define one: it replaces no function. (A
+        subclass out of sight mixing in a `wait` is not something the workspace runs.)"""
+        ref = site.callee
+        if ref.receiver != "self" or ref.text.count(".") != 1 or not site.enclosing_class:
+            return False
+        cls_key = function_key(facts.module, site.enclosing_class)
+        for key in (cls_key, *self.subclasses(cls_key)):
+            if key not in self.classes or self.unresolved_bases(key) or (
+                    self.external_definer(key, ref.name) is not None):
+                return False
+        return not self.dispatch_set(cls_key, ref.name)
 
     def _replaced_at(self, qualified: str) -> list[str] | None:
         """`patch("pkg.mod.Cls.name")`: the function or class at that path."""
@@ -471,6 +535,20 @@ class Workspace:
         if qualified.split(".")[0] not in self.top_packages:
             return []  # a library's attribute: no workspace function is it
         return None
+
+    def replacing(self, key: str) -> list[tuple[ModuleFacts, CallSite]]:
+        """Every replacement site that reaches function `key`: by what it reaches, or by
+        name where that cannot be told. Doubles made from a class (`Mock(spec=C)`,
+        `doubled_keys`) have no site here."""
+        sites = list(self.replacing_sites.get(key, ()))
+        entry = self.functions.get(key)
+        if entry is not None:
+            sites += self.replacing_by_name.get(entry[1].name, ())
+        return sites
+
+    def doubled_keys(self) -> set[str]:
+        """Every function a double made from a class (`Mock(spec=C)`) answers for."""
+        return {target for found in self._doubled.values() for target, _ in found}
 
     def replacement(self, key: str) -> Replacement | None:
         """Where something replaces function (or class) `key` at run time, if anywhere."""
@@ -507,10 +585,30 @@ class Workspace:
         if key in self.functions:
             return key
         head, _, rest = split[1].partition(".")
-        target = self.by_module[split[0]].imports.get(head)
+        facts = self.by_module[split[0]]
+        target = facts.imports.get(head)
         if target and target != qualified:
             return self.function_for_qualified(target + ("." + rest if rest else ""), depth + 1)
+        alias = self._function_alias(facts, head)
+        if alias is not None and not rest:
+            return self.function_for_qualified(alias, depth + 1)
         return None
+
+    @staticmethod
+    def _function_alias(facts: ModuleFacts, name: str) -> str | None:
+        """`run_cli = run_cli_native` at module level, the only binding of `run_cli` (not
+        also a def, a class, a constructor's result, rebound through `global`): the
+        qualified name it stands for."""
+        aliases = facts.name_aliases.get(name)
+        if (not aliases or len(aliases) != 1 or facts.module_bindings.get(name) != 1
+                or name in facts.rebound_globals):
+            return None
+        alias = aliases[0]
+        if "." not in alias:
+            if not alias.isidentifier() or alias == name:
+                return None
+            return f"{facts.module}.{alias}"
+        return alias
 
     def subclasses(self, class_key: str) -> list[str]:
         """Workspace classes below `class_key` (any depth), in a fixed order."""
@@ -533,6 +631,13 @@ class Workspace:
         """Every method named `name` that `self.name()` in `class_key` may reach through a
         subclass: overrides in subclasses and methods of the subclasses' other bases (a
         mixin calling a method its sibling base defines)."""
+        memo = self._subclass_memo.get((class_key, name))
+        if memo is None:
+            memo = self._subclass_memo[(class_key, name)] = self._subclass_methods(
+                class_key, name)
+        return list(memo)
+
+    def _subclass_methods(self, class_key: str, name: str) -> list[str]:
         found: list[str] = []
         for sub in self.subclasses(class_key):
             for key in [sub, *self.ancestors(sub)]:
@@ -701,6 +806,43 @@ class Workspace:
 
     def related_methods(self, key: str) -> list[str]:
         """Same-name methods up and down the class hierarchy: dynamic dispatch may reach any."""
+        memo = self._related_memo.get(key)
+        if memo is None:
+            memo = self._related_memo[key] = self._related_methods(key)
+        return list(memo)
+
+    def async_keys(self) -> list[str]:
+        """The keys of every `async def` of the workspace, in index order."""
+        if self._async_keys is None:
+            self._async_keys = [k for k, (_, fn) in self.functions.items() if fn.is_async]
+        return self._async_keys
+
+    def candidates(self) -> set[str]:
+        """The functions a run may decide about: inlineCallbacks functions, and functions
+        shaped like a pass-through or a callback chain."""
+        found: set[str] = set()
+        for path, facts in self.modules.items():
+            keys = self._candidates.get(path)
+            if keys is None:
+                keys = self._candidates[path] = [
+                    key for fn in facts.functions if fn.is_ic or fn.shape is not None
+                    if self.functions[key := function_key(facts.module, fn.qualname)][1] is fn]
+            found.update(keys)
+        return found
+
+    def dynamic_resolution(self, facts: ModuleFacts, site: CallSite, name: str) -> Resolution:
+        """What `getattr(obj, <computed>)(...)` at `site` reaches when the name is `name`."""
+        memo = self._dynamic.setdefault(facts.path, {})
+        found = memo.get((id(site), name))
+        if found is None:
+            ref = site.callee
+            as_named = replace(site, callee=replace(
+                ref, name=name, text=ref.text[:-1] + name,
+                qualified=ref.qualified[:-1] + name if ref.qualified else None))
+            found = memo[(id(site), name)] = self.resolve(facts, as_named)
+        return found
+
+    def _related_methods(self, key: str) -> list[str]:
         facts, fn = self.functions[key]
         if not fn.class_qualname:
             return []
@@ -843,7 +985,10 @@ class Workspace:
             if ref.qualified is not None:
                 return self.function_for_qualified(ref.qualified)
             key = function_key(facts.module, ref.name)
-            return key if key in self.functions else None
+            if key in self.functions:
+                return key
+            alias = self._function_alias(facts, ref.name)
+            return self.function_for_qualified(alias) if alias is not None else None
         if ref.receiver in ("self", "cls") and site.enclosing_class:
             return self.lookup_method(function_key(facts.module, site.enclosing_class), ref.name)
         if ref.receiver == "super" and site.enclosing_class:
@@ -1086,13 +1231,17 @@ class Workspace:
         sites: dict[str, _FileSites] = {}
         for facts in self.modules.values():
             sites[facts.path] = self._file_sites(facts)
-        self._sites = sites
-        self._callers_at, self._possible_at = {}, {}
+        callers_at: dict[str, list[str]] = {}
+        possible_at: dict[str, list[str]] = {}
         for path, part in sites.items():
             for key in part.callers:
-                self._callers_at.setdefault(key, []).append(path)
+                callers_at.setdefault(key, []).append(path)
             for key in part.possible:
-                self._possible_at.setdefault(key, []).append(path)
+                possible_at.setdefault(key, []).append(path)
+        # `_sites` last: the editor's next `updated` (on another thread than an analysis
+        # building this) reads it as "the index is complete".
+        self._callers_at, self._possible_at = callers_at, possible_at
+        self._sites = sites
 
     def _file_sites(self, facts: ModuleFacts) -> _FileSites:
         try:
@@ -1116,6 +1265,11 @@ class Workspace:
                         possible.setdefault(key, []).append((facts, site))
         return part
 
+    @property
+    def indexed(self) -> bool:
+        """Whether the call-site index is built (the costly part of a first analysis)."""
+        return self._sites is not None
+
     def resolved(self, facts: ModuleFacts, site: CallSite) -> Resolution:
         """`resolve(facts, site)`, read from the call-site index where it holds the site
         (the hazard scan asks about every call the index has already resolved)."""
@@ -1129,33 +1283,76 @@ class Workspace:
                 return found
         return self.resolve(facts, site)
 
-    def updated(self, path: str, facts: ModuleFacts | None, modules: Iterable[ModuleFacts]
-                ) -> Workspace:
+    def updated(self, path: str, facts: ModuleFacts | None, modules: Iterable[ModuleFacts],
+                mentioned: Callable[[str], bool] | None = None) -> Workspace:
         """The workspace of `modules`, which are this one's with one file's facts replaced
         (`facts`; None: the file left the index).
 
         While the file's definitions (`definitions_signature`) are the same, nothing another
         file resolves through has changed: the new workspace shares this one's lookups and
         every other file's resolved call sites, and resolves only the edited file's sites
-        again (no caller list is copied). Otherwise, and where sharing cannot be shown to
-        give what a fresh build gives (the file is new or gone, its module name is not
-        unique, its replacements reach something else, jedi is asked), it is built afresh."""
+        again (no caller list is copied). When the edit only adds or removes functions (a
+        paste, an undo) whose names no other file's text has (`mentioned`, see
+        `added_or_removed_names`), no other file's call can resolve otherwise either, and
+        the same sharing holds with the lookups of those names forgotten. Otherwise, and
+        where sharing cannot be shown to give what a fresh build gives (the file is new or
+        gone, its module name is not unique, its replacements reach something else, jedi is
+        asked), it is built afresh."""
         old = self.modules.get(path)
         ordered = {each.path: each for each in modules}
         if (facts is None or old is None or self.oracle is not None
                 or list(ordered) != list(self.modules) or ordered[path] is not facts
-                or definitions_signature(old) != definitions_signature(facts)
                 or sum(1 for f in self.modules.values() if f.module == old.module) > 1):
             return Workspace(ordered.values())
-        new = self._sharing(ordered, path, old, facts)
+        names: frozenset[str] = frozenset()
+        if definitions_signature(old) != definitions_signature(facts):
+            changed = added_or_removed_names(old, facts)
+            if not changed or mentioned is None or any(mentioned(n) for n in changed):
+                return Workspace(ordered.values())
+            names = changed
+        new = self._sharing(ordered, path, old, facts, names)
         return new if new is not None else Workspace(ordered.values())
 
     def _sharing(self, modules: dict[str, ModuleFacts], path: str, old: ModuleFacts,
-                 facts: ModuleFacts) -> Workspace | None:
-        """`updated` when the definitions of `path` are the same (None: they are not, as
-        far as its replacements go)."""
+                 facts: ModuleFacts, names: frozenset[str] = frozenset()) -> Workspace | None:
+        """`updated` when the definitions of `path` are the same, or differ only by the
+        functions named `names` (None: what its replacements reach changed)."""
         new = Workspace.__new__(Workspace)
         new.modules = modules
+        if names:
+            # Functions came or went: the tables of names are made again (cheap: no call
+            # is resolved), the same way a fresh build makes them.
+            new.by_module, new.functions, new.classes = {}, {}, {}
+            new.methods_by_name, new.top_packages, new.redefined = {}, set(), set()
+            new.dynamic_prefixes = {}
+            for each in modules.values():
+                new.add(each)
+            new._fakes = None
+            new._memo_tables()
+            new._subclass_memo = {k: v for k, v in self._subclass_memo.items()
+                                  if k[1] not in names}
+            new._related_memo = {k: v for k, v in self._related_memo.items()
+                                 if _key_name(k) not in names}
+            new._candidates = {p: keys for p, keys in self._candidates.items() if p != path}
+            # What a computed-name call reaches as one of the names is found again: a name
+            # taken out and pasted elsewhere reaches another method (the file making the
+            # call never spells it).
+            new._dynamic = {p: {k: v for k, v in memo.items() if k[1] not in names}
+                            for p, memo in self._dynamic.items() if p != path}
+            new._return_types = {k: v for k, v in self._return_types.items()
+                                 if _key_name(k) not in names}
+            new._implementers = self._implementers
+            new._children = self._children
+            new._ancestors = self._ancestors
+            new._splits = self._splits
+            new._order = self._order
+            new.oracle = None
+            new.replaced, new.replaced_keys = {}, {}
+            # A double made from a class (`Mock(spec=C)`) answers for its methods, which
+            # may be the new ones: every file's doubles are found again.
+            new._doubled = {p: new._doubles_of(each) for p, each in modules.items()}
+            new._merge_doubled()
+            return new._share_sites(self, path, old, facts)
         new.by_module = dict(self.by_module)
         if new.by_module.get(facts.module) is old:
             new.by_module[facts.module] = facts
@@ -1182,6 +1379,11 @@ class Workspace:
         new._splits = self._splits
         new._order = self._order
         new._return_types = dict(self._return_types)
+        new._subclass_memo = self._subclass_memo
+        new._related_memo = self._related_memo
+        new._async_keys = self._async_keys
+        new._candidates = {p: keys for p, keys in self._candidates.items() if p != path}
+        new._dynamic = {p: memo for p, memo in self._dynamic.items() if p != path}
         new.oracle = None
         new.dynamic_prefixes = {}
         for each in modules.values():
@@ -1191,22 +1393,32 @@ class Workspace:
         new._doubled = dict(self._doubled)
         new._doubled[path] = new._doubles_of(facts)
         new._merge_doubled()
-        new._merge_replacements({p: r for p, r in self._reached.items() if p != path})
-        if _replacement_shape(old, self._reached.get(path, [])) != _replacement_shape(
+        return new._share_sites(self, path, old, facts)
+
+    def _share_sites(self, prior: Workspace, path: str, old: ModuleFacts,
+                     facts: ModuleFacts) -> Workspace | None:
+        """The rest of `_sharing` (on the new workspace): replacements and call sites, the
+        edited file's found again and every other file's taken from `prior`."""
+        new = self
+        typed = set(new._return_types)
+        new._merge_replacements({p: r for p, r in prior._reached.items() if p != path})
+        for key in set(new._return_types) - typed:
+            del new._return_types[key]  # typed while replacements were still being added
+        if _replacement_shape(old, prior._reached.get(path, [])) != _replacement_shape(
                 facts, new._reached.get(path, [])):
             return None  # what it replaces changed: receivers elsewhere may type otherwise
         new._flat_callers, new._flat_possible = {}, {}
         new._sites = None
         new._callers_at, new._possible_at = {}, {}
-        if self._sites is not None:
-            new._sites = dict(self._sites)
+        if prior._sites is not None:
+            new._sites = dict(prior._sites)
             part = new._sites[path] = new._file_sites(facts)
-            before = self._sites[path]
-            new._callers_at = dict(self._callers_at)
-            new._possible_at = dict(self._possible_at)
-            for table, now, was in ((new._callers_at, part.callers, before.callers),
+            before = prior._sites[path]
+            new._callers_at = dict(prior._callers_at)
+            new._possible_at = dict(prior._possible_at)
+            for table, now, then in ((new._callers_at, part.callers, before.callers),
                                     (new._possible_at, part.possible, before.possible)):
-                for key in set(now) | set(was):
+                for key in set(now) | set(then):
                     paths = [p for p in table.get(key, ()) if p != path]
                     if key in now:
                         paths.append(path)
@@ -1239,6 +1451,56 @@ class Workspace:
                 found.extend(getattr(self._sites[path], kind)[key])
             memo[key] = found
         return found
+
+
+def _key_name(key: str) -> str:
+    """The function or class name a key ends with (`pkg.mod:Cls.run` -> `run`)."""
+    return key.rpartition(":")[2].rpartition(".")[2]
+
+
+def added_or_removed_names(old: ModuleFacts, new: ModuleFacts) -> frozenset[str]:
+    """The names of the functions an edit of one module added or removed, when that is all
+    that changed in its `definitions_signature` (else empty).
+
+    Another module's call can only resolve otherwise through a changed name: a call of it,
+    a method of it found through a hierarchy, or a receiver typed by what it returns. The
+    first two are written with the name; the last goes through some function's return
+    values, which (for every function the edit kept) are part of the signature, so none of
+    them may mention one of the names either."""
+    before = Counter(fn.qualname for fn in old.functions)
+    after = Counter(fn.qualname for fn in new.functions)
+    changed = {q for q in before | after if before[q] != after[q]}
+    if not changed or any(before[q] and after[q] for q in changed):
+        return frozenset()  # a name bound once more or less (`redefined`): not a paste
+    names = frozenset(q.rpartition(".")[2] for q in changed)
+    kept_old = _signature_without(old, changed, names)
+    if kept_old != _signature_without(new, changed, names):
+        return frozenset()
+    text = repr(kept_old)
+    if any(name in text for name in names):
+        return frozenset()
+    return names
+
+
+def _signature_without(facts: ModuleFacts, qualnames: set[str], names: frozenset[str]
+                       ) -> tuple[object, ...]:
+    """`definitions_signature` without the functions `qualnames`, nor the names `names`
+    among the module's names and the classes' methods."""
+    kept = [f for f in facts.functions if f.qualname not in qualnames]
+    return (
+        facts.module,
+        facts.is_package,
+        tuple(sorted(facts.imports.items())),
+        tuple(sorted(facts.runtime_imports)),
+        tuple(sorted(n for n in facts.module_names if n not in names)),
+        tuple(sorted((k, tuple(v)) for k, v in facts.name_aliases.items())),
+        tuple(sorted(facts.module_types.items())),
+        tuple(sorted(facts.doubled_classes)),
+        tuple(_function_signature(f) for f in kept),
+        tuple((c.qualname, c.name, tuple(c.bases), tuple(m for m in c.methods if m not in names),
+               tuple(sorted(c.attribute_types.items())), tuple(c.implements))
+              for c in facts.classes),
+    )
 
 
 def _replacement_shape(facts: ModuleFacts, reached: list[list[str] | None]

@@ -138,6 +138,11 @@ class CallSite:
     # Inside `if isinstance(x, C):` (x not rebound in that body, same frame): the receiver
     # name and the class as written, an instance of which (or of a subclass) `x` is there.
     narrowed: tuple[str, str] | None = None
+    # For a replacement (`obj.fetch = fake`, `self.patch(obj, "fetch", lambda: d)`): the
+    # function it installs, as written (`fake`), or what calling the lambda it installs
+    # returns (the call in its body); both None where syntax cannot tell (a Mock, a value).
+    replaced_with: Ref | None = None
+    replaced_returns: Value | None = None
 
 
 @dataclass
@@ -248,6 +253,10 @@ class ModuleFacts:
     # `if`, `object` in the other): name -> every name it may be. A class deriving from such a
     # name derives from all of them, as far as who may call its methods goes.
     name_aliases: dict[str, list[str]] = field(default_factory=dict)
+    # Names some function declares `global` (and may rebind at run time).
+    rebound_globals: set[str] = field(default_factory=set)
+    # How many times each name is bound at module level, in any form.
+    module_bindings: dict[str, int] = field(default_factory=dict)
     # Module-level names bound once to a constructor call (`store = Store()`): name -> the
     # class (qualified where imports tell); "" when bound to more than one thing, or
     # rebound through `global`.
@@ -267,6 +276,10 @@ class ModuleFacts:
     # The module stores into attributes whose name is computed (`setattr(o, name, v)`,
     # `o.__dict__.update(...)`): any attribute may hold anything.
     computed_attribute_stores: bool = False
+    # Each such store's receiver: ("self", class qualname) for `setattr(self, name, v)` in
+    # a method, ("name", qualified or written name) for a module-level or global name,
+    # ("other", source text) for anything else.
+    computed_store_receivers: list[tuple[str, str]] = field(default_factory=list)
     # Classes a test double is specified from (`Mock(spec=Store)`, `create_autospec(Store)`):
     # the written (or qualified) class name -> where. Every method of such a class may return
     # whatever the double is told to.

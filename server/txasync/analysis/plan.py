@@ -11,12 +11,13 @@ reason, never converted on a guess.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from ..config import Config
-from . import library
+from ..errors import Superseded
+from . import attributes, library
 from . import twisted_api as api
 from .deferred_plan import ShapeJudge, ShapePlan, handed_out, shape_enabled
 from .evidence import Evidence, yield_verdict
@@ -83,6 +84,8 @@ class Planner:
     def __init__(self, ws: Workspace, config: Config, evidence: Evidence | None = None,
                  refused: Mapping[str, Reason] | None = None) -> None:
         self._dynamic_sites: list[tuple[ModuleFacts, CallSite]] | None = None
+        # Asked between functions: True gives the run up (`Superseded`).
+        self.should_stop: Callable[[], bool] | None = None
         self.ws = ws
         self.config = config
         # From `txasync probe`, minus files edited since (Evidence.without(stale_files(...))).
@@ -92,10 +95,16 @@ class Planner:
         self.refused: Mapping[str, Reason] = refused or {}
         self._returns_memo: dict[tuple[str, bool, bool], str] = {}
         self._replaced_cache: frozenset[str] | None = None
+        self._doubled: frozenset[str] | None = None
         self.shapes = ShapeJudge(self)
         # Pass-throughs and chains that may raise at the call where a caller would now get
         # a failed Deferred: decided again without them (see `decide`).
         self._raising: dict[str, Reason] = {}
+
+    def check_stop(self) -> None:
+        """Give the run up (raise `Superseded`) when `should_stop` says its input is stale."""
+        if self.should_stop is not None and self.should_stop():
+            raise Superseded()
 
     # -- intrinsic reasons (the function on its own) -------------------------------------
     def intrinsic_reasons(self, facts: ModuleFacts, fn: FunctionFact) -> list[Reason]:
@@ -515,6 +524,8 @@ class Planner:
                 facts, ref):
             return "plain"
         site = _site_in(fn, ref)
+        if self._exact_attribute_call(facts, fn, ref, depth) == "awaitable":
+            return "awaitable"
         resolution = self.ws.resolve(facts, site)
         if not resolution.targets:
             return "unknown" if resolution.possible else self._library_kind(facts, site, ref)
@@ -532,13 +543,85 @@ class Planner:
         # A method that only raises, or an Interface's declaration, returns nothing a caller
         # could receive: the other methods of the dispatch set decide (alone, it is unknown).
         deciding = [t for t in resolution.targets if not self._neutral(t)]
-        kinds = {self.function_result_kind(t, depth + 1) for t in deciding or resolution.targets}
+        on_self = ref.receiver in ("self", "cls", "super")
+        kinds = {self.function_result_kind(t, depth + 1, body=on_self and self._spec_only(t))
+                 for t in deciding or resolution.targets}
         kind = kinds.pop() if len(kinds) == 1 else "unknown"
         if kind == "plain" and self._overridable(facts, site):
             # `yield self.get_volumes()` of a method returning `[]`: the yield is there for
             # overrides that return a Deferred, in subclasses txasync may not see (a user's).
             return "unknown"
         return kind
+
+    def _exact_attribute_call(self, facts: ModuleFacts, fn: FunctionFact | None, ref: Ref,
+                              depth: int) -> str:
+        """`self.session.get()` where every value `self.session` can hold is exactly a
+        `Session` (analysis/attributes.py): what `Session.get` returns, replacements of it
+        included; overrides and duck-typed fakes cannot be there. 'unknown' otherwise."""
+        if (fn is None or not fn.self_class or ref.kind != "attr" or ref.qualified
+                or not ref.text.startswith("self.") or ref.text.count(".") != 2
+                or ref.receiver_attr is None):
+            return "unknown"
+        cls_key = function_key(facts.module, fn.self_class)
+        held = attributes.exact_attribute_class(self.ws, cls_key, ref.receiver_attr)
+        if held is None:
+            return "unknown"
+        if held not in self.ws.classes:
+            # A library class: its own source decides, unless the tests replace or double
+            # a method of that name or the class.
+            replaced = self._replaced_names()
+            if ref.name in replaced or held.rsplit(".", 1)[-1] in replaced:
+                return "unknown"
+            return library.method_kind(held, ref.name)
+        method = self.ws.lookup_method(held, ref.name)
+        if method is None:
+            return "unknown"
+        return self.function_result_kind(method, depth + 1, own=True)
+
+    def _replaced_by_awaitables(self, key: str, depth: int) -> bool:
+        """Everything the tests install in place of `key` returns an awaitable when called
+        (`obj.fetch = fake_fetch` of an inlineCallbacks `fake_fetch`, `self.patch(obj,
+        "finish", lambda: defer.fail(e))`): a call may meet the double, and `await` takes
+        its value as `yield` did, so the double does not make the call unknown. A double
+        `patch()` or a spec'd Mock makes, or any replacement whose value syntax cannot
+        tell (a Mock, a value, a lambda of its own arguments), does."""
+        replaced = self.ws.replacement(key)
+        if replaced is None:
+            return True
+        if replaced.auto or depth > 6:
+            return False
+        if self._doubled is None:
+            self._doubled = frozenset(self.ws.doubled_keys())
+        if key in self._doubled:
+            return False
+        sites = self.ws.replacing(key)
+        return bool(sites) and all(self._installs_awaitable(facts, site, depth)
+                                   for facts, site in sites)
+
+    def _installs_awaitable(self, facts: ModuleFacts, site: CallSite, depth: int) -> bool:
+        """A replacement whose installed function (or lambda) returns only awaitables."""
+        fn = facts.function(site.enclosing) if site.enclosing else None
+        if site.replaced_returns is not None:
+            return self._value_kind(facts, fn, site.replaced_returns, depth + 1) == "awaitable"
+        if site.replaced_with is None:
+            return False
+        # The function object is taken when the replacement runs: what replaces its name
+        # afterwards (this very replacement, for `step.addLog = addLog`) is not it.
+        resolution = self.ws.resolve(facts, replace(site, callee=site.replaced_with))
+        return bool(resolution.targets) and not resolution.possible and all(
+            self.function_result_kind(t, depth + 1, body=True) == "awaitable"
+            for t in resolution.targets)
+
+    def _spec_only(self, key: str) -> bool:
+        """Only doubles made from a class (`Mock(spec=C)`) replace `key`. Such a double
+        never runs the class's real methods, so a `self.m()` (or `super().m()`) inside
+        one, whose `self` is a real instance, never meets it: the bodies decide there."""
+        replaced = self.ws.replacement(key)
+        if replaced is None or not replaced.spec_double:
+            return False
+        # A replacement by name alone (`x.fetch = lambda: 5` on an untyped `x`) may also
+        # land on a real instance.
+        return self.ws.replaced.get(self.ws.functions[key][1].name) is None
 
     def _class_method(self, facts: ModuleFacts, fn: FunctionFact | None, ref: Ref
                       ) -> str | None:
@@ -677,7 +760,8 @@ class Planner:
             return self._returns_memo[memo_key]
         self._returns_memo[memo_key] = "unknown"  # cycles resolve to unknown
         tfacts, target = self.ws.functions[key]
-        if key in self.ws.redefined or (not body and self.ws.replacement(key) is not None):
+        if key in self.ws.redefined or (not body and self.ws.replacement(key) is not None
+                                        and not self._replaced_by_awaitables(key, depth)):
             # Bound twice, or replaced at run time (a test double, a patch): what a call
             # returns is whatever the replacement returns.
             kind = "unknown"
@@ -956,6 +1040,7 @@ class Planner:
                 key = function_key(facts.module, fn.qualname)
                 if among is not None and key not in among:
                     continue
+                self.check_stop()
                 decision = Decision(
                     key, facts, fn,
                     self.intrinsic_reasons(facts, fn) + self.test_reasons(facts, fn),
@@ -1006,6 +1091,7 @@ class Planner:
         while changed:
             changed = False
             for key in sorted(converting):
+                self.check_stop()
                 d = decisions[key]
                 for facts, site in self.possible_callers(key):
                     problem, _ = self.possible_caller(site, converting, facts)
@@ -1023,6 +1109,7 @@ class Planner:
                     converting.discard(key)
                     changed = True
         for key in converting:
+            self.check_stop()
             d = decisions[key]
             # fromCoroutine rejects Deferreds: only usable when no override can return one.
             wrap_func = "ensureDeferred"
@@ -1298,11 +1385,7 @@ class Planner:
         for sfacts, site in self._dynamic_sites:
             if not fn.name.startswith(site.name_prefix):
                 continue
-            ref = site.callee
-            as_named = replace(site, callee=replace(
-                ref, name=fn.name, text=ref.text[:-1] + fn.name,
-                qualified=ref.qualified[:-1] + fn.name if ref.qualified else None))
-            res = self.ws.resolve(sfacts, as_named)
+            res = self.ws.dynamic_resolution(sfacts, site, fn.name)
             if key in res.targets or res.possible:
                 found.append((sfacts, site))
         return found

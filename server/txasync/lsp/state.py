@@ -11,6 +11,7 @@ nothing extra.
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from .. import engine
 from ..analysis.findings import Finding
 from ..config import Config
 from ..engine import Analysis, Project, SourceError
+from ..errors import Superseded
 from . import adapter
 from .settings import Settings, effective_config
 
@@ -100,6 +102,15 @@ class Folder:
             self.project.config = config
             self.generation += 1
         return True
+
+
+def settle_heap() -> None:
+    """Move what indexing and the first analysis built (facts, the call-site index, the
+    lookups they memoise: long-lived) out of the cyclic collector's reach. Otherwise a full
+    collection, due every so many keystrokes, walks all of it: 0.5 s on a 350-file project,
+    landing on whichever edit triggers it. Reference counting still frees what edits drop."""
+    gc.collect()
+    gc.freeze()
 
 
 TextSource = Callable[[str], tuple[str, int | None] | None]
@@ -191,6 +202,7 @@ class State:
         project = await asyncio.to_thread(engine.load_project, files, config, jobs, overlays)
         project.config = folder.config  # settings may have changed while files were read
         folder.project = project
+        settle_heap()
         for path in overlays:
             if path not in project.stale:
                 folder.good_text[path] = overlays[path]
@@ -317,17 +329,32 @@ class State:
         # One analysis at a time per folder: two threads on the same GIL only slow both.
         # Whoever waited gets the state as it is once the previous analysis is done.
         async with folder.analysis_lock:
-            if folder.dirty:
-                self._apply_dirty(folder, project)
-            cached = folder._snapshot
-            if cached is not None and cached.generation == folder.generation:
-                return cached
-            generation = folder.generation
-            snap = adapter.snapshot(project)
-            versions = dict(folder.versions)
-            good = dict(folder.good_text)
-            analysis = await asyncio.to_thread(engine.analyse, snap)
+            while True:
+                if folder.dirty:
+                    self._apply_dirty(folder, project)
+                cached = folder._snapshot
+                if cached is not None and cached.generation == folder.generation:
+                    return cached
+                generation = folder.generation
+                snap = adapter.snapshot(project)
+                versions = dict(folder.versions)
+                good = dict(folder.good_text)
+
+                def superseded(generation: int = generation) -> bool:
+                    return bool(folder.dirty) or folder.generation != generation
+
+                # A pass the next edit makes stale is given up, and the newest text
+                # analysed at once, rather than answering for a text nobody has. Not the
+                # first one: it builds the call-site index every later pass shares.
+                stop = superseded if snap.workspace.indexed else None
+                try:
+                    analysis = await asyncio.to_thread(engine.analyse, snap, None, None, stop)
+                except Superseded:
+                    continue
+                break
             result = Snapshot(folder, generation, snap, analysis, versions, good)
+            if folder._snapshot is None:
+                settle_heap()
             if folder._snapshot is None or folder._snapshot.generation <= generation:
                 folder._snapshot = result
             return result

@@ -588,7 +588,8 @@ class _Converter(cst.CSTTransformer):
             rest = body[1:] or [cst.SimpleStatementLine([cst.Pass()])]
             helper_body = converted.body.with_changes(body=rest)
         public = wrapper.with_changes(
-            params=params, decorators=decorators, leading_lines=converted.leading_lines,
+            params=params, whitespace_before_params=converted.whitespace_before_params,
+            decorators=decorators, leading_lines=converted.leading_lines,
             lines_after_decorators=converted.lines_after_decorators, body=wrapper_body,
             returns=updated_returns(
                 fn, original_returns, self.generator_names, self._deferred_name(),
