@@ -208,9 +208,25 @@ def find_pyproject(start: str) -> str | None:
 ROOT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", ".git", "tox.ini")
 
 
-def find_root(path: str) -> tuple[str, str]:
-    """The project a file belongs to, for an editor that sent no workspace folder, and why:
-    the nearest folder holding pyproject.toml, setup.py, setup.cfg, .git or tox.ini (not the
+@dataclass(frozen=True)
+class ProjectRoot:
+    """The project root chosen for a file the editor sent no workspace folder for: where,
+    how it was found (`kind`), and the reason as shown to the user (`why`)."""
+
+    path: str
+    kind: Literal["marker", "package", "folder"]
+    why: str
+
+    @property
+    def loose(self) -> bool:
+        """No project marker and no package: the file's own folder, which may be a home
+        directory of unrelated scripts (so only open files are analysed there)."""
+        return self.kind == "folder"
+
+
+def find_root(path: str) -> ProjectRoot:
+    """The project a file belongs to, for an editor that sent no workspace folder: the
+    nearest folder holding pyproject.toml, setup.py, setup.cfg, .git or tox.ini (not the
     home folder or `/`), else the top of the package tree the file is in (the folder above
     the outermost one with an `__init__.py`), else the file's own folder."""
     start = os.path.abspath(path)
@@ -220,7 +236,7 @@ def find_root(path: str) -> tuple[str, str]:
     while current not in stops:
         for marker in ROOT_MARKERS:
             if os.path.exists(os.path.join(current, marker)):
-                return current, f"nearest folder with {marker}"
+                return ProjectRoot(current, "marker", f"nearest folder with {marker}")
         parent = os.path.dirname(current)
         if parent == current:
             break
@@ -229,9 +245,10 @@ def find_root(path: str) -> tuple[str, str]:
     while os.path.isfile(os.path.join(top, "__init__.py")) and os.path.dirname(top) != top:
         top = os.path.dirname(top)
     if top != directory:
-        return top, "top of the package tree (no pyproject.toml, setup.py, setup.cfg, .git " \
-                    "or tox.ini above the file)"
-    return directory, "the file's folder (no project marker above it, not in a package)"
+        return ProjectRoot(top, "package", "top of the package tree (no pyproject.toml, "
+                           "setup.py, setup.cfg, .git or tox.ini above the file)")
+    return ProjectRoot(directory, "folder",
+                       "the file's folder (no project marker above it, not in a package)")
 
 
 def _codes(value: Any, key: str) -> frozenset[str]:

@@ -138,14 +138,17 @@ def test_find_root_order(tmp_path: Path) -> None:
     from txasync.config import find_root
 
     pkg = make(tmp_path / "proj", None)
-    root, why = find_root(str(pkg / "a.py"))
-    assert root == str(tmp_path / "proj") and why.startswith("top of the package tree")
+    found = find_root(str(pkg / "a.py"))
+    assert (found.path, found.kind) == (str(tmp_path / "proj"), "package")
+    assert found.why.startswith("top of the package tree") and not found.loose
     (tmp_path / "proj" / "setup.cfg").write_text("")
-    assert find_root(str(pkg / "a.py")) == (str(tmp_path / "proj"),
-                                            "nearest folder with setup.cfg")
+    found = find_root(str(pkg / "a.py"))
+    assert (found.path, found.kind, found.why) == (str(tmp_path / "proj"), "marker",
+                                                   "nearest folder with setup.cfg")
     (pkg / ".git").mkdir()
-    assert find_root(str(pkg / "a.py"))[1] == "nearest folder with .git"
+    assert find_root(str(pkg / "a.py")).why == "nearest folder with .git"
     loose = tmp_path / "loose"
     loose.mkdir()
     (loose / "x.py").write_text("")
-    assert find_root(str(loose / "x.py"))[0] == str(loose)
+    found = find_root(str(loose / "x.py"))
+    assert found.path == str(loose) and found.loose

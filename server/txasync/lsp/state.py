@@ -73,6 +73,8 @@ class Folder:
     implicit: bool = False
     # Why this is the root: the client's workspace folder, or what find_root found.
     root_reason: str = "workspace folder"
+    # find_root found no project around the file: only open files are analysed.
+    loose: bool = False
     config: Config = field(default_factory=Config)
     project: Project | None = None
     generation: int = 0
@@ -154,11 +156,12 @@ class State:
         from ..config import find_root
         from .uris import from_path
 
-        root, why = find_root(path)
-        folder = self.add_folder(from_path(root), root, implicit=True)
-        folder.root_reason = why
+        found = find_root(path)
+        folder = self.add_folder(from_path(found.path), found.path, implicit=True)
+        folder.root_reason = found.why
+        folder.loose = found.loose
         self.log(f"txasync: {path} is in no workspace folder the client sent; using "
-                 f"{root} as its project root ({why})")
+                 f"{found.path} as its project root ({found.why})")
         return folder
 
     # -- loading -------------------------------------------------------------------------
@@ -190,7 +193,7 @@ class State:
             opened = self.open_text(path)
             if opened is not None:
                 overlays[path] = opened[0]
-        if folder.implicit and folder.root_reason.startswith("the file's folder"):
+        if folder.loose:
             files: list[str] = []  # a loose file: only what is open, never a whole home dir
         else:
             files, _ = await asyncio.to_thread(engine.discover, [folder.root], config)
@@ -261,8 +264,7 @@ class State:
 
     def _indexable(self, folder: Folder, path: str) -> bool:
         """Would indexing the folder have read this file (the engine's own skip rules)?"""
-        if not folder.contains(path) or (folder.implicit and folder.root_reason.startswith(
-                "the file's folder")):
+        if not folder.contains(path) or folder.loose:
             return False
         parts = os.path.relpath(path, folder.root).split(os.sep)[:-1]
         if any(engine.skipped_directory(p) for p in parts):
