@@ -7,9 +7,14 @@ import re
 import shutil
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from txasync.engine import Project
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "legacy_app"
@@ -84,3 +89,32 @@ def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, s
     code = main(list(args))
     out, err = capsys.readouterr()
     return code, out, err
+
+
+# One inlineCallbacks function and a caller that needs its Deferred: the smallest module
+# that `check` reports and `fix` changes.
+IC_MODULE = (
+    "from twisted.internet import defer\n\n\n"
+    "@defer.inlineCallbacks\n"
+    "def f(d):\n"
+    "    x = yield defer.succeed(d)\n"
+    "    defer.returnValue(x)\n\n\n"
+    "def caller(d):\n"
+    "    f(d).addCallback(print)\n"
+)
+
+
+def make_project(tmp_path: Path, files: dict[str, str],
+                 version: tuple[int, int] = (26, 10)) -> Project:
+    """The engine's project of `files` (relative path -> dedented text) written under
+    `tmp_path`, judged for Twisted `version`."""
+    from txasync.config import Config
+    from txasync.engine import load_project
+
+    paths = []
+    for rel, text in files.items():
+        path = tmp_path / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text))
+        paths.append(str(path))
+    return load_project(paths, Config(twisted_version=version))

@@ -8,21 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from helpers import IC_MODULE, write
 from helpers import run_cli as run
-from helpers import write
 from txasync import check_cache, engine
 from txasync.analysis.findings import Finding
 from txasync.analysis.model import Span
-
-IC_MODULE = (
-    "from twisted.internet import defer\n\n\n"
-    "@defer.inlineCallbacks\n"
-    "def f(d):\n"
-    "    x = yield defer.succeed(d)\n"
-    "    defer.returnValue(x)\n\n\n"
-    "def caller(d):\n"
-    "    f(d).addCallback(print)\n"
-)
 
 
 def _no_analysis(monkeypatch: pytest.MonkeyPatch) -> None:

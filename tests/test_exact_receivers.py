@@ -11,14 +11,13 @@ with their behaviour run before and after under real Twisted.
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 import pytest
 
+from helpers import make_project
 from txasync.analysis.plan import Planner
-from txasync.config import Config
-from txasync.engine import Project, load_project
+from txasync.engine import Project
 
 APP = """
 from twisted.internet import defer
@@ -45,14 +44,7 @@ class Client:
 """
 
 
-def make(tmp_path: Path, files: dict[str, str]) -> Project:
-    paths = []
-    for rel, text in files.items():
-        path = tmp_path / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text))
-        paths.append(str(path))
-    return load_project(paths, Config(twisted_version=(26, 10)))
+make = make_project
 
 
 def action(project: Project, module_suffix: str, qualname: str) -> str:

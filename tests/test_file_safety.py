@@ -20,19 +20,10 @@ from pathlib import Path
 import libcst as cst
 import pytest
 
+from helpers import IC_MODULE
 from txasync import fileio
 from txasync.cli import main
 from txasync.rewrite import convert
-
-IC_MODULE = (
-    "from twisted.internet import defer\n\n\n"
-    "@defer.inlineCallbacks\n"
-    "def f(d):\n"
-    "    x = yield defer.succeed(d)\n"
-    "    defer.returnValue(x)\n\n\n"
-    "def caller(d):\n"
-    "    f(d).addCallback(print)\n"
-)
 
 
 def write(path: Path, text: str) -> Path:

@@ -15,19 +15,11 @@ from pathlib import Path
 
 import pytest
 
+from helpers import make_project
 from txasync.analysis.plan import Planner
-from txasync.config import Config
-from txasync.engine import Project, analyse, load_project
+from txasync.engine import Project, analyse
 
-
-def make(tmp_path: Path, files: dict[str, str], version: tuple[int, int] = (26, 10)) -> Project:
-    paths = []
-    for rel, text in files.items():
-        path = tmp_path / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text))
-        paths.append(str(path))
-    return load_project(paths, Config(twisted_version=version))
+make = make_project
 
 
 def actions(project: Project, module_suffix: str, qualname: str) -> dict[int, str]:
