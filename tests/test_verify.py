@@ -333,7 +333,10 @@ def test_sigint_to_the_cli_restores_the_tree(tmp_path):
         "sys.exit(subprocess.call([sys.executable, '-m', 'twisted.trial', 'vproj']))\n")
     proc = subprocess.Popen(
         [sys.executable, "-m", "txasync", "fix", "--verify", "--", sys.executable, str(slow)],
-        cwd=root, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        cwd=root, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        # A run started in the background (`cmd &`) inherits SIGINT ignored; the CLI must
+        # get it as a terminal's Ctrl-C would deliver it.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     assert proc.stdout is not None
     seen = []
     for line in proc.stdout:
