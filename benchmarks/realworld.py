@@ -35,7 +35,9 @@ from __future__ import annotations
 
 import argparse
 import ast
+import contextlib
 import difflib
+import fcntl
 import hashlib
 import json
 import os
@@ -48,6 +50,7 @@ import time
 import tomllib
 import zipfile
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -879,8 +882,33 @@ def compile_changed(python: Path, tree: Path, files: list[str], env: dict[str, s
     return [line for line in ran.stdout.splitlines() if line.strip()]
 
 
+@contextlib.contextmanager
+def project_lock(cache: Path, slug: str) -> Iterator[None]:
+    """Hold the project's work directory for this run. Two runs measuring the same project
+    in one cache directory would unpack, convert and test over each other's tree (and report
+    the other's crash as changed tests): the second one stops with a setup error instead."""
+    path = cache / "work" / f"{slug}.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise SetupError(f"another run is measuring {slug} in {cache}; wait for it, or "
+                             "give this run its own --cache-dir") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def run_project(project: ProjectConfig, cache: Path, txasync_src: Path, fresh_venv: bool,
                 rerun_changed: int = RERUNS) -> dict[str, Any]:
+    with project_lock(cache, project.slug):
+        return _run_project(project, cache, txasync_src, fresh_venv, rerun_changed)
+
+
+def _run_project(project: ProjectConfig, cache: Path, txasync_src: Path, fresh_venv: bool,
+                 rerun_changed: int) -> dict[str, Any]:
     t0 = time.monotonic()
     base = cache / "work" / project.slug
     logs = base / "logs"
