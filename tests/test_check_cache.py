@@ -20,8 +20,8 @@ def _no_analysis(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(*args: object, **kwargs: object) -> None:
         raise AssertionError("the check analysed although nothing changed")
 
-    monkeypatch.setattr("txasync.cli.load_project", refuse)
-    monkeypatch.setattr("txasync.cli.analyse", refuse)
+    monkeypatch.setattr("txasync.engine.load_project", refuse)
+    monkeypatch.setattr("txasync.engine.analyse", refuse)
 
 
 @pytest.mark.parametrize("fmt", ["text", "json", "github", "sarif"])

@@ -24,12 +24,11 @@ from rich.text import Text
 from . import __version__
 from .analysis.findings import Finding
 from .analysis.plan import Decision
-from .check_cache import CheckResult
 from .config import Config, ConfigError, check_codes, load_config, parse_version
 from .engine import (
     LeftOut,
     Project,
-    analyse,
+    check_files,
     discover,
     fix_project,
     function_key,
@@ -183,12 +182,9 @@ def _announce(config: Config, err: Console, text: bool = True) -> None:
         _eprint(notice)
 
 
-def _load(args: argparse.Namespace, config: Config, files: list[str] | None = None
-          ) -> Project:
-    """The project of the files under `args.paths` (`files`: already discovered)."""
-    missing: list[str] = []
-    if files is None:
-        files, missing = discover(args.paths, config)
+def _files(args: argparse.Namespace, config: Config) -> list[str]:
+    """The Python files under `args.paths`, as the engine discovers them."""
+    files, missing = discover(args.paths, config)
     if missing:
         raise UsageError(f"txasync: no such file or directory: {missing[0]}")
     if not files:
@@ -196,7 +192,12 @@ def _load(args: argparse.Namespace, config: Config, files: list[str] | None = No
                 + (" (after `exclude`)" if config.exclude else ""))
     if args.jobs < 1:
         raise UsageError("txasync: --jobs must be at least 1")
-    return load_project(files, config, jobs=args.jobs)
+    return files
+
+
+def _load(args: argparse.Namespace, config: Config) -> Project:
+    """The project of the files under `args.paths`."""
+    return load_project(_files(args, config), config, jobs=args.jobs)
 
 
 def _rel(path: str) -> str:
@@ -215,35 +216,11 @@ def _report_errors(project: Project, err: Console) -> int:
     return len(errors)
 
 
-def _check_result(args: argparse.Namespace, config: Config) -> CheckResult:
-    """The check's results: read back when no input changed since the last check (see
-    check_cache.py), else analysed (and kept for next time)."""
-    from . import check_cache
-    from .analysis.index import library_reads
-
-    key = None
-    files = None
-    if not (args.no_cache or args.stats or config.jedi):
-        found, missing = discover(args.paths, config)
-        if not missing:
-            files = found
-            key = check_cache.inputs_key(files, config)
-            cached = check_cache.load(config.root, key)
-            if cached is not None:
-                return cached
-    project = _load(args, config, files)
-    analysis = analyse(project)
-    result = CheckResult(analysis.findings, project.parse_errors(), len(project.sources),
-                         list(project.stale_evidence), public_kept(analysis.decisions.values()),
-                         analysis)
-    if key is not None:
-        check_cache.store(config.root, key, result, library_reads())
-    return result
-
-
 def cmd_check(args: argparse.Namespace, out: Console, err: Console) -> int:
     config = _config(args)
-    result = _check_result(args, config)
+    # `--stats` needs the decisions themselves, which the check cache does not keep.
+    result = check_files(_files(args, config), config, jobs=args.jobs,
+                         use_cache=not (args.no_cache or args.stats))
     # Opt-in rules (one finding per uncertain yield would drown the rest) are listed only
     # when `--select` names them; another rule's message counts them.
     findings = [f for f in result.findings if config.shown_in_reports(f.code)]

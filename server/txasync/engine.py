@@ -17,17 +17,19 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from . import check_cache
 from .analysis.deferred_plan import shape_code
 from .analysis.evidence import Evidence, load_evidence
 from .analysis.facts import extract_facts, module_name_for
 from .analysis.findings import ConvertFunction, FilePlan, Finding, Wrap
 from .analysis.hazards import Hazard, HazardContext
-from .analysis.index import Workspace, use_library_path
+from .analysis.index import Workspace, library_reads, use_library_path
 from .analysis.index import function_key as function_key  # a function's key, for callers
 from .analysis.model import ModuleFacts, Span
 from .analysis.plan import Decision, Planner, file_plans
 from .analysis.public_api import public_kept as public_kept  # for the CLI summary
 from .analysis.reasons import Reason
+from .check_cache import CheckResult
 from .config import Config
 from .environment import is_venv
 from .errors import FileInternalError
@@ -278,6 +280,28 @@ def _unsuppressed(project: Project, keys: Iterable[str]) -> set[str]:
         if not suppressed(facts.noqa, fn.name_span.line, code):
             allowed.add(key)
     return allowed
+
+
+def check_files(files: list[str], config: Config, jobs: int = 1, use_cache: bool = True
+                ) -> CheckResult:
+    """`txasync check`'s answer for `files`: read back from the check cache when no input
+    changed since the last check (check_cache.py), else analysed and kept for next time.
+    Without `use_cache`, or with jedi on (whose answers the cache key does not cover), it is
+    always analysed afresh."""
+    key = None
+    if use_cache and not config.jedi:
+        key = check_cache.inputs_key(files, config)
+        cached = check_cache.load(config.root, key)
+        if cached is not None:
+            return cached
+    project = load_project(files, config, jobs=jobs)
+    analysis = analyse(project)
+    result = CheckResult(analysis.findings, project.parse_errors(), len(project.sources),
+                         list(project.stale_evidence), public_kept(analysis.decisions.values()),
+                         analysis)
+    if key is not None:
+        check_cache.store(config.root, key, result, library_reads())
+    return result
 
 
 def analyse(project: Project, only: set[str] | None = None,
