@@ -9,6 +9,7 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING
 
 import pytest
@@ -118,3 +119,15 @@ def make_project(tmp_path: Path, files: dict[str, str],
         path.write_text(textwrap.dedent(text))
         paths.append(str(path))
     return load_project(paths, Config(twisted_version=version))
+
+
+def load_realworld_driver(name: str = "txasync_realworld") -> ModuleType:
+    """benchmarks/realworld.py as a module (it is a script, not a package)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(name, ROOT / "benchmarks" / "realworld.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module

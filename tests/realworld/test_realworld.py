@@ -18,30 +18,16 @@ benchmarks/realworld-results.json.
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from helpers import load_realworld_driver
+
 pytestmark = pytest.mark.realworld
 
-REPO = Path(__file__).resolve().parents[2]
-DRIVER = REPO / "benchmarks" / "realworld.py"
-
-
-def _driver():  # type: ignore[no-untyped-def]
-    spec = importlib.util.spec_from_file_location("txasync_realworld", DRIVER)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-realworld = _driver()
+realworld = load_realworld_driver()
 PROJECTS = list(realworld.load_config(realworld.DEFAULT_CONFIG))
 _results: dict[str, dict[str, Any]] = {}
 
