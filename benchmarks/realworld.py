@@ -470,21 +470,37 @@ def lambda_in_lambda(line: str) -> bool:
     return False
 
 
-def _ruff() -> list[str] | None:
-    """How to run ruff here (PATH, this checkout's venv, or the driver's Python), or None."""
+def _ruff(cache: Path | None = None, txasync_src: Path | None = None) -> list[str] | None:
+    """How to run ruff here: PATH, this checkout's or the measured checkout's venv, the
+    driver's Python, else a small tools venv the driver makes once in the cache (without
+    ruff the import column would read n/a on every machine that runs the driver with a bare
+    python3). None only when that venv cannot be made."""
     found = shutil.which("ruff")
     if found:
         return [found]
-    for candidate in (REPO / ".venv" / "bin" / "ruff", Path(sys.executable).parent / "ruff"):
+    candidates = [REPO / ".venv" / "bin" / "ruff", Path(sys.executable).parent / "ruff"]
+    if txasync_src is not None:
+        candidates.append(txasync_src / ".venv" / "bin" / "ruff")
+    for candidate in candidates:
         if candidate.exists():
             return [str(candidate)]
-    return None
+    if cache is None:
+        return None
+    tools = cache / "tools-venv"
+    ruff = venv_python(tools).parent / "ruff"
+    if not ruff.exists():
+        say(f"creating {tools} with ruff for the import column")
+        made = run([sys.executable, "-m", "venv", str(tools)])
+        if made.returncode == 0:
+            run([str(venv_python(tools)), "-m", "pip", "install", "--disable-pip-version-check",
+                 "-q", "ruff"], timeout=900)
+    return [str(ruff)] if ruff.exists() else None
 
 
-def import_findings(root: Path, files: list[str]) -> dict[str, int] | None:
+def import_findings(root: Path, files: list[str], ruff: list[str] | None
+                    ) -> dict[str, int] | None:
     """`ruff check --select I` findings per file (the project's own isort settings where
     ruff reads them; `--isolated` when its configuration does not load), None without ruff."""
-    ruff = _ruff()
     existing = [f for f in files if (root / f).exists()]
     if ruff is None:
         return None
@@ -504,7 +520,8 @@ def import_findings(root: Path, files: list[str]) -> dict[str, int] | None:
     return None
 
 
-def diff_quality(orig: Path, tree: Path, files: list[str]) -> dict[str, Any]:
+def diff_quality(orig: Path, tree: Path, files: list[str],
+                 ruff: list[str] | None = None) -> dict[str, Any]:
     """Per project: the share of awaiting lines the conversion added that use
     `maybeDeferred`, added lines over the project's line length that the lines they replace
     were not, new `ruff check --select I` findings on the changed files, and
@@ -541,8 +558,8 @@ def diff_quality(orig: Path, tree: Path, files: list[str]) -> dict[str, Any]:
             old_long = sum(1 for line in before[i1:i2] if len(line) > limit)
             over += max(0, len(new_long) - old_long)
             longest = max([longest, *new_long])
-    before_i = import_findings(orig, files)
-    after_i = import_findings(tree, files)
+    before_i = import_findings(orig, files, ruff)
+    after_i = import_findings(tree, files, ruff)
     new_imports = None
     if before_i is not None and after_i is not None:
         new_imports = sum(max(0, n - before_i.get(f, 0)) for f, n in after_i.items())
@@ -962,7 +979,7 @@ def _run_project(project: ProjectConfig, cache: Path, txasync_src: Path, fresh_v
     diff = tree_diff(orig, tree)
     (base / "fix.diff").write_text(diff)
     diff_stats = count_diff(diff)
-    quality = diff_quality(orig, tree, diff_stats["files"])
+    quality = diff_quality(orig, tree, diff_stats["files"], _ruff(cache, txasync_src))
     summary = SUMMARY_RE.search(fix_run.stdout + fix_run.stderr)
     fix_problems = [line for line in fix_run.stderr.splitlines()
                     if "internal error" in line or "cannot write" in line
