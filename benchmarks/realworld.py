@@ -50,7 +50,7 @@ import time
 import tomllib
 import zipfile
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -87,6 +87,7 @@ class ProjectConfig:
     python: str
     expect_before: dict[str, int] = field(default_factory=dict)
     test_targets: list[str] = field(default_factory=list)
+    txasync_args: list[str] = field(default_factory=list)
 
     @property
     def slug(self) -> str:
@@ -113,6 +114,7 @@ def load_config(path: Path) -> dict[str, ProjectConfig]:
             python=merged.get("python", "python3"),
             expect_before=dict(merged.get("expect_before", {})),
             test_targets=list(merged.get("test_targets", [])),
+            txasync_args=list(merged.get("txasync_args", [])),
         )
     return projects
 
@@ -275,12 +277,14 @@ def project_env(project: ProjectConfig, venv: Path, tree: Path) -> dict[str, str
 TXASYNC_PYTHON: Path | None = None
 
 
-def txasync_argv(python: Path, command: str, *args: str) -> list[str]:
-    """`txasync COMMAND --python <the project's venv python> ARGS` (no --twisted-version:
-    the version is derived from the project, and the derivation is part of what is
-    measured)."""
+def txasync_argv(python: Path, command: str, *args: str, extra: Sequence[str] = ()
+                 ) -> list[str]:
+    """`txasync COMMAND --python <the project's venv python> EXTRA ARGS`. No
+    --twisted-version by default: the version is derived from the project, and the
+    derivation is part of what is measured; a project's `txasync_args` may set it where
+    the declared minimum is far below what the project really runs on."""
     runner = TXASYNC_PYTHON or python
-    return [str(runner), "-m", "txasync", command, "--python", str(python), *args]
+    return [str(runner), "-m", "txasync", command, "--python", str(python), *extra, *args]
 
 
 # The codes `check` and `fix` select: every default one, TXA004 (one per uncertain yield)
@@ -313,9 +317,10 @@ def shapes_cell(r: dict) -> str:
     return ", ".join(f"{code} {c['converted']}/{c['found']}" for code, c in shapes.items())
 
 
-def txasync_check(python: Path, tree: Path, env: dict[str, str], log: Path) -> list[dict]:
-    ran = run(txasync_argv(python, "check", "--select", SELECT, "--format", "json", "."),
-              cwd=tree,
+def txasync_check(python: Path, tree: Path, env: dict[str, str], log: Path,
+                  extra: Sequence[str] = ()) -> list[dict]:
+    ran = run(txasync_argv(python, "check", "--select", SELECT, "--format", "json", ".",
+                           extra=extra), cwd=tree,
               env=env, log=log, timeout=1800)
     if ran.returncode not in (0, 1):
         raise SetupError(f"txasync check failed ({ran.returncode}): {ran.stderr[-2000:]}")
@@ -323,10 +328,12 @@ def txasync_check(python: Path, tree: Path, env: dict[str, str], log: Path) -> l
     return json.loads(ran.stdout[start:]) if start >= 0 else []
 
 
-def txasync_residue(python: Path, tree: Path, env: dict[str, str], log: Path) -> dict:
+def txasync_residue(python: Path, tree: Path, env: dict[str, str], log: Path,
+                    extra: Sequence[str] = ()) -> dict:
     """`check --stats`: how many conversions keep a Deferred API, and why (by kind, and the
     top causes with the site or name each points at)."""
-    ran = run(txasync_argv(python, "check", "--stats", "--format", "json", "."), cwd=tree,
+    ran = run(txasync_argv(python, "check", "--stats", "--format", "json", ".",
+                           extra=extra), cwd=tree,
               env=env, log=log, timeout=1800)
     try:
         data = json.loads(ran.stdout[ran.stdout.find("{"):])
@@ -358,8 +365,9 @@ def _share_without(data: dict, policy_kind: str) -> float:
     return round(imprecise / changing, 4) if changing else 0.0
 
 
-def txasync_progress(python: Path, tree: Path, env: dict[str, str], log: Path) -> dict:
-    ran = run(txasync_argv(python, "progress", "--format", "json", "."), cwd=tree,
+def txasync_progress(python: Path, tree: Path, env: dict[str, str], log: Path,
+                     extra: Sequence[str] = ()) -> dict:
+    ran = run(txasync_argv(python, "progress", "--format", "json", ".", extra=extra), cwd=tree,
               env=env, log=log, timeout=1800)
     try:
         start = ran.stdout.find("{")
@@ -962,10 +970,13 @@ def _run_project(project: ProjectConfig, cache: Path, txasync_src: Path, fresh_v
     tick = lap("setup", tick)
 
     say(f"{project.slug}: txasync check (before)")
-    before_findings = txasync_check(python, tree, env, logs / "check-before.json.log")
-    before_progress = txasync_progress(python, tree, env, logs / "progress-before.log")
+    before_findings = txasync_check(python, tree, env, logs / "check-before.json.log",
+                                    extra=project.txasync_args)
+    before_progress = txasync_progress(python, tree, env, logs / "progress-before.log",
+                                       extra=project.txasync_args)
     before_ic = ic_counts(before_findings)
-    residue = txasync_residue(python, tree, env, logs / "check-stats.log")
+    residue = txasync_residue(python, tree, env, logs / "check-stats.log",
+                              extra=project.txasync_args)
     tick = lap("check_before", tick)
 
     say(f"{project.slug}: test suite before ({' '.join(trial_argv(project, python)[1:])})")
@@ -974,7 +985,8 @@ def _run_project(project: ProjectConfig, cache: Path, txasync_src: Path, fresh_v
     say(f"{project.slug}: before: {fmt_counts(before['counts'])}")
 
     say(f"{project.slug}: txasync fix")
-    fix_run = run(txasync_argv(python, "fix", "--select", SELECT, "."), cwd=tree, env=env,
+    fix_run = run(txasync_argv(python, "fix", "--select", SELECT, ".",
+                               extra=project.txasync_args), cwd=tree, env=env,
                   log=logs / "fix.log", timeout=1800)
     diff = tree_diff(orig, tree)
     (base / "fix.diff").write_text(diff)
@@ -988,15 +1000,18 @@ def _run_project(project: ProjectConfig, cache: Path, txasync_src: Path, fresh_v
     syntax_errors = compile_changed(python, tree, diff_stats["files"], env)
 
     # fix twice = fix once: a second run over the converted tree must change nothing.
-    again = run(txasync_argv(python, "fix", "--select", SELECT, "--diff", "."), cwd=tree,
+    again = run(txasync_argv(python, "fix", "--select", SELECT, "--diff", ".",
+                            extra=project.txasync_args), cwd=tree,
                 env=env,
                 log=logs / "fix-again.log", timeout=1800)
     second_diff = again.stdout
     if second_diff.strip():
         (base / "fix-again.diff").write_text(second_diff)
 
-    after_findings = txasync_check(python, tree, env, logs / "check-after.json.log")
-    after_progress = txasync_progress(python, tree, env, logs / "progress-after.log")
+    after_findings = txasync_check(python, tree, env, logs / "check-after.json.log",
+                                   extra=project.txasync_args)
+    after_progress = txasync_progress(python, tree, env, logs / "progress-after.log",
+                                      extra=project.txasync_args)
     after_ic = ic_counts(after_findings)
     tick = lap("check_after", tick)
 
@@ -1062,6 +1077,7 @@ def _run_project(project: ProjectConfig, cache: Path, txasync_src: Path, fresh_v
         "refused": len(refusals),
         "unknown_yields_before": before_ic["unknown_yields"],
         "select": SELECT,  # the codes check and fix selected
+        "txasync_args": project.txasync_args,  # extra flags every txasync command got
         # TXA005/TXA006: functions found, convertible and converted, per rule
         "shapes": shape_counts(before_findings, after_findings),
         "findings_before": before_ic["codes"],
