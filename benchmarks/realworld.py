@@ -88,6 +88,7 @@ class ProjectConfig:
     expect_before: dict[str, int] = field(default_factory=dict)
     test_targets: list[str] = field(default_factory=list)
     txasync_args: list[str] = field(default_factory=list)
+    env: dict[str, str] = field(default_factory=dict)
 
     @property
     def slug(self) -> str:
@@ -115,6 +116,7 @@ def load_config(path: Path) -> dict[str, ProjectConfig]:
             expect_before=dict(merged.get("expect_before", {})),
             test_targets=list(merged.get("test_targets", [])),
             txasync_args=list(merged.get("txasync_args", [])),
+            env={str(k): str(v) for k, v in merged.get("env", {}).items()},
         )
     return projects
 
@@ -265,6 +267,7 @@ def project_env(project: ProjectConfig, venv: Path, tree: Path) -> dict[str, str
     env["COLUMNS"] = "1000"  # rich output from txasync must not wrap
     env["NO_COLOR"] = "1"
     env.pop("TXASYNC_DEBUG", None)
+    env.update(project.env)
     return env
 
 
