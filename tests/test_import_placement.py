@@ -39,3 +39,44 @@ def test_a_removed_import_leaves_no_extra_blank_line() -> None:
               "from mypkg import x\n")
     out = remove_unused(cst.parse_module(source), {"defer"}, {"x"}).code
     assert out == "from __future__ import annotations\n\nfrom mypkg import x\n"
+
+
+def _ruff_isort_clean(source: str, tmp_path) -> bool:
+    """What ruff's own `I` rules (default settings) say of the import block."""
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    ruff = shutil.which("ruff") or str(Path(sys.executable).parent / "ruff")
+    target = tmp_path / "t.py"
+    target.write_text(source)
+    ran = subprocess.run([ruff, "check", "--isolated", "--select", "I", "--no-cache",
+                          str(target)], capture_output=True, text=True)
+    return ran.returncode == 0
+
+
+def test_an_as_import_of_the_module_stays_a_line_of_its_own(tmp_path) -> None:
+    """`from twisted.internet import reactor as r` is its own line for isort and ruff
+    (combine-as-imports is off by default): `defer` goes on a new line of that module, before
+    it or after it by name, never into it."""
+    source = ("from twisted.internet import reactor as global_reactor\n"
+              "from twisted.internet.defer import Deferred\n\nx = 1\n")
+    out = _add(source)
+    assert out.startswith("from twisted.internet import defer\n"
+                          "from twisted.internet import reactor as global_reactor\n"
+                          "from twisted.internet.defer import Deferred\n")
+    assert _ruff_isort_clean(out, tmp_path)
+    later = add_import(cst.parse_module("from twisted.internet import abc as a\n\nx = 1\n"),
+                       "twisted.internet", "defer").code
+    assert later.startswith("from twisted.internet import abc as a\n"
+                            "from twisted.internet import defer\n")
+    assert _ruff_isort_clean(later, tmp_path)
+
+
+def test_a_plain_line_of_the_module_beside_an_as_import_takes_the_name(tmp_path) -> None:
+    source = ("from twisted.internet import reactor as r\n"
+              "from twisted.internet import task\n\nx = 1\n")
+    out = _add(source)
+    assert "from twisted.internet import defer, task\n" in out
+    assert "reactor as r" in out and "defer, reactor" not in out

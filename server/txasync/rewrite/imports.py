@@ -40,6 +40,11 @@ def used_names(source: str) -> set[str]:
     return used
 
 
+def _imported_name(alias: cst.ImportAlias) -> str:
+    """The name an alias imports (`x` of `x as y`)."""
+    return cst.Module([]).code_for_node(alias.name)
+
+
 def _local(alias: cst.ImportAlias) -> str:
     if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
         return alias.asname.name.value
@@ -150,6 +155,10 @@ def _merge_into_existing(module: cst.Module, from_module: str, name: str
         names = list(small.names)
         if any(_local(a) == name for a in names):
             return module
+        if any(a.asname is not None for a in names):
+            # isort and ruff keep `from m import x as y` a line of its own (their default
+            # `combine-as-imports = false`): the name goes on another line of `m`, or a new one.
+            continue
         if small.lpar is None and any(a.comma is not cst.MaybeSentinel.DEFAULT and
                                       "\n" in cst.Module([]).code_for_node(a)
                                       for a in names):
@@ -204,7 +213,7 @@ def add_import(module: cst.Module, from_module: str, name: str | None,
     body = list(module.body)
     entries = _leading_imports(module, first_party)
     section = _section(from_module, False, first_party)
-    key = _order_key(name is None, from_module)
+    key = _order_key(name is None, from_module, name or "")
     same = [e for e in entries if e[1] == section]
     if same:
         after = next((e for e in same if e[2] > key), None)
@@ -266,17 +275,18 @@ def _section(name: str, relative: bool, first_party: frozenset[str]) -> int:
     return _THIRD_PARTY
 
 
-def _order_key(straight: bool, name: str) -> tuple[int, str]:
+def _order_key(straight: bool, name: str, member: str = "") -> tuple[int, str, str]:
     """Within a section `import x` lines come first, then `from x import y`, each sorted by
-    module name without regard to case (isort's and ruff's defaults)."""
-    return (0 if straight else 1, name.lower())
+    module name without regard to case (isort's and ruff's defaults); lines of one module
+    (an `as` import stands alone) by their first imported name."""
+    return (0 if straight else 1, name.lower(), member.lower())
 
 
 def _leading_imports(module: cst.Module, first_party: frozenset[str]
-                     ) -> list[tuple[int, int, tuple[int, str]]]:
+                     ) -> list[tuple[int, int, tuple[int, str, str]]]:
     """(index in the body, section, order key) of each import of the module's leading import
     block: top-level import lines after the docstring, up to the first other statement."""
-    found: list[tuple[int, int, tuple[int, str]]] = []
+    found: list[tuple[int, int, tuple[int, str, str]]] = []
     for index, stmt in enumerate(module.body):
         imported = _imported_module(stmt)
         if imported is None:
@@ -285,8 +295,11 @@ def _leading_imports(module: cst.Module, first_party: frozenset[str]
             break
         name, relative = imported
         small = stmt.body[0]  # type: ignore[index]
+        member = ""
+        if isinstance(small, cst.ImportFrom) and not isinstance(small.names, cst.ImportStar):
+            member = _imported_name(small.names[0])
         found.append((index, _section(name, relative, first_party),
-                      _order_key(isinstance(small, cst.Import), name)))
+                      _order_key(isinstance(small, cst.Import), name, member)))
     return found
 
 
