@@ -810,8 +810,7 @@ def _tidy_imports(module: cst.Module, facts: ModuleFacts, accessor: _Accessor,
                   extra_imports: list[tuple[str, str | None]], style: Style) -> cst.Module:
     """Add the imports the rewrite needs, where isort would; remove those whose only uses it
     removed."""
-    own = first_party(facts.module, facts.path, style.root,
-                      {q.split(".")[0] for q in facts.imports.values()})
+    own = first_party(facts.module, style.root)
     for mod, obj in extra_imports:
         module = add_import(module, mod, obj, first_party=own)
     if needs_defer and accessor.add_module_import is not None:

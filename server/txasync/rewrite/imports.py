@@ -14,6 +14,8 @@ import ast
 import os
 import re
 import sys
+from collections.abc import Container
+from dataclasses import dataclass
 
 import libcst as cst
 import libcst.matchers as m
@@ -183,12 +185,12 @@ def _merge_into_existing(module: cst.Module, from_module: str, name: str
 
 
 def add_import(module: cst.Module, from_module: str, name: str | None,
-               asname: str | None = None, first_party: frozenset[str] = frozenset()
+               asname: str | None = None, first_party: Container[str] = frozenset()
                ) -> cst.Module:
     """Add `from X import name [as asname]` (or `import X`) where isort and ruff's `I` rules
     would put it, unless the module already has exactly that binding at top level.
 
-    `first_party` holds the project's own top-level package names (its section comes after
+    `first_party` answers whether a dotted module is the project's own (its section comes after
     third-party imports)."""
     local = asname or name or from_module.split(".")[0]
     if name is not None and asname is None:
@@ -262,13 +264,13 @@ def add_import(module: cst.Module, from_module: str, name: str | None,
 _FUTURE, _STDLIB, _THIRD_PARTY, _FIRST_PARTY, _LOCAL = range(5)
 
 
-def _section(name: str, relative: bool, first_party: frozenset[str]) -> int:
+def _section(name: str, relative: bool, first_party: Container[str]) -> int:
     top = name.split(".")[0]
     if relative:
         return _LOCAL
     if top == "__future__":
         return _FUTURE
-    if top in first_party:
+    if name in first_party:
         return _FIRST_PARTY
     if top in sys.stdlib_module_names:
         return _STDLIB
@@ -282,7 +284,7 @@ def _order_key(straight: bool, name: str, member: str = "") -> tuple[int, str, s
     return (0 if straight else 1, name.lower(), member.lower())
 
 
-def _leading_imports(module: cst.Module, first_party: frozenset[str]
+def _leading_imports(module: cst.Module, first_party: Container[str]
                      ) -> list[tuple[int, int, tuple[int, str, str]]]:
     """(index in the body, section, order key) of each import of the module's leading import
     block: top-level import lines after the docstring, up to the first other statement."""
@@ -323,14 +325,27 @@ def _is_docstring_line(stmt: cst.BaseStatement) -> bool:
         small.value, (cst.SimpleString, cst.ConcatenatedString))
 
 
-def first_party(module_name: str, path: str, root: str, imported: set[str]) -> frozenset[str]:
-    """The project's own top-level packages among what a module imports (isort's
-    first-party section): the module's own package, and names that are a package or module
-    at the project root (or under `src/`)."""
-    own = {module_name.split(".")[0]}
-    for top in imported:
-        for base in (root, os.path.join(root, "src")):
-            if os.path.isdir(os.path.join(base, top)) or os.path.isfile(
-                    os.path.join(base, top + ".py")):
-                own.add(top)
-    return frozenset(own)
+@dataclass(frozen=True)
+class FirstParty:
+    """Which modules are the project's own, as ruff's isort rules decide it: the module's own
+    top-level package, and any module whose *whole* dotted path is a package or module under
+    the project root or its `src/` (so a project shipping `src/twisted/plugins/` keeps
+    `from twisted.internet import defer` third-party, where a top-level check would not)."""
+
+    package: str
+    roots: tuple[str, ...]
+
+    def __contains__(self, module: object) -> bool:
+        if not isinstance(module, str) or not module:
+            return False
+        if module.split(".")[0] == self.package:
+            return True
+        relative = os.path.join(*module.split("."))
+        return any(os.path.isdir(os.path.join(base, relative))
+                   or os.path.isfile(os.path.join(base, relative + ".py"))
+                   for base in self.roots)
+
+
+def first_party(module_name: str, root: str) -> FirstParty:
+    """The project's own modules for a module of it (isort's first-party section)."""
+    return FirstParty(module_name.split(".")[0], (root, os.path.join(root, "src")))
