@@ -16,6 +16,7 @@ from dataclasses import replace as _with
 
 from ..lines import split_lines
 from ..noqa import parse_noqa
+from . import twisted_api
 from .model import (
     CallSite,
     ClassFact,
@@ -1167,16 +1168,41 @@ class _FactWalker:
             site = self._site(node, lookup[0], usage, detail)
             self.facts.dynamic_calls.append(_with(site, computed=True, name_prefix=lookup[1]))
         # Uncalled references handed over as arguments: `callLater(0, self.tick)`.
-        for arg in list(node.args) + [k.value for k in node.keywords]:
-            if isinstance(arg, ast.Starred):
-                continue
+        callee = _text(func)
+        for arg, receiver in self._handed_over(node, callee):
             if isinstance(arg, (ast.Name, ast.Attribute)) and not (
                     isinstance(arg, ast.Name) and self._lambda_bound(arg.id)):
                 ref = self.ref(arg)
                 if ref.name:
-                    site = self._site(arg, ref, "argument", _text(func), uncalled=True)
+                    site = self._site(arg, ref, "argument", receiver or callee, uncalled=True,
+                                      handed_to="" if receiver is not None else None)
                     self.facts.calls.append(site)
         self.generic_visit(node)
+
+    @staticmethod
+    def _handed_over(node: ast.Call, callee: str
+                     ) -> list[tuple[ast.expr, str | None]]:
+        """Each argument with what receives it: the called function itself, or, for a
+        callback API's arguments past the callable it calls (`maybeDeferred(f, g)`,
+        `d.addCallback(f, g)`), that callable, which gets them as its own arguments (its
+        text; None where it is not a plain name, so nothing exempts the value)."""
+        api_name = twisted_api.callback_api(callee)
+        positions, keywords = twisted_api.callback_slot(api_name or "")
+        slot: ast.expr | None = None
+        if api_name is not None:
+            slot = next((node.args[i] for i in positions if i < len(node.args)), None)
+            slot = slot or next((k.value for k in node.keywords if k.arg in keywords), None)
+        forwarded = (_text(slot) if isinstance(slot, (ast.Name, ast.Attribute)) else None)
+        found: list[tuple[ast.expr, str | None]] = []
+        for index, arg in enumerate(node.args):
+            if isinstance(arg, ast.Starred):
+                continue
+            inside = api_name is None or index in positions
+            found.append((arg, callee if inside else forwarded))
+        for keyword in node.keywords:
+            inside = api_name is None or keyword.arg in keywords
+            found.append((keyword.value, callee if inside else forwarded))
+        return found
 
     def _failure_as_data(self, node: ast.Call) -> bool:
         """`answers.append(Failure(e))`: a Failure made to be stored, not to fail a Deferred
