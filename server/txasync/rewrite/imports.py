@@ -55,19 +55,51 @@ def _module_text(node: cst.BaseExpression | None) -> str:
 
 def remove_unused(module: cst.Module, candidates: set[str], used: set[str],
                   line_length: int = 88) -> cst.Module:
-    """Remove top-level import aliases whose local name is a candidate and unused.
+    """Remove top-level import aliases whose local name is a candidate and unused, those
+    of a top-level `if TYPE_CHECKING:` block included.
 
     What remains reads as written by hand: a parenthesised import that had a trailing comma
     keeps one (exploded, one name per line), one that had none is joined onto one line
     without parentheses when it fits in `line_length`; comments of removed names, or of a
-    removed statement, stay above it."""
+    removed statement, stay above it. A `TYPE_CHECKING` block left empty goes, and so does
+    the `TYPE_CHECKING` import when nothing else uses it."""
     doomed = candidates - used
     if not doomed:
         return module
+    body, carry, emptied = _prune(list(module.body), doomed, line_length)
+    if carry:
+        body.append(cst.SimpleStatementLine([cst.Pass()], leading_lines=carry))
+    module = module.with_changes(body=body)
+    if emptied:
+        guards = emptied - used_names(module.code)
+        if guards:
+            module = remove_unused(module, guards, set(), line_length)
+    return module
+
+
+def _type_checking_guard(stmt: cst.BaseStatement) -> str | None:
+    """The name an `if TYPE_CHECKING:` (or `if typing.TYPE_CHECKING:`) block tests, for
+    a block without `else`; None for any other statement."""
+    if not isinstance(stmt, cst.If) or stmt.orelse is not None:
+        return None
+    test = stmt.test
+    if isinstance(test, cst.Name) and test.value == "TYPE_CHECKING":
+        return test.value
+    if isinstance(test, cst.Attribute) and test.attr.value == "TYPE_CHECKING" and isinstance(
+            test.value, cst.Name):
+        return test.value.value
+    return None
+
+
+def _prune(statements: list[cst.BaseStatement], doomed: set[str], line_length: int,
+           indent: int = 0) -> tuple[list[cst.BaseStatement], list[cst.EmptyLine], set[str]]:
+    """The statements without the doomed imports, the comment lines still to place after
+    them, and the names of the TYPE_CHECKING guards whose blocks were removed."""
     body: list[cst.BaseStatement] = []
     carry: list[cst.EmptyLine] = []
-    for stmt in module.body:
-        if carry:
+    emptied: set[str] = set()
+    for stmt in statements:
+        if carry and isinstance(stmt, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
             own = list(stmt.leading_lines)
             if own and own[0].comment is None:
                 # the removed import's blank lines and this statement's would add up
@@ -75,6 +107,27 @@ def remove_unused(module: cst.Module, candidates: set[str], used: set[str],
                     carry.pop()
             stmt = stmt.with_changes(leading_lines=[*carry, *own])
             carry = []
+        guard = _type_checking_guard(stmt)
+        if guard is not None and isinstance(stmt, cst.If) and isinstance(
+                stmt.body, cst.IndentedBlock):
+            inner, inner_carry, _ = _prune(list(stmt.body.body), doomed, line_length,
+                                           indent + len(stmt.body.indent or "    "))
+            if not inner:
+                # the block held nothing else: it goes, its comments stay
+                header = stmt.body.header.comment
+                carry = [*stmt.leading_lines,
+                         *([cst.EmptyLine(comment=header)] if header is not None else []),
+                         *inner_carry,
+                         *(line for line in stmt.body.footer if line.comment is not None)]
+                emptied.add(guard)
+                continue
+            if inner_carry or len(inner) != len(stmt.body.body) or any(
+                    a is not b for a, b in zip(inner, stmt.body.body, strict=False)):
+                block = stmt.body.with_changes(
+                    body=inner, footer=[*inner_carry, *stmt.body.footer])
+                stmt = stmt.with_changes(body=block)
+            body.append(stmt)
+            continue
         if (isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1
                 and isinstance(stmt.body[0], (cst.Import, cst.ImportFrom))):
             imp = stmt.body[0]
@@ -102,7 +155,7 @@ def remove_unused(module: cst.Module, candidates: set[str], used: set[str],
                         for i, a in enumerate(kept)],
                     lpar=None, rpar=None)
                 line = stmt.with_changes(body=[joined], leading_lines=[])
-                if len(cst.Module([]).code_for_node(line).rstrip("\r\n")) <= line_length:
+                if indent + len(cst.Module([]).code_for_node(line).rstrip("\r\n")) <= line_length:
                     new_imp = joined
             lines = [*stmt.leading_lines, *(
                 cst.EmptyLine(comment=c) for a in removed for c in m.findall(a, m.Comment())
@@ -110,9 +163,7 @@ def remove_unused(module: cst.Module, candidates: set[str], used: set[str],
             body.append(stmt.with_changes(body=[new_imp], leading_lines=lines))
             continue
         body.append(stmt)
-    if carry:
-        body.append(cst.SimpleStatementLine([cst.Pass()], leading_lines=carry))
-    return module.with_changes(body=body)
+    return body, carry, emptied
 
 
 def _kept_names(imp: cst.Import | cst.ImportFrom, names: list[cst.ImportAlias]
