@@ -202,7 +202,8 @@ def test_a_line_the_rewrite_adds_is_not_excused_by_a_long_line_it_replaces() -> 
     old = ("def create(reactor, request, temp_dir, gatherer, allocator):\n"
            "    intro = yield create_introducer(reactor, request, temp_dir, gatherer, port)\n")
     new = ("def create(reactor, request, temp_dir, gatherer, allocator):\n"
-           "    return defer.ensureDeferred(_create(reactor, request, temp_dir, gatherer, allocator))\n"
+           "    return defer.ensureDeferred("
+           "_create(reactor, request, temp_dir, gatherer, allocator))\n"
            "\n\n"
            "async def _create(reactor, request, temp_dir, gatherer, allocator):\n"
            "    intro = await create_introducer(reactor, request, temp_dir, gatherer, port)\n")
@@ -210,7 +211,8 @@ def test_a_line_the_rewrite_adds_is_not_excused_by_a_long_line_it_replaces() -> 
     assert ("    return defer.ensureDeferred(\n"
             "        _create(reactor, request, temp_dir, gatherer, allocator)\n"
             "    )\n") in out, out
-    assert "    intro = await create_introducer(reactor, request, temp_dir, gatherer, port)\n" in out
+    assert ("    intro = await create_introducer(reactor, request, temp_dir, gatherer, port)\n"
+            in out)
 
 
 def test_a_signature_splits_at_its_parameters_not_its_return_annotation() -> None:
@@ -241,7 +243,8 @@ def test_an_item_of_an_exploded_statement_is_split_on_its_own() -> None:
            "    )\n")
     new = ("async def get(self):\n"
            "    schdicts = await defer.DeferredList(\n"
-           "        [defer.ensureDeferred(_db2data(self.master, schdict)) for schdict in schedulers],\n"
+           "        [defer.ensureDeferred(_db2data(self.master, schdict))"
+           " for schdict in schedulers],\n"
            "        consumeErrors=True,\n"
            "    )\n")
     assert tidy(old, new, 80) == (
