@@ -39,3 +39,20 @@ def test_a_removed_import_leaves_no_extra_blank_line() -> None:
               "from mypkg import x\n")
     out = remove_unused(cst.parse_module(source), {"defer"}, {"x"}).code
     assert out == "from __future__ import annotations\n\nfrom mypkg import x\n"
+
+
+def test_beside_the_imports_of_the_same_package_in_a_section_of_its_own() -> None:
+    # klein's isort settings give Twisted a section of its own (`known_secondparty`),
+    # which ruff does not read: the new import joins the block that holds Twisted.
+    source = ("from typing import Any\n\n"
+              "from treq.testing import StubTreq\n"
+              "from zope.interface import Interface\n\n"
+              "from twisted.internet.defer import Deferred\n"
+              "from twisted.web.iweb import IRequest\n\n"
+              "from klein import Klein\n\n\nx = 1\n")
+    out = _add(source, frozenset({"klein"}))
+    assert ("from zope.interface import Interface\n\n"
+            "from twisted.internet import defer\n"
+            "from twisted.internet.defer import Deferred\n") in out, out
+    assert ("from treq.testing import StubTreq\nfrom zope.interface import Interface\n\n"
+            in out)

@@ -256,7 +256,7 @@ def add_import(module: cst.Module, from_module: str, name: str | None,
     entries = _leading_imports(module, first_party)
     section = _section(from_module, False, first_party)
     key = _order_key(name is None, from_module)
-    same = [e for e in entries if e[1] == section]
+    same = _kin_block(body, entries, from_module) or [e for e in entries if e[1] == section]
     if same:
         after = next((e for e in same if e[2] > key), None)
         if after is not None:
@@ -297,6 +297,30 @@ def add_import(module: cst.Module, from_module: str, name: str | None,
                 new = new.with_changes(leading_lines=[cst.EmptyLine()])
         body.insert(first, new)
     return module.with_changes(body=body)
+
+
+def _kin_block(body: list[cst.BaseStatement], entries: list[tuple[int, int, tuple[int, str]]],
+               from_module: str) -> list[tuple[int, int, tuple[int, str]]]:
+    """The block of imports (lines not parted by a blank line or a comment) holding every
+    import of `from_module`'s top-level package, when there is one: where the project keeps
+    that package, which its isort configuration may give a section of its own (klein's
+    `known_secondparty = twisted`), with settings ruff does not read."""
+    top = from_module.split(".")[0]
+    blocks: list[list[tuple[int, int, tuple[int, str]]]] = []
+    for entry in entries:
+        stmt = body[entry[0]]
+        parted = isinstance(stmt, cst.SimpleStatementLine) and bool(stmt.leading_lines)
+        if not blocks or parted or blocks[-1][-1][0] + 1 != entry[0]:
+            blocks.append([])
+        blocks[-1].append(entry)
+    holding = []
+    for block in blocks:
+        for entry in block:
+            imported = _imported_module(body[entry[0]])
+            if imported is not None and not imported[1] and imported[0].split(".")[0] == top:
+                holding.append(block)
+                break
+    return holding[0] if len(holding) == 1 else []
 
 
 # isort's sections, in order: `__future__`, the standard library, third-party packages, the
