@@ -112,8 +112,8 @@ def _strip_parens(expr: cst.BaseExpression) -> cst.BaseExpression:
 
 def _unwrap_generator_annotation(annotation: cst.BaseExpression,
                                  generator_names: set[str], deferred_names: set[str],
-                                 aliases: Mapping[str, GeneratorAlias] | None = None
-                                 ) -> cst.BaseExpression | None:
+                                 aliases: Mapping[str, GeneratorAlias] | None = None,
+                                 any_name: str | None = None) -> cst.BaseExpression | None:
     """`Generator[Deferred[Any], Any, T]` -> `T`; `Deferred[T]` -> `T`; the project's
     own alias of Generator, `InlineCallbacksType[T]` -> `T` (None: leave it)."""
     aliases = aliases or {}
@@ -125,7 +125,8 @@ def _unwrap_generator_annotation(annotation: cst.BaseExpression,
             inner = cst.parse_expression(inner_text)
         except cst.ParserSyntaxError:
             return None
-        result = _unwrap_generator_annotation(inner, generator_names, deferred_names, aliases)
+        result = _unwrap_generator_annotation(inner, generator_names, deferred_names, aliases,
+                                              any_name)
         if result is None:
             return None
         code = cst.Module([]).code_for_node(result)
@@ -133,7 +134,11 @@ def _unwrap_generator_annotation(annotation: cst.BaseExpression,
         return cst.SimpleString(f"{annotation.prefix}{quote}{code}{quote}")
     if not isinstance(annotation, cst.Subscript):
         alias = aliases.get(cst.Module([]).code_for_node(annotation))
-        return _alias_returns(alias, []) if alias is not None else None
+        if alias is None:
+            return None
+        # A generic alias written bare has `Any` for each parameter (PEP 484).
+        return _alias_returns(alias, [cst.parse_expression(any_name)] * len(alias.params)
+                              if any_name and alias.params else [])
     head = cst.Module([]).code_for_node(annotation.value)
     elements = annotation.slice
     if head in aliases:
@@ -476,7 +481,7 @@ class _Converter(cst.CSTTransformer):
         if updated.returns is not None:
             new_ann = _unwrap_generator_annotation(
                 updated.returns.annotation, self.generator_names, self.deferred_names,
-                self.aliases)
+                self.aliases, self._any_name())
             if new_ann is not None:
                 changes["returns"] = updated.returns.with_changes(annotation=new_ann)
                 self.removed_roots.add(_root_name(_generator_head(updated.returns.annotation)))
@@ -553,6 +558,15 @@ class _Converter(cst.CSTTransformer):
                 return updated.with_changes(value=arg)
             return cst.Raise(exc=arg, semicolon=updated.semicolon)
         return updated.with_changes(value=cst.Await(value))
+
+    def _any_name(self) -> str | None:
+        """How this module spells `typing.Any` (None when it does not bind it)."""
+        names = sorted(local for local, q in self.facts.imports.items()
+                       if q in ("typing.Any", "typing_extensions.Any"))
+        if names:
+            return names[0]
+        return next((f"{local}.Any" for local, q in sorted(self.facts.imports.items())
+                     if q == "typing"), None)
 
     def _deferred_name(self) -> str:
         """How this module spells `Deferred` in an annotation: a name it already binds to

@@ -43,3 +43,7 @@ class Cache:
 def use(obj, key):
     d = obj.get(key) if key else defer.succeed(0)
     return d
+
+
+async def unknown(client) -> Any:
+    await defer.maybeDeferred(client.count)
