@@ -14,6 +14,7 @@ import ast
 import os
 import re
 import sys
+from collections.abc import Sequence
 
 import libcst as cst
 import libcst.matchers as m
@@ -299,7 +300,7 @@ def add_import(module: cst.Module, from_module: str, name: str | None,
     return module.with_changes(body=body)
 
 
-def _kin_block(body: list[cst.BaseStatement], entries: list[tuple[int, int, tuple[int, str]]],
+def _kin_block(body: Sequence[cst.BaseStatement], entries: list[tuple[int, int, tuple[int, str]]],
                from_module: str) -> list[tuple[int, int, tuple[int, str]]]:
     """The block of imports (lines not parted by a blank line or a comment) holding every
     import of `from_module`'s top-level package, when there is one: where the project keeps
