@@ -267,3 +267,43 @@ def test_a_trailing_pragma_comment_does_not_count_towards_the_length() -> None:
     new = old.replace("(yield sproc.procureSession(request))",
                       "(yield defer.ensureDeferred(sproc.procureSession(request)))")
     assert tidy(old, new, 70) == new
+
+
+def test_a_line_moved_past_the_limit_by_realignment_is_rewrapped() -> None:
+    old = ("def main(reactor):\n"
+           "    resp = yield treq.get('https://httpbin.org/get',\n"
+           "                          params={'foo': [1, 2, 3], 'bax': b'quux', b'bar': 'foo'})\n")
+    new = ("async def main(reactor):\n"
+           "    resp = await defer.maybeDeferred(treq.get, 'https://httpbin.org/get',\n"
+           "                          params={'foo': [1, 2, 3], 'bax': b'quux', b'bar': 'foo'})\n")
+    out = tidy(old, new, 88)
+    assert all(len(line) <= 88 for line in out.splitlines()), out
+    assert out == (
+        "async def main(reactor):\n"
+        "    resp = await defer.maybeDeferred(\n"
+        "        treq.get,\n"
+        "        'https://httpbin.org/get',\n"
+        "        params={'foo': [1, 2, 3], 'bax': b'quux', b'bar': 'foo'},\n"
+        "    )\n")
+
+
+@pytest.mark.skipif(shutil.which("ruff") is None and formatter.find_tool(
+    "ruff", __import__("sys").executable) is None, reason="ruff is not installed here")
+def test_the_formatter_keeps_to_the_linters_limit(tmp_path: Path, monkeypatch) -> None:
+    # ruff format alone would use its default 88; the project's flake8 says 60.
+    import sys
+
+    monkeypatch.setenv("PATH", str(Path(sys.executable).parent) + ":" + __import__("os").environ[
+        "PATH"])
+    from txasync.engine import analyse, load_project, plans_for
+    from txasync.rewrite.convert import rewrite_source
+
+    write(tmp_path / "pyproject.toml", "[tool.ruff.format]\nquote-style = \"double\"\n")
+    write(tmp_path / "setup.cfg", "[flake8]\nmax-line-length = 60\n")
+    path = str(write(tmp_path / "mod.py", SOURCE))
+    project = load_project([path], Config(twisted_version=(26, 10), root=str(tmp_path)))
+    plans = plans_for(project, analyse(project))
+    out = rewrite_source(SOURCE, plans[path], project.facts[path], path, "auto").source
+    assert project_style(str(tmp_path)).line_length == 60
+    assert '"default-value"' in out  # formatted by ruff
+    assert not _added_over(SOURCE, out, 60), out

@@ -173,8 +173,11 @@ def tidy(old: str, new: str, line_length: int) -> str:
                     and indent == old_col + 1 and new_info[j].visual and new_col != old_col):
                 out[j] = " " * (new_col + 1) + line.lstrip(" ")
         text_lines = out[stmt.start:stmt.end + 1]
+        # A line the rewrite left alone but step 1 moved right counts as rewritten.
         long_lines = [j for j in range(stmt.start, stmt.end + 1)
-                      if j in too_long and code_length(out[j]) > line_length]
+                      if code_length(out[j]) > line_length and (j in too_long or (
+                          j in old_for_new
+                          and code_length(out[j]) > code_length(old_lines[old_for_new[j]])))]
         if long_lines and not (stmt.backslash or stmt.strings):
             wrapped = None
             if not stmt.comments:
