@@ -139,7 +139,7 @@ def tidy(old: str, new: str, line_length: int) -> str:
             for offset in range(j2 - j1):
                 old_for_new[j1 + offset] = i1 + offset
             continue
-        counterparts = _counterparts(old_lines[i1:i2], new_lines[j1:j2])
+        counterparts = _counterparts(old_lines[i1:i2], new_lines[j1:j2], line_length)
         for j in range(j1, j2):
             logical = new_info[j].logical if j < len(new_info) else -1
             if logical < 0:
@@ -208,16 +208,22 @@ def tidy(old: str, new: str, line_length: int) -> str:
     return tidied if _same_tree(new, tidied) else new
 
 
-def _counterparts(old: list[str], new: list[str]) -> dict[int, int]:
-    """Which old line each new line of a changed block replaces (indexes into the block):
-    the most similar pairs first, each old line answering for one new line at most, and
-    only where they are alike (so one long original line excuses no neighbour, nor the
-    lines the rewrite added)."""
+def _counterparts(old: list[str], new: list[str], limit: int) -> dict[int, int]:
+    """Which old line over the limit each new line over it replaces (indexes into the
+    changed block): the most similar pairs first, each old line answering for one new line
+    at most, and only where they are alike (so one long original line excuses no
+    neighbour, nor the lines the rewrite added). Lines within the limit need no excuse
+    and give none, which keeps this cheap on a large block."""
+    long_old = [(i, line.strip()) for i, line in enumerate(old) if code_length(line) > limit]
+    if not long_old:
+        return {}
     scored: list[tuple[float, int, int]] = []
     for j, line in enumerate(new):
+        if code_length(line) <= limit:
+            continue
         text = line.strip()
-        for i, candidate in enumerate(old):
-            matcher = difflib.SequenceMatcher(None, text, candidate.strip(), autojunk=False)
+        for i, candidate in long_old:
+            matcher = difflib.SequenceMatcher(None, text, candidate, autojunk=False)
             if matcher.real_quick_ratio() < 0.5 or matcher.quick_ratio() < 0.5:
                 continue
             ratio = matcher.ratio()
