@@ -142,3 +142,20 @@ def test_aliases_resolve_through_imports_and_type_parameters(tmp_path: Path) -> 
     found = generator_aliases_for(facts, modules_by_name(project.facts.values()))
     assert found["IC"] == GeneratorAlias(("_T",), "_T")
     assert found["u.Pairs"] == GeneratorAlias(("_T",), "list[_T]")
+
+
+def test_an_alias_the_module_exports_keeps_its_import(tmp_path: Path) -> None:
+    out = _fixed(tmp_path, """\
+        from twisted.internet import defer
+
+        from pkg.util import InlineCallbacksType
+
+        __all__ = ["InlineCallbacksType", "stop"]
+
+
+        @defer.inlineCallbacks
+        def stop(service) -> InlineCallbacksType[None]:
+            yield service.stopService()
+        """)
+    assert "from pkg.util import InlineCallbacksType\n" in out, out
+    assert "async def stop(service) -> None:\n" in out, out

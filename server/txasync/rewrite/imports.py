@@ -21,7 +21,8 @@ import libcst.matchers as m
 
 
 def used_names(source: str) -> set[str]:
-    """Names the module's code refers to (imports themselves excluded)."""
+    """Names the module's code refers to (imports themselves excluded), and the names its
+    `__all__` exports."""
     tree = ast.parse(source)
     used: set[str] = set()
     annotations: list[ast.expr] = []
@@ -34,6 +35,12 @@ def used_names(source: str) -> set[str]:
             annotations.append(node.returns)
         elif isinstance(node, ast.AnnAssign):
             annotations.append(node.annotation)
+    for stmt in tree.body:  # `__all__ = ["name"]` exports an imported name
+        if isinstance(stmt, (ast.Assign, ast.AugAssign, ast.AnnAssign)) and any(
+                isinstance(t, ast.Name) and t.id == "__all__"
+                for t in (stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target])):
+            used.update(c.value for c in ast.walk(stmt)
+                        if isinstance(c, ast.Constant) and isinstance(c.value, str))
     for annotation in annotations:  # string annotations: "defer.Deferred[int]"
         for node in ast.walk(annotation):
             if isinstance(node, ast.Constant) and isinstance(node.value, str):
