@@ -103,3 +103,20 @@ def test_first_party_is_decided_by_the_whole_module_path(tmp_path) -> None:
     assert out.startswith("import txaio\nfrom twisted.internet import defer\n\n"
                           "from pkg import y\n")
     assert _ruff_isort_clean(out, tmp_path, "src/pkg/m.py")
+
+
+def test_beside_the_imports_of_the_same_package_in_a_section_of_its_own() -> None:
+    # klein's isort settings give Twisted a section of its own (`known_secondparty`),
+    # which ruff does not read: the new import joins the block that holds Twisted.
+    source = ("from typing import Any\n\n"
+              "from treq.testing import StubTreq\n"
+              "from zope.interface import Interface\n\n"
+              "from twisted.internet.defer import Deferred\n"
+              "from twisted.web.iweb import IRequest\n\n"
+              "from klein import Klein\n\n\nx = 1\n")
+    out = _add(source, frozenset({"klein"}))
+    assert ("from zope.interface import Interface\n\n"
+            "from twisted.internet import defer\n"
+            "from twisted.internet.defer import Deferred\n") in out, out
+    assert ("from treq.testing import StubTreq\nfrom zope.interface import Interface\n\n"
+            in out)

@@ -14,7 +14,7 @@ import ast
 import os
 import re
 import sys
-from collections.abc import Container
+from collections.abc import Container, Sequence
 from dataclasses import dataclass
 
 import libcst as cst
@@ -22,7 +22,8 @@ import libcst.matchers as m
 
 
 def used_names(source: str) -> set[str]:
-    """Names the module's code refers to (imports themselves excluded)."""
+    """Names the module's code refers to (imports themselves excluded), and the names its
+    `__all__` exports."""
     tree = ast.parse(source)
     used: set[str] = set()
     annotations: list[ast.expr] = []
@@ -35,6 +36,12 @@ def used_names(source: str) -> set[str]:
             annotations.append(node.returns)
         elif isinstance(node, ast.AnnAssign):
             annotations.append(node.annotation)
+    for stmt in tree.body:  # `__all__ = ["name"]` exports an imported name
+        if isinstance(stmt, (ast.Assign, ast.AugAssign, ast.AnnAssign)) and any(
+                isinstance(t, ast.Name) and t.id == "__all__"
+                for t in (stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target])):
+            used.update(c.value for c in ast.walk(stmt)
+                        if isinstance(c, ast.Constant) and isinstance(c.value, str))
     for annotation in annotations:  # string annotations: "defer.Deferred[int]"
         for node in ast.walk(annotation):
             if isinstance(node, ast.Constant) and isinstance(node.value, str):
@@ -62,19 +69,51 @@ def _module_text(node: cst.BaseExpression | None) -> str:
 
 def remove_unused(module: cst.Module, candidates: set[str], used: set[str],
                   line_length: int = 88) -> cst.Module:
-    """Remove top-level import aliases whose local name is a candidate and unused.
+    """Remove top-level import aliases whose local name is a candidate and unused, those
+    of a top-level `if TYPE_CHECKING:` block included.
 
     What remains reads as written by hand: a parenthesised import that had a trailing comma
     keeps one (exploded, one name per line), one that had none is joined onto one line
     without parentheses when it fits in `line_length`; comments of removed names, or of a
-    removed statement, stay above it."""
+    removed statement, stay above it. A `TYPE_CHECKING` block left empty goes, and so does
+    the `TYPE_CHECKING` import when nothing else uses it."""
     doomed = candidates - used
     if not doomed:
         return module
+    body, carry, emptied = _prune(list(module.body), doomed, line_length)
+    if carry:
+        body.append(cst.SimpleStatementLine([cst.Pass()], leading_lines=carry))
+    module = module.with_changes(body=body)
+    if emptied:
+        guards = emptied - used_names(module.code)
+        if guards:
+            module = remove_unused(module, guards, set(), line_length)
+    return module
+
+
+def _type_checking_guard(stmt: cst.BaseStatement) -> str | None:
+    """The name an `if TYPE_CHECKING:` (or `if typing.TYPE_CHECKING:`) block tests, for
+    a block without `else`; None for any other statement."""
+    if not isinstance(stmt, cst.If) or stmt.orelse is not None:
+        return None
+    test = stmt.test
+    if isinstance(test, cst.Name) and test.value == "TYPE_CHECKING":
+        return test.value
+    if isinstance(test, cst.Attribute) and test.attr.value == "TYPE_CHECKING" and isinstance(
+            test.value, cst.Name):
+        return test.value.value
+    return None
+
+
+def _prune(statements: list[cst.BaseStatement], doomed: set[str], line_length: int,
+           indent: int = 0) -> tuple[list[cst.BaseStatement], list[cst.EmptyLine], set[str]]:
+    """The statements without the doomed imports, the comment lines still to place after
+    them, and the names of the TYPE_CHECKING guards whose blocks were removed."""
     body: list[cst.BaseStatement] = []
     carry: list[cst.EmptyLine] = []
-    for stmt in module.body:
-        if carry:
+    emptied: set[str] = set()
+    for stmt in statements:
+        if carry and isinstance(stmt, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
             own = list(stmt.leading_lines)
             if own and own[0].comment is None:
                 # the removed import's blank lines and this statement's would add up
@@ -82,6 +121,27 @@ def remove_unused(module: cst.Module, candidates: set[str], used: set[str],
                     carry.pop()
             stmt = stmt.with_changes(leading_lines=[*carry, *own])
             carry = []
+        guard = _type_checking_guard(stmt)
+        if guard is not None and isinstance(stmt, cst.If) and isinstance(
+                stmt.body, cst.IndentedBlock):
+            inner, inner_carry, _ = _prune(list(stmt.body.body), doomed, line_length,
+                                           indent + len(stmt.body.indent or "    "))
+            if not inner:
+                # the block held nothing else: it goes, its comments stay
+                header = stmt.body.header.comment
+                carry = [*stmt.leading_lines,
+                         *([cst.EmptyLine(comment=header)] if header is not None else []),
+                         *inner_carry,
+                         *(line for line in stmt.body.footer if line.comment is not None)]
+                emptied.add(guard)
+                continue
+            if inner_carry or len(inner) != len(stmt.body.body) or any(
+                    a is not b for a, b in zip(inner, stmt.body.body, strict=False)):
+                block = stmt.body.with_changes(
+                    body=inner, footer=[*inner_carry, *stmt.body.footer])
+                stmt = stmt.with_changes(body=block)
+            body.append(stmt)
+            continue
         if (isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1
                 and isinstance(stmt.body[0], (cst.Import, cst.ImportFrom))):
             imp = stmt.body[0]
@@ -109,7 +169,7 @@ def remove_unused(module: cst.Module, candidates: set[str], used: set[str],
                         for i, a in enumerate(kept)],
                     lpar=None, rpar=None)
                 line = stmt.with_changes(body=[joined], leading_lines=[])
-                if len(cst.Module([]).code_for_node(line).rstrip("\r\n")) <= line_length:
+                if indent + len(cst.Module([]).code_for_node(line).rstrip("\r\n")) <= line_length:
                     new_imp = joined
             lines = [*stmt.leading_lines, *(
                 cst.EmptyLine(comment=c) for a in removed for c in m.findall(a, m.Comment())
@@ -117,9 +177,7 @@ def remove_unused(module: cst.Module, candidates: set[str], used: set[str],
             body.append(stmt.with_changes(body=[new_imp], leading_lines=lines))
             continue
         body.append(stmt)
-    if carry:
-        body.append(cst.SimpleStatementLine([cst.Pass()], leading_lines=carry))
-    return module.with_changes(body=body)
+    return body, carry, emptied
 
 
 def _kept_names(imp: cst.Import | cst.ImportFrom, names: list[cst.ImportAlias]
@@ -216,7 +274,7 @@ def add_import(module: cst.Module, from_module: str, name: str | None,
     entries = _leading_imports(module, first_party)
     section = _section(from_module, False, first_party)
     key = _order_key(name is None, from_module, name or "")
-    same = [e for e in entries if e[1] == section]
+    same = _kin_block(body, entries, from_module) or [e for e in entries if e[1] == section]
     if same:
         after = next((e for e in same if e[2] > key), None)
         if after is not None:
@@ -257,6 +315,33 @@ def add_import(module: cst.Module, from_module: str, name: str | None,
                 new = new.with_changes(leading_lines=[cst.EmptyLine()])
         body.insert(first, new)
     return module.with_changes(body=body)
+
+
+_Entry = tuple[int, int, tuple[int, str, str]]  # (index in the body, section, order key)
+
+
+def _kin_block(body: Sequence[cst.BaseStatement], entries: list[_Entry], from_module: str
+               ) -> list[_Entry]:
+    """The block of imports (lines not parted by a blank line or a comment) holding every
+    import of `from_module`'s top-level package, when there is one: where the project keeps
+    that package, which its isort configuration may give a section of its own (klein's
+    `known_secondparty = twisted`), with settings ruff does not read."""
+    top = from_module.split(".")[0]
+    blocks: list[list[_Entry]] = []
+    for entry in entries:
+        stmt = body[entry[0]]
+        parted = isinstance(stmt, cst.SimpleStatementLine) and bool(stmt.leading_lines)
+        if not blocks or parted or blocks[-1][-1][0] + 1 != entry[0]:
+            blocks.append([])
+        blocks[-1].append(entry)
+    holding = []
+    for block in blocks:
+        for entry in block:
+            imported = _imported_module(body[entry[0]])
+            if imported is not None and not imported[1] and imported[0].split(".")[0] == top:
+                holding.append(block)
+                break
+    return holding[0] if len(holding) == 1 else []
 
 
 # isort's sections, in order: `__future__`, the standard library, third-party packages, the
