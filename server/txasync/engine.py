@@ -8,10 +8,12 @@ decoded or parsed becomes an error entry, never an exception that stops the run.
 from __future__ import annotations
 
 import copy
+import gc
 import io
 import os
 import tokenize
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -162,6 +164,24 @@ class Project:
         return errors
 
 
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection while a phase builds many long-lived objects.
+
+    Facts, the index and the plan are millions of small acyclic objects that live for the
+    whole run; each collection of the oldest generation walks all of them again, which made
+    a third of a cold check's time. Reference counting still frees what is dropped; the
+    collector resumes (as it was) when the phase ends, so a long-lived server is unchanged
+    between phases."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
 def _map(job: Callable[[str], _T], items: list[str], jobs: int) -> Iterator[_T]:
     if jobs <= 1 or len(items) < PARALLEL_THRESHOLD:
         yield from map(job, items)
@@ -176,19 +196,20 @@ def load_project(files: list[str], config: Config, jobs: int = 1,
     project = Project(config)
     overlays = overlays or {}
     disk = [p for p in files if p not in overlays]
-    for path, facts, source, error in _map(_facts_job, disk, jobs):
-        if error is not None:
-            project.errors[path] = error
-            continue
-        assert source is not None and facts is not None
-        project.sources[path] = source
-        project.facts[path] = facts
-    for path, text in overlays.items():
-        module, is_package = module_name_for(path)
-        project.sources[path] = Source(path, text, "utf-8")
-        project.facts[path] = extract_facts(text, path, module, is_package)
-    use_library_path(config.library_path)
-    project.workspace = Workspace(f for f in project.facts.values() if f.error is None)
+    with gc_paused():
+        for path, facts, source, error in _map(_facts_job, disk, jobs):
+            if error is not None:
+                project.errors[path] = error
+                continue
+            assert source is not None and facts is not None
+            project.sources[path] = source
+            project.facts[path] = facts
+        for path, text in overlays.items():
+            module, is_package = module_name_for(path)
+            project.sources[path] = Source(path, text, "utf-8")
+            project.facts[path] = extract_facts(text, path, module, is_package)
+        use_library_path(config.library_path)
+        project.workspace = Workspace(f for f in project.facts.values() if f.error is None)
     attach_oracle(project)
     return project
 
@@ -294,8 +315,9 @@ def check_files(files: list[str], config: Config, jobs: int = 1, use_cache: bool
         cached = check_cache.load(config.root, key)
         if cached is not None:
             return cached
-    project = load_project(files, config, jobs=jobs)
-    analysis = analyse(project)
+    with gc_paused():
+        project = load_project(files, config, jobs=jobs)
+        analysis = analyse(project)
     result = CheckResult(analysis.findings, project.parse_errors(), len(project.sources),
                          list(project.stale_evidence), public_kept(analysis.decisions.values()),
                          analysis)
