@@ -13,13 +13,13 @@ import io
 import os
 import tokenize
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from . import check_cache
+from . import check_cache, facts_cache
 from .analysis.deferred_plan import shape_code
 from .analysis.evidence import Evidence, load_evidence
 from .analysis.facts import extract_facts, module_name_for
@@ -123,17 +123,30 @@ def _installed_tree(directory: str) -> bool:
         directory)
 
 
-def _facts_job(path: str) -> tuple[str, ModuleFacts | None, Source | None, str | None]:
+FactsJob = tuple[str, ModuleFacts | None, Source | None, str | None, str | None]
+
+
+def _facts_job(path: str, cache_root: str | None = None) -> FactsJob:
+    """One file's source and facts (or the error that left it out), and the key of its
+    facts in the facts cache when `cache_root` names a project root whose cache to use."""
     try:
         source = read_source(path)
     except SourceError as exc:
-        return path, None, None, str(exc)
+        return path, None, None, str(exc), None
+    key = None
     try:
         module, is_package = module_name_for(path)
+        if cache_root is not None:
+            key = facts_cache.facts_key(source.text, path, module, is_package)
+            facts = facts_cache.load(cache_root, key, path)
+            if facts is not None:
+                return path, facts, source, None, key
         facts = extract_facts(source.text, path, module, is_package)
     except Exception as exc:  # a bug in txasync: this file is left out, by name
-        return path, None, None, _internal_error(path, "reading", exc)
-    return path, facts, source, None
+        return path, None, None, _internal_error(path, "reading", exc), None
+    if key is not None:
+        facts_cache.store(cache_root, key, facts)  # type: ignore[arg-type]
+    return path, facts, source, None, key
 
 
 def _internal_error(path: str, doing: str, exc: BaseException) -> str:
@@ -191,19 +204,31 @@ def _map(job: Callable[[str], _T], items: list[str], jobs: int) -> Iterator[_T]:
 
 
 def load_project(files: list[str], config: Config, jobs: int = 1,
-                 overlays: dict[str, str] | None = None) -> Project:
-    """Facts for every file; `overlays` gives unsaved editor text for some paths."""
+                 overlays: dict[str, str] | None = None, cached_facts: bool = False
+                 ) -> Project:
+    """Facts for every file; `overlays` gives unsaved editor text for some paths.
+
+    With `cached_facts`, a file whose facts the facts cache (facts_cache.py, under the
+    project root) holds for its exact text is not parsed, and the facts of those that are
+    parsed are kept there: the same facts either way, so the same findings; the server's
+    start can ask for it too."""
     project = Project(config)
     overlays = overlays or {}
     disk = [p for p in files if p not in overlays]
+    job = partial(_facts_job, cache_root=config.root) if cached_facts else _facts_job
+    used: list[str] = []
     with gc_paused():
-        for path, facts, source, error in _map(_facts_job, disk, jobs):
+        for path, facts, source, error, key in _map(job, disk, jobs):
+            if key is not None:
+                used.append(key)
             if error is not None:
                 project.errors[path] = error
                 continue
             assert source is not None and facts is not None
             project.sources[path] = source
             project.facts[path] = facts
+        if cached_facts:
+            facts_cache.prune(config.root, used)
         for path, text in overlays.items():
             module, is_package = module_name_for(path)
             project.sources[path] = Source(path, text, "utf-8")
@@ -316,7 +341,7 @@ def check_files(files: list[str], config: Config, jobs: int = 1, use_cache: bool
         if cached is not None:
             return cached
     with gc_paused():
-        project = load_project(files, config, jobs=jobs)
+        project = load_project(files, config, jobs=jobs, cached_facts=key is not None)
         analysis = analyse(project)
     result = CheckResult(analysis.findings, project.parse_errors(), len(project.sources),
                          list(project.stale_evidence), public_kept(analysis.decisions.values()),
