@@ -8,9 +8,12 @@ run: the ratio, not the seconds, is what to compare between machines.
 
 - cold: `txasync check --no-cache` (read, parse, gather facts, index, analyse);
 - warm: `txasync check` a second time on the unchanged tree (the results cache,
-  `.txasync/cache/`, read back after every input is hashed);
-- with `--before`: the cold check of another checkout (its `server/` first on PYTHONPATH),
-  for a before/after pair from one run.
+  `.txasync/cache/check.json`, read back after every input is hashed);
+- one file changed: `txasync check` after one file was edited (the results cache misses;
+  every other file's facts are read back from `.txasync/cache/facts/`, where txasync
+  keeps them);
+- with `--before`: the same three figures for another checkout (its `server/` first on
+  PYTHONPATH, its own scratch copy of the tree), for a before/after pair from one run.
 
 The tree is copied to a scratch directory first: the check writes its cache into the
 project root, never into the installed package.
@@ -66,7 +69,6 @@ def main() -> None:
     shutil.copytree(os.path.dirname(twisted.__file__), root,
                     ignore=shutil.ignore_patterns("__pycache__"))
     (root / "pyproject.toml").write_text('[tool.txasync]\ntwisted-version = "26.10"\n')
-    check = [sys.executable, "-m", "txasync", "check", "--jobs", str(args.jobs), str(root)]
     # The parse floor, timed inside its process (interpreter start-up is not parsing) plus
     # an empty interpreter's start-up, which every txasync run pays too.
     startup = min(timed([sys.executable, "-c", "pass"]) for _ in range(args.repeat))
@@ -77,22 +79,36 @@ def main() -> None:
         parse_times.append(float(out[0]))
         files = int(out[1])
     parse = min(parse_times) + startup
-    cold = min(timed(check[:4] + ["--no-cache"] + check[4:]) for _ in range(args.repeat))
-    timed(check)  # fills the cache
-    warm = min(timed(check) for _ in range(args.repeat))
-    before = None
+    runs = [("", None, root)]
     if args.before is not None:
-        env = dict(os.environ, PYTHONPATH=str(args.before / "server"))
-        before = min(timed(check[:4] + check[4:], env) for _ in range(args.repeat))
+        copy = scratch / "before" / "twisted"
+        shutil.copytree(root, copy)
+        runs.insert(0, (f"before ({args.before}), ",
+                        dict(os.environ, PYTHONPATH=str(args.before / "server")), copy))
     print(f"files: {files} (Twisted {twisted.__version__}), jobs={args.jobs}, "
           f"best of {args.repeat}")
-    print(f"{'ast.parse (+ interpreter start)':34s} {parse:8.3f} s")
-    if before is not None:
-        print(f"{'check, before (' + str(args.before) + ')':34s} {before:8.3f} s   "
-              f"{before / parse:5.2f}x")
-    print(f"{'check --no-cache (cold)':34s} {cold:8.3f} s   {cold / parse:5.2f}x")
-    print(f"{'check, unchanged tree (warm)':34s} {warm:8.3f} s   {warm / parse:5.2f}x")
+    print(f"{'ast.parse (+ interpreter start)':44s} {parse:8.3f} s")
+    for label, env, tree in runs:
+        for name, seconds in _check_times(tree, args, env):
+            print(f"{label + name:44s} {seconds:8.3f} s   {seconds / parse:5.2f}x")
     shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _check_times(root: Path, args: argparse.Namespace, env: dict[str, str] | None
+                 ) -> list[tuple[str, float]]:
+    """Cold, warm and one-file-changed checks of the tree at `root`."""
+    check = [sys.executable, "-m", "txasync", "check", "--jobs", str(args.jobs), str(root)]
+    cold = min(timed(check[:4] + ["--no-cache"] + check[4:], env) for _ in range(args.repeat))
+    timed(check, env)  # fills the caches
+    warm = min(timed(check, env) for _ in range(args.repeat))
+    edited = root / "internet" / "base.py"  # a module many others import
+    changed = []
+    for n in range(args.repeat):
+        with open(edited, "a", encoding="utf-8") as handle:
+            handle.write(f"\n_BENCH_EDIT_{n} = {n}\n")
+        changed.append(timed(check, env))
+    return [("check --no-cache (cold)", cold), ("check, unchanged tree (warm)", warm),
+            ("check, one file changed", min(changed))]
 
 
 if __name__ == "__main__":
