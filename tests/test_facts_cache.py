@@ -52,10 +52,10 @@ NO_IC_NAME = {
 }
 
 
-def _check(root: Path, use_cache: bool) -> list[Finding]:
+def _check(root: Path, use_cache: bool, jobs: int = 1) -> list[Finding]:
     config = load_config(str(root))
     files, _ = engine.discover([str(root)], config)
-    result = engine.check_files(files, config, use_cache=use_cache)
+    result = engine.check_files(files, config, jobs=jobs, use_cache=use_cache)
     return sorted(result.findings, key=lambda f: (f.path, f.span.line, f.span.col, f.code,
                                                   f.message))
 
@@ -128,7 +128,16 @@ def test_twisted_sample(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
     for package in ("cred", "words"):
         shutil.copytree(TWISTED / package, root / "twisted" / package,
                         ignore=shutil.ignore_patterns("__pycache__"))
+    full = _check(root, use_cache=False)
     assert _same_three_ways(root, monkeypatch, "twisted/cred/checkers.py") > 0
+    # In parallel: the cached facts are read in this process, the edited file's in a worker.
+    (root / "twisted" / "words" / "__init__.py").write_text('"""Edited."""\n')
+    full = _check(root, use_cache=False)
+    assert _check(root, use_cache=True, jobs=2) == full
+    os.unlink(check_cache.cache_path(str(root)))
+    with monkeypatch.context() as patched:
+        _refuse_parsing(patched)
+        assert _check(root, use_cache=True, jobs=2) == full
 
 
 def test_key_covers_what_facts_are_made_of(tmp_path: Path,

@@ -126,9 +126,11 @@ def _installed_tree(directory: str) -> bool:
 FactsJob = tuple[str, ModuleFacts | None, Source | None, str | None, str | None]
 
 
-def _facts_job(path: str, cache_root: str | None = None) -> FactsJob:
+def _facts_job(path: str, cache_root: str | None = None, parse: bool = True
+               ) -> FactsJob | None:
     """One file's source and facts (or the error that left it out), and the key of its
-    facts in the facts cache when `cache_root` names a project root whose cache to use."""
+    facts in the facts cache when `cache_root` names a project root whose cache to use.
+    Without `parse`, None where the cache does not hold the file's facts."""
     try:
         source = read_source(path)
     except SourceError as exc:
@@ -141,6 +143,8 @@ def _facts_job(path: str, cache_root: str | None = None) -> FactsJob:
             facts = facts_cache.load(cache_root, key, path)
             if facts is not None:
                 return path, facts, source, None, key
+        if not parse:
+            return None
         facts = extract_facts(source.text, path, module, is_package)
     except Exception as exc:  # a bug in txasync: this file is left out, by name
         return path, None, None, _internal_error(path, "reading", exc), None
@@ -218,7 +222,23 @@ def load_project(files: list[str], config: Config, jobs: int = 1,
     job = partial(_facts_job, cache_root=config.root) if cached_facts else _facts_job
     used: list[str] = []
     with gc_paused():
-        for path, facts, source, error, key in _map(job, disk, jobs):
+        done: dict[str, FactsJob] = {}
+        todo = disk
+        if cached_facts and jobs > 1 and len(disk) >= PARALLEL_THRESHOLD:
+            # Facts the cache holds are read here: from a worker they would be read, then
+            # pickled again to come back. Only the files to parse go to the workers.
+            todo = []
+            for path in disk:
+                hit = _facts_job(path, config.root, parse=False)
+                if hit is None:
+                    todo.append(path)
+                else:
+                    done[path] = hit
+        for result in _map(job, todo, jobs):
+            assert result is not None
+            done[result[0]] = result
+        for path in disk:  # in the order given, whoever read them
+            path, facts, source, error, key = done[path]
             if key is not None:
                 used.append(key)
             if error is not None:
