@@ -187,3 +187,18 @@ def test_prune_keeps_what_is_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
         os.utime(directory / f"k{n}", ns=(n * 10**9, n * 10**9))
     facts_cache.prune(str(tmp_path), ["k0", "k1"])
     assert sorted(os.listdir(directory)) == ["k0", "k1", "k7", "k8"]
+
+
+def test_shape_precheck_misses_no_chain() -> None:
+    """Facts skip looking for a Deferred shape in a function whose text has neither
+    `return` nor `add`: every chain method's name has `add` in it, and a text that is not
+    ASCII (an identifier spelled with other characters that normalise to it) is always
+    looked at."""
+    from txasync.analysis.shapes import CHAIN_METHODS
+
+    assert all("add" in name for name in CHAIN_METHODS)
+    for spelled in ("addCallback", "\uff41ddCallback"):  # fullwidth a: the same name
+        text = f"def g():\n    pass\n\n\ndef f(h):\n    d = g()\n    d.{spelled}(h)\n"
+        facts = extract_facts(text, "/p/m.py", "m", False)
+        fn = facts.function("f")
+        assert fn is not None and fn.shape is not None and fn.shape.kind == "chain"
