@@ -353,7 +353,8 @@ def check_files(files: list[str], config: Config, jobs: int = 1, use_cache: bool
     """`txasync check`'s answer for `files`: read back from the check cache when no input
     changed since the last check (check_cache.py), else analysed and kept for next time.
     Without `use_cache`, or with jedi on (whose answers the cache key does not cover), it is
-    always analysed afresh."""
+    always analysed afresh. With `use_cache`, the facts of files whose text is unchanged are
+    read from the facts cache (facts_cache.py; jedi or not: facts do not depend on it)."""
     key = None
     if use_cache and not config.jedi:
         key = check_cache.inputs_key(files, config)
@@ -361,7 +362,7 @@ def check_files(files: list[str], config: Config, jobs: int = 1, use_cache: bool
         if cached is not None:
             return cached
     with gc_paused():
-        project = load_project(files, config, jobs=jobs, cached_facts=key is not None)
+        project = load_project(files, config, jobs=jobs, cached_facts=use_cache)
         analysis = analyse(project)
     result = CheckResult(analysis.findings, project.parse_errors(), len(project.sources),
                          list(project.stale_evidence), public_kept(analysis.decisions.values()),
