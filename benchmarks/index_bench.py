@@ -4,13 +4,19 @@ Run: python benchmarks/index_bench.py [--jobs N] [--repeat N] [--before CHECKOUT
 
 Each figure is the best of `--repeat` runs of a fresh process (so nothing is memoised from
 one run to the next), printed with its ratio to `ast.parse` of the same files in the same
-run: the ratio, not the seconds, is what to compare between machines.
+run: the ratio, not the seconds, is what to compare between machines. Each is given as
+wall-clock time and as the process's CPU time (user + system): on a loaded machine the
+wall clock mostly measures the other jobs, the CPU time much less.
 
 - cold: `txasync check --no-cache` (read, parse, gather facts, index, analyse);
+- first run: `txasync check` with no cache yet (cold, and writes the caches; one sample);
 - warm: `txasync check` a second time on the unchanged tree (the results cache,
-  `.txasync/cache/`, read back after every input is hashed);
-- with `--before`: the cold check of another checkout (its `server/` first on PYTHONPATH),
-  for a before/after pair from one run.
+  `.txasync/cache/check.json`, read back after every input is hashed);
+- one file changed: `txasync check` after one file was edited (the results cache misses;
+  every other file's facts are read back from `.txasync/cache/facts/`, where txasync
+  keeps them);
+- with `--before`: the same three figures for another checkout (its `server/` first on
+  PYTHONPATH, its own scratch copy of the tree), for a before/after pair from one run.
 
 The tree is copied to a scratch directory first: the check writes its cache into the
 project root, never into the installed package.
@@ -20,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -35,7 +42,7 @@ files = []
 for d, dirs, names in os.walk(sys.argv[1]):
     dirs[:] = sorted(x for x in dirs if not x.startswith('.') and x != '__pycache__')
     files += [os.path.join(d, n) for n in sorted(names) if n.endswith('.py')]
-start = time.perf_counter()
+start, cpu = time.perf_counter(), time.process_time()
 for path in files:
     with open(path, 'rb') as handle:
         data = handle.read()
@@ -43,15 +50,24 @@ for path in files:
         ast.parse(data, path)
     except (SyntaxError, ValueError):
         pass
-print(time.perf_counter() - start, len(files))
+print(time.perf_counter() - start, time.process_time() - cpu, len(files))
 """
 
 
-def timed(argv: list[str], env: dict[str, str] | None = None) -> float:
+def timed(argv: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
+    """Wall-clock seconds, and CPU seconds (user + system) of the child: on a shared,
+    loaded machine the CPU figure is the steadier one."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                    check=False)
-    return time.perf_counter() - start
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def best(samples: list[tuple[float, float]]) -> tuple[float, float]:
+    return min(w for w, _ in samples), min(c for _, c in samples)
 
 
 def main() -> None:
@@ -66,33 +82,53 @@ def main() -> None:
     shutil.copytree(os.path.dirname(twisted.__file__), root,
                     ignore=shutil.ignore_patterns("__pycache__"))
     (root / "pyproject.toml").write_text('[tool.txasync]\ntwisted-version = "26.10"\n')
-    check = [sys.executable, "-m", "txasync", "check", "--jobs", str(args.jobs), str(root)]
     # The parse floor, timed inside its process (interpreter start-up is not parsing) plus
     # an empty interpreter's start-up, which every txasync run pays too.
-    startup = min(timed([sys.executable, "-c", "pass"]) for _ in range(args.repeat))
-    parse_times, files = [], 0
+    startup = best([timed([sys.executable, "-c", "pass"]) for _ in range(args.repeat)])
+    parse_times: list[tuple[float, float]] = []
+    files = 0
     for _ in range(args.repeat):
         out = subprocess.run([sys.executable, "-c", PARSE, str(root)], capture_output=True,
                              text=True, check=True).stdout.split()
-        parse_times.append(float(out[0]))
-        files = int(out[1])
-    parse = min(parse_times) + startup
-    cold = min(timed(check[:4] + ["--no-cache"] + check[4:]) for _ in range(args.repeat))
-    timed(check)  # fills the cache
-    warm = min(timed(check) for _ in range(args.repeat))
-    before = None
+        parse_times.append((float(out[0]), float(out[1])))
+        files = int(out[2])
+    parse_wall, parse_cpu = best(parse_times)
+    parse = (parse_wall + startup[0], parse_cpu + startup[1])
+    runs: list[tuple[str, dict[str, str] | None, Path]] = [("", None, root)]
     if args.before is not None:
-        env = dict(os.environ, PYTHONPATH=str(args.before / "server"))
-        before = min(timed(check[:4] + check[4:], env) for _ in range(args.repeat))
+        copy = scratch / "before" / "twisted"
+        shutil.copytree(root, copy)
+        runs.insert(0, (f"before ({args.before}), ",
+                        dict(os.environ, PYTHONPATH=str(args.before / "server")), copy))
     print(f"files: {files} (Twisted {twisted.__version__}), jobs={args.jobs}, "
           f"best of {args.repeat}")
-    print(f"{'ast.parse (+ interpreter start)':34s} {parse:8.3f} s")
-    if before is not None:
-        print(f"{'check, before (' + str(args.before) + ')':34s} {before:8.3f} s   "
-              f"{before / parse:5.2f}x")
-    print(f"{'check --no-cache (cold)':34s} {cold:8.3f} s   {cold / parse:5.2f}x")
-    print(f"{'check, unchanged tree (warm)':34s} {warm:8.3f} s   {warm / parse:5.2f}x")
+    print(f"{'':52s} {'wall':>8s}          {'CPU':>8s}")
+    print(f"{'ast.parse (+ interpreter start)':52s} {parse[0]:8.3f} s        "
+          f"{parse[1]:8.3f} s")
+    for label, env, tree in runs:
+        for name, (wall, cpu) in _check_times(tree, args, env):
+            print(f"{label + name:52s} {wall:8.3f} s {wall / parse[0]:5.2f}x  "
+                  f"{cpu:8.3f} s {cpu / parse[1]:5.2f}x")
     shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _check_times(root: Path, args: argparse.Namespace, env: dict[str, str] | None
+                 ) -> list[tuple[str, tuple[float, float]]]:
+    """Cold, warm and one-file-changed checks of the tree at `root`."""
+    check = [sys.executable, "-m", "txasync", "check", "--jobs", str(args.jobs), str(root)]
+    cold = best([timed(check[:4] + ["--no-cache"] + check[4:], env)
+                 for _ in range(args.repeat)])
+    first = timed(check, env)  # fills the caches (one sample: it can be done once)
+    warm = best([timed(check, env) for _ in range(args.repeat)])
+    edited = root / "internet" / "base.py"  # a module many others import
+    changed = []
+    for n in range(args.repeat):
+        with open(edited, "a", encoding="utf-8") as handle:
+            handle.write(f"\n_BENCH_EDIT_{n} = {n}\n")
+        changed.append(timed(check, env))
+    return [("check --no-cache (cold)", cold), ("check, first run (fills caches)", first),
+            ("check, unchanged tree (warm)", warm),
+            ("check, one file changed", best(changed))]
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 """`txasync check` on a tree where nothing changed: the last run's results, read back.
 
 A check reads every file, parses it and analyses the workspace; when no input changed, the
-answer is the one the last run gave. The key covers every input: txasync's version, the
+answer is the one the last run gave. The key covers every input: txasync's version and
+its source's digest (a development checkout changes without a new version), the
 configuration, each file's path and bytes, the evidence and verdicts that `probe` and
 `fix --verify` recorded, and every library file and directory a library lookup depended on
 (`index.library_reads`, each with its mtime and size). Any change misses, and the run is
@@ -27,6 +28,7 @@ from .analysis.evidence import EVIDENCE_DIR, evidence_path
 from .analysis.findings import Finding
 from .analysis.model import Span
 from .config import Config
+from .facts_cache import code_digest
 
 if TYPE_CHECKING:
     from .engine import Analysis
@@ -68,7 +70,7 @@ def inputs_key(files: Iterable[str], config: Config) -> str:
     from .verify.verdicts import verdicts_path
 
     digest = hashlib.blake2b(digest_size=20)
-    digest.update(f"{FORMAT}\0{__version__}\0{config!r}\0".encode())
+    digest.update(f"{FORMAT}\0{__version__}\0{code_digest()}\0{config!r}\0".encode())
     for extra in (evidence_path(config.root), verdicts_path(config.root)):
         digest.update(_file_digest(extra))
     for path in files:

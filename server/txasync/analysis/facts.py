@@ -509,10 +509,18 @@ class _FactWalker:
         scope = _Scope(kind, fact.qualname, fact, fact.self_class)
         self.scopes.append(scope)
         self._body(node.body)
-        if kind == "plain" and isinstance(node, ast.FunctionDef):
+        if kind == "plain" and isinstance(node, ast.FunctionDef) and self._may_have_shape(node):
             fact.shape = deferred_shape(node, self.source, self.ref, self.value, self.lines.span)
         self.scopes.pop()
         return fact
+
+    def _may_have_shape(self, node: ast.FunctionDef) -> bool:
+        """False only where `deferred_shape` is sure to find none: its text has no `return`
+        (no return statement, so no pass-through) and no `add` (no `addCallback`-style
+        chain call). A text with other characters than ASCII always may (identifiers are
+        NFKC-normalised: `ａddCallback` is `addCallback`)."""
+        segment = "".join(self.lines._lines[node.lineno - 1:node.end_lineno])
+        return not segment.isascii() or "return" in segment or "add" in segment
 
     def parent(self, levels: int = 1) -> ast.AST | None:
         """The ancestor `levels` above the node being visited."""

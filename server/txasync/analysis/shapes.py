@@ -102,13 +102,47 @@ ValueOf = Callable[[ast.expr], Value]
 SpanOf = Callable[[ast.AST], Span]
 
 
-def _own(node: ast.AST) -> Iterator[ast.AST]:
-    """The nodes of a function's own frame (not inside nested defs, lambdas or classes)."""
-    for child in ast.iter_child_nodes(node):
-        yield child
-        if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda,
-                                  ast.ClassDef)):
-            yield from _own(child)
+_FRAMES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _children(node: ast.AST) -> list[ast.AST]:
+    """`ast.iter_child_nodes` without the expression contexts (`Load`, `Store`, `Del`:
+    nothing here asks for them), fields looked up once per node type. Every function's
+    body is walked this way, so it is worth the few lines."""
+    fields = _CHILD_FIELDS.get(type(node))
+    if fields is None:
+        fields = _CHILD_FIELDS[type(node)] = tuple(f for f in node._fields if f != "ctx")
+    out: list[ast.AST] = []
+    for name in fields:
+        value = getattr(node, name, None)
+        if type(value) is list:
+            out.extend(item for item in value if isinstance(item, ast.AST))
+        elif isinstance(value, ast.AST):
+            out.append(value)
+    return out
+
+
+def _own(node: ast.AST) -> list[ast.AST]:
+    """The nodes of a function's own frame (not inside nested defs, lambdas or classes),
+    in source order: each node, then its own descendants, then its next sibling."""
+    out: list[ast.AST] = []
+    stack = _children(node)[::-1]
+    while stack:
+        child = stack.pop()
+        out.append(child)
+        if not isinstance(child, _FRAMES):
+            stack.extend(_children(child)[::-1])
+    return out
+
+
+def _walk(node: ast.AST) -> Iterator[ast.AST]:
+    """Every node under `node` (nested frames too), in no particular order."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(_children(current))
 
 
 def _safe_expr(node: ast.expr | None) -> bool:
@@ -172,15 +206,19 @@ def _body(node: ast.FunctionDef) -> list[ast.stmt]:
 
 
 def _names(node: ast.AST) -> frozenset[str]:
-    found = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
-    found |= {a.arg for a in ast.walk(node) if isinstance(a, ast.arg)}
+    found: set[str] = set()
+    for n in _walk(node):
+        if isinstance(n, ast.Name):
+            found.add(n.id)
+        elif isinstance(n, ast.arg):
+            found.add(n.arg)
     return frozenset(found)
 
 
 def deferred_shape(node: ast.FunctionDef, source: str, ref_of: RefOf, value_of: ValueOf,
                    span_of: SpanOf) -> DeferredShape | None:
     """The shape of a plain function's Deferred handling, or None when it has neither."""
-    own = list(_own(node))
+    own = _own(node)
     if any(isinstance(n, (ast.Yield, ast.YieldFrom, ast.Await)) for n in own):
         return None
     if any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
