@@ -888,7 +888,7 @@ def _rewrite(source: str, plan: FilePlan, facts: ModuleFacts, path: str,
     try:
         new_module = _tidy_imports(
             new_module, facts, accessor, converter.needs_defer, converter.removed_roots,
-            extra, style, folded_uses=(lambda: used_names(folded.folded_text()))
+            extra, style, folded_uses=(lambda: _names_used(folded.sources()))
             if folded is not None else None)
     except SyntaxError as exc:  # the rewritten code, parsed again, did not parse
         if folded is not None:
@@ -916,6 +916,13 @@ def _rewrite(source: str, plan: FilePlan, facts: ModuleFacts, path: str,
     new_source = format_changed(source, new_source, path, style, format_choice, python)
     return RewriteResult(new_source, converter.converted, converter.wrapped,
                          converter.return_values_fixed, converter.renamed)
+
+
+def _names_used(sources: list[str]) -> set[str]:
+    used: set[str] = set()
+    for text in sources:
+        used |= used_names(text)
+    return used
 
 
 def _source_position(original: str, new: str, exc: SyntaxError) -> tuple[int, int]:

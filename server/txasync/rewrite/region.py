@@ -46,10 +46,15 @@ class Folded:
             out = out.replace(placeholder, original, 1)
         return out
 
-    def folded_text(self) -> str:
-        """The original code of every folded statement, as one module (for the names it
-        uses: an import the rewrite made unused in the kept part may be used there)."""
-        return "".join(o if o.endswith(("\n", "\r")) else o + "\n" for _, o in self.pieces)
+    def sources(self) -> list[str]:
+        """The original code of each folded run, as a module of its own (class members
+        inside an `if True:`): for the names it uses, since an import the rewrite made
+        unused in the kept part may be used there."""
+        found = []
+        for _, original in self.pieces:
+            text = original if original.endswith(("\n", "\r")) else original + "\n"
+            found.append(text if not text[:1].isspace() else "if True:\n" + text)
+        return found
 
 
 def _touched(plan: FilePlan, facts: ModuleFacts) -> list[Span] | None:
