@@ -50,7 +50,7 @@ import time
 import tomllib
 import zipfile
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -87,6 +87,8 @@ class ProjectConfig:
     python: str
     expect_before: dict[str, int] = field(default_factory=dict)
     test_targets: list[str] = field(default_factory=list)
+    txasync_args: list[str] = field(default_factory=list)
+    env: dict[str, str] = field(default_factory=dict)
 
     @property
     def slug(self) -> str:
@@ -113,6 +115,8 @@ def load_config(path: Path) -> dict[str, ProjectConfig]:
             python=merged.get("python", "python3"),
             expect_before=dict(merged.get("expect_before", {})),
             test_targets=list(merged.get("test_targets", [])),
+            txasync_args=list(merged.get("txasync_args", [])),
+            env={str(k): str(v) for k, v in merged.get("env", {}).items()},
         )
     return projects
 
@@ -263,6 +267,7 @@ def project_env(project: ProjectConfig, venv: Path, tree: Path) -> dict[str, str
     env["COLUMNS"] = "1000"  # rich output from txasync must not wrap
     env["NO_COLOR"] = "1"
     env.pop("TXASYNC_DEBUG", None)
+    env.update(project.env)
     return env
 
 
@@ -275,12 +280,14 @@ def project_env(project: ProjectConfig, venv: Path, tree: Path) -> dict[str, str
 TXASYNC_PYTHON: Path | None = None
 
 
-def txasync_argv(python: Path, command: str, *args: str) -> list[str]:
-    """`txasync COMMAND --python <the project's venv python> ARGS` (no --twisted-version:
-    the version is derived from the project, and the derivation is part of what is
-    measured)."""
+def txasync_argv(python: Path, command: str, *args: str, extra: Sequence[str] = ()
+                 ) -> list[str]:
+    """`txasync COMMAND --python <the project's venv python> EXTRA ARGS`. No
+    --twisted-version by default: the version is derived from the project, and the
+    derivation is part of what is measured; a project's `txasync_args` may set it where
+    the declared minimum is far below what the project really runs on."""
     runner = TXASYNC_PYTHON or python
-    return [str(runner), "-m", "txasync", command, "--python", str(python), *args]
+    return [str(runner), "-m", "txasync", command, "--python", str(python), *extra, *args]
 
 
 # The codes `check` and `fix` select: every default one, TXA004 (one per uncertain yield)
@@ -313,9 +320,10 @@ def shapes_cell(r: dict) -> str:
     return ", ".join(f"{code} {c['converted']}/{c['found']}" for code, c in shapes.items())
 
 
-def txasync_check(python: Path, tree: Path, env: dict[str, str], log: Path) -> list[dict]:
-    ran = run(txasync_argv(python, "check", "--select", SELECT, "--format", "json", "."),
-              cwd=tree,
+def txasync_check(python: Path, tree: Path, env: dict[str, str], log: Path,
+                  extra: Sequence[str] = ()) -> list[dict]:
+    ran = run(txasync_argv(python, "check", "--select", SELECT, "--format", "json", ".",
+                           extra=extra), cwd=tree,
               env=env, log=log, timeout=1800)
     if ran.returncode not in (0, 1):
         raise SetupError(f"txasync check failed ({ran.returncode}): {ran.stderr[-2000:]}")
@@ -323,10 +331,12 @@ def txasync_check(python: Path, tree: Path, env: dict[str, str], log: Path) -> l
     return json.loads(ran.stdout[start:]) if start >= 0 else []
 
 
-def txasync_residue(python: Path, tree: Path, env: dict[str, str], log: Path) -> dict:
+def txasync_residue(python: Path, tree: Path, env: dict[str, str], log: Path,
+                    extra: Sequence[str] = ()) -> dict:
     """`check --stats`: how many conversions keep a Deferred API, and why (by kind, and the
     top causes with the site or name each points at)."""
-    ran = run(txasync_argv(python, "check", "--stats", "--format", "json", "."), cwd=tree,
+    ran = run(txasync_argv(python, "check", "--stats", "--format", "json", ".",
+                           extra=extra), cwd=tree,
               env=env, log=log, timeout=1800)
     try:
         data = json.loads(ran.stdout[ran.stdout.find("{"):])
@@ -358,8 +368,9 @@ def _share_without(data: dict, policy_kind: str) -> float:
     return round(imprecise / changing, 4) if changing else 0.0
 
 
-def txasync_progress(python: Path, tree: Path, env: dict[str, str], log: Path) -> dict:
-    ran = run(txasync_argv(python, "progress", "--format", "json", "."), cwd=tree,
+def txasync_progress(python: Path, tree: Path, env: dict[str, str], log: Path,
+                     extra: Sequence[str] = ()) -> dict:
+    ran = run(txasync_argv(python, "progress", "--format", "json", ".", extra=extra), cwd=tree,
               env=env, log=log, timeout=1800)
     try:
         start = ran.stdout.find("{")
@@ -470,21 +481,37 @@ def lambda_in_lambda(line: str) -> bool:
     return False
 
 
-def _ruff() -> list[str] | None:
-    """How to run ruff here (PATH, this checkout's venv, or the driver's Python), or None."""
+def _ruff(cache: Path | None = None, txasync_src: Path | None = None) -> list[str] | None:
+    """How to run ruff here: PATH, this checkout's or the measured checkout's venv, the
+    driver's Python, else a small tools venv the driver makes once in the cache (without
+    ruff the import column would read n/a on every machine that runs the driver with a bare
+    python3). None only when that venv cannot be made."""
     found = shutil.which("ruff")
     if found:
         return [found]
-    for candidate in (REPO / ".venv" / "bin" / "ruff", Path(sys.executable).parent / "ruff"):
+    candidates = [REPO / ".venv" / "bin" / "ruff", Path(sys.executable).parent / "ruff"]
+    if txasync_src is not None:
+        candidates.append(txasync_src / ".venv" / "bin" / "ruff")
+    for candidate in candidates:
         if candidate.exists():
             return [str(candidate)]
-    return None
+    if cache is None:
+        return None
+    tools = cache / "tools-venv"
+    ruff = venv_python(tools).parent / "ruff"
+    if not ruff.exists():
+        say(f"creating {tools} with ruff for the import column")
+        made = run([sys.executable, "-m", "venv", str(tools)])
+        if made.returncode == 0:
+            run([str(venv_python(tools)), "-m", "pip", "install", "--disable-pip-version-check",
+                 "-q", "ruff"], timeout=900)
+    return [str(ruff)] if ruff.exists() else None
 
 
-def import_findings(root: Path, files: list[str]) -> dict[str, int] | None:
+def import_findings(root: Path, files: list[str], ruff: list[str] | None
+                    ) -> dict[str, int] | None:
     """`ruff check --select I` findings per file (the project's own isort settings where
     ruff reads them; `--isolated` when its configuration does not load), None without ruff."""
-    ruff = _ruff()
     existing = [f for f in files if (root / f).exists()]
     if ruff is None:
         return None
@@ -504,14 +531,15 @@ def import_findings(root: Path, files: list[str]) -> dict[str, int] | None:
     return None
 
 
-def diff_quality(orig: Path, tree: Path, files: list[str]) -> dict[str, Any]:
+def diff_quality(orig: Path, tree: Path, files: list[str],
+                 ruff: list[str] | None = None) -> dict[str, Any]:
     """Per project: the share of awaiting lines the conversion added that use
     `maybeDeferred`, added lines over the project's line length that the lines they replace
     were not, new `ruff check --select I` findings on the changed files, and
     lambda-of-lambda wraps."""
     sys.path.insert(0, str(REPO / "server"))
     try:
-        from txasync.style import project_style
+        from txasync.style import code_length, project_style
     finally:
         sys.path.pop(0)
     style = project_style(str(orig))
@@ -537,12 +565,14 @@ def diff_quality(orig: Path, tree: Path, files: list[str]) -> dict[str, Any]:
                         maybe += 1
                 if lambda_in_lambda(line):
                     lambdas += 1
-            new_long = [len(line) for line in added if len(line) > limit]
-            old_long = sum(1 for line in before[i1:i2] if len(line) > limit)
+            # As the layout counts (and ruff's E501): a trailing pragma comment, which has
+            # to stay on its line, does not count.
+            new_long = [len(line) for line in added if code_length(line) > limit]
+            old_long = sum(1 for line in before[i1:i2] if code_length(line) > limit)
             over += max(0, len(new_long) - old_long)
             longest = max([longest, *new_long])
-    before_i = import_findings(orig, files)
-    after_i = import_findings(tree, files)
+    before_i = import_findings(orig, files, ruff)
+    after_i = import_findings(tree, files, ruff)
     new_imports = None
     if before_i is not None and after_i is not None:
         new_imports = sum(max(0, n - before_i.get(f, 0)) for f, n in after_i.items())
@@ -695,7 +725,8 @@ def lost_yields(orig: Path, tree: Path) -> list[dict[str, Any]]:
     """Yielded calls whose callee no longer appears in the converted function.
 
     A converted `yield f(x)` may become `await f(x)`, `await defer.maybeDeferred(f, x)` or,
-    when f returns a plain value, `f(x)`; in every case `f` is still called. A callee that
+    when f returns a plain value, `f(x)`; in every case `f` is still called (`succeed(x)`
+    aside: TXA014 may respell it, keeping `x`). A callee that
     appears fewer times after the conversion than before means a call was dropped.
     """
     lost: list[dict[str, Any]] = []
@@ -729,6 +760,12 @@ def lost_yields(orig: Path, tree: Path) -> list[dict[str, Any]]:
                 if not isinstance(value, ast.Call):
                     continue
                 callee = ast.unparse(value.func)
+                if callee.rpartition(".")[2] == "succeed" and all(
+                        ast.unparse(arg) in new_src for arg in value.args):
+                    # TXA014's respelling of `succeed(x)` where x may be a Failure
+                    # (`maybeDeferred(lambda: x)`, `fail(...)`): succeed has no effect of its
+                    # own to lose, and its argument is still evaluated.
+                    continue
                 if new_src.count(callee) < old_src.count(callee):
                     lost.append({"path": str(rel), "line": node.lineno, "function": qualname,
                                  "yield": ast.unparse(value)[:200]})
@@ -945,10 +982,13 @@ def _run_project(project: ProjectConfig, cache: Path, txasync_src: Path, fresh_v
     tick = lap("setup", tick)
 
     say(f"{project.slug}: txasync check (before)")
-    before_findings = txasync_check(python, tree, env, logs / "check-before.json.log")
-    before_progress = txasync_progress(python, tree, env, logs / "progress-before.log")
+    before_findings = txasync_check(python, tree, env, logs / "check-before.json.log",
+                                    extra=project.txasync_args)
+    before_progress = txasync_progress(python, tree, env, logs / "progress-before.log",
+                                       extra=project.txasync_args)
     before_ic = ic_counts(before_findings)
-    residue = txasync_residue(python, tree, env, logs / "check-stats.log")
+    residue = txasync_residue(python, tree, env, logs / "check-stats.log",
+                              extra=project.txasync_args)
     tick = lap("check_before", tick)
 
     say(f"{project.slug}: test suite before ({' '.join(trial_argv(project, python)[1:])})")
@@ -957,12 +997,13 @@ def _run_project(project: ProjectConfig, cache: Path, txasync_src: Path, fresh_v
     say(f"{project.slug}: before: {fmt_counts(before['counts'])}")
 
     say(f"{project.slug}: txasync fix")
-    fix_run = run(txasync_argv(python, "fix", "--select", SELECT, "."), cwd=tree, env=env,
+    fix_run = run(txasync_argv(python, "fix", "--select", SELECT, ".",
+                               extra=project.txasync_args), cwd=tree, env=env,
                   log=logs / "fix.log", timeout=1800)
     diff = tree_diff(orig, tree)
     (base / "fix.diff").write_text(diff)
     diff_stats = count_diff(diff)
-    quality = diff_quality(orig, tree, diff_stats["files"])
+    quality = diff_quality(orig, tree, diff_stats["files"], _ruff(cache, txasync_src))
     summary = SUMMARY_RE.search(fix_run.stdout + fix_run.stderr)
     fix_problems = [line for line in fix_run.stderr.splitlines()
                     if "internal error" in line or "cannot write" in line
@@ -971,15 +1012,18 @@ def _run_project(project: ProjectConfig, cache: Path, txasync_src: Path, fresh_v
     syntax_errors = compile_changed(python, tree, diff_stats["files"], env)
 
     # fix twice = fix once: a second run over the converted tree must change nothing.
-    again = run(txasync_argv(python, "fix", "--select", SELECT, "--diff", "."), cwd=tree,
+    again = run(txasync_argv(python, "fix", "--select", SELECT, "--diff", ".",
+                            extra=project.txasync_args), cwd=tree,
                 env=env,
                 log=logs / "fix-again.log", timeout=1800)
     second_diff = again.stdout
     if second_diff.strip():
         (base / "fix-again.diff").write_text(second_diff)
 
-    after_findings = txasync_check(python, tree, env, logs / "check-after.json.log")
-    after_progress = txasync_progress(python, tree, env, logs / "progress-after.log")
+    after_findings = txasync_check(python, tree, env, logs / "check-after.json.log",
+                                   extra=project.txasync_args)
+    after_progress = txasync_progress(python, tree, env, logs / "progress-after.log",
+                                      extra=project.txasync_args)
     after_ic = ic_counts(after_findings)
     tick = lap("check_after", tick)
 
@@ -1045,6 +1089,7 @@ def _run_project(project: ProjectConfig, cache: Path, txasync_src: Path, fresh_v
         "refused": len(refusals),
         "unknown_yields_before": before_ic["unknown_yields"],
         "select": SELECT,  # the codes check and fix selected
+        "txasync_args": project.txasync_args,  # extra flags every txasync command got
         # TXA005/TXA006: functions found, convertible and converted, per rule
         "shapes": shape_counts(before_findings, after_findings),
         "findings_before": before_ic["codes"],

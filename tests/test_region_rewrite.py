@@ -18,7 +18,9 @@ from hypothesis import HealthCheck, assume, given, settings
 from strategies import mixed_modules, planted_modules
 from test_golden import CASES, case_params
 from txasync import engine
+from txasync.analysis.aliases import generator_aliases_for, modules_by_name
 from txasync.analysis.findings import FilePlan
+from txasync.analysis.model import GeneratorAlias
 from txasync.config import Config
 from txasync.engine import Project
 from txasync.rewrite import convert, region
@@ -32,10 +34,16 @@ def fold_everything(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(region, "MIN_LINES", 0)
 
 
+def _aliases(project: Project, path: str) -> dict[str, GeneratorAlias]:
+    """The module's aliases of Generator, as `engine.compute_fixes` gives them."""
+    return generator_aliases_for(project.facts[path], modules_by_name(project.facts.values()))
+
+
 def _rewrite(project: Project, path: str, plan: FilePlan, use_region: bool) -> str:
     try:
         return rewrite_source(project.sources[path].text, copy.deepcopy(plan),
-                              project.facts[path], path, region=use_region).source
+                              project.facts[path], path, aliases=_aliases(project, path),
+                              region=use_region).source
     except RewriteError as exc:
         return f"error: {exc}"
 
@@ -64,7 +72,7 @@ def check_same(project: Project) -> int:
             if parts is None or whole.startswith("error: "):
                 continue
             direct = convert._rewrite(text, copy.deepcopy(plan), facts, path, "none", "",
-                                      parts)
+                                      _aliases(project, path), folded=parts)
             assert direct is not None, f"{path}: the folded rewrite fell back"
             assert direct.source == whole
             compared += 1

@@ -166,3 +166,37 @@ def test_a_library_failure_subclass_keeps_chains_as_they_are(tmp_path: Path) -> 
     assert without["load_default"] == ""
     _, reasons = fix(source, library_path=(str(tmp_path / "lib"),))
     assert "`remotelib.call.CopiedFailure`" in reasons["load_default"]
+
+
+def test_a_nested_handler_handed_on_through_maybedeferred_keeps_its_wrapper() -> None:
+    """`yield self.register(on_call, uri)` keeps on_call's Deferred API and becomes
+    `await defer.maybeDeferred(self.register, on_call, uri)`; on the second run the keep-API
+    wrapper is a pass-through whose only use is that argument, which `register` receives.
+    Counted as a callback maybeDeferred calls, it was converted then (crossbar, a project
+    txasync had not seen: fix twice was not fix once)."""
+    source = """
+        from twisted.internet.defer import inlineCallbacks, returnValue
+
+
+        class Session:
+            def register(self, f, uri):
+                self.handler = f
+
+            @inlineCallbacks
+            def onJoin(self, details):
+                @inlineCallbacks
+                def on_call(url=None):
+                    res = yield self.request(url)
+                    returnValue(res)
+
+                yield self.register(on_call, details)
+
+            def request(self, url):
+                return None
+    """
+    once, _ = fix(source, twisted_version=(24, 7))
+    assert "def on_call(url=None):\n            return defer.ensureDeferred(" in once
+    twice, reasons = fix(once, twisted_version=(24, 7))
+    assert twice == textwrap.dedent(once)
+    assert [name for name, reason in reasons.items()
+            if name.endswith("<locals>.on_call") and reason] != []

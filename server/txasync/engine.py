@@ -18,6 +18,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from . import check_cache
+from .analysis.aliases import generator_aliases_for, modules_by_name
 from .analysis.deferred_plan import shape_code
 from .analysis.evidence import Evidence, load_evidence
 from .analysis.facts import extract_facts, module_name_for
@@ -25,7 +26,7 @@ from .analysis.findings import ConvertFunction, FilePlan, Finding, Wrap
 from .analysis.hazards import Hazard, HazardContext
 from .analysis.index import Workspace, library_reads, use_library_path
 from .analysis.index import function_key as function_key  # a function's key, for callers
-from .analysis.model import ModuleFacts, Span
+from .analysis.model import GeneratorAlias, ModuleFacts, Span
 from .analysis.plan import Decision, Planner, file_plans
 from .analysis.public_api import public_kept as public_kept  # for the CLI summary
 from .analysis.reasons import Reason
@@ -526,13 +527,14 @@ def name_helpers(project: Project, plans: dict[str, FilePlan]) -> None:
             chosen_in_class.setdefault(own, []).append((fn.class_qualname, conv.helper))
 
 
-def _rewrite_job(args: tuple[str, str, FilePlan, ModuleFacts, str, str]) -> FixOutcome:
+def _rewrite_job(args: tuple[str, str, FilePlan, ModuleFacts, str, str,
+                                 dict[str, GeneratorAlias]]) -> FixOutcome:
     from .rewrite.convert import InternalRewriteError, RewriteError, rewrite_source
 
-    path, text, plan, facts, format_choice, python = args
+    path, text, plan, facts, format_choice, python, aliases = args
     try:
-        return FixOutcome(path, rewrite_source(text, plan, facts, path, format_choice, python),
-                          original=text)
+        return FixOutcome(path, rewrite_source(text, plan, facts, path, format_choice, python,
+                                               aliases), original=text)
     except InternalRewriteError as exc:
         return FixOutcome(path, error=f"{path}:{exc}{_debug_detail()}", original=text)
     except RewriteError as exc:
@@ -555,8 +557,10 @@ def _debug_detail() -> str:
 def compute_fixes(project: Project, plans: dict[str, FilePlan], jobs: int = 1
                   ) -> list[FixOutcome]:
     config = project.config
+    modules = modules_by_name(project.facts.values())
     work = [(p, project.sources[p].text, plan, project.facts[p], config.format_changed,
-             config.target_python) for p, plan in sorted(plans.items())]
+             config.target_python, generator_aliases_for(project.facts[p], modules))
+            for p, plan in sorted(plans.items())]
     if jobs <= 1 or len(work) < 8:
         return [_rewrite_job(w) for w in work]
     with ProcessPoolExecutor(max_workers=jobs) as pool:
@@ -653,7 +657,8 @@ def fix_text(source: str, path: str = "module.py", config: Config | None = None,
     from .rewrite.convert import rewrite_source
 
     facts = project.facts[os.path.abspath(path)]
-    return rewrite_source(source, plan, facts, path).source, analysis
+    aliases = generator_aliases_for(facts, modules_by_name(project.facts.values()))
+    return rewrite_source(source, plan, facts, path, aliases=aliases).source, analysis
 
 
 def update_file(project: Project, path: str, text: str | None) -> None:

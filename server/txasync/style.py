@@ -21,7 +21,10 @@ The formatter is `ruff` when its format settings are configured (`[tool.ruff.for
 from __future__ import annotations
 
 import configparser
+import io
 import os
+import re
+import tokenize
 import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
@@ -126,6 +129,33 @@ def _config_dir(directory: str) -> str | None:
         if parent == current:
             return None
         current = parent
+
+
+# Comments addressed to a tool about the line they end (ruff's list of pragmas): they must
+# stay on that line, so ruff's E501 and both formatters leave a line whose code fits.
+_PRAGMA = re.compile(r"#\s*(type:|noqa\b|pyright:|pylint:|mypy:|nosec\b|isort:|ruff:|fmt:|"
+                     r"pragma:|pyrefly:)", re.IGNORECASE)
+
+
+def code_length(line: str) -> int:
+    """A line's length as a line-length limit sees it: without its newline, and without a
+    trailing pragma comment (`# type: ignore[...]`, `# noqa: E501`), which cannot move to
+    another line without changing what the tool it addresses reports."""
+    text = line.rstrip("\r\n")
+    hash_at = text.find("#")
+    if hash_at < 0 or not _PRAGMA.search(text, hash_at):
+        return len(text)
+    comments: list[tokenize.TokenInfo] = []
+    try:  # the line alone: a bracket it leaves open ends the tokens at its end
+        for tok in tokenize.generate_tokens(io.StringIO(text.lstrip() + "\n").readline):
+            if tok.type == tokenize.COMMENT:
+                comments.append(tok)
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        pass
+    if not comments or not _PRAGMA.match(comments[-1].string):
+        return len(text)
+    indent = len(text) - len(text.lstrip())
+    return len(text[:indent + comments[-1].start[1]].rstrip())
 
 
 def style_for(path: str) -> Style:

@@ -16,11 +16,13 @@ from dataclasses import replace as _with
 
 from ..lines import split_lines
 from ..noqa import parse_noqa
+from . import twisted_api
 from .model import (
     CallSite,
     ClassFact,
     FailureSuccess,
     FunctionFact,
+    GeneratorAlias,
     ModuleFacts,
     Receiver,
     Ref,
@@ -32,7 +34,13 @@ from .model import (
     YieldFact,
     child_qualname,
 )
-from .names import INLINE_CALLBACKS, RETURN_VALUE, ImportTable, build_import_table
+from .names import (
+    GENERATOR_TYPES,
+    INLINE_CALLBACKS,
+    RETURN_VALUE,
+    ImportTable,
+    build_import_table,
+)
 from .shapes import deferred_shape
 
 
@@ -1167,16 +1175,41 @@ class _FactWalker:
             site = self._site(node, lookup[0], usage, detail)
             self.facts.dynamic_calls.append(_with(site, computed=True, name_prefix=lookup[1]))
         # Uncalled references handed over as arguments: `callLater(0, self.tick)`.
-        for arg in list(node.args) + [k.value for k in node.keywords]:
-            if isinstance(arg, ast.Starred):
-                continue
+        callee = _text(func)
+        for arg, receiver in self._handed_over(node, callee):
             if isinstance(arg, (ast.Name, ast.Attribute)) and not (
                     isinstance(arg, ast.Name) and self._lambda_bound(arg.id)):
                 ref = self.ref(arg)
                 if ref.name:
-                    site = self._site(arg, ref, "argument", _text(func), uncalled=True)
+                    site = self._site(arg, ref, "argument", receiver or callee, uncalled=True,
+                                      handed_to="" if receiver is not None else None)
                     self.facts.calls.append(site)
         self.generic_visit(node)
+
+    @staticmethod
+    def _handed_over(node: ast.Call, callee: str
+                     ) -> list[tuple[ast.expr, str | None]]:
+        """Each argument with what receives it: the called function itself, or, for a
+        callback API's arguments past the callable it calls (`maybeDeferred(f, g)`,
+        `d.addCallback(f, g)`), that callable, which gets them as its own arguments (its
+        text; None where it is not a plain name, so nothing exempts the value)."""
+        api_name = twisted_api.callback_api(callee)
+        positions, keywords = twisted_api.callback_slot(api_name or "")
+        slot: ast.expr | None = None
+        if api_name is not None:
+            slot = next((node.args[i] for i in positions if i < len(node.args)), None)
+            slot = slot or next((k.value for k in node.keywords if k.arg in keywords), None)
+        forwarded = (_text(slot) if isinstance(slot, (ast.Name, ast.Attribute)) else None)
+        found: list[tuple[ast.expr, str | None]] = []
+        for index, arg in enumerate(node.args):
+            if isinstance(arg, ast.Starred):
+                continue
+            inside = api_name is None or index in positions
+            found.append((arg, callee if inside else forwarded))
+        for keyword in node.keywords:
+            inside = api_name is None or keyword.arg in keywords
+            found.append((keyword.value, callee if inside else forwarded))
+        return found
 
     def _failure_as_data(self, node: ast.Call) -> bool:
         """`answers.append(Failure(e))`: a Failure made to be stored, not to fail a Deferred
@@ -1401,4 +1434,61 @@ def extract_facts(source: str, path: str, module: str | None = None,
         facts.error = "1:1: cannot analyse: the code is nested too deeply"
         return facts
     facts.noqa = parse_noqa(source)
+    facts.generator_aliases = generator_aliases(tree, table)
     return facts
+
+
+_TYPE_VARS = {"typing.TypeVar", "typing_extensions.TypeVar"}
+_TYPE_ALIAS = {"typing.TypeAlias", "typing_extensions.TypeAlias"}
+
+
+def generator_aliases(tree: ast.Module, table: ImportTable) -> dict[str, GeneratorAlias]:
+    """The module's top-level aliases of `typing.Generator` (in its top-level `if` blocks
+    too, `if TYPE_CHECKING:` among them). An old-style alias's type parameters are the
+    module's TypeVars in the order they first appear in it, as PEP 484 has it."""
+    statements: list[ast.stmt] = []
+    pending = list(tree.body)
+    while pending:
+        stmt = pending.pop(0)
+        statements.append(stmt)
+        if isinstance(stmt, ast.If):
+            pending[:0] = [*stmt.body, *stmt.orelse]
+    type_vars = {
+        target.id for stmt in statements if isinstance(stmt, ast.Assign)
+        and isinstance(stmt.value, ast.Call) and table.resolve(stmt.value.func) in _TYPE_VARS
+        for target in stmt.targets if isinstance(target, ast.Name)}
+    found: dict[str, GeneratorAlias] = {}
+    for stmt in statements:
+        name: str | None = None
+        value: ast.expr | None = None
+        params: list[str] | None = None
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(
+                stmt.targets[0], ast.Name):
+            name, value = stmt.targets[0].id, stmt.value
+        elif (isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name)
+              and stmt.value is not None and table.resolve(stmt.annotation) in _TYPE_ALIAS):
+            name, value = stmt.target.id, stmt.value
+        elif type(stmt).__name__ == "TypeAlias":  # `type X[T] = ...` (Python 3.12)
+            alias_name = getattr(stmt, "name", None)
+            if isinstance(alias_name, ast.Name):
+                name, value = alias_name.id, getattr(stmt, "value", None)
+                params = [getattr(p, "name", "") for p in getattr(stmt, "type_params", [])]
+        if name is None or not isinstance(value, ast.Subscript):
+            continue
+        if table.resolve(value.value) not in GENERATOR_TYPES:
+            continue
+        args = value.slice
+        if not isinstance(args, ast.Tuple) or len(args.elts) != 3:
+            continue
+        if params is None:
+            params = []
+            names = sorted((n for n in ast.walk(value.slice) if isinstance(n, ast.Name)),
+                           key=lambda n: (n.lineno, n.col_offset))
+            for node in names:
+                if node.id in type_vars and node.id not in params:
+                    params.append(node.id)
+        if name in found:  # bound twice: not one alias
+            found.pop(name)
+            continue
+        found[name] = GeneratorAlias(tuple(params), ast.unparse(args.elts[2]))
+    return found

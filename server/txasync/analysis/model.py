@@ -237,6 +237,17 @@ class FailureSuccess:
     owner: str = ""  # the class around the call (`FakeProtocol`), "" outside one
 
 
+@dataclass(frozen=True)
+class GeneratorAlias:
+    """A module-level alias of `typing.Generator` (`InlineCallbacksType = Generator[Any,
+    Any, _T]`, `X: TypeAlias = ...`, `type X[T] = ...`): its type parameters in order, and
+    the source text of the Generator's return type, written with those parameters. A
+    converted function annotated `-> X[None]` returns what the parameters make of it."""
+
+    params: tuple[str, ...]
+    returns: str
+
+
 @dataclass
 class ModuleFacts:
     path: str
@@ -295,6 +306,8 @@ class ModuleFacts:
     # local bound to such a lookup and called. The callee is any method (of `self`'s class
     # hierarchy where the receiver is `self`); `callee.receiver` says which.
     dynamic_calls: list[CallSite] = field(default_factory=list)
+    # Module-level aliases of `typing.Generator` the module defines, by name.
+    generator_aliases: dict[str, GeneratorAlias] = field(default_factory=dict)
     error: str | None = None  # set when the file could not be read or parsed
 
     def function(self, qualname: str) -> FunctionFact | None:

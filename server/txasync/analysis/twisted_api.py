@@ -166,6 +166,24 @@ def sync_required(name: str, version: tuple[int, int]) -> str | None:
     return None
 
 
+# Which arguments of a callback API are the callable it calls: every other argument is handed
+# on *to that callable* (`maybeDeferred(f, g)` calls f(g)), so a function passed there is a
+# value f receives, not a callback the API awaits. Keywords name the callable only where listed.
+CALLBACK_SLOTS: dict[str, tuple[tuple[int, ...], frozenset[str]]] = {
+    "callLater": ((1,), frozenset()),
+    "addSystemEventTrigger": ((2,), frozenset()),
+    "deferLater": ((2,), frozenset({"callable"})),
+    "addCallbacks": ((0, 1), frozenset({"callback", "errback"})),
+}
+_FIRST_SLOT: tuple[tuple[int, ...], frozenset[str]] = ((0,), frozenset())
+
+
+def callback_slot(api_name: str) -> tuple[tuple[int, ...], frozenset[str]]:
+    """(positions, keywords) of the callable a callback API calls; the rest of its
+    arguments go to that callable."""
+    return CALLBACK_SLOTS.get(api_name, _FIRST_SLOT)
+
+
 def callback_api(callee_text: str) -> str | None:
     """The callback-taking API a call expression names (`reactor.callLater` -> callLater)."""
     last = callee_text.rsplit(".", 1)[-1]

@@ -9,8 +9,9 @@ reported to the user, never a file written.
 
 from __future__ import annotations
 
+import builtins
 import difflib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from itertools import chain, count
 
@@ -19,7 +20,7 @@ import libcst.matchers as m
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from ..analysis.findings import ConvertFunction, FilePlan, Wrap, YieldAction
-from ..analysis.model import FunctionFact, ModuleFacts, Span, child_qualname
+from ..analysis.model import FunctionFact, GeneratorAlias, ModuleFacts, Span, child_qualname
 from ..analysis.names import DEFER, GENERATOR_TYPES, INLINE_CALLBACKS, RETURN_VALUE
 from ..lines import split_lines
 from ..style import Style, style_for
@@ -111,9 +112,12 @@ def _strip_parens(expr: cst.BaseExpression) -> cst.BaseExpression:
 
 
 def _unwrap_generator_annotation(annotation: cst.BaseExpression,
-                                 generator_names: set[str], deferred_names: set[str]
-                                 ) -> cst.BaseExpression | None:
-    """`Generator[Deferred[Any], Any, T]` -> `T`; `Deferred[T]` -> `T` (None: leave it)."""
+                                 generator_names: set[str], deferred_names: set[str],
+                                 aliases: Mapping[str, GeneratorAlias] | None = None,
+                                 any_name: str | None = None) -> cst.BaseExpression | None:
+    """`Generator[Deferred[Any], Any, T]` -> `T`; `Deferred[T]` -> `T`; the project's
+    own alias of Generator, `InlineCallbacksType[T]` -> `T` (None: leave it)."""
+    aliases = aliases or {}
     if isinstance(annotation, cst.SimpleString):
         inner_text = annotation.evaluated_value
         if not isinstance(inner_text, str):
@@ -122,16 +126,25 @@ def _unwrap_generator_annotation(annotation: cst.BaseExpression,
             inner = cst.parse_expression(inner_text)
         except cst.ParserSyntaxError:
             return None
-        result = _unwrap_generator_annotation(inner, generator_names, deferred_names)
+        result = _unwrap_generator_annotation(inner, generator_names, deferred_names, aliases,
+                                              any_name)
         if result is None:
             return None
         code = cst.Module([]).code_for_node(result)
         quote = annotation.quote
         return cst.SimpleString(f"{annotation.prefix}{quote}{code}{quote}")
     if not isinstance(annotation, cst.Subscript):
-        return None
+        alias = aliases.get(cst.Module([]).code_for_node(annotation))
+        if alias is None:
+            return None
+        # A generic alias written bare has `Any` for each parameter (PEP 484).
+        return _alias_returns(alias, [cst.parse_expression(any_name)] * len(alias.params)
+                              if any_name and alias.params else [])
     head = cst.Module([]).code_for_node(annotation.value)
     elements = annotation.slice
+    if head in aliases:
+        args = [e.slice.value for e in elements if isinstance(e.slice, cst.Index)]
+        return _alias_returns(aliases[head], args) if len(args) == len(elements) else None
     if head in generator_names and len(elements) == 3:
         index = elements[2].slice
         if isinstance(index, cst.Index):
@@ -141,6 +154,37 @@ def _unwrap_generator_annotation(annotation: cst.BaseExpression,
         if isinstance(index, cst.Index):
             return index.value
     return None
+
+
+_BUILTIN_NAMES = frozenset(dir(builtins))
+
+
+def _alias_returns(alias: GeneratorAlias, args: list[cst.BaseExpression]
+                   ) -> cst.BaseExpression | None:
+    """The return type an alias of Generator gives with these type arguments: its
+    parameters replaced by them. None when the arguments do not match the parameters, or
+    when the result would name something of the alias's module (a name this module may not
+    bind) rather than only the arguments and builtins."""
+    if len(args) != len(alias.params):
+        return None
+    try:
+        returns = cst.parse_expression(alias.returns)
+    except cst.ParserSyntaxError:
+        return None
+    values = dict(zip(alias.params, args, strict=True))
+    if isinstance(returns, cst.Name) and returns.value in values:
+        return _strip_parens(values[returns.value])
+    names = {n.value for n in m.findall(returns, m.Name())
+             if isinstance(n, cst.Name)}
+    if not names <= set(values) | _BUILTIN_NAMES:
+        return None
+
+    class _Substitute(cst.CSTTransformer):
+        def leave_Name(self, original: cst.Name, updated: cst.Name) -> cst.BaseExpression:
+            return values.get(updated.value, updated)
+
+    result = returns.visit(_Substitute())
+    return result if isinstance(result, cst.BaseExpression) else None
 
 
 def _inert(expr: cst.BaseExpression) -> bool:
@@ -252,6 +296,9 @@ def updated_returns(fn: FunctionFact, returns: cst.Annotation | None,
     if returns is None or not fn.returns_annotation:
         return None
     head = cst.Module([]).code_for_node(_generator_head(returns.annotation))
+    if helper is not None and cst.Module([]).code_for_node(helper.annotation) == (
+            cst.Module([]).code_for_node(returns.annotation)):
+        helper = None  # the helper keeps the annotation: its return type is not known
     if head in generator_names and helper is not None:
         value = cst.Module([]).code_for_node(helper.annotation)
         if isinstance(helper.annotation, cst.SimpleString):
@@ -268,9 +315,11 @@ class _Converter(cst.CSTTransformer):
     METADATA_DEPENDENCIES = (PositionProvider,)
 
     def __init__(self, plan: FilePlan, facts: ModuleFacts, accessor: _Accessor,
-                 source: str = "") -> None:
+                 source: str = "", aliases: Mapping[str, GeneratorAlias] | None = None
+                 ) -> None:
         super().__init__()
         self.source = source
+        self.aliases = dict(aliases or {})
         self.helpers: list[tuple[str, str]] = []  # (class qualname or "", helper) made here
         self.plan = plan
         self.facts = facts
@@ -432,7 +481,8 @@ class _Converter(cst.CSTTransformer):
         }
         if updated.returns is not None:
             new_ann = _unwrap_generator_annotation(
-                updated.returns.annotation, self.generator_names, self.deferred_names)
+                updated.returns.annotation, self.generator_names, self.deferred_names,
+                self.aliases, self._any_name())
             if new_ann is not None:
                 changes["returns"] = updated.returns.with_changes(annotation=new_ann)
                 self.removed_roots.add(_root_name(_generator_head(updated.returns.annotation)))
@@ -509,6 +559,15 @@ class _Converter(cst.CSTTransformer):
                 return updated.with_changes(value=arg)
             return cst.Raise(exc=arg, semicolon=updated.semicolon)
         return updated.with_changes(value=cst.Await(value))
+
+    def _any_name(self) -> str | None:
+        """How this module spells `typing.Any` (None when it does not bind it)."""
+        names = sorted(local for local, q in self.facts.imports.items()
+                       if q in ("typing.Any", "typing_extensions.Any"))
+        if names:
+            return names[0]
+        return next((f"{local}.Any" for local, q in sorted(self.facts.imports.items())
+                     if q == "typing"), None)
 
     def _deferred_name(self) -> str:
         """How this module spells `Deferred` in an annotation: a name it already binds to
@@ -593,7 +652,8 @@ class _Converter(cst.CSTTransformer):
             decorators=decorators, leading_lines=converted.leading_lines,
             lines_after_decorators=converted.lines_after_decorators, body=wrapper_body,
             returns=updated_returns(
-                fn, original_returns, self.generator_names, self._deferred_name(),
+                fn, original_returns, self.generator_names | set(self.aliases),
+                self._deferred_name(),
                 converted.returns, self.postponed_annotations))
         kept = [d for d in decorators if _decorator_text(d) in ("staticmethod", "classmethod")]
         private = converted.with_changes(
@@ -809,11 +869,11 @@ class _Converter(cst.CSTTransformer):
 def _tidy_imports(module: cst.Module, facts: ModuleFacts, accessor: _Accessor,
                   needs_defer: bool, removed_roots: set[str],
                   extra_imports: list[tuple[str, str | None]], style: Style,
+                  aliases: Mapping[str, GeneratorAlias] | None = None,
                   folded_uses: Callable[[], set[str]] | None = None) -> cst.Module:
     """Add the imports the rewrite needs, where isort would; remove those whose only uses it
     removed. `folded_uses`: the names used by code folded out of `module` (region.py)."""
-    own = first_party(facts.module, facts.path, style.root,
-                      {q.split(".")[0] for q in facts.imports.values()})
+    own = first_party(facts.module, style.root)
     for mod, obj in extra_imports:
         module = add_import(module, mod, obj, first_party=own)
     if needs_defer and accessor.add_module_import is not None:
@@ -825,6 +885,9 @@ def _tidy_imports(module: cst.Module, facts: ModuleFacts, accessor: _Accessor,
         if local in removed_roots and local in facts.runtime_imports
         and (qualified in INLINE_CALLBACKS | {RETURN_VALUE} | GENERATOR_TYPES
              or qualified == DEFER)
+    } | {  # the project's alias of Generator, imported for annotations only or not
+        local for local in facts.imports
+        if local in removed_roots and local in (aliases or {})
     }
     if candidates:
         used = used_names(module.code)
@@ -835,37 +898,41 @@ def _tidy_imports(module: cst.Module, facts: ModuleFacts, accessor: _Accessor,
 
 
 def rewrite_source(source: str, plan: FilePlan, facts: ModuleFacts, path: str = "<string>",
-                   format_choice: str = "none", python: str = "", region: bool = True
+                   format_choice: str = "none", python: str = "",
+                   aliases: Mapping[str, GeneratorAlias] | None = None, region: bool = True
                    ) -> RewriteResult:
     """Apply a file plan to its source. Raises RewriteError if the output does not compile.
 
     `format_choice` (Config.format_changed) formats the changed lines with the project's
-    formatter, found beside `python` (the project's interpreter) or on PATH. With `region`,
-    LibCST reads only the top-level statements the plan touches (region.py), and the whole
-    module only when that does not apply; the result is the same."""
+    formatter, found beside `python` (the project's interpreter) or on PATH. `aliases` are
+    the names of this module that stand for an alias of Generator (analysis/aliases.py).
+    With `region`, LibCST reads only the statements the plan touches (region.py), and the
+    whole module only when that does not apply; the result is the same."""
     if plan.is_empty():
         return RewriteResult(source)
     folded = fold(source, plan, facts) if region else None
     if folded is not None:
         try:
-            result = _rewrite(source, plan, facts, path, format_choice, python, folded)
+            result = _rewrite(source, plan, facts, path, format_choice, python, aliases,
+                              folded)
         except RewriteError:
             result = None  # told as the whole module's rewrite tells it
         if result is not None:
             return result
-    result = _rewrite(source, plan, facts, path, format_choice, python)
+    result = _rewrite(source, plan, facts, path, format_choice, python, aliases)
     assert result is not None
     return result
 
 
 def _rewrite(source: str, plan: FilePlan, facts: ModuleFacts, path: str,
-             format_choice: str, python: str, folded: Folded | None = None
-             ) -> RewriteResult | None:
+             format_choice: str, python: str,
+             aliases: Mapping[str, GeneratorAlias] | None = None,
+             folded: Folded | None = None) -> RewriteResult | None:
     """`rewrite_source`'s work; with `folded`, on the folded module (None: its rewrite
     cannot be unfolded, see region.py)."""
     module, restore = _parse_exactly(folded.text if folded is not None else source)
     accessor = choose_accessor(facts)
-    converter = _Converter(plan, facts, accessor, source)
+    converter = _Converter(plan, facts, accessor, source, aliases)
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     try:
         new_module = wrapper.visit(converter)
@@ -888,7 +955,7 @@ def _rewrite(source: str, plan: FilePlan, facts: ModuleFacts, path: str,
     try:
         new_module = _tidy_imports(
             new_module, facts, accessor, converter.needs_defer, converter.removed_roots,
-            extra, style, folded_uses=(lambda: _names_used(folded.sources()))
+            extra, style, aliases, folded_uses=(lambda: _names_used(folded.sources()))
             if folded is not None else None)
     except SyntaxError as exc:  # the rewritten code, parsed again, did not parse
         if folded is not None:

@@ -8,6 +8,9 @@ diff holds the conversion and nothing else. The tool runs from the project's con
 directory, reading the file's text on stdin; the executable comes from the project's
 environment (next to its interpreter), else PATH.
 
+The tool is given the line length txasync holds the changed lines to (style.py), which is
+the project's linter's where its formatter configures none.
+
 This is an extra: when the tool is missing, fails, or gives text that does not parse to
 the same tree, the text txasync laid out itself (layout.py) is kept.
 """
@@ -22,7 +25,7 @@ import subprocess
 from collections.abc import Sequence
 
 from ..lines import split_lines
-from ..style import Style
+from ..style import Style, code_length
 
 FORMAT_CHOICES = ("none", "auto", "ruff", "black")
 _TIMEOUT = 30
@@ -75,18 +78,28 @@ def format_changed(old: str, new: str, path: str, style: Style, choice: str,
             assert text is not None
             lines = split_lines(text)
             end_col = len(lines[end - 1].rstrip("\r\n")) + 1 if end - 1 < len(lines) else 1
-            text = _run([exe, "format", "--stdin-filename", path, "--range",
-                         f"{start}:1-{end}:{end_col}", "-"], text, cwd)
+            text = _run([exe, "format", "--stdin-filename", path, "--line-length",
+                         str(style.line_length), "--range", f"{start}:1-{end}:{end_col}", "-"],
+                        text, cwd)
             if text is None:
                 return new
     else:
-        argv = [exe, "-q", "--stdin-filename", path]
+        argv = [exe, "-q", "--stdin-filename", path, "--line-length", str(style.line_length)]
         for start, end in ranges:
             argv += ["--line-ranges", f"{start}-{end}"]
         text = _run([*argv, "-"], new, cwd)
-    if text is None or not _same_tree(new, text):
+    if text is None or not _same_tree(new, text) or _over(old, text, style) > _over(
+            old, new, style):
         return new
     return text
+
+
+def _over(old: str, new: str, style: Style) -> int:
+    """How many of `new`'s changed lines run past the limit (a formatter that reads another
+    limit than the one the project's linter holds it to must not add any)."""
+    lines = split_lines(new)
+    return sum(1 for start, end in changed_ranges(old, new) for line in lines[start - 1:end]
+               if code_length(line) > style.line_length)
 
 
 def _same_tree(a: str, b: str) -> bool:

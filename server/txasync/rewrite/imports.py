@@ -14,13 +14,16 @@ import ast
 import os
 import re
 import sys
+from collections.abc import Container, Sequence
+from dataclasses import dataclass
 
 import libcst as cst
 import libcst.matchers as m
 
 
 def used_names(source: str) -> set[str]:
-    """Names the module's code refers to (imports themselves excluded)."""
+    """Names the module's code refers to (imports themselves excluded), and the names its
+    `__all__` exports."""
     tree = ast.parse(source)
     used: set[str] = set()
     annotations: list[ast.expr] = []
@@ -33,11 +36,22 @@ def used_names(source: str) -> set[str]:
             annotations.append(node.returns)
         elif isinstance(node, ast.AnnAssign):
             annotations.append(node.annotation)
+    for stmt in tree.body:  # `__all__ = ["name"]` exports an imported name
+        if isinstance(stmt, (ast.Assign, ast.AugAssign, ast.AnnAssign)) and any(
+                isinstance(t, ast.Name) and t.id == "__all__"
+                for t in (stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target])):
+            used.update(c.value for c in ast.walk(stmt)
+                        if isinstance(c, ast.Constant) and isinstance(c.value, str))
     for annotation in annotations:  # string annotations: "defer.Deferred[int]"
         for node in ast.walk(annotation):
             if isinstance(node, ast.Constant) and isinstance(node.value, str):
                 used.update(re.findall(r"[A-Za-z_]\w*", node.value))
     return used
+
+
+def _imported_name(alias: cst.ImportAlias) -> str:
+    """The name an alias imports (`x` of `x as y`)."""
+    return cst.Module([]).code_for_node(alias.name)
 
 
 def _local(alias: cst.ImportAlias) -> str:
@@ -55,19 +69,51 @@ def _module_text(node: cst.BaseExpression | None) -> str:
 
 def remove_unused(module: cst.Module, candidates: set[str], used: set[str],
                   line_length: int = 88) -> cst.Module:
-    """Remove top-level import aliases whose local name is a candidate and unused.
+    """Remove top-level import aliases whose local name is a candidate and unused, those
+    of a top-level `if TYPE_CHECKING:` block included.
 
     What remains reads as written by hand: a parenthesised import that had a trailing comma
     keeps one (exploded, one name per line), one that had none is joined onto one line
     without parentheses when it fits in `line_length`; comments of removed names, or of a
-    removed statement, stay above it."""
+    removed statement, stay above it. A `TYPE_CHECKING` block left empty goes, and so does
+    the `TYPE_CHECKING` import when nothing else uses it."""
     doomed = candidates - used
     if not doomed:
         return module
+    body, carry, emptied = _prune(list(module.body), doomed, line_length)
+    if carry:
+        body.append(cst.SimpleStatementLine([cst.Pass()], leading_lines=carry))
+    module = module.with_changes(body=body)
+    if emptied:
+        guards = emptied - used_names(module.code)
+        if guards:
+            module = remove_unused(module, guards, set(), line_length)
+    return module
+
+
+def _type_checking_guard(stmt: cst.BaseStatement) -> str | None:
+    """The name an `if TYPE_CHECKING:` (or `if typing.TYPE_CHECKING:`) block tests, for
+    a block without `else`; None for any other statement."""
+    if not isinstance(stmt, cst.If) or stmt.orelse is not None:
+        return None
+    test = stmt.test
+    if isinstance(test, cst.Name) and test.value == "TYPE_CHECKING":
+        return test.value
+    if isinstance(test, cst.Attribute) and test.attr.value == "TYPE_CHECKING" and isinstance(
+            test.value, cst.Name):
+        return test.value.value
+    return None
+
+
+def _prune(statements: list[cst.BaseStatement], doomed: set[str], line_length: int,
+           indent: int = 0) -> tuple[list[cst.BaseStatement], list[cst.EmptyLine], set[str]]:
+    """The statements without the doomed imports, the comment lines still to place after
+    them, and the names of the TYPE_CHECKING guards whose blocks were removed."""
     body: list[cst.BaseStatement] = []
     carry: list[cst.EmptyLine] = []
-    for stmt in module.body:
-        if carry:
+    emptied: set[str] = set()
+    for stmt in statements:
+        if carry and isinstance(stmt, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
             own = list(stmt.leading_lines)
             if own and own[0].comment is None:
                 # the removed import's blank lines and this statement's would add up
@@ -75,6 +121,27 @@ def remove_unused(module: cst.Module, candidates: set[str], used: set[str],
                     carry.pop()
             stmt = stmt.with_changes(leading_lines=[*carry, *own])
             carry = []
+        guard = _type_checking_guard(stmt)
+        if guard is not None and isinstance(stmt, cst.If) and isinstance(
+                stmt.body, cst.IndentedBlock):
+            inner, inner_carry, _ = _prune(list(stmt.body.body), doomed, line_length,
+                                           indent + len(stmt.body.indent or "    "))
+            if not inner:
+                # the block held nothing else: it goes, its comments stay
+                header = stmt.body.header.comment
+                carry = [*stmt.leading_lines,
+                         *([cst.EmptyLine(comment=header)] if header is not None else []),
+                         *inner_carry,
+                         *(line for line in stmt.body.footer if line.comment is not None)]
+                emptied.add(guard)
+                continue
+            if inner_carry or len(inner) != len(stmt.body.body) or any(
+                    a is not b for a, b in zip(inner, stmt.body.body, strict=False)):
+                block = stmt.body.with_changes(
+                    body=inner, footer=[*inner_carry, *stmt.body.footer])
+                stmt = stmt.with_changes(body=block)
+            body.append(stmt)
+            continue
         if (isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1
                 and isinstance(stmt.body[0], (cst.Import, cst.ImportFrom))):
             imp = stmt.body[0]
@@ -102,7 +169,7 @@ def remove_unused(module: cst.Module, candidates: set[str], used: set[str],
                         for i, a in enumerate(kept)],
                     lpar=None, rpar=None)
                 line = stmt.with_changes(body=[joined], leading_lines=[])
-                if len(cst.Module([]).code_for_node(line).rstrip("\r\n")) <= line_length:
+                if indent + len(cst.Module([]).code_for_node(line).rstrip("\r\n")) <= line_length:
                     new_imp = joined
             lines = [*stmt.leading_lines, *(
                 cst.EmptyLine(comment=c) for a in removed for c in m.findall(a, m.Comment())
@@ -110,9 +177,7 @@ def remove_unused(module: cst.Module, candidates: set[str], used: set[str],
             body.append(stmt.with_changes(body=[new_imp], leading_lines=lines))
             continue
         body.append(stmt)
-    if carry:
-        body.append(cst.SimpleStatementLine([cst.Pass()], leading_lines=carry))
-    return module.with_changes(body=body)
+    return body, carry, emptied
 
 
 def _kept_names(imp: cst.Import | cst.ImportFrom, names: list[cst.ImportAlias]
@@ -150,6 +215,10 @@ def _merge_into_existing(module: cst.Module, from_module: str, name: str
         names = list(small.names)
         if any(_local(a) == name for a in names):
             return module
+        if any(a.asname is not None for a in names):
+            # isort and ruff keep `from m import x as y` a line of its own (their default
+            # `combine-as-imports = false`): the name goes on another line of `m`, or a new one.
+            continue
         if small.lpar is None and any(a.comma is not cst.MaybeSentinel.DEFAULT and
                                       "\n" in cst.Module([]).code_for_node(a)
                                       for a in names):
@@ -174,12 +243,12 @@ def _merge_into_existing(module: cst.Module, from_module: str, name: str
 
 
 def add_import(module: cst.Module, from_module: str, name: str | None,
-               asname: str | None = None, first_party: frozenset[str] = frozenset()
+               asname: str | None = None, first_party: Container[str] = frozenset()
                ) -> cst.Module:
     """Add `from X import name [as asname]` (or `import X`) where isort and ruff's `I` rules
     would put it, unless the module already has exactly that binding at top level.
 
-    `first_party` holds the project's own top-level package names (its section comes after
+    `first_party` answers whether a dotted module is the project's own (its section comes after
     third-party imports)."""
     local = asname or name or from_module.split(".")[0]
     if name is not None and asname is None:
@@ -204,8 +273,8 @@ def add_import(module: cst.Module, from_module: str, name: str | None,
     body = list(module.body)
     entries = _leading_imports(module, first_party)
     section = _section(from_module, False, first_party)
-    key = _order_key(name is None, from_module)
-    same = [e for e in entries if e[1] == section]
+    key = _order_key(name is None, from_module, name or "")
+    same = _kin_block(body, entries, from_module) or [e for e in entries if e[1] == section]
     if same:
         after = next((e for e in same if e[2] > key), None)
         if after is not None:
@@ -248,35 +317,63 @@ def add_import(module: cst.Module, from_module: str, name: str | None,
     return module.with_changes(body=body)
 
 
+_Entry = tuple[int, int, tuple[int, str, str]]  # (index in the body, section, order key)
+
+
+def _kin_block(body: Sequence[cst.BaseStatement], entries: list[_Entry], from_module: str
+               ) -> list[_Entry]:
+    """The block of imports (lines not parted by a blank line or a comment) holding every
+    import of `from_module`'s top-level package, when there is one: where the project keeps
+    that package, which its isort configuration may give a section of its own (klein's
+    `known_secondparty = twisted`), with settings ruff does not read."""
+    top = from_module.split(".")[0]
+    blocks: list[list[_Entry]] = []
+    for entry in entries:
+        stmt = body[entry[0]]
+        parted = isinstance(stmt, cst.SimpleStatementLine) and bool(stmt.leading_lines)
+        if not blocks or parted or blocks[-1][-1][0] + 1 != entry[0]:
+            blocks.append([])
+        blocks[-1].append(entry)
+    holding = []
+    for block in blocks:
+        for entry in block:
+            imported = _imported_module(body[entry[0]])
+            if imported is not None and not imported[1] and imported[0].split(".")[0] == top:
+                holding.append(block)
+                break
+    return holding[0] if len(holding) == 1 else []
+
+
 # isort's sections, in order: `__future__`, the standard library, third-party packages, the
 # project's own packages, relative imports.
 _FUTURE, _STDLIB, _THIRD_PARTY, _FIRST_PARTY, _LOCAL = range(5)
 
 
-def _section(name: str, relative: bool, first_party: frozenset[str]) -> int:
+def _section(name: str, relative: bool, first_party: Container[str]) -> int:
     top = name.split(".")[0]
     if relative:
         return _LOCAL
     if top == "__future__":
         return _FUTURE
-    if top in first_party:
+    if name in first_party:
         return _FIRST_PARTY
     if top in sys.stdlib_module_names:
         return _STDLIB
     return _THIRD_PARTY
 
 
-def _order_key(straight: bool, name: str) -> tuple[int, str]:
+def _order_key(straight: bool, name: str, member: str = "") -> tuple[int, str, str]:
     """Within a section `import x` lines come first, then `from x import y`, each sorted by
-    module name without regard to case (isort's and ruff's defaults)."""
-    return (0 if straight else 1, name.lower())
+    module name without regard to case (isort's and ruff's defaults); lines of one module
+    (an `as` import stands alone) by their first imported name."""
+    return (0 if straight else 1, name.lower(), member.lower())
 
 
-def _leading_imports(module: cst.Module, first_party: frozenset[str]
-                     ) -> list[tuple[int, int, tuple[int, str]]]:
+def _leading_imports(module: cst.Module, first_party: Container[str]
+                     ) -> list[tuple[int, int, tuple[int, str, str]]]:
     """(index in the body, section, order key) of each import of the module's leading import
     block: top-level import lines after the docstring, up to the first other statement."""
-    found: list[tuple[int, int, tuple[int, str]]] = []
+    found: list[tuple[int, int, tuple[int, str, str]]] = []
     for index, stmt in enumerate(module.body):
         imported = _imported_module(stmt)
         if imported is None:
@@ -285,8 +382,11 @@ def _leading_imports(module: cst.Module, first_party: frozenset[str]
             break
         name, relative = imported
         small = stmt.body[0]  # type: ignore[index]
+        member = ""
+        if isinstance(small, cst.ImportFrom) and not isinstance(small.names, cst.ImportStar):
+            member = _imported_name(small.names[0])
         found.append((index, _section(name, relative, first_party),
-                      _order_key(isinstance(small, cst.Import), name)))
+                      _order_key(isinstance(small, cst.Import), name, member)))
     return found
 
 
@@ -310,14 +410,27 @@ def _is_docstring_line(stmt: cst.BaseStatement) -> bool:
         small.value, (cst.SimpleString, cst.ConcatenatedString))
 
 
-def first_party(module_name: str, path: str, root: str, imported: set[str]) -> frozenset[str]:
-    """The project's own top-level packages among what a module imports (isort's
-    first-party section): the module's own package, and names that are a package or module
-    at the project root (or under `src/`)."""
-    own = {module_name.split(".")[0]}
-    for top in imported:
-        for base in (root, os.path.join(root, "src")):
-            if os.path.isdir(os.path.join(base, top)) or os.path.isfile(
-                    os.path.join(base, top + ".py")):
-                own.add(top)
-    return frozenset(own)
+@dataclass(frozen=True)
+class FirstParty:
+    """Which modules are the project's own, as ruff's isort rules decide it: the module's own
+    top-level package, and any module whose *whole* dotted path is a package or module under
+    the project root or its `src/` (so a project shipping `src/twisted/plugins/` keeps
+    `from twisted.internet import defer` third-party, where a top-level check would not)."""
+
+    package: str
+    roots: tuple[str, ...]
+
+    def __contains__(self, module: object) -> bool:
+        if not isinstance(module, str) or not module:
+            return False
+        if module.split(".")[0] == self.package:
+            return True
+        relative = os.path.join(*module.split("."))
+        return any(os.path.isdir(os.path.join(base, relative))
+                   or os.path.isfile(os.path.join(base, relative + ".py"))
+                   for base in self.roots)
+
+
+def first_party(module_name: str, root: str) -> FirstParty:
+    """The project's own modules for a module of it (isort's first-party section)."""
+    return FirstParty(module_name.split(".")[0], (root, os.path.join(root, "src")))

@@ -8,16 +8,23 @@ after the rewrite each changed statement is:
 1. re-aligned: a continuation line that was aligned with the bracket it sits in (visual
    indentation) follows that bracket to its new column;
 2. re-wrapped when one of its lines is now longer than the project's limit (style.py) and
-   none of the lines it replaces was: joined onto one line if that fits, else split after
-   its last opening bracket (the body on its own line, one indent deeper, the closing
-   bracket back at the statement's indentation), and the body split once per item, with
-   a trailing comma, when it does not fit either: the layout black and ruff produce, which
-   is also what pycodestyle accepts.
+   the line it replaces was not, or was shorter (each old line of a changed block answers
+   for one new line, its most similar: a line the rewrite added, such as a keep-API
+   wrapper's `return`, replaces nothing): joined onto one line if that fits, else split
+   after its last opening bracket (a `def`'s parameters first, as black does), the body on
+   its own line one indent deeper and the closing bracket back at the statement's
+   indentation, and the body split once per item, with a trailing comma, when it does not
+   fit either: the layout black and ruff produce, which is also what pycodestyle accepts.
+   A statement the author exploded with a magic trailing comma, or one with comments,
+   keeps its lines: only its over-long lines that are whole items (their brackets close on
+   the line) are split in the same way. A trailing pragma comment (`# type: ignore`,
+   `# noqa`) does not count towards a line's length (style.py `code_length`).
 
 Only whitespace and trailing commas change, and only inside the changed statements. A
-statement with comments, multi-line strings or backslash continuations keeps the rewrite's
-layout (step 1 aside). The result must parse to the same tree as the text it came from,
-else that text is kept: layout never changes what the code does.
+statement with multi-line strings or backslash continuations keeps the rewrite's layout
+(step 1 aside), and so does one whose lines are implicitly concatenated strings. The result
+must parse to the same tree as the text it came from, else that text is kept: layout never
+changes what the code does.
 """
 
 from __future__ import annotations
@@ -29,6 +36,7 @@ import tokenize
 from dataclasses import dataclass
 
 from ..lines import split_lines
+from ..style import code_length
 
 _OPEN = "([{"
 _CLOSE = ")]}"
@@ -121,25 +129,35 @@ def tidy(old: str, new: str, line_length: int) -> str:
     new_info, new_logicals = scanned_new
     old_info, _ = scanned_old
     matcher = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False)
-    changed: dict[int, int] = {}  # new logical -> max length of the old lines it replaces
+    changed: set[int] = set()  # new logicals the rewrite changed
+    # The new lines over the limit the rewrite made so: their old counterpart was within
+    # it, or shorter, or there is none.
+    too_long: set[int] = set()
     old_for_new: dict[int, int] = {}  # an unchanged new line -> its old line
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "equal":
             for offset in range(j2 - j1):
                 old_for_new[j1 + offset] = i1 + offset
             continue
+        counterparts = _counterparts(old_lines[i1:i2], new_lines[j1:j2], line_length)
         for j in range(j1, j2):
             logical = new_info[j].logical if j < len(new_info) else -1
-            if logical >= 0:
-                replaced_len = _replaced_length(new_lines[j], old_lines[i1:i2])
-                changed[logical] = max(changed.get(logical, 0), replaced_len)
+            if logical < 0:
+                continue
+            changed.add(logical)
+            length = code_length(new_lines[j])
+            if length > line_length:
+                before = counterparts.get(j - j1)
+                old_length = code_length(old_lines[i1 + before]) if before is not None else 0
+                if old_length <= line_length or length > old_length:
+                    too_long.add(j)
     if not changed:
         return new
     out = list(new_lines)
     # A changed statement's lines the rewrite left as they were keep their old column:
     # the old line's column of its bracket tells whether it was aligned with it.
     replaced: dict[int, list[str]] = {}
-    for logical, old_max in sorted(changed.items()):
+    for logical in sorted(changed):
         stmt = new_logicals[logical]
         for j in range(stmt.start + 1, stmt.end + 1):
             i = old_for_new.get(j)
@@ -155,9 +173,12 @@ def tidy(old: str, new: str, line_length: int) -> str:
                     and indent == old_col + 1 and new_info[j].visual and new_col != old_col):
                 out[j] = " " * (new_col + 1) + line.lstrip(" ")
         text_lines = out[stmt.start:stmt.end + 1]
-        longest = max(len(line.rstrip("\r\n")) for line in text_lines)
-        if longest > line_length and old_max <= line_length and not (
-                stmt.backslash or stmt.strings):
+        # A line the rewrite left alone but step 1 moved right counts as rewritten.
+        long_lines = [j for j in range(stmt.start, stmt.end + 1)
+                      if code_length(out[j]) > line_length and (j in too_long or (
+                          j in old_for_new
+                          and code_length(out[j]) > code_length(old_lines[old_for_new[j]])))]
+        if long_lines and not (stmt.backslash or stmt.strings):
             wrapped = None
             if not stmt.comments:
                 wrapped = _rewrap(text_lines, line_length)
@@ -165,6 +186,9 @@ def tidy(old: str, new: str, line_length: int) -> str:
                 split = _trailing_comment(text_lines[0])
                 if split is not None:
                     wrapped = _rewrap([split[0]], line_length, split[1])
+            if wrapped is None and len(text_lines) > 1:
+                wrapped = _rewrap_items(text_lines, [j - stmt.start for j in long_lines],
+                                        line_length)
             if wrapped is not None:
                 replaced[stmt.start] = wrapped
     if replaced:
@@ -184,19 +208,34 @@ def tidy(old: str, new: str, line_length: int) -> str:
     return tidied if _same_tree(new, tidied) else new
 
 
-def _replaced_length(line: str, candidates: list[str]) -> int:
-    """The length of the old line a changed line replaces: the most similar line of its
-    changed block (so one long original line does not excuse its neighbours)."""
-    text = line.strip()
-    best, best_ratio = 0, 0.0
-    for old in candidates:
-        matcher = difflib.SequenceMatcher(None, text, old.strip(), autojunk=False)
-        if matcher.real_quick_ratio() <= best_ratio or matcher.quick_ratio() <= best_ratio:
+def _counterparts(old: list[str], new: list[str], limit: int) -> dict[int, int]:
+    """Which old line over the limit each new line over it replaces (indexes into the
+    changed block): the most similar pairs first, each old line answering for one new line
+    at most, and only where they are alike (so one long original line excuses no
+    neighbour, nor the lines the rewrite added). Lines within the limit need no excuse
+    and give none, which keeps this cheap on a large block."""
+    long_old = [(i, line.strip()) for i, line in enumerate(old) if code_length(line) > limit]
+    if not long_old:
+        return {}
+    scored: list[tuple[float, int, int]] = []
+    for j, line in enumerate(new):
+        if code_length(line) <= limit:
             continue
-        ratio = matcher.ratio()
-        if ratio > best_ratio:
-            best, best_ratio = len(old.rstrip("\r\n")), ratio
-    return best if best_ratio >= 0.5 else 0
+        text = line.strip()
+        for i, candidate in long_old:
+            matcher = difflib.SequenceMatcher(None, text, candidate, autojunk=False)
+            if matcher.real_quick_ratio() < 0.5 or matcher.quick_ratio() < 0.5:
+                continue
+            ratio = matcher.ratio()
+            if ratio >= 0.5:
+                scored.append((ratio, j, i))
+    pairs: dict[int, int] = {}
+    used: set[int] = set()
+    for _ratio, j, i in sorted(scored, key=lambda s: (-s[0], s[1], s[2])):
+        if j not in pairs and i not in used:
+            pairs[j] = i
+            used.add(i)
+    return pairs
 
 
 def _same_tree(a: str, b: str) -> bool:
@@ -219,29 +258,43 @@ def _newline(lines: list[str]) -> str:
 
 def _join(lines: list[str]) -> str | None:
     """The statement on one line (its first line's indentation kept), or None when a
-    magic trailing comma says the author wants it exploded."""
+    magic trailing comma says the author wants it exploded, or when two of its lines are
+    strings concatenated implicitly (joined, they read as one string written in two).
+
+    Each line's text is kept as written; only the breaks between lines become a space, or
+    nothing next to a bracket."""
     text = "".join(line.rstrip("\r\n") + "\n" for line in lines)
     try:
         tokens = list(tokenize.generate_tokens(io.StringIO(_dedent_first(text)).readline))
     except (tokenize.TokenError, SyntaxError, IndentationError):
         return None
+    first: dict[int, tokenize.TokenInfo] = {}
+    last: dict[int, tokenize.TokenInfo] = {}
+    for tok in tokens:
+        if tok.type in (tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT,
+                        tokenize.ENDMARKER, tokenize.ENCODING, tokenize.COMMENT):
+            continue
+        first.setdefault(tok.start[0] - 1, tok)
+        last[tok.end[0] - 1] = tok
+    strings = {tokenize.STRING, *(getattr(tokenize, n) for n in ("FSTRING_START", "FSTRING_END")
+                                  if hasattr(tokenize, n))}
     indent = lines[0][:len(lines[0]) - len(lines[0].lstrip(" \t"))]
     parts: list[str] = []
     prev: tokenize.TokenInfo | None = None
-    significant = [t for t in tokens if t.type not in (
-        tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT, tokenize.ENDMARKER,
-        tokenize.ENCODING)]
-    for tok in significant:
-        if prev is not None:
-            if tok.start[0] == prev.end[0]:
-                parts.append(" " * (tok.start[1] - prev.end[1]))
-            elif prev.string in _OPEN or tok.string in _CLOSE:
-                if tok.string in _CLOSE and prev.string == ",":
-                    return None  # a magic trailing comma
-            else:
+    for row, line in enumerate(lines):
+        code = line.rstrip("\r\n").strip()
+        if not code:
+            continue
+        head = first.get(row)
+        if prev is not None and head is not None:
+            if head.string in _CLOSE and prev.string == ",":
+                return None  # a magic trailing comma
+            if head.type in strings and prev.type in strings:
+                return None  # implicitly concatenated strings
+            if not (prev.string in _OPEN or head.string in _CLOSE):
                 parts.append(" ")
-        parts.append(tok.string)
-        prev = tok
+        parts.append(code)
+        prev = last.get(row, prev)
     return indent + "".join(parts)
 
 
@@ -265,6 +318,38 @@ def _rewrap(lines: list[str], limit: int, comment: str = "") -> list[str] | None
         return None
     result[-1] += comment
     return [line + newline for line in result]
+
+
+def _rewrap_items(lines: list[str], long: list[int], limit: int) -> list[str] | None:
+    """A statement that keeps its lines (it has comments, or the author exploded it) with
+    each of its `long` lines that is a whole item split on its own, as `_split` splits a
+    line; None when one of them is not such a line (its brackets do not close on it, or it
+    holds a comment) or does not split."""
+    out = list(lines)
+    for index in sorted(long, reverse=True):
+        line = lines[index]
+        newline = line[len(line.rstrip("\r\n")):] or "\n"
+        code = line.rstrip("\r\n")
+        tokens = _tokens(code)
+        if not tokens or any(t.type == tokenize.COMMENT for t in tokens) or not _balanced(tokens):
+            return None
+        split = _split(code, limit)
+        if split is None:
+            return None
+        out[index:index + 1] = [part + newline for part in split]
+    return out
+
+
+def _balanced(tokens: list[tokenize.TokenInfo]) -> bool:
+    level = 0
+    for tok in tokens:
+        if tok.type == tokenize.OP and tok.string in _OPEN:
+            level += 1
+        elif tok.type == tokenize.OP and tok.string in _CLOSE:
+            level -= 1
+            if level < 0:
+                return False
+    return level == 0
 
 
 def _trailing_comment(line: str) -> tuple[str, str] | None:
@@ -320,7 +405,10 @@ def _split(line: str, limit: int, depth: int = 0) -> list[str] | None:
     tokens = _tokens(body_text)
     if not tokens:
         return None
-    for opener, closer in reversed(_pairs(tokens)):
+    pairs = list(reversed(_pairs(tokens)))
+    if tokens[0].string == "def" or [t.string for t in tokens[:2]] == ["async", "def"]:
+        pairs.sort(key=lambda pair: pair[0])  # a signature splits at its parameters
+    for opener, closer in pairs:
         if opener + 1 == closer:
             continue
         open_col = tokens[opener].end[1]
