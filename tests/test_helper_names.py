@@ -168,3 +168,19 @@ def test_a_planned_helper_name_that_is_taken_is_refused(tmp_path: Path) -> None:
     plan = FilePlan(path, convert=[ConvertFunction("load", keep_api=True, helper="_load")])
     with pytest.raises(RewriteError, match="helper name '_load'"):
         rewrite_source(MODULE, plan, project.facts[path], path)
+
+
+def test_text_names_hold_exactly_the_identifiers_of_their_texts() -> None:
+    """The lazy lookup name_helpers uses answers as the union of `identifiers` would: a
+    word inside a comment or a longer name is not an identifier, a name or a keyword is."""
+    from txasync.rewrite.helpers import TextNames, identifiers
+
+    texts = {"a.py": "class A:\n    def __go(self):  # _go_async\n        x.__go_async2 = 1\n",
+             "b.py": "def later(_go):\n    return '__stop'\n"}
+    names = TextNames()
+    names.texts.update(texts)
+    names.names.add("external")
+    union = identifiers(texts["a.py"]) | identifiers(texts["b.py"]) | {"external"}
+    for word in ("__go", "_go_async", "__go_async2", "_go", "__stop", "later", "external",
+                 "class", "go", "__go_async", "x"):
+        assert (word in names) == (word in union), word

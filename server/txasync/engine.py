@@ -555,7 +555,7 @@ def name_helpers(project: Project, plans: dict[str, FilePlan]) -> None:
     named in that hierarchy; elsewhere the identifiers of its file and that file's helpers
     (see rewrite/helpers.py). The order is fixed, so the same input gives the same names."""
     from .analysis.index import external_class
-    from .rewrite.helpers import base_name, choose, identifiers
+    from .rewrite.helpers import TextNames, base_name, choose
 
     workspace = project.workspace
     chosen_in_class: dict[str, list[tuple[str, str]]] = {}  # class key -> (qualname, helper)
@@ -573,7 +573,8 @@ def name_helpers(project: Project, plans: dict[str, FilePlan]) -> None:
             fn = facts.function(conv.qualname)
             if not conv.keep_api or conv.helper or fn is None:
                 continue
-            names = set(identifiers(text_of(path)))
+            names = TextNames()
+            names.texts[path] = text_of(path)
             if not fn.class_qualname:
                 mine = chosen_in_file.setdefault(path, [])
                 conv.helper = choose(base_name(fn), "", names, mine)
@@ -584,10 +585,11 @@ def name_helpers(project: Project, plans: dict[str, FilePlan]) -> None:
             chosen: list[tuple[str, str]] = []
             for key in family:
                 if key in workspace.classes:
-                    names |= identifiers(text_of(workspace.classes[key][0].path))
+                    where = workspace.classes[key][0].path
+                    names.texts[where] = text_of(where)
                 else:
                     ext = external_class(key)
-                    names |= set(ext.methods) if ext is not None else set()
+                    names.names |= set(ext.methods) if ext is not None else set()
                 chosen += chosen_in_class.get(key, [])
             conv.helper = choose(base_name(fn), fn.class_qualname, names, chosen)
             chosen_in_class.setdefault(own, []).append((fn.class_qualname, conv.helper))

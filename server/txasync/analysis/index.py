@@ -295,15 +295,17 @@ def definitions_signature(facts: ModuleFacts) -> tuple[object, ...]:
 class _FileSites:
     """One file's call sites as the index resolved them: the callers and possible callers
     it contributes, per function key, and each resolution (by the site's identity), which
-    the hazard scan and the planner read instead of resolving the site again."""
+    the hazard scan and the planner read instead of resolving the site again. The sites
+    are held bare (their file is `facts`): a pair per site and key is most of the index's
+    memory on a big tree, and only the keys someone asks about need pairs (`_flat`)."""
 
     facts: ModuleFacts
-    callers: dict[str, list[tuple[ModuleFacts, CallSite]]] = field(default_factory=dict)
-    possible: dict[str, list[tuple[ModuleFacts, CallSite]]] = field(default_factory=dict)
+    callers: dict[str, list[CallSite]] = field(default_factory=dict)
+    possible: dict[str, list[CallSite]] = field(default_factory=dict)
     resolutions: dict[int, Resolution] = field(default_factory=dict)
 
 
-@dataclass
+@dataclass(slots=True)
 class Resolution:
     """What a call site reaches: definite targets, or possible ones by name."""
 
@@ -1258,11 +1260,11 @@ class Workspace:
             res = self.resolve(facts, site)
             part.resolutions[id(site)] = res
             for target in res.targets:
-                callers.setdefault(target, []).append((facts, site))
+                callers.setdefault(target, []).append(site)
             if res.possible:
                 for key in self.methods_by_name.get(site.callee.name, ()):
                     if self.functions[key][1].class_qualname:
-                        possible.setdefault(key, []).append((facts, site))
+                        possible.setdefault(key, []).append(site)
         return part
 
     @property
@@ -1448,7 +1450,8 @@ class Workspace:
             assert self._sites is not None
             found = []
             for path in where.get(key, ()):
-                found.extend(getattr(self._sites[path], kind)[key])
+                part = self._sites[path]
+                found.extend((part.facts, site) for site in getattr(part, kind)[key])
             memo[key] = found
         return found
 

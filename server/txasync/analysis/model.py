@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from .shapes import DeferredShape
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)
 class Span:
     line: int
     col: int
@@ -32,7 +32,7 @@ RefKind = Literal["name", "attr"]
 Receiver = Literal["self", "cls", "super", "other", "module", ""]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Ref:
     """How a callee or a referenced function is written at a site."""
 
@@ -55,7 +55,7 @@ ValueKind = Literal[
 ]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Value:
     """What an expression is, as far as syntax tells (a yielded value, an assigned value)."""
 
@@ -67,7 +67,7 @@ class Value:
     cast_to: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class YieldFact:
     span: Span
     value: Value
@@ -76,7 +76,7 @@ class YieldFact:
     context: Literal["statement", "assign", "expression"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ReturnValueFact:
     span: Span
     own_frame: bool
@@ -110,7 +110,7 @@ Usage = Literal[
 ScopeKind = Literal["ic", "async", "plain", "lambda", "module", "class"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CallSite:
     """A call, or an uncalled reference handed to something (`callLater(0, self.tick)`)."""
 
@@ -145,7 +145,7 @@ class CallSite:
     replaced_returns: Value | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class FunctionFact:
     name: str
     qualname: str  # module-relative: `Store.get`, `outer.<locals>.inner`
@@ -205,7 +205,7 @@ class FunctionFact:
             name in self.assignments and name not in self.comprehension_names))
 
 
-@dataclass
+@dataclass(slots=True)
 class ClassFact:
     name: str
     qualname: str
@@ -224,7 +224,7 @@ class ClassFact:
     class_attrs: dict[str, str] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FailureSuccess:
     """`succeed(Failure(e))`: where, and how to respell it `fail(...)`."""
 

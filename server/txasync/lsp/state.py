@@ -115,6 +115,26 @@ def settle_heap() -> None:
     gc.freeze()
 
 
+_warming: list[asyncio.Future[None]] = []
+
+
+def warm_rewrite() -> None:
+    """Import the rewrite (LibCST: a second of imports) once the first analysis is out, in
+    the background, so the first "Convert to async" does not pay for it. Its modules then
+    join the frozen heap (see `settle_heap`)."""
+    if _warming:
+        return
+
+    def load() -> None:
+        try:
+            from ..rewrite import convert  # noqa: F401
+        except Exception:  # told when an edit needs it, not here
+            return
+        gc.freeze()
+
+    _warming.append(asyncio.ensure_future(asyncio.to_thread(load)))
+
+
 TextSource = Callable[[str], tuple[str, int | None] | None]
 
 
@@ -357,6 +377,7 @@ class State:
             result = Snapshot(folder, generation, snap, analysis, versions, good)
             if folder._snapshot is None:
                 settle_heap()
+                warm_rewrite()
             if folder._snapshot is None or folder._snapshot.generation <= generation:
                 folder._snapshot = result
             return result

@@ -29,6 +29,7 @@ from .formatter import format_changed
 from .helpers import base_name, choose, identifiers, is_taken
 from .imports import add_import, first_party, remove_unused, used_names
 from .layout import tidy
+from .region import Folded, fold
 
 _ATOMS = (
     cst.Name, cst.Attribute, cst.Call, cst.Subscript, cst.SimpleString, cst.Integer, cst.Float,
@@ -868,9 +869,10 @@ class _Converter(cst.CSTTransformer):
 def _tidy_imports(module: cst.Module, facts: ModuleFacts, accessor: _Accessor,
                   needs_defer: bool, removed_roots: set[str],
                   extra_imports: list[tuple[str, str | None]], style: Style,
-                  aliases: Mapping[str, GeneratorAlias] | None = None) -> cst.Module:
+                  aliases: Mapping[str, GeneratorAlias] | None = None,
+                  folded_uses: Callable[[], set[str]] | None = None) -> cst.Module:
     """Add the imports the rewrite needs, where isort would; remove those whose only uses it
-    removed."""
+    removed. `folded_uses`: the names used by code folded out of `module` (region.py)."""
     own = first_party(facts.module, style.root)
     for mod, obj in extra_imports:
         module = add_import(module, mod, obj, first_party=own)
@@ -888,21 +890,47 @@ def _tidy_imports(module: cst.Module, facts: ModuleFacts, accessor: _Accessor,
         if local in removed_roots and local in (aliases or {})
     }
     if candidates:
-        module = remove_unused(module, candidates, used_names(module.code), style.line_length)
+        used = used_names(module.code)
+        if folded_uses is not None:
+            used |= folded_uses()
+        module = remove_unused(module, candidates, used, style.line_length)
     return module
 
 
 def rewrite_source(source: str, plan: FilePlan, facts: ModuleFacts, path: str = "<string>",
                    format_choice: str = "none", python: str = "",
-                   aliases: Mapping[str, GeneratorAlias] | None = None) -> RewriteResult:
+                   aliases: Mapping[str, GeneratorAlias] | None = None, region: bool = True
+                   ) -> RewriteResult:
     """Apply a file plan to its source. Raises RewriteError if the output does not compile.
 
     `format_choice` (Config.format_changed) formats the changed lines with the project's
     formatter, found beside `python` (the project's interpreter) or on PATH. `aliases` are
-    the names of this module that stand for an alias of Generator (analysis/aliases.py)."""
+    the names of this module that stand for an alias of Generator (analysis/aliases.py).
+    With `region`, LibCST reads only the statements the plan touches (region.py), and the
+    whole module only when that does not apply; the result is the same."""
     if plan.is_empty():
         return RewriteResult(source)
-    module, restore = _parse_exactly(source)
+    folded = fold(source, plan, facts) if region else None
+    if folded is not None:
+        try:
+            result = _rewrite(source, plan, facts, path, format_choice, python, aliases,
+                              folded)
+        except RewriteError:
+            result = None  # told as the whole module's rewrite tells it
+        if result is not None:
+            return result
+    result = _rewrite(source, plan, facts, path, format_choice, python, aliases)
+    assert result is not None
+    return result
+
+
+def _rewrite(source: str, plan: FilePlan, facts: ModuleFacts, path: str,
+             format_choice: str, python: str,
+             aliases: Mapping[str, GeneratorAlias] | None = None,
+             folded: Folded | None = None) -> RewriteResult | None:
+    """`rewrite_source`'s work; with `folded`, on the folded module (None: its rewrite
+    cannot be unfolded, see region.py)."""
+    module, restore = _parse_exactly(folded.text if folded is not None else source)
     accessor = choose_accessor(facts)
     converter = _Converter(plan, facts, accessor, source, aliases)
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
@@ -925,19 +953,43 @@ def rewrite_source(source: str, plan: FilePlan, facts: ModuleFacts, path: str = 
         extra.append((module_name, name))
     style = style_for(path)
     try:
-        new_module = _tidy_imports(new_module, facts, accessor, converter.needs_defer,
-                                   converter.removed_roots, extra, style, aliases)
+        new_module = _tidy_imports(
+            new_module, facts, accessor, converter.needs_defer, converter.removed_roots,
+            extra, style, aliases, folded_uses=(lambda: _names_used(folded.sources()))
+            if folded is not None else None)
     except SyntaxError as exc:  # the rewritten code, parsed again, did not parse
+        if folded is not None:
+            return None
         line, col = _source_position(source, new_module.code, exc)
         raise InternalRewriteError(line, col, exc) from exc
     new_source = restore(new_module.code)
+    if folded is not None:
+        new_folded = new_source
+        unfolded = folded.unfold(new_folded)
+        if unfolded is None:
+            return None
+        new_source = unfolded
     check_compiles(new_source, path, source)
     # Laid out as the project lays out code (re-aligned, within its line length); the
-    # layout keeps the tree as it is, or is not used.
-    new_source = tidy(source, new_source, style.line_length)
+    # layout keeps the tree as it is, or is not used. It changes only statements the rewrite
+    # changed: on the folded text, the kept statements alone are read.
+    if folded is not None:
+        unfolded = folded.unfold(tidy(folded.text, new_folded, style.line_length))
+        if unfolded is None:
+            return None
+        new_source = unfolded
+    else:
+        new_source = tidy(source, new_source, style.line_length)
     new_source = format_changed(source, new_source, path, style, format_choice, python)
     return RewriteResult(new_source, converter.converted, converter.wrapped,
                          converter.return_values_fixed, converter.renamed)
+
+
+def _names_used(sources: list[str]) -> set[str]:
+    used: set[str] = set()
+    for text in sources:
+        used |= used_names(text)
+    return used
 
 
 def _source_position(original: str, new: str, exc: SyntaxError) -> tuple[int, int]:

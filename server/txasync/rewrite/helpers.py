@@ -20,7 +20,7 @@ from __future__ import annotations
 import io
 import re
 import tokenize
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from functools import lru_cache
 
 from ..analysis.model import FunctionFact
@@ -41,6 +41,24 @@ def identifiers(text: str) -> frozenset[str]:
         return frozenset(_WORD.findall(text))
 
 
+class TextNames(Container[str]):
+    """The identifiers of some texts, plus some names, asked about one name at a time.
+
+    A name is an identifier of a text only if the text contains it, and a helper name is
+    rarely written anywhere: most texts are never tokenized. (A class with hundreds of
+    subclasses, a test case base, otherwise tokenizes every file of the hierarchy.)"""
+
+    def __init__(self) -> None:
+        self.texts: dict[str, str] = {}  # path -> text
+        self.names: set[str] = set()
+
+    def __contains__(self, name: object) -> bool:
+        if not isinstance(name, str):
+            return False
+        return name in self.names or any(name in text and name in identifiers(text)
+                                         for text in self.texts.values())
+
+
 def mangled(name: str, class_qualname: str) -> str:
     """The attribute `name`, written in the body of class `class_qualname`, really sets."""
     owner = class_qualname.rsplit(".", 1)[-1].lstrip("_")
@@ -56,11 +74,11 @@ def base_name(fn: FunctionFact) -> str:
     return f"__{fn.name.lstrip('_')}" if fn.class_qualname else f"_{fn.name}"
 
 
-def choose(base: str, class_qualname: str, names: Iterable[str],
+def choose(base: str, class_qualname: str, names: Iterable[str] | Container[str],
            chosen: Iterable[tuple[str, str]] = ()) -> str:
     """`base`, or the first of `base_async`, `base_async2`, ... that clashes with nothing
     (see `is_taken`)."""
-    names = frozenset(names)
+    names = names if isinstance(names, Container) else frozenset(names)
     chosen = list(chosen)
     candidate = base
     n = 1
@@ -70,7 +88,7 @@ def choose(base: str, class_qualname: str, names: Iterable[str],
     return candidate
 
 
-def is_taken(candidate: str, class_qualname: str, names: Iterable[str],
+def is_taken(candidate: str, class_qualname: str, names: Iterable[str] | Container[str],
              chosen: Iterable[tuple[str, str]] = ()) -> bool:
     """Whether `candidate` (as written in `class_qualname`, "" outside classes) clashes with
     `names` or with helpers already `chosen` as (class qualname, helper) pairs.
@@ -78,7 +96,7 @@ def is_taken(candidate: str, class_qualname: str, names: Iterable[str],
     Both spellings count: the name as written and the attribute it becomes after private
     name mangling, against names as written in any of the files and against the mangled
     attributes of the chosen helpers."""
-    names = names if isinstance(names, (set, frozenset)) else set(names)
+    names = names if isinstance(names, Container) else set(names)
     real = mangled(candidate, class_qualname) if class_qualname else candidate
     if candidate in names or real in names:
         return True
