@@ -222,7 +222,10 @@ class State:
         if progress is not None:
             progress(f"indexing {len(files)} files in {os.path.basename(folder.root) or '/'}")
         jobs = self.loading_jobs if len(files) >= 64 else 1
-        project = await asyncio.to_thread(engine.load_project, files, config, jobs, overlays)
+        # The facts cache (shared with `txasync check`) spares a restart the parse of every
+        # file that has not changed since; a loose file's folder gets no cache written into it.
+        project = await asyncio.to_thread(engine.load_project, files, config, jobs, overlays,
+                                          not folder.loose)
         project.config = folder.config  # settings may have changed while files were read
         folder.project = project
         settle_heap()
