@@ -26,7 +26,7 @@ from .index import Workspace, function_key, is_test_module
 from .library import awaitable_annotation, awaitable_doc
 from .model import CallSite, FunctionFact, ModuleFacts, Ref, Span, Value, YieldFact
 from .public_api import matches_function, public_api_reason
-from .reasons import Reason
+from .reasons import Reason, ReasonKind
 
 
 @dataclass
@@ -425,6 +425,84 @@ class Planner:
                 self.config.twisted_version) == "awaitable":
             return "await"  # the test run saw only values `await` handles as `yield` did
         return "await" if self.config.unknown_yield == "await" else "maybe"
+
+    def unknown_yield_reason(self, facts: ModuleFacts, fn: FunctionFact, y: YieldFact
+                             ) -> Reason:
+        """Why `classify_yield` could not prove this yield's value awaitable: the first
+        thing in it that is not known to be awaitable for every value, as a typed reason
+        (kind `yield-*`, `where` the yield's `path:line`). Reports count these to show
+        which missing proof costs the most `maybeDeferred`s."""
+        kind, detail = self._unknown_cause(facts, fn, y.value, 0)
+        return Reason(kind, f"line {y.span.line}: {detail}",
+                      where=f"{facts.path}:{y.span.line}")
+
+    def _unknown_cause(self, facts: ModuleFacts, fn: FunctionFact, value: Value, depth: int
+                       ) -> tuple[ReasonKind, str]:
+        ref = value.ref
+        if value.kind == "name" and ref is not None:
+            name = ref.name
+            if name in fn.all_params:
+                return "yield-parameter", f"`{name}` is a parameter"
+            assigned = fn.assignments.get(name)
+            if not assigned or name in fn.declared_outer or self._rebound_in_closure(
+                    facts, fn, name):
+                return "yield-name", f"`{name}` is bound outside the function"
+            for v in assigned:
+                if depth < 4 and self._value_kind(facts, fn, v, depth + 1) != "awaitable" and (
+                        v.kind in ("call", "name", "attr")):
+                    return self._unknown_cause(facts, fn, v, depth + 1)
+            return "yield-local", f"`{name}` is bound to a value not known to be a Deferred"
+        if value.kind == "attr" and ref is not None:
+            return "yield-attribute", f"`{ref.text}` may hold something other than a Deferred"
+        if value.kind != "call" or ref is None:
+            return "yield-expression", "the value is an expression txasync does not follow"
+        site = _site_in(fn, ref)
+        resolution = self.ws.resolve(facts, site)
+        if not resolution.targets:
+            if not resolution.possible and (ref.kind != "attr" or ref.qualified
+                                             or self.ws.external_receiver(facts, site)
+                                             is not None):
+                if self._library_kind(facts, site, ref) == "unknown" and (
+                        ref.name in self._replaced_names() or (
+                            ref.qualified is not None
+                            and self._module_function_replaced(ref.qualified))):
+                    return "yield-replaced", f"`{ref.text}` may be replaced at run time"
+                return "yield-library", f"`{ref.text}` is not known to return a Deferred"
+            owner = ref.text.rpartition(".")[0]
+            root = owner.split(".")[0]
+            if root in ("self", "cls"):
+                if owner.count(".") >= 2:
+                    return "yield-receiver-chain", f"the type of `{owner}` is not known"
+                return "yield-receiver-attribute", f"the type of `{owner}` is not known"
+            if root in fn.all_params:
+                return "yield-receiver-parameter", f"the parameter `{root}` has no type"
+            if root in fn.assignments:
+                return "yield-receiver-local", f"the local `{root}` has no known type"
+            return "yield-receiver-unknown", f"the type of `{owner or ref.text}` is not known"
+        targets = resolution.targets
+        kinds = {t: self.function_result_kind(t, depth + 1) for t in targets}
+        if len(targets) > 1 and "awaitable" in kinds.values():
+            plain = next(t for t, k in kinds.items() if k != "awaitable")
+            return "yield-mixed-dispatch", (
+                f"`{ref.text}` may run `{self.ws.functions[plain][1].qualname}`, which may "
+                "return something other than a Deferred")
+        key = next((t for t, k in kinds.items() if k != "awaitable"), targets[0])
+        tfacts, target = self.ws.functions[key]
+        where = f"`{target.qualname}`"
+        if key in self.ws.redefined or (self.ws.replacement(key) is not None
+                                        and not self._replaced_by_awaitables(key, depth)):
+            return "yield-replaced", f"{where} is replaced at run time"
+        if not self.result_transparent(tfacts, target):
+            return "yield-decorator", f"a decorator of {where} decides what a call returns"
+        if target.is_stub or self._never_runs(tfacts, target):
+            return "yield-declaration", f"{where} is a declaration"
+        if not (target.is_ic or target.is_async) and any(
+                self.ws.functions[r][1].is_ic or self.ws.functions[r][1].is_async
+                for r in self.ws.related_methods(key)):
+            return "yield-override", f"{where} is plain where an override is not"
+        if self.ws.external_receiver(facts, site):
+            return "yield-library", f"the library's `{ref.name}` is not known to return one"
+        return "yield-plain-callee", f"{where} may return something other than a Deferred"
 
     def _value_kind(self, facts: ModuleFacts, fn: FunctionFact | None, value: Value,
                     depth: int) -> str:
