@@ -88,6 +88,21 @@ def test_store_in_static_method_counts(tmp_path: Path) -> None:
     assert action(project, "job.py", "Job.wait") == "maybe"
 
 
+def test_store_in_method_called_on_the_class_counts(tmp_path: Path) -> None:
+    # `Report.close(job)` runs the method with a `Job` as `self`.
+    project = job_with(tmp_path, "class Report:\n    def close(self):\n"
+                                 "        self.done = None\n\n\n"
+                                 "def close_job(job):\n    Report.close(job)\n")
+    assert action(project, "job.py", "Job.wait") == "maybe"
+
+
+def test_store_in_method_handed_over_counts(tmp_path: Path) -> None:
+    project = job_with(tmp_path, "import types\n\n\nclass Report:\n    def close(self):\n"
+                                 "        self.done = None\n\n\n"
+                                 "def bind(job):\n    return types.MethodType(Report.close, job)\n")
+    assert action(project, "job.py", "Job.wait") == "maybe"
+
+
 def test_store_in_nested_function_counts(tmp_path: Path) -> None:
     project = job_with(tmp_path, "class Report:\n    def close(self, job):\n"
                                  "        def clear(self):\n            self.done = None\n"

@@ -130,6 +130,12 @@ def store_elsewhere(ws: Workspace, module: ModuleFacts, owner: str, on_self: str
     owner_class = function_key(module.module, on_self)
     if owner_class not in ws.classes:
         return False
+    for facts, site in ws.callers(function_key(module.module, owner)):
+        # `Report.close(job)` or the function handed over (`MethodType(Report.close, job)`)
+        # runs it with any object as `self`.
+        if site.uncalled or (site.callee.receiver not in ("self", "cls", "super")
+                             and ws.class_key(facts, site.callee.text.rpartition(".")[0])):
+            return False
     return not ({owner_class, *ws.subclasses(owner_class)} & line)
 
 
