@@ -113,6 +113,32 @@ def computed_store_reaches(ws: Workspace, module: ModuleFacts, line: set[str]) -
     return False
 
 
+def store_elsewhere(ws: Workspace, module: ModuleFacts, owner: str, on_self: str,
+               line: set[str]) -> bool:
+    """A store `self.name = v` in a method of a class outside `line` (the family of the
+    class whose attribute is asked about): `self` there is an instance of that class or of
+    one of its subclasses, none of which is in the family, so the store never lands on an
+    instance the question is about. Only a plain method whose first parameter is `self`,
+    never rebound, counts."""
+    if not on_self or not owner:
+        return False
+    fn = module.function(owner)
+    if fn is None or fn.class_qualname != on_self or fn.params[:1] != ["self"] or (
+            "self" in fn.assignments or "self" in fn.declared_outer) or any(
+            d.rsplit(".", 1)[-1] in ("staticmethod", "classmethod") for d in fn.decorators):
+        return False
+    owner_class = function_key(module.module, on_self)
+    if owner_class not in ws.classes:
+        return False
+    for facts, site in ws.callers(function_key(module.module, owner)):
+        # `Report.close(job)` or the function handed over (`MethodType(Report.close, job)`)
+        # runs it with any object as `self`.
+        if site.uncalled or (site.callee.receiver not in ("self", "cls", "super")
+                             and ws.class_key(facts, site.callee.text.rpartition(".")[0])):
+            return False
+    return not ({owner_class, *ws.subclasses(owner_class)} & line)
+
+
 def exact_attribute_class(ws: Workspace, cls_key: str, name: str) -> str | None:
     """The one class every value of `self.name` (on an instance of `cls_key`) is exactly
     an instance of (a workspace class key, or a library class's qualified name), or None
@@ -126,8 +152,8 @@ def exact_attribute_class(ws: Workspace, cls_key: str, name: str) -> str | None:
     for module in ws.modules.values():
         if computed_store_reaches(ws, module, line) or "__dict__" in module.attribute_stores:
             return None  # `setattr(o, name, v)`, `o.__dict__ = d`: may hold anything
-        for owner, value in module.attribute_stores.get(name, ()):
-            if value.kind == "none":
+        for owner, value, on_self in module.attribute_stores.get(name, ()):
+            if value.kind == "none" or store_elsewhere(ws, module, owner, on_self, line):
                 continue  # `x.name = None`: a call on it fails the same either way
             if value.kind != "call" or value.ref is None or value.cast_to:
                 return None

@@ -749,15 +749,18 @@ class _FactWalker:
             elif isinstance(target, ast.Starred):
                 self._attribute_stores([target.value], Value("other"), False)
             elif isinstance(target, ast.Attribute):
+                on_self = (scope.class_qualname if scope.kind not in ("lambda", "module")
+                           and isinstance(target.value, ast.Name) and target.value.id == "self"
+                           else "")
                 self.facts.attribute_stores.setdefault(target.attr, []).append(
-                    (owner, value if direct else Value("other")))
+                    (owner, value if direct else Value("other"), on_self))
             elif isinstance(target, ast.Subscript) and _text(target.value).endswith(
                     "__dict__"):
                 self._computed_store(target.value.value if isinstance(
                     target.value, ast.Attribute) else None)  # `o.__dict__[name] = v`
             elif isinstance(target, ast.Name) and self.scopes[-1].kind == "class":
                 self.facts.attribute_stores.setdefault(target.id, []).append(
-                    ("", value if direct else Value("other")))
+                    ("", value if direct else Value("other"), ""))
 
     def _computed_store(self, receiver: ast.expr | None) -> None:
         """A store into an attribute whose name is computed: any attribute of `receiver`
@@ -922,16 +925,16 @@ class _FactWalker:
                            auto=last == "object" and len(args) == 2 and not given,
                            value=next(iter([*args[2:3], *new]), None))
             self.facts.attribute_stores.setdefault(args[1].value, []).append(
-                ("", Value("other")))
+                ("", Value("other"), ""))
         elif last in ("setattr", "__setattr__") and len(args) >= 2 and first_text is None:
             self._computed_store(first)  # `setattr(o, name, v)`
         if first_text is not None:
             self.facts.attribute_stores.setdefault(first_text.rsplit(".", 1)[-1], []).append(
-                ("", Value("other")))
+                ("", Value("other"), ""))
         for keyword in node.keywords if last == "multiple" else ():
             if keyword.arg:
                 self.facts.attribute_stores.setdefault(keyword.arg, []).append(
-                    ("", Value("other")))
+                    ("", Value("other"), ""))
         if last == "multiple":
             for keyword in node.keywords:
                 if not keyword.arg:

@@ -282,8 +282,10 @@ class ModuleFacts:
     replacements: list[CallSite] = field(default_factory=list)
     # Every store into an attribute, by attribute name: (the enclosing function's qualname,
     # "" at module level or in a class body, and the value stored; "other" where it cannot
-    # be told: a tuple target, `+=`, a loop target, `setattr(o, "n", v)`, `patch.object`).
-    attribute_stores: dict[str, list[tuple[str, Value]]] = field(default_factory=dict)
+    # be told: a tuple target, `+=`, a loop target, `setattr(o, "n", v)`, `patch.object`;
+    # and the class's qualname when the receiver is `self` in a method of that class, else
+    # ""; attributes.store_elsewhere says when such a store cannot land on an instance).
+    attribute_stores: dict[str, list[tuple[str, Value, str]]] = field(default_factory=dict)
     # The module stores into attributes whose name is computed (`setattr(o, name, v)`,
     # `o.__dict__.update(...)`): any attribute may hold anything.
     computed_attribute_stores: bool = False

@@ -26,7 +26,7 @@ from .index import Workspace, function_key, is_test_module
 from .library import awaitable_annotation, awaitable_doc
 from .model import CallSite, FunctionFact, ModuleFacts, Ref, Span, Value, YieldFact
 from .public_api import matches_function, public_api_reason
-from .reasons import Reason
+from .reasons import Reason, ReasonKind
 
 
 @dataclass
@@ -426,6 +426,103 @@ class Planner:
             return "await"  # the test run saw only values `await` handles as `yield` did
         return "await" if self.config.unknown_yield == "await" else "maybe"
 
+    def unknown_yield_reason(self, facts: ModuleFacts, fn: FunctionFact, y: YieldFact
+                             ) -> Reason:
+        """Why `classify_yield` could not prove this yield's value awaitable: the first
+        thing in it that is not known to be awaitable for every value, as a typed reason
+        (kind `yield-*`, `where` the yield's `path:line`). Reports count these to show
+        which missing proof costs the most `maybeDeferred`s."""
+        kind, detail = self._unknown_cause(facts, fn, y.value, 0)
+        return Reason(kind, f"line {y.span.line}: {detail}",
+                      where=f"{facts.path}:{y.span.line}")
+
+    def _unknown_cause(self, facts: ModuleFacts, fn: FunctionFact, value: Value, depth: int
+                       ) -> tuple[ReasonKind, str]:
+        ref = value.ref
+        if value.kind == "name" and ref is not None:
+            name = ref.name
+            if name in fn.all_params:
+                return "yield-parameter", f"`{name}` is a parameter"
+            assigned = fn.assignments.get(name)
+            if not assigned or name in fn.declared_outer or self._rebound_in_closure(
+                    facts, fn, name):
+                return "yield-name", f"`{name}` is bound outside the function"
+            for v in assigned:
+                if depth < 4 and self._value_kind(facts, fn, v, depth + 1) != "awaitable" and (
+                        v.kind in ("call", "name", "attr")):
+                    return self._unknown_cause(facts, fn, v, depth + 1)
+            return "yield-local", f"`{name}` is bound to a value not known to be a Deferred"
+        if value.kind == "attr" and ref is not None:
+            return "yield-attribute", f"`{ref.text}` may hold something other than a Deferred"
+        if value.kind != "call" or ref is None:
+            return "yield-expression", "the value is an expression txasync does not follow"
+        site = _site_in(fn, ref)
+        resolution = self.ws.resolve(facts, site)
+        if not resolution.targets:
+            if not resolution.possible and (ref.kind != "attr" or ref.qualified
+                                             or self.ws.external_receiver(facts, site)
+                                             is not None):
+                if self._library_kind(facts, site, ref) == "unknown" and (
+                        ref.name in self._replaced_names() or (
+                            ref.qualified is not None
+                            and self._module_function_replaced(ref.qualified))):
+                    return "yield-replaced", f"`{ref.text}` may be replaced at run time"
+                return "yield-library", f"`{ref.text}` is not known to return a Deferred"
+            owner = ref.text.rpartition(".")[0]
+            root = owner.split(".")[0]
+            if root in ("self", "cls"):
+                if owner.count(".") >= 2:
+                    return "yield-receiver-chain", f"the type of `{owner}` is not known"
+                return "yield-receiver-attribute", f"the type of `{owner}` is not known"
+            if root in fn.all_params:
+                return "yield-receiver-parameter", f"the parameter `{root}` has no type"
+            if root in fn.assignments:
+                return "yield-receiver-local", f"the local `{root}` has no known type"
+            return "yield-receiver-unknown", f"the type of `{owner or ref.text}` is not known"
+        # The functions `_call_kind` judges, and whether it judges each by its body alone.
+        exact = self._exact_method(facts, fn, ref)
+        explicit = (self._class_method(facts, fn, ref) if ref.kind == "attr"
+                    and ref.receiver not in ("self", "cls", "super") else None)
+        on_self = ref.receiver in ("self", "cls", "super")
+        if exact is not None or explicit is not None:
+            targets = [exact or explicit or ""]
+            by_body = {targets[0]: False}
+        else:
+            targets = [t for t in resolution.targets if not self._neutral(t)] or (
+                resolution.targets)
+            by_body = {t: on_self and self._spec_only(t) for t in targets}
+        kinds = {t: self.function_result_kind(t, depth + 1, own=t in (exact, explicit),
+                                              body=by_body[t]) for t in targets}
+        if len(targets) > 1 and "awaitable" in kinds.values():
+            plain = next(t for t, k in kinds.items() if k != "awaitable")
+            return "yield-mixed-dispatch", (
+                f"`{ref.text}` may run `{self.ws.functions[plain][1].qualname}`, which may "
+                "return something other than a Deferred")
+        key = next((t for t, k in kinds.items() if k != "awaitable"), targets[0])
+        tfacts, target = self.ws.functions[key]
+        where = f"`{target.qualname}`"
+        if key in self.ws.redefined or (not by_body[key] and self.ws.replacement(key) is not None
+                                        and not self._replaced_by_awaitables(key, depth)):
+            return "yield-replaced", f"{where} is replaced at run time"
+        if not self.result_transparent(tfacts, target):
+            return "yield-decorator", f"a decorator of {where} decides what a call returns"
+        if target.is_stub or self._never_runs(tfacts, target):
+            return "yield-declaration", f"{where} is a declaration"
+        if key not in (exact, explicit) and not (target.is_ic or target.is_async) and any(
+                self.ws.functions[r][1].is_ic or self.ws.functions[r][1].is_async
+                for r in self.ws.related_methods(key)):
+            return "yield-override", f"{where} is plain where an override is not"
+        if self.ws.external_receiver(facts, site):
+            return "yield-library", f"the library's `{ref.name}` is not known to return one"
+        detail = f"{where} may return something other than a Deferred"
+        if depth < 3 and not target.yields:
+            for v in target.returns:
+                if self._value_kind(tfacts, target, v, depth + 1) != "awaitable":
+                    inner, why = self._unknown_cause(tfacts, target, v, depth + 1)
+                    detail += f" (it returns {v.ref.text if v.ref else v.kind}: {inner}: {why})"
+                    break
+        return "yield-plain-callee", detail
+
     def _value_kind(self, facts: ModuleFacts, fn: FunctionFact | None, value: Value,
                     depth: int) -> str:
         """'awaitable', 'plain' or 'unknown' for a value, from what the index can see."""
@@ -455,7 +552,8 @@ class Planner:
                                                    ref.text.rpartition(".")[0])
                 cls_key = key if kind == "workspace" else None
             if cls_key is not None:
-                return self._attribute_kind(cls_key, ref.name, depth)
+                on_self = ref.receiver == "self" and ref.text.count(".") == 1
+                return self._attribute_kind(cls_key, ref.name, depth, on_self)
         return "unknown"
 
     def _rebound_in_closure(self, facts: ModuleFacts, fn: FunctionFact, name: str) -> bool:
@@ -464,34 +562,45 @@ class Planner:
         return any(other.qualname.startswith(prefix) and name in other.declared_outer
                    for other in facts.functions)
 
-    def _attribute_kind(self, cls_key: str, name: str, depth: int) -> str:
+    def _attribute_kind(self, cls_key: str, name: str, depth: int, on_self: bool = False
+                        ) -> str:
         """What `self.name` holds, from every store into an attribute of that name anywhere
         in the workspace (any object's: the receiver of `x.name = v` may be this instance):
         awaitable only when each stores a Deferred (`self.d = Deferred()`, `succeed(...)`,
         a local bound only to one). A method or property of that name, a store of anything
         else (`self.d = None`), a store txasync cannot read (`setattr(o, name, v)`), or a
         library base that may set it makes it unknown."""
-        memo_key = (f"attr:{cls_key}:{name}", False, False)
+        memo_key = (f"attr:{cls_key}:{name}", on_self, False)
         if memo_key in self._returns_memo:
             return self._returns_memo[memo_key]
         self._returns_memo[memo_key] = "unknown"
-        kind = self._attribute_kind_uncached(cls_key, name, depth)
+        kind = self._attribute_kind_uncached(cls_key, name, depth, on_self)
         self._returns_memo[memo_key] = kind
         return kind
 
-    def _attribute_kind_uncached(self, cls_key: str, name: str, depth: int) -> str:
+    def _attribute_kind_uncached(self, cls_key: str, name: str, depth: int,
+                                 on_self: bool) -> str:
+        """With `on_self` (`self.d`, whose instance is of `cls_key`'s family), stores that
+        cannot land on such an instance leave the question: `self.d = None` in a method of
+        an unrelated class, `setattr(self, n, v)` there (analysis/attributes.py). A typed
+        receiver (`proto.d`) may be a duck-typed fake: every store counts."""
         if self.ws.methods_by_name.get(name):
             return "unknown"
+        family = attributes.family(self.ws, cls_key)
         stores: list[tuple[ModuleFacts, str, Value]] = []
         for module in self.ws.modules.values():
-            if module.computed_attribute_stores:
+            if on_self:
+                if attributes.computed_store_reaches(self.ws, module, family) or (
+                        "__dict__" in module.attribute_stores):
+                    return "unknown"
+            elif module.computed_attribute_stores:
                 return "unknown"
-            stores.extend((module, owner, v) for owner, v in module.attribute_stores.get(name, ()))
+            stores.extend((module, owner, v)
+                          for owner, v, on in module.attribute_stores.get(name, ())
+                          if not (on_self and attributes.store_elsewhere(
+                              self.ws, module, owner, on, family)))
         if not stores:
             return "unknown"
-        family = {cls_key, *self.ws.ancestors(cls_key), *self.ws.subclasses(cls_key)}
-        for sub in list(family):
-            family.update(self.ws.ancestors(sub))
         for key in family:
             if key in self.ws.classes:
                 if {"__getattr__", "__getattribute__"} & set(self.ws.classes[key][1].methods):
@@ -577,6 +686,20 @@ class Planner:
         if method is None:
             return "unknown"
         return self.function_result_kind(method, depth + 1, own=True)
+
+    def _exact_method(self, facts: ModuleFacts, fn: FunctionFact | None, ref: Ref
+                      ) -> str | None:
+        """The one workspace method `self.x.m()` runs when every value `self.x` can hold
+        is exactly one workspace class (analysis/attributes.py), else None."""
+        if (fn is None or not fn.self_class or ref.kind != "attr" or ref.qualified
+                or not ref.text.startswith("self.") or ref.text.count(".") != 2
+                or ref.receiver_attr is None):
+            return None
+        held = attributes.exact_attribute_class(
+            self.ws, function_key(facts.module, fn.self_class), ref.receiver_attr)
+        if held is None or held not in self.ws.classes:
+            return None
+        return self.ws.lookup_method(held, ref.name)
 
     def _replaced_by_awaitables(self, key: str, depth: int) -> bool:
         """Everything the tests install in place of `key` returns an awaitable when called
@@ -702,6 +825,10 @@ class Planner:
                 return "unknown"
             if library.method_kind(external, ref.name) != "awaitable":
                 return "unknown"
+            if self._constructed_library_local(facts, site, ref) == external:
+                # `lc = LoopingCall(f)` then `lc.start(1)`: exactly the library's class, so
+                # no workspace class (a subclass, a duck-typed fake) can answer the call.
+                return "awaitable"
             for other in self.ws.methods_by_name.get(ref.name, []):
                 if self.function_result_kind(other, own=True) != "awaitable" and not (
                         self._neutral(other)):
@@ -716,6 +843,32 @@ class Planner:
                 return "unknown"  # a subclass may mix in another library base
             kind = library.method_kind(definer, ref.name)
         return kind if kind == "awaitable" else "unknown"
+
+    def _constructed_library_local(self, facts: ModuleFacts, site: CallSite, ref: Ref
+                                   ) -> str | None:
+        """The library class `x` in `x.m()` is exactly an instance of, when `x` is a local
+        of the function the call is written in (not a parameter, not declared `global` or
+        `nonlocal`, not rebound by a closure) bound only by calls of that class's
+        constructor (`attributes.constructed_class`: no `__new__` in its line, no
+        Deferred, every base readable, the class not replaced by the tests); else None."""
+        owner = ref.text.rpartition(".")[0]
+        fn = facts.function(site.enclosing) if site.enclosing else None
+        if (fn is None or ref.kind != "attr" or ref.qualified or not owner.isidentifier()
+                or owner in ("self", "cls") or not fn.binds_locally(owner)
+                or owner in fn.all_params or self._rebound_in_closure(facts, fn, owner)):
+            return None
+        made: set[str] = set()
+        for value in fn.assignments.get(owner, ()):
+            vref = value.ref
+            if value.kind != "call" or vref is None or value.cast_to or (
+                    vref.kind == "attr" and vref.receiver != "module"):
+                return None
+            held = attributes.constructed_class(self.ws, facts, vref.text, vref.qualified,
+                                                fn.qualname)
+            if held is None or held in self.ws.classes:
+                return None
+            made.add(held)
+        return made.pop() if len(made) == 1 else None
 
     def _plain_constructor(self, facts: ModuleFacts, ref: Ref) -> bool:
         """`Session(...)` of a workspace class: an instance, never a Deferred, unless the

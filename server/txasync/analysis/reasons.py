@@ -41,6 +41,25 @@ ReasonKind = Literal[
     "not-fresh",
     "raises-sync",
     "failure-subclass",
+    # Why one yield becomes `await defer.maybeDeferred(...)` (Planner.unknown_yield_reason):
+    # the first thing in the yielded value not known to be awaitable for every value.
+    "yield-expression",
+    "yield-parameter",
+    "yield-local",
+    "yield-name",
+    "yield-attribute",
+    "yield-receiver-parameter",
+    "yield-receiver-local",
+    "yield-receiver-chain",
+    "yield-receiver-attribute",
+    "yield-receiver-unknown",
+    "yield-library",
+    "yield-replaced",
+    "yield-decorator",
+    "yield-declaration",
+    "yield-override",
+    "yield-plain-callee",
+    "yield-mixed-dispatch",
 ]
 
 # The label reports show for each kind (a short phrase shared by many functions).
@@ -75,6 +94,23 @@ LABELS: dict[str, str] = {
     "not-fresh": "the Deferred it hands out may not be a new one",
     "raises-sync": "may raise synchronously where a caller would get a failed Deferred",
     "failure-subclass": "Failures other than Twisted's plain one pass through (a subclass)",
+    "yield-expression": "yields an expression (subscript, condition, ...)",
+    "yield-parameter": "yields a parameter",
+    "yield-local": "yields a local not bound only to Deferreds",
+    "yield-name": "yields a global or closure name",
+    "yield-attribute": "yields an attribute not holding only Deferreds",
+    "yield-receiver-parameter": "calls a method of an untyped parameter",
+    "yield-receiver-local": "calls a method of an untyped local",
+    "yield-receiver-chain": "calls a method through an attribute chain (`self.a.b.m()`)",
+    "yield-receiver-attribute": "calls a method of an attribute of unknown type",
+    "yield-receiver-unknown": "calls a method of an unknown receiver",
+    "yield-library": "calls a library function not known to return a Deferred",
+    "yield-replaced": "calls a function a test double replaces",
+    "yield-decorator": "calls a function behind a decorator that may change its result",
+    "yield-declaration": "calls a declaration (stub, Interface, abstract method)",
+    "yield-override": "calls a method whose overrides may return other things",
+    "yield-plain-callee": "calls a plain function not returning only Deferreds",
+    "yield-mixed-dispatch": "calls a method some of whose implementations return plain values",
 }
 
 
