@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from lsp_support import (
     EXTRA_CALLER,
@@ -155,3 +157,17 @@ async def test_severity_from_settings(client, workspace):
     lenses = await client.text_document_code_lens_async(types.CodeLensParams(
         text_document=types.TextDocumentIdentifier(uri=u)))
     assert lenses
+
+
+@pytest.mark.asyncio
+async def test_the_first_load_fills_the_facts_cache_check_shares(client, workspace):
+    """The server's first load keeps each file's facts in `.txasync/cache/facts` (the cache
+    `txasync check` reads too), so the next start parses only what changed since."""
+    from txasync import facts_cache
+
+    await start(client, "visual-studio-code", workspace)
+    handlers = client.editor.open(workspace / "legacy_app" / "handlers.py")
+    await wait_diagnostics(client, handlers, lambda d: len(d) > 10)
+    stored = os.listdir(facts_cache.facts_dir(str(workspace)))
+    sources = [p for p in workspace.rglob("*.py") if ".txasync" not in p.parts]
+    assert len(stored) >= len(sources) - 1, (stored, sources)
