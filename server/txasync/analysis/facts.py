@@ -247,6 +247,12 @@ def _defaults(args: ast.arguments) -> list[ast.expr]:
     return args.defaults + [d for d in args.kw_defaults if d is not None]
 
 
+# Calls that read the warnings raised while the code under them runs (trial, unittest,
+# the warnings module, pytest).
+_WARNING_READERS = frozenset({"flushWarnings", "assertWarns", "assertWarnsRegex",
+                              "failUnlessWarns", "catch_warnings", "warns", "deprecated_call"})
+
+
 def _text(node: ast.AST) -> str:
     """Source-like text of an expression; dotted names (the common case) without unparse."""
     parts = []
@@ -1171,6 +1177,9 @@ class _FactWalker:
         elif resolved == _FAILURE and not self.facts.failure_values:
             self.facts.failure_values = self._failure_as_data(node)
         scope = self.current_def()
+        if scope.fact is not None and (resolved or _text(func)).rpartition(".")[2] in (
+                _WARNING_READERS):
+            scope.fact.inspects_warnings = True
         if resolved == RETURN_VALUE:
             self._return_value(node, scope)
         elif isinstance(func, ast.Name) and scope.fact is not None:

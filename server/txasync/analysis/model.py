@@ -168,6 +168,10 @@ class FunctionFact:
     nested_return_value: Span | None = None  # returnValue in a helper nested in this function
     calls_return_value_helper: list[str] = field(default_factory=list)  # local names called
     own_return_value_anywhere: bool = False  # a plain def that calls returnValue itself
+    # Its own frame reads the warnings raised while it runs (`self.flushWarnings()`,
+    # `assertWarns`, `warnings.catch_warnings`, `pytest.warns`): `returnValue`'s deprecation
+    # warning is one such a test can see.
+    inspects_warnings: bool = False
     returns: list[Value] = field(default_factory=list)  # `return x` values (own frame)
     assignments: dict[str, list[Value]] = field(default_factory=dict)
     returns_annotation: str = ""

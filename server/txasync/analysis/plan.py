@@ -106,6 +106,24 @@ class Planner:
         if self.should_stop is not None and self.should_stop():
             raise Superseded()
 
+    def _warning_reader(self, facts: ModuleFacts, fn: FunctionFact) -> str | None:
+        """A function that reads the warnings raised while this one runs: one it is nested
+        in, or one that calls it (the test that flushes `returnValue`'s deprecation)."""
+        parts = fn.qualname.split(".<locals>.")
+        for depth in range(len(parts) - 1, 0, -1):
+            outer = ".<locals>.".join(parts[:depth])
+            found = self.ws.functions.get(function_key(facts.module, outer))
+            if found is not None and found[1].inspects_warnings:
+                return outer
+        key = function_key(facts.module, fn.qualname)
+        for sfacts, site in self.all_callers(key) + self.possible_callers(key):
+            if not site.enclosing:
+                continue
+            found = self.ws.functions.get(function_key(sfacts.module, site.enclosing))
+            if found is not None and found[1].inspects_warnings:
+                return site.enclosing
+        return None
+
     # -- intrinsic reasons (the function on its own) -------------------------------------
     def intrinsic_reasons(self, facts: ModuleFacts, fn: FunctionFact) -> list[Reason]:
         reasons: list[Reason] = []
@@ -148,6 +166,13 @@ class Planner:
                     "which catches it today; a `return` would not be caught"
                 ))
                 break
+        watcher = self._warning_reader(facts, fn) if fn.return_values else None
+        if watcher is not None:
+            reasons.append(Reason(
+                "return-value-warning",
+                f"`{watcher}` reads the warnings raised while it runs, and `returnValue` "
+                f"(line {fn.return_values[0].span.line}) raises a DeprecationWarning a `return` "
+                "would not"))
         for rv in fn.return_values:
             if rv.unpacked:
                 reasons.append(Reason(
@@ -1611,7 +1636,7 @@ def file_plans(decisions: dict[str, Decision], convert: bool = True) -> dict[str
                                 shape=d.shape))
             for facts, wrap in d.wraps:
                 plan_for(facts.path).wraps.append(wrap)
-        else:
+        elif not any(r.kind == "return-value-warning" for r in d.reasons):
             for rv in d.fn.return_values:
                 if rv.as_statement and rv.single and not rv.guarded_by:
                     plan_for(d.facts.path).return_values.append(rv.span)

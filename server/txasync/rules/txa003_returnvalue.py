@@ -69,8 +69,10 @@ def from_decision(decision: Decision) -> Iterator[Finding]:
     if decision.shape is not None:
         return  # a pass-through or a chain: its own rule says it
     fn = decision.fn
+    read = any(r.kind == "return-value-warning" for r in decision.reasons)
     for rv in fn.return_values:
-        if not rv.single or not rv.as_statement:
+        if read or not rv.single or not rv.as_statement:
+            # (read: a test reads the deprecation warning that `returnValue` raises)
             safety: FixSafety = "none"
         elif rv.guarded_by:
             safety = "unsafe"
