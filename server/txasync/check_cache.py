@@ -18,7 +18,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -29,6 +28,7 @@ from .analysis.findings import Finding
 from .analysis.model import Span
 from .config import Config
 from .facts_cache import code_digest
+from .fileio import write_cache_entry
 
 if TYPE_CHECKING:
     from .engine import Analysis
@@ -122,15 +122,7 @@ def store(root: str, key: str, result: CheckResult, library: Iterable[str]) -> b
              "library": [[path, _stat(path)] for path in library]}
     target = cache_path(root)
     try:
-        os.makedirs(os.path.dirname(target), exist_ok=True)
-        ignore = os.path.join(os.path.dirname(target), ".gitignore")
-        if not os.path.exists(ignore):  # a cache, never part of the project's history
-            with open(ignore, "w", encoding="utf-8") as handle:
-                handle.write("*\n")
-        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(target), prefix=".check-")
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(entry, handle)
-        os.replace(tmp, target)
+        write_cache_entry(os.path.dirname(target), target, json.dumps(entry).encode("utf-8"))
     except OSError:
         return False
     return True

@@ -23,7 +23,6 @@ import hashlib
 import io
 import os
 import pickle
-import tempfile
 from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
@@ -31,6 +30,7 @@ from typing import Any
 from .analysis import model, shapes
 from .analysis.evidence import EVIDENCE_DIR
 from .analysis.model import ModuleFacts
+from .fileio import write_cache_entry
 
 FACTS_DIR = os.path.join(EVIDENCE_DIR, "cache", "facts")
 FORMAT = 1
@@ -104,19 +104,7 @@ def store(root: str, key: str, facts: ModuleFacts) -> bool:
     directory = facts_dir(root)
     try:
         data = pickle.dumps(facts, protocol=pickle.HIGHEST_PROTOCOL)
-        os.makedirs(directory, exist_ok=True)
-        ignore = os.path.join(os.path.dirname(directory), ".gitignore")
-        if not os.path.exists(ignore):  # a cache, never part of the project's history
-            with open(ignore, "w", encoding="utf-8") as handle:
-                handle.write("*\n")
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".facts-")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-            os.replace(tmp, os.path.join(directory, key))
-        except BaseException:
-            os.unlink(tmp)
-            raise
+        write_cache_entry(os.path.dirname(directory), os.path.join(directory, key), data)
     except (OSError, pickle.PicklingError, RecursionError, TypeError):
         return False
     return True

@@ -36,3 +36,27 @@ def write_atomic(path: str, text: str, encoding: str = "utf-8", root: str | None
         except OSError:
             pass
         raise
+
+
+def write_cache_entry(cache_dir: str, target: str, data: bytes) -> None:
+    """Write one cache entry under `cache_dir` (`.txasync/cache`) whole or not at all.
+
+    The folder gets a `.gitignore` of `*` the first time (a cache is never part of the
+    project's history). No fsync: a lost entry is only a cache miss, and the facts cache
+    writes one entry per file of a tree."""
+    os.makedirs(os.path.dirname(target), exist_ok=True)
+    ignore = os.path.join(cache_dir, ".gitignore")
+    if not os.path.exists(ignore):
+        with open(ignore, "w", encoding="utf-8") as handle:
+            handle.write("*\n")
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(target), prefix=".entry-")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, target)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
