@@ -172,7 +172,8 @@ class Planner:
                 "return-value-warning",
                 f"`{watcher}` reads the warnings raised while it runs, and `returnValue` "
                 f"(line {fn.return_values[0].span.line}) raises a DeprecationWarning a `return` "
-                "would not"))
+                "would not: convert it by hand once no test reads returnValue's "
+                "DeprecationWarning"))
         for rv in fn.return_values:
             if rv.unpacked:
                 reasons.append(Reason(
