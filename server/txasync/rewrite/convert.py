@@ -255,6 +255,21 @@ def _parenthesize_always(expr: cst.BaseExpression,
                              rpar=[*getattr(expr, "rpar", []), close])
 
 
+def _without_defaults(params: cst.Parameters) -> cst.Parameters:
+    """A keep-API helper's parameters: the wrapper, its one caller, passes every one, so
+    the defaults would be dead text there (a second copy of a long default, evaluated a
+    second time when the class is made); the wrapper keeps them, and the comments."""
+    def bare(param: cst.Param) -> cst.Param:
+        if param.default is None:
+            return param
+        return param.with_changes(default=None, equal=cst.MaybeSentinel.DEFAULT)
+
+    return params.with_changes(
+        posonly_params=[bare(p) for p in params.posonly_params],
+        params=[bare(p) for p in params.params],
+        kwonly_params=[bare(p) for p in params.kwonly_params])
+
+
 def _has_comment(node: cst.CSTNode) -> bool:
     """A comment inside an expression (a multi-line display): deleting it would lose it."""
     return bool(m.findall(node, m.Comment()))
@@ -658,6 +673,7 @@ class _Converter(cst.CSTTransformer):
         kept = [d for d in decorators if _decorator_text(d) in ("staticmethod", "classmethod")]
         private = converted.with_changes(
             name=cst.Name(helper), decorators=kept, body=helper_body,
+            params=_without_defaults(params),
             leading_lines=[cst.EmptyLine(indent=False)] * (1 if "." in fn.qualname else 2),
             lines_after_decorators=[])
         return cst.FlattenSentinel([public, private])
