@@ -55,3 +55,43 @@ def test_a_keep_api_helper_has_no_defaults() -> None:
     assert "lambda" not in helper and "=" not in helper.split(")")[0]
     wrapper = fixed[:fixed.index("async def")]
     assert "= lambda path: (" in wrapper and "interval: int = 60 * 10,  # seconds" in wrapper
+
+
+def test_await_has_brackets_only_where_the_grammar_needs_them() -> None:
+    """`await` binds tighter than every operator: `(yield d)`'s brackets go where they
+    only grouped the yield, and stay where `await` would take in what follows
+    (`(await d).attr` is not `await d.attr`), where they touch a word, and in an
+    f-string's `{(...)=}`, whose text is what it prints."""
+    source = (
+        "from twisted.internet import defer\n\n\n"
+        "def D():\n"
+        "    return defer.succeed('x')\n\n\n"
+        "@defer.inlineCallbacks\n"
+        "def f(d, xs):\n"
+        "    a = (yield d)\n"
+        "    b = (yield d).upper()\n"
+        "    c = (yield d)[0]\n"
+        "    if not(yield d):\n"
+        "        pass\n"
+        "    if not (yield d):\n"
+        "        pass\n"
+        "    n = 1 + (yield d)\n"
+        "    print((yield d), (yield d) in xs)\n"
+        "    m = f'{(yield d)} {(yield d)=}'\n"
+        "    return (yield d)\n"
+    )
+    fixed, _ = fix_text(source.replace("(d, xs)", "(xs)").replace("yield d", "yield D()"))
+    body = fixed[fixed.index("async def"):].splitlines()[1:]
+    assert body == [
+        "    a = await D()",
+        "    b = (await D()).upper()",
+        "    c = (await D())[0]",
+        "    if not(await D()):",
+        "        pass",
+        "    if not await D():",
+        "        pass",
+        "    n = 1 + await D()",
+        "    print(await D(), await D() in xs)",
+        "    m = f'{await D()} {(await D())=}'",
+        "    return await D()",
+    ]
