@@ -76,11 +76,13 @@ def test_await_has_brackets_only_where_the_grammar_needs_them() -> None:
         "    if not (yield d):\n"
         "        pass\n"
         "    n = 1 + (yield d)\n"
+        "    p = (yield d) ** 2 + 2 ** (yield d)\n"
+        "    g(**(yield d))\n"
         "    print((yield d), (yield d) in xs)\n"
         "    m = f'{(yield d)} {(yield d)=}'\n"
         "    return (yield d)\n"
     )
-    fixed, _ = fix_text(source.replace("(d, xs)", "(xs)").replace("yield d", "yield D()"))
+    fixed, _ = fix_text(source.replace("(d, xs)", "(g, xs)").replace("yield d", "yield D()"))
     body = fixed[fixed.index("async def"):].splitlines()[1:]
     assert body == [
         "    a = await D()",
@@ -91,6 +93,8 @@ def test_await_has_brackets_only_where_the_grammar_needs_them() -> None:
         "    if not await D():",
         "        pass",
         "    n = 1 + await D()",
+        "    p = (await D()) ** 2 + 2 ** await D()",
+        "    g(**await D())",
         "    print(await D(), await D() in xs)",
         "    m = f'{await D()} {(await D())=}'",
         "    return await D()",

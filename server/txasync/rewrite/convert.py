@@ -435,6 +435,8 @@ class _Converter(cst.CSTTransformer):
             field = "decorator"
         elif isinstance(node, cst.FormattedStringExpression) and node.equal:
             field = "expression"
+        elif isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Power):
+            field = "left"  # `await d ** 2` is `(await d) ** 2`, but hardly reads so
         child = getattr(node, field) if field else None
         pair = self.bare_awaits.get(id(child)) if child is not None else None
         if field is None or pair is None or pair[1] is not child:
@@ -445,8 +447,8 @@ class _Converter(cst.CSTTransformer):
         """`await x` for `(yield x)`'s `(await x)`, its brackets kept only where the grammar
         needs them (`_restore_brackets`): `await` binds tighter than any operator, so
         `x = await d`, `f(await d)`, `1 + await d`, `not await d`, `await d in xs` all
-        read as the brackets did. Kept too when they hold a line break or a comment, or
-        touch a word (`not(yield d)`)."""
+        read as the brackets did (`**(yield kw)` too). Kept when they hold a line break or a
+        comment, or touch a word (`not(yield d)`)."""
         if len(bracketed.lpar) != 1 or not self.parsed_lines:
             return bracketed
         inside = (bracketed.lpar[0].whitespace_after, bracketed.rpar[0].whitespace_before)
@@ -461,7 +463,7 @@ class _Converter(cst.CSTTransformer):
             return bracketed
         before = text[col - 2:col - 1] if col > 1 else " "
         after = text[end_col + 1:end_col + 2] or " "
-        if before not in " \t([{,=:" or after not in " \t)]},:;":
+        if before not in " \t([{,=:*+-/%<>|&^~!" or after not in " \t)]},:;*+-/%<>|&^=!":
             return bracketed
         bare = bracketed.with_changes(lpar=[], rpar=[])
         if "\n" in cst.Module([]).code_for_node(bare):
