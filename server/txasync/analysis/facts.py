@@ -120,6 +120,9 @@ def _rebinds(stmts: list[ast.stmt], name: str) -> bool:
     return False
 
 
+# Builtins whose result is never a Failure (`object()` is a test's favourite sentinel).
+_PLAIN_BUILTINS = frozenset({"object", "str", "int", "float", "bool", "bytes", "list", "dict",
+                             "set", "tuple", "frozenset", "len", "repr", "sorted"})
 _MOCKS = frozenset({"Mock", "MagicMock", "NonCallableMock", "NonCallableMagicMock"})
 
 
@@ -186,7 +189,9 @@ def _bindings(stmt: ast.stmt, name: str, builtin_range: bool
 
 
 def _binds(target: ast.expr, name: str) -> bool:
-    return any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(target))
+    """Whether assigning to `target` binds `name` (`x.a = ...` and `x[0] = ...` do not)."""
+    return any(isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Store)
+               for n in ast.walk(target))
 
 
 def _own_nodes(stmt: ast.stmt) -> list[ast.AST]:
@@ -1421,11 +1426,14 @@ class _FactWalker:
         return True
 
     def _builtin_range(self) -> bool:
-        """`range` is the builtin here: neither the module nor an enclosing function binds
-        that name."""
-        return "range" not in self.facts.module_names and "range" not in (
+        return self._builtin("range")
+
+    def _builtin(self, name: str) -> bool:
+        """`name` is the builtin here: neither the module nor an enclosing function binds
+        it."""
+        return name not in self.facts.module_names and name not in (
             self.table.bindings) and not any(
-                s.fact is not None and s.fact.binds_locally("range") for s in self.scopes)
+                s.fact is not None and s.fact.binds_locally(name) for s in self.scopes)
 
     def _never_failure(self, value: ast.expr) -> bool:
         if isinstance(value, _PLAIN_NODES):
@@ -1435,6 +1443,8 @@ class _FactWalker:
         func = value.func
         if (isinstance(func, ast.Attribute) and func.attr in ("join", "format")
                 and isinstance(func.value, ast.Constant) and isinstance(func.value.value, str)):
+            return True
+        if isinstance(func, ast.Name) and func.id in _PLAIN_BUILTINS and self._builtin(func.id):
             return True
         resolved = self.table.resolve(func) or ""
         return (resolved.rpartition(".")[2] in _MOCKS

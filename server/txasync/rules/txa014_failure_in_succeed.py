@@ -3,7 +3,7 @@
 Finds `defer.succeed(Failure(e))`, and a test double's `succeed(x)` of a stored value
 (`succeed(self.answers.pop(0))`) when the project's tests store Failure values. A local only
 ever bound to values that are never a Failure (a literal, a string it builds, a `range`
-loop variable, a `Mock` made without a spec) is no stored value: not flagged.
+loop variable, a `Mock` made without a spec, `object()`) is no stored value: not flagged.
 
 ## Why is this bad?
 

@@ -1,7 +1,7 @@
 # A test double's `succeed(x)` of a stored value may succeed with a Failure when the tests
 # store Failure values (they do here): TXA014 respells it `maybeDeferred(lambda: x)`. A
 # local only ever bound to values that are never a Failure (a string it builds, a range's
-# loop variable, a Mock made without a spec) is left as it is.
+# loop variable, a Mock made without a spec, `object()`) is left as it is.
 from unittest.mock import Mock
 
 from twisted.internet import defer
@@ -26,8 +26,13 @@ class FakeProtocol:
         return ds
 
     def response(self):
-        resp = Mock(code=200)
+        resp = Mock()
+        resp.code = 200
         return Mock(return_value=defer.succeed(resp))()
+
+    def sentinel(self):
+        gold = object()
+        return defer.succeed(gold)
 
     def next_answer(self):
         return defer.succeed(self.answers.pop(0))
@@ -38,6 +43,7 @@ def ask(proto, log):
     log.append((yield proto.get_info_raw("a b")))
     log.append((yield defer.gatherResults(proto.loop())))
     log.append((yield proto.response()).code)
+    log.append(type((yield proto.sentinel())).__name__)
     try:
         log.append((yield proto.next_answer()))
     except KeyError as e:
