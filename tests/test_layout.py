@@ -232,7 +232,13 @@ def test_implicitly_concatenated_strings_are_not_joined() -> None:
            "    f'{instance} ({self._state()}): {reason}'\n"
            ")\n")
     new = old.replace("self._state()", "defer.ensureDeferred(self._state())")
-    assert tidy(old, new, 50) == new
+    # Each string keeps its line; the one now too long is cut, never joined to another.
+    assert tidy(old, new, 50) == ("reason = (\n"
+                                  "    f'{name} failed to stop instance '\n"
+                                  "    f'{instance} ('\n"
+                                  "    f'{defer.ensureDeferred(self._state())}): '\n"
+                                  "    f'{reason}'\n"
+                                  ")\n")
 
 
 def test_an_item_of_an_exploded_statement_is_split_on_its_own() -> None:
@@ -308,3 +314,35 @@ def test_the_formatter_keeps_to_the_linters_limit(tmp_path: Path, monkeypatch) -
     assert project_style(str(tmp_path)).line_length == 60
     assert '"default-value"' in out  # formatted by ruff
     assert not _added_over(source, out, 60), out
+
+
+def test_a_long_string_item_is_split_into_adjacent_strings() -> None:
+    """`ensureDeferred(...)` inside an f-string of a concatenated message: the string is
+    cut at a replacement field or a space (never inside a field), each piece on its own
+    line within the limit; a piece without a field loses its `f`."""
+    old = (
+        "def f(self, reason):\n"
+        "    reason = (\n"
+        "        f'{self.kind} {self.worker} failed to stop instance '\n"
+        "        f'{self.instance[\"Id\"]} ({self._state()}): {reason.decode()} (again)'\n"
+        "    )\n"
+    )
+    new = old.replace("({self._state()})", "({defer.ensureDeferred(self._state())})")
+    tidied = tidy(old, new, 88)
+    assert _added_over(old, tidied, 88) == []
+    assert ast.dump(ast.parse(tidied)) == ast.dump(ast.parse(new))
+    assert tidied.splitlines()[3:6] == [
+        "        f'{self.instance[\"Id\"]} ({defer.ensureDeferred(self._state())}): '",
+        "        f'{reason.decode()} (again)'",
+        "    )",
+    ]
+
+
+def test_a_string_is_not_cut_inside_a_field_or_an_escape() -> None:
+    from txasync.rewrite.layout import _split_string
+
+    assert _split_string("    f'{a + b} {c[\"x y\"]}',", 16) == ["    f'{a + b} '",
+                                                                "    f'{c[\"x y\"]}',"]
+    assert _split_string("    'aaaa\\ bbbb'", 12) is None  # the only space is escaped
+    assert _split_string("    'a' + x + 'b'", 8) is None  # more than one string
+    assert _split_string("    f'{{aa}} bb'", 14) == ["    f'{{aa}} '", "    'bb'"]

@@ -94,6 +94,7 @@ class _Scope:
     # Local names bound to `getattr(obj, <computed name>)`, with the lookup's receiver.
     dynamic_names: dict[str, Ref] = field(default_factory=dict)
     params: frozenset[str] = frozenset()  # a lambda's parameters
+    node: ast.FunctionDef | ast.AsyncFunctionDef | None = None  # a function's own node
 
 
 def _isinstance_test(test: ast.expr) -> tuple[str, ast.expr] | None:
@@ -117,6 +118,97 @@ def _rebinds(stmts: list[ast.stmt], name: str) -> bool:
             if isinstance(node, (ast.Global, ast.Nonlocal)) and name in node.names:
                 return True
     return False
+
+
+# Builtins whose result is never a Failure (`object()` is a test's favourite sentinel).
+_PLAIN_BUILTINS = frozenset({"object", "str", "int", "float", "bool", "bytes", "list", "dict",
+                             "set", "tuple", "frozenset", "len", "repr", "sorted"})
+_MOCKS = frozenset({"Mock", "MagicMock", "NonCallableMock", "NonCallableMagicMock"})
+
+
+def _own_statements(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.stmt]:
+    """Every statement of `fn`'s own frame (not of a nested function or class)."""
+    out: list[ast.stmt] = []
+    todo: list[ast.stmt] = list(fn.body)
+    while todo:
+        stmt = todo.pop()
+        out.append(stmt)
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            continue
+        for field_name in ("body", "orelse", "finalbody", "handlers", "cases"):
+            for child in getattr(stmt, field_name, []) or []:
+                if isinstance(child, ast.stmt):
+                    todo.append(child)
+                elif isinstance(child, (ast.ExceptHandler, ast.match_case)):
+                    todo.extend(child.body)
+    return out
+
+
+def _bindings(stmt: ast.stmt, name: str, builtin_range: bool
+              ) -> list[tuple[ast.expr | None, ast.expr | None]]:
+    """The (target, value) pairs by which `stmt` itself binds `name`: the value bound, or
+    None where it is not one expression's value (`a, b = ...`, `with ... as`, `except ...
+    as`, `:=`, `import`, a `for` over anything but `range(...)`), or the target None for a
+    binding this does not read (a nested function or class named `name`)."""
+    unknown: tuple[ast.expr | None, ast.expr | None] = (None, None)
+    found: list[tuple[ast.expr | None, ast.expr | None]] = []
+    if isinstance(stmt, ast.Assign):
+        for target in stmt.targets:
+            if isinstance(target, ast.Name) and target.id == name:
+                found.append((target, stmt.value))
+            elif _binds(target, name):
+                found.append(unknown)
+    elif isinstance(stmt, ast.AnnAssign):
+        if isinstance(stmt.target, ast.Name) and stmt.target.id == name:
+            found.append((stmt.target, stmt.value) if stmt.value is not None else unknown)
+    elif isinstance(stmt, (ast.For, ast.AsyncFor)):
+        if isinstance(stmt.target, ast.Name) and stmt.target.id == name:
+            plain = (builtin_range and isinstance(stmt, ast.For)
+                     and isinstance(stmt.iter, ast.Call)
+                     and isinstance(stmt.iter.func, ast.Name) and stmt.iter.func.id == "range")
+            # An int of the range, as far as what it is goes.
+            found.append((stmt.target, ast.Constant(0)) if plain else unknown)
+        elif _binds(stmt.target, name):
+            found.append(unknown)
+    elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        if stmt.name == name:
+            found.append(unknown)
+        return found  # the rest is the nested body's own frame (or the header's)
+    # Anything else binding it in this statement's own expressions (`with ... as`,
+    # `except ... as`, `:=`, `import`, augmented assignment, `del`): unknown.
+    for node in _own_nodes(stmt):
+        if isinstance(node, ast.Name) and node.id == name and not isinstance(
+                node.ctx, ast.Load) and not any(t is node for t, _ in found):
+            found.append(unknown)
+        elif isinstance(node, ast.ExceptHandler) and node.name == name:
+            found.append(unknown)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)) and any(
+                (a.asname or a.name.split(".")[0]) == name for a in node.names):
+            found.append(unknown)
+    return found
+
+
+def _binds(target: ast.expr, name: str) -> bool:
+    """Whether assigning to `target` binds `name` (`x.a = ...` and `x[0] = ...` do not)."""
+    return any(isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Store)
+               for n in ast.walk(target))
+
+
+def _own_nodes(stmt: ast.stmt) -> list[ast.AST]:
+    """The nodes of `stmt` outside its nested statements (whose own bindings are read when
+    `_own_statements` reaches them) and outside nested functions, lambdas and classes."""
+    out: list[ast.AST] = []
+    todo: list[ast.AST] = [stmt]
+    while todo:
+        node = todo.pop()
+        out.append(node)
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.stmt) or isinstance(
+                    child, (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp,
+                            ast.GeneratorExp, ast.match_case)):
+                continue
+            todo.append(child)
+    return out
 
 
 def _all_args(args: ast.arguments) -> list[ast.arg]:
@@ -512,7 +604,7 @@ class _FactWalker:
         fact.all_params = [a.arg for a in _all_args(node.args)]
         self.facts.functions.append(fact)
         kind: ScopeKind = "async" if fact.is_async else ("ic" if fact.is_ic else "plain")
-        scope = _Scope(kind, fact.qualname, fact, fact.self_class)
+        scope = _Scope(kind, fact.qualname, fact, fact.self_class, node=node)
         self.scopes.append(scope)
         self._body(node.body)
         if kind == "plain" and isinstance(node, ast.FunctionDef) and self._may_have_shape(node):
@@ -1247,6 +1339,8 @@ class _FactWalker:
         stored: Span | None = None
         if isinstance(arg, ast.Call) and self.table.resolve(arg.func) == _FAILURE:
             new, qualified = "fail", _FAIL
+        elif isinstance(arg, ast.Name) and self._plain_local(arg.id):
+            return  # a local only ever bound to values that are never a Failure
         elif isinstance(arg, (ast.Name, ast.Attribute, ast.Subscript)) or (
                 isinstance(arg, ast.Call) and isinstance(arg.func, ast.Attribute)
                 and arg.func.attr in ("pop", "popleft", "get")):
@@ -1269,6 +1363,94 @@ class _FactWalker:
         owner = self.current_def().class_qualname or ""
         self.facts.failure_successes.append(FailureSuccess(
             self.lines.span(node), rename, import_new, stored, owner))
+
+    def _plain_local(self, name: str) -> bool:
+        """Whether `name`, read here, is a local (of this function or, in a closure, of the
+        function that binds it) whose every binding is a value that is never a Failure: a
+        literal or display, an f-string, an operation on such (`_PLAIN_NODES`), a string's
+        `join`/`format`, a `Mock` made without a spec, or a `for` over `range(...)`. Not a
+        parameter, nor a name declared `global`/`nonlocal` anywhere in that function (a test
+        double's `succeed(answer)` of such a local is no stored value a test may have made
+        a Failure)."""
+        for node in reversed(self.stack):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda,
+                                 ast.ClassDef)):
+                break
+            if isinstance(node, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+                for comp in node.generators:
+                    if _binds(comp.target, name):
+                        # `[succeed(i) for i in range(n)]`: an int; any other target, unknown
+                        return (isinstance(comp.target, ast.Name) and not comp.is_async
+                                and isinstance(comp.iter, ast.Call)
+                                and isinstance(comp.iter.func, ast.Name)
+                                and comp.iter.func.id == "range" and self._builtin_range())
+        for scope in reversed(self.scopes):
+            if scope.kind == "lambda":
+                if name in scope.params:
+                    return False
+                continue
+            if scope.kind == "class":
+                continue
+            if scope.kind == "module" or scope.fact is None or scope.node is None:
+                return False
+            if not scope.fact.binds_locally(name):
+                continue
+            if name in scope.fact.all_params:
+                return False
+            return self._only_plain_bindings(scope.node, name)
+        return False
+
+    def _only_plain_bindings(self, fn: ast.FunctionDef | ast.AsyncFunctionDef, name: str
+                             ) -> bool:
+        found = False
+        for node in ast.walk(fn):
+            if isinstance(node, (ast.Global, ast.Nonlocal)) and name in node.names:
+                return False
+            if isinstance(node, (ast.MatchAs, ast.MatchStar)) and node.name == name or (
+                    isinstance(node, ast.MatchMapping) and node.rest == name):
+                return False  # a `case` pattern binds it
+            if not (isinstance(node, ast.Name) and node.id == name
+                    and not isinstance(node.ctx, ast.Load)):
+                continue
+            found = True
+        if not found:
+            return False
+        builtin_range = self._builtin_range()
+        for stmt in _own_statements(fn):
+            for target, value in _bindings(stmt, name, builtin_range):
+                if target is None or value is None or not self._never_failure(value):
+                    return False
+        # Every binding seen: assignments and `for` targets of the function's own frame;
+        # any other (`with ... as`, `except ... as`, unpacking, `:=`, import) is one
+        # `_bindings` reports as unknown, and a nested function's is its own local.
+        return True
+
+    def _builtin_range(self) -> bool:
+        return self._builtin("range")
+
+    def _builtin(self, name: str) -> bool:
+        """`name` is the builtin here: neither the module nor an enclosing function binds
+        it."""
+        return name not in self.facts.module_names and name not in (
+            self.table.bindings) and not any(
+                s.fact is not None and s.fact.binds_locally(name) for s in self.scopes)
+
+    def _never_failure(self, value: ast.expr) -> bool:
+        if isinstance(value, _PLAIN_NODES):
+            return True
+        if not isinstance(value, ast.Call):
+            return False
+        func = value.func
+        if (isinstance(func, ast.Attribute) and func.attr in ("join", "format")
+                and isinstance(func.value, ast.Constant) and isinstance(func.value.value, str)):
+            return True
+        if isinstance(func, ast.Name) and func.id in _PLAIN_BUILTINS and self._builtin(func.id):
+            return True
+        resolved = self.table.resolve(func) or ""
+        return (resolved.rpartition(".")[2] in _MOCKS
+                and resolved.rpartition(".")[0] in ("unittest.mock", "mock")
+                and not value.args
+                and not any(k.arg in ("spec", "spec_set", None) for k in value.keywords))
 
     def _site(self, node: ast.AST, callee: Ref, usage: Usage, detail: str,
               uncalled: bool = False, handed_to: str | None = "") -> CallSite:

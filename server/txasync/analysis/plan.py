@@ -172,7 +172,8 @@ class Planner:
                 "return-value-warning",
                 f"`{watcher}` reads the warnings raised while it runs, and `returnValue` "
                 f"(line {fn.return_values[0].span.line}) raises a DeprecationWarning a `return` "
-                "would not"))
+                "would not: convert it by hand once no test reads returnValue's "
+                "DeprecationWarning"))
         for rv in fn.return_values:
             if rv.unpacked:
                 reasons.append(Reason(
@@ -1286,6 +1287,18 @@ class Planner:
                 if not d.convertible:
                     converting.discard(key)
                     changed = True
+        # A pass-through that keeps its Deferred API would become a wrapper handing back,
+        # through a coroutine, the result it returns today (`return succeed(x)` as
+        # `ensureDeferred(self.__f())` and `async def __f(): return x`): a round trip a
+        # person would not write. It stays as written, and the calls it returns are then
+        # callers like any other (wrapped below where their callee is converted).
+        for key, d in decisions.items():
+            if d.changes and d.keep_api and d.shape is not None and d.shape.kind == "passthrough":
+                d.reasons.append(Reason(
+                    "passthrough-kept",
+                    "it keeps its Deferred API, and as a wrapper of an async helper it would "
+                    "only hand back what it returns today: left as written"))
+                rewritten.discard(key)
         for key in converting:
             self.check_stop()
             d = decisions[key]

@@ -255,6 +255,21 @@ def _parenthesize_always(expr: cst.BaseExpression,
                              rpar=[*getattr(expr, "rpar", []), close])
 
 
+def _without_defaults(params: cst.Parameters) -> cst.Parameters:
+    """A keep-API helper's parameters: the wrapper, its one caller, passes every one, so
+    the defaults would be dead text there (a second copy of a long default, evaluated a
+    second time when the class is made); the wrapper keeps them, and the comments."""
+    def bare(param: cst.Param) -> cst.Param:
+        if param.default is None:
+            return param
+        return param.with_changes(default=None, equal=cst.MaybeSentinel.DEFAULT)
+
+    return params.with_changes(
+        posonly_params=[bare(p) for p in params.posonly_params],
+        params=[bare(p) for p in params.params],
+        kwonly_params=[bare(p) for p in params.kwonly_params])
+
+
 def _has_comment(node: cst.CSTNode) -> bool:
     """A comment inside an expression (a multi-line display): deleting it would lose it."""
     return bool(m.findall(node, m.Comment()))
@@ -376,6 +391,11 @@ class _Converter(cst.CSTTransformer):
             if self.convert[fn.qualname].shape is not None:
                 self.capture |= {_key(s) for s in capture_spans(fn)}
         self.captured: dict[tuple[int, int, int, int], cst.CSTNode] = {}
+        # The lines of the text parsed (positions point into it), to see what touches a
+        # yield's brackets; the `await`s made without them, and those brackets, until the
+        # node holding one shows whether the grammar needs them after all.
+        self.parsed_lines: list[str] = []
+        self.bare_awaits: dict[int, tuple[cst.Await, cst.Await]] = {}
 
     # -- where it is, for error messages ---------------------------------------------------
     def on_visit(self, node: cst.CSTNode) -> bool:
@@ -385,6 +405,8 @@ class _Converter(cst.CSTTransformer):
     def on_leave(self, original_node: cst.CSTNodeT, updated_node: cst.CSTNodeT
                  ) -> cst.CSTNodeT | cst.RemovalSentinel | cst.FlattenSentinel[cst.CSTNodeT]:
         self._note_position(original_node)
+        if self.bare_awaits:
+            updated_node = self._restore_brackets(updated_node)
         result = super().on_leave(original_node, updated_node)
         if self.capture and isinstance(result, cst.CSTNode):
             pos = self._pos(original_node) if isinstance(
@@ -396,6 +418,58 @@ class _Converter(cst.CSTTransformer):
             self.lambdas.discard(self._pos(original_node))
             return cst.Lambda(cst.Parameters(), result)  # type: ignore[return-value]
         return result
+
+    def _restore_brackets(self, node: cst.CSTNodeT) -> cst.CSTNodeT:
+        """`node` with its `await` child bracketed again where the grammar needs it: the
+        object of `.attr`, `[i]` or a call (`(await x).attr` is not `await x.attr`), the
+        operand of another `await`, a decorator (before Python 3.9), and an f-string's
+        `{(await x)=}`, whose text is what it shows."""
+        field = None
+        if isinstance(node, (cst.Attribute, cst.Subscript)):
+            field = "value"
+        elif isinstance(node, cst.Call):
+            field = "func"
+        elif isinstance(node, cst.Await):
+            field = "expression"
+        elif isinstance(node, cst.Decorator):
+            field = "decorator"
+        elif isinstance(node, cst.FormattedStringExpression) and node.equal:
+            field = "expression"
+        elif isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Power):
+            field = "left"  # `await d ** 2` is `(await d) ** 2`, but hardly reads so
+        child = getattr(node, field) if field else None
+        pair = self.bare_awaits.get(id(child)) if child is not None else None
+        if field is None or pair is None or pair[1] is not child:
+            return node
+        return node.with_changes(**{field: pair[0]})
+
+    def _bare(self, bracketed: cst.Await, original: cst.Yield) -> cst.Await:
+        """`await x` for `(yield x)`'s `(await x)`, its brackets kept only where the grammar
+        needs them (`_restore_brackets`): `await` binds tighter than any operator, so
+        `x = await d`, `f(await d)`, `1 + await d`, `not await d`, `await d in xs` all
+        read as the brackets did (`**(yield kw)` too). Kept when they hold a line break or a
+        comment, or touch a word (`not(yield d)`)."""
+        if len(bracketed.lpar) != 1 or not self.parsed_lines:
+            return bracketed
+        inside = (bracketed.lpar[0].whitespace_after, bracketed.rpar[0].whitespace_before)
+        if not all(isinstance(ws, cst.SimpleWhitespace) and not ws.value for ws in inside):
+            return bracketed
+        line, col, end_line, end_col = self._pos(original)
+        if line != end_line or not 0 < line <= len(self.parsed_lines):
+            return bracketed
+        text = self.parsed_lines[line - 1].rstrip("\r\n")
+        # The yield's position is inside its brackets, which hold no space here.
+        if col < 1 or text[col - 1:col] != "(" or text[end_col:end_col + 1] != ")":
+            return bracketed
+        before = text[col - 2:col - 1] if col > 1 else " "
+        after = text[end_col + 1:end_col + 2] or " "
+        if before not in " \t([{,=:*+-/%<>|&^~!" or after not in " \t)]},:;*+-/%<>|&^=!":
+            return bracketed
+        bare = bracketed.with_changes(lpar=[], rpar=[])
+        if "\n" in cst.Module([]).code_for_node(bare):
+            return bracketed
+        self.bare_awaits[id(bare)] = (bracketed, bare)
+        return bare
 
     def _note_position(self, node: cst.CSTNode) -> None:
         rng = self.get_metadata(PositionProvider, node, None)
@@ -658,6 +732,7 @@ class _Converter(cst.CSTTransformer):
         kept = [d for d in decorators if _decorator_text(d) in ("staticmethod", "classmethod")]
         private = converted.with_changes(
             name=cst.Name(helper), decorators=kept, body=helper_body,
+            params=_without_defaults(params),
             leading_lines=[cst.EmptyLine(indent=False)] * (1 if "." in fn.qualname else 2),
             lines_after_decorators=[])
         return cst.FlattenSentinel([public, private])
@@ -711,7 +786,8 @@ class _Converter(cst.CSTTransformer):
                 body = _parenthesize(value) if isinstance(value, cst.Tuple) else value
                 lam = cst.Lambda(cst.Parameters(), body)
                 value = cst.Call(maybe, [cst.Arg(lam)])
-        return cst.Await(_parenthesize(value), lpar=updated.lpar, rpar=updated.rpar)
+        return self._bare(cst.Await(_parenthesize(value), lpar=updated.lpar, rpar=updated.rpar),
+                          original)
 
     def leave_SimpleStatementLine(self, original: cst.SimpleStatementLine,
                                   updated: cst.SimpleStatementLine
@@ -933,6 +1009,7 @@ def _rewrite(source: str, plan: FilePlan, facts: ModuleFacts, path: str,
     module, restore = _parse_exactly(folded.text if folded is not None else source)
     accessor = choose_accessor(facts)
     converter = _Converter(plan, facts, accessor, source, aliases)
+    converter.parsed_lines = split_lines(folded.text if folded is not None else source)
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     try:
         new_module = wrapper.visit(converter)

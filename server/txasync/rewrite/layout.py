@@ -20,9 +20,12 @@ after the rewrite each changed statement is:
    the line) are split in the same way. A trailing pragma comment (`# type: ignore`,
    `# noqa`) does not count towards a line's length (style.py `code_length`).
 
-Only whitespace and trailing commas change, and only inside the changed statements. A
-statement with multi-line strings or backslash continuations keeps the rewrite's layout
-(step 1 aside), and so does one whose lines are implicitly concatenated strings. The result
+Only whitespace, trailing commas and string breaks change, and only inside the changed
+statements. A statement with multi-line strings or backslash continuations keeps the
+rewrite's layout (step 1 aside); implicitly concatenated strings are never joined, but an
+over-long line that is one string inside brackets (`ensureDeferred(...)` added in an
+f-string) is cut after a space or at a replacement field into adjacent strings, which are
+the same string. The result
 must parse to the same tree as the text it came from, else that text is kept: layout never
 changes what the code does.
 """
@@ -32,6 +35,7 @@ from __future__ import annotations
 import ast
 import difflib
 import io
+import re
 import tokenize
 from dataclasses import dataclass
 
@@ -334,6 +338,8 @@ def _rewrap_items(lines: list[str], long: list[int], limit: int) -> list[str] | 
         if not tokens or any(t.type == tokenize.COMMENT for t in tokens) or not _balanced(tokens):
             return None
         split = _split(code, limit)
+        if split is None and index > 0:  # inside the statement's brackets
+            split = _split_string(code, limit)
         if split is None:
             return None
         out[index:index + 1] = [part + newline for part in split]
@@ -432,18 +438,111 @@ def _body(deeper: str, inner: str, limit: int, depth: int) -> list[str]:
         parts = _comprehension_parts(inner)
         if parts is not None and all(len(deeper) + len(p) <= limit for p in parts):
             return [deeper + p for p in parts]  # `x\nfor x in xs\nif x`, as black does
-        return _split(deeper + inner, limit, depth + 1) or [deeper + inner]
+        return (_split(deeper + inner, limit, depth + 1)
+                or _split_string(deeper + inner, limit) or [deeper + inner])
     out: list[str] = []
     for item in items:
         text = deeper + item + ","
         if len(text) > limit:
-            nested = _split(deeper + item, limit, depth + 1)
+            nested = _split(deeper + item, limit, depth + 1) or _split_string(text, limit)
             if nested is not None:
-                nested[-1] += ","
+                if not nested[-1].endswith(","):
+                    nested[-1] += ","
                 out.extend(nested)
                 continue
         out.append(text)
     return out
+
+
+_STRING_HEAD = re.compile(r"([rRbBuUfF]{0,2})(['\"])")
+
+
+def _split_string(line: str, limit: int) -> list[str] | None:
+    """An over-long line that is one string (a trailing comma at most), an item of the
+    brackets it sits in, as strings concatenated implicitly, each on a line of its own within
+    the limit: split after a space or at an f-string's replacement field, never inside one,
+    as a person breaks a long message. `f'{x} ({y}): {z}'` becomes `f'{x} ({y}): '` and
+    `f'{z}'`; a piece without a field loses its `f`. None when it is not such a line or
+    has no such place; the caller checks the tree is unchanged (adjacent strings are one)."""
+    indent = line[:len(line) - len(line.lstrip(" "))]
+    code = line[len(indent):]
+    comma = ""
+    if code.endswith(","):
+        code, comma = code[:-1], ","
+    head = _STRING_HEAD.match(code)
+    if head is None or code[head.end():head.end() + 2] == head.group(2) * 2:
+        return None  # not a string, or a triple-quoted one
+    prefix, quote = head.groups()
+    lowered = prefix.lower()
+    content = code[head.end():-1]
+    if not code.endswith(quote) or len(code) < head.end() + 1:
+        return None
+    cuts = _string_cuts(content, quote, fstring="f" in lowered)
+    if cuts is None:
+        return None
+    room = limit - len(indent) - len(prefix) - 2
+    pieces: list[str] = []
+    start = 0
+    while len(content) - start + len(comma) > room:
+        fitting = [c for c in cuts if start < c <= start + room]
+        if not fitting:
+            break
+        pieces.append(content[start:fitting[-1]])
+        start = fitting[-1]
+    if not pieces:
+        return None
+    pieces.append(content[start:])
+    out: list[str] = []
+    for piece in pieces:
+        own = prefix
+        if "f" in lowered and "{" not in piece and "}" not in piece:
+            own = prefix.replace("f", "").replace("F", "")
+        out.append(f"{indent}{own}{quote}{piece}{quote}")
+    out[-1] += comma
+    return out
+
+
+def _string_cuts(content: str, quote: str, fstring: bool) -> list[int] | None:
+    """The offsets in a one-line string's `content` where it may be cut in two: after a
+    space, and (in an f-string) before and after a replacement field, never inside a field
+    nor an escape. None when the content is not what it seems (an unclosed field)."""
+    cuts: list[int] = []
+    i = 0
+    depth = 0
+    while i < len(content):
+        c = content[i]
+        if depth == 0:
+            if c == "\\":
+                i += 2
+                continue
+            if c == quote:
+                return None  # the string ends here: the line is more than one string
+            if fstring and c in "{}":
+                if content[i + 1:i + 2] == c:  # `{{`, `}}`: a brace of the text
+                    i += 2
+                    continue
+                if c == "}":
+                    return None
+                if i:
+                    cuts.append(i)
+                depth = 1
+            elif c == " " and i + 1 < len(content):
+                cuts.append(i + 1)
+            i += 1
+            continue
+        if c in "([{":
+            depth += 1
+        elif c in ")]}":
+            depth -= 1
+            if depth == 0 and i + 1 < len(content):
+                cuts.append(i + 1)
+        elif c in "'\"":
+            end = content.find(c, i + 1)
+            if end < 0 or c == quote:
+                return None
+            i = end
+        i += 1
+    return None if depth else sorted(set(cuts))
 
 
 def _comprehension_parts(inner: str) -> list[str] | None:

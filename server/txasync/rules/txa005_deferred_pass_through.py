@@ -54,7 +54,9 @@ them the same way); otherwise it is refused (`raises-sync`). Only a Deferred nob
 is awaited in place (awaiting one takes its result away from other holders). `await` hands
 callers a new plain `Failure` of a failure's exception: nothing converts where a `Failure`
 subclass may pass (one of the project's, or of a library it imports, as Perspective Broker's
-or foolscap's `CopiedFailure`: `failure-subclass`).
+or foolscap's `CopiedFailure`: `failure-subclass`). A pass-through that must keep its Deferred
+API (a caller whose receiver txasync cannot type) stays as written: an async helper behind a
+wrapper would only hand back what it returns today (`passthrough-kept`).
 
 ## Twisted versions
 

@@ -1,7 +1,9 @@
 """## What it does
 
 Finds `defer.succeed(Failure(e))`, and a test double's `succeed(x)` of a stored value
-(`succeed(self.answers.pop(0))`) when the project's tests store Failure values.
+(`succeed(self.answers.pop(0))`) when the project's tests store Failure values. A local only
+ever bound to values that are never a Failure (a literal, a string it builds, a `range`
+loop variable, a `Mock` made without a spec, `object()`) is no stored value: not flagged.
 
 ## Why is this bad?
 
@@ -118,8 +120,33 @@ RULE = Rule(
             "class FakeStore:\n    def get(self, key):\n"
             "        return fail(Failure(KeyError(key)))\n",
         ),
+        Invalid(
+            _IMPORTS + "ANSWERS = [Failure(KeyError('x'))]\n\n\n"
+            "class FakeProtocol:\n"
+            "    def __init__(self, answers):\n        self.answers = answers\n\n"
+            "    def next_answer(self):\n"
+            "        answer = self.answers.pop(0)\n"
+            "        return defer.succeed(answer)\n",
+            fixed=_IMPORTS + "ANSWERS = [Failure(KeyError('x'))]\n\n\n"
+            "class FakeProtocol:\n"
+            "    def __init__(self, answers):\n        self.answers = answers\n\n"
+            "    def next_answer(self):\n"
+            "        answer = self.answers.pop(0)\n"
+            "        return defer.maybeDeferred(lambda: answer)\n",
+        ),
     ),
     valid=(
         Valid(_IMPORTS + "def fake_fetch(key):\n    return defer.succeed(key)\n"),
+        # In a test double, with Failure values stored: locals that are never a Failure.
+        Valid(_IMPORTS + "ANSWERS = [Failure(KeyError('x'))]\n\n\n"
+              "class FakeProtocol:\n"
+              "    def get_info_raw(self, keys):\n"
+              "        ans = ''.join(k + '=' for k in keys.split())\n"
+              "        return defer.succeed(ans)\n\n"
+              "    def queue(self):\n"
+              "        ds = []\n"
+              "        for i in range(3):\n"
+              "            ds.append(defer.succeed(i))\n"
+              "        return ds + [defer.succeed(n) for n in range(2)]\n"),
     ),
 )

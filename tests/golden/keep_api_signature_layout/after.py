@@ -1,5 +1,6 @@
 # A keep-API wrapper keeps the original signature's layout (one parameter a line, the
-# comment beside a parameter) and its docstring; only the helper below it is new.
+# comment beside a parameter) and its docstring; only the helper below it is new, without
+# the defaults: the wrapper, its one caller, passes every argument.
 from typing import Any
 
 from twisted.internet import defer
@@ -22,9 +23,9 @@ class Store:
     async def __get(
         self,
         key: str,
-        default: int = 0,  # the fallback
+        default: int,  # the fallback
         *,
-        strict: bool = False,
+        strict: bool,
     ) -> int:
         await defer.succeed(None)
         return len(key) + default + strict

@@ -1,5 +1,6 @@
 # A keep-API wrapper keeps the original signature's layout (one parameter a line, the
-# comment beside a parameter) and its docstring; only the helper below it is new.
+# comment beside a parameter) and its docstring; only the helper below it is new, without
+# the defaults: the wrapper, its one caller, passes every argument.
 from typing import Any, Generator
 
 from twisted.internet import defer

@@ -17,7 +17,7 @@ class Waiter:
 
     async def wait(self, log):
         ready = defer.succeed("ready")
-        log.append((await ready))
+        log.append(await ready)
         value = await self.done
         log.append(value)
         return value

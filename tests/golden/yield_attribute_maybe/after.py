@@ -34,7 +34,7 @@ class Conn:
             e = 2
 
         rebind()
-        log.append((await defer.maybeDeferred(lambda: e)))
+        log.append(await defer.maybeDeferred(lambda: e))
         return value
 
 

@@ -24,9 +24,9 @@ class Service(Base):
 
     async def start(self, log):
         Base.start(self, log)
-        log.append((await Base.ready(self)))
+        log.append(await Base.ready(self))
         self.conn.done.callback("done")
-        log.append((await self.conn.done))
+        log.append(await self.conn.done)
 
     async def ready(self):
         await defer.succeed(None)

@@ -6,12 +6,12 @@ from twisted.internet import defer
 
 
 async def build(make_deferred, base_deferred):
-    def helper(a=(await defer.maybeDeferred(make_deferred))):  # default value
+    def helper(a=await defer.maybeDeferred(make_deferred)):  # default value
         return a
 
-    pick = lambda b=(await defer.maybeDeferred(make_deferred)): b  # noqa: E731
+    pick = lambda b=await defer.maybeDeferred(make_deferred): b  # noqa: E731
 
-    class Local((await defer.maybeDeferred(lambda: base_deferred))):
+    class Local(await defer.maybeDeferred(lambda: base_deferred)):
         def method(self):
             yield "a plain generator: its own frame"
 

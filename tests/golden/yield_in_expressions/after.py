@@ -2,14 +2,14 @@ from twisted.internet import defer
 
 
 async def checks(log, values):
-    if (await defer.succeed(bool(values))):
+    if await defer.succeed(bool(values)):
         log.append("non-empty")
     count = 0
-    while (await defer.succeed(count < len(values))):
+    while await defer.succeed(count < len(values)):
         count += 1
-    log.append((await defer.succeed("appended")))
-    doubled = 2 * (await defer.succeed(count))
-    return (await defer.succeed(doubled))
+    log.append(await defer.succeed("appended"))
+    doubled = 2 * await defer.succeed(count)
+    return await defer.succeed(doubled)
 
 
 def scenario(clock, log):

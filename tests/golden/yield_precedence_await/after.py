@@ -7,7 +7,7 @@ async def pick(log, primary, fallback, flag, second, third):
     log.append(("a", a))
     b = await (second if flag else fallback)
     log.append(("b", b))
-    n = 1 + (await third)
+    n = 1 + await third
     log.append(("n", n))
     return (a, b, n)
 
