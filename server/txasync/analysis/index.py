@@ -396,6 +396,9 @@ class Workspace:
         # path -> (site id, name) -> what a `getattr(obj, <computed>)(...)` site reaches
         # when the name is `name` (the planner's dynamic callers).
         self._dynamic: dict[str, dict[tuple[int, str], Resolution]] = {}
+        # path -> function key -> that file's `getattr` sites that may reach the function
+        # (read from `_dynamic`, so kept and dropped with it).
+        self._dynamic_found: dict[str, dict[str, list[CallSite]]] = {}
 
     @property
     def failure_values(self) -> bool:
@@ -849,6 +852,21 @@ class Workspace:
                 ref, name=name, text=ref.text[:-1] + name,
                 qualified=ref.qualified[:-1] + name if ref.qualified else None))
             found = memo[(id(site), name)] = self.resolve(facts, as_named)
+        return found
+
+    def dynamic_sites_reaching(self, facts: ModuleFacts, key: str) -> list[CallSite]:
+        """The `getattr(obj, <computed>)(...)` sites of one file that may find the function
+        `key` (what it reaches when the name is the function's, or may be anything)."""
+        memo = self._dynamic_found.setdefault(facts.path, {})
+        found = memo.get(key)
+        if found is None:
+            name = self.functions[key][1].name
+            found = memo[key] = []
+            for site in facts.dynamic_calls:
+                if name.startswith(site.name_prefix):
+                    res = self.dynamic_resolution(facts, site, name)
+                    if key in res.targets or res.possible:
+                        found.append(site)
         return found
 
     def _related_methods(self, key: str) -> list[str]:
@@ -1348,6 +1366,9 @@ class Workspace:
             # call never spells it).
             new._dynamic = {p: {k: v for k, v in memo.items() if k[1] not in names}
                             for p, memo in self._dynamic.items() if p != path}
+            new._dynamic_found = {p: {k: v for k, v in memo.items()
+                                      if _key_name(k) not in names}
+                                  for p, memo in self._dynamic_found.items() if p != path}
             new._return_types = {k: v for k, v in self._return_types.items()
                                  if _key_name(k) not in names}
             new._implementers = self._implementers
@@ -1393,6 +1414,7 @@ class Workspace:
         new._async_keys = self._async_keys
         new._candidates = {p: keys for p, keys in self._candidates.items() if p != path}
         new._dynamic = {p: memo for p, memo in self._dynamic.items() if p != path}
+        new._dynamic_found = {p: memo for p, memo in self._dynamic_found.items() if p != path}
         new.oracle = None
         new.dynamic_prefixes = {}
         for each in modules.values():

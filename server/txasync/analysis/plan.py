@@ -83,7 +83,7 @@ class Planner:
 
     def __init__(self, ws: Workspace, config: Config, evidence: Evidence | None = None,
                  refused: Mapping[str, Reason] | None = None) -> None:
-        self._dynamic_sites: list[tuple[ModuleFacts, CallSite]] | None = None
+        self._dynamic_sites: list[ModuleFacts] | None = None  # files with getattr calls
         # Asked between functions: True gives the run up (`Superseded`).
         self.should_stop: Callable[[], bool] | None = None
         self.ws = ws
@@ -1555,18 +1555,9 @@ class Planner:
         if not fn.class_qualname:
             return []
         if self._dynamic_sites is None:
-            self._dynamic_sites = [(f, site) for f in self.ws.modules.values()
-                                   for site in f.dynamic_calls]
-        if not self._dynamic_sites:
-            return []
-        found = []
-        for sfacts, site in self._dynamic_sites:
-            if not fn.name.startswith(site.name_prefix):
-                continue
-            res = self.ws.dynamic_resolution(sfacts, site, fn.name)
-            if key in res.targets or res.possible:
-                found.append((sfacts, site))
-        return found
+            self._dynamic_sites = [f for f in self.ws.modules.values() if f.dynamic_calls]
+        return [(sfacts, site) for sfacts in self._dynamic_sites
+                for site in self.ws.dynamic_sites_reaching(sfacts, key)]
 
 
 def declared_awaitable(fn: FunctionFact, docstring: bool = True) -> bool:
