@@ -399,6 +399,12 @@ class Workspace:
         # path -> function key -> that file's `getattr` sites that may reach the function
         # (read from `_dynamic`, so kept and dropped with it).
         self._dynamic_found: dict[str, dict[str, list[CallSite]]] = {}
+        # path -> (id of the function, id of the reference) -> (the function, the
+        # reference, what a call of it there reaches): the planner's questions about the
+        # values a file's functions yield and return (`resolve_in`). Kept while the
+        # file's facts are, as its resolved call sites are (see `updated`).
+        self._resolved_in: dict[str, dict[tuple[int, int], tuple[object, object,
+                                                                  Resolution]]] = {}
 
     @property
     def failure_values(self) -> bool:
@@ -941,6 +947,25 @@ class Workspace:
             return Resolution([], possible=True)
         return Resolution()
 
+    def resolve_in(self, facts: ModuleFacts, fn: FunctionFact | None, site: CallSite
+                   ) -> Resolution:
+        """`resolve` of a call written in `fn`'s body (None: at module level) whose site
+        is made from `fn` and the reference alone, remembered per file: every pass asks it
+        again of every function's yields, and while the file's facts and the definitions
+        stay, the answer does (the premise on which `updated` shares the file's resolved
+        call sites). The function and reference are held with the answer, so the ids
+        keying it are never another object's."""
+        if self.oracle is not None:  # jedi reads every text: nothing stays put
+            return self.resolve(facts, site)
+        memo = self._resolved_in.setdefault(facts.path, {})
+        key = (id(fn), id(site.callee))
+        hit = memo.get(key)
+        if hit is not None and hit[0] is fn and hit[1] is site.callee:
+            return hit[2]
+        found = self.resolve(facts, site)
+        memo[key] = (fn, site.callee, found)
+        return found
+
     def dispatch_class(self, facts: ModuleFacts, site: CallSite, ref: Ref
                         ) -> tuple[str, bool] | None:
         """The class whose instance receives `x.name()` (self, cls, a typed receiver), and
@@ -1369,6 +1394,7 @@ class Workspace:
             new._dynamic_found = {p: {k: v for k, v in memo.items()
                                       if _key_name(k) not in names}
                                   for p, memo in self._dynamic_found.items() if p != path}
+            new._resolved_in = {p: memo for p, memo in self._resolved_in.items() if p != path}
             new._return_types = {k: v for k, v in self._return_types.items()
                                  if _key_name(k) not in names}
             new._implementers = self._implementers
@@ -1415,6 +1441,7 @@ class Workspace:
         new._candidates = {p: keys for p, keys in self._candidates.items() if p != path}
         new._dynamic = {p: memo for p, memo in self._dynamic.items() if p != path}
         new._dynamic_found = {p: memo for p, memo in self._dynamic_found.items() if p != path}
+        new._resolved_in = {p: memo for p, memo in self._resolved_in.items() if p != path}
         new.oracle = None
         new.dynamic_prefixes = {}
         for each in modules.values():

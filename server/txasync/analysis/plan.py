@@ -482,7 +482,7 @@ class Planner:
         if value.kind != "call" or ref is None:
             return "yield-expression", "the value is an expression txasync does not follow"
         site = _site_in(fn, ref)
-        resolution = self.ws.resolve(facts, site)
+        resolution = self.ws.resolve_in(facts, fn, site)
         if not resolution.targets:
             if not resolution.possible and (ref.kind != "attr" or ref.qualified
                                              or self.ws.external_receiver(facts, site)
@@ -642,7 +642,7 @@ class Planner:
         return "awaitable"
 
     def _resolve_value_call(self, facts: ModuleFacts, fn: FunctionFact, ref: Ref) -> str | None:
-        targets = self.ws.resolve(facts, _site_in(fn, ref)).targets
+        targets = self.ws.resolve_in(facts, fn, _site_in(fn, ref)).targets
         return targets[0] if len(targets) == 1 else None
 
     def _call_kind(self, facts: ModuleFacts, fn: FunctionFact | None, ref: Ref,
@@ -660,7 +660,7 @@ class Planner:
         site = _site_in(fn, ref)
         if self._exact_attribute_call(facts, fn, ref, depth) == "awaitable":
             return "awaitable"
-        resolution = self.ws.resolve(facts, site)
+        resolution = self.ws.resolve_in(facts, fn, site)
         if not resolution.targets:
             return "unknown" if resolution.possible else self._library_kind(facts, site, ref)
         if self.ws.external_receiver(facts, site):
@@ -1427,7 +1427,7 @@ class Planner:
             return None
         if y.value.kind != "call" or y.value.ref is None:
             return None
-        targets = self.ws.resolve(facts, _site_in(fn, y.value.ref)).targets
+        targets = self.ws.resolve_in(facts, fn, _site_in(fn, y.value.ref)).targets
         if not targets or not all(self.ws.functions[t][1].is_async for t in targets):
             return None
         return (f"line {y.span.line}: `yield {y.value.ref.text}(...)` hands back the coroutine "
