@@ -17,7 +17,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from ..errors import FileInternalError
 from .model import CallSite, ClassFact, FailureSuccess, FunctionFact, ModuleFacts, Ref, Span, Value
@@ -325,6 +325,8 @@ class Replacement:
     # methods, so a `self.m()` inside one never meets them.
     spec_double: bool = False
 
+
+_V = TypeVar("_V")
 
 def _keep_first(table: dict[str, Replacement], key: str, found: Replacement) -> None:
     """The first replacement seen stands for the key; what any of them does counts."""
@@ -1381,21 +1383,21 @@ class Workspace:
                 new.add(each)
             new._fakes = None
             new._memo_tables()
-            new._subclass_memo = {k: v for k, v in self._subclass_memo.items()
+            new._subclass_memo = {k: v for k, v in dict(self._subclass_memo).items()
                                   if k[1] not in names}
-            new._related_memo = {k: v for k, v in self._related_memo.items()
+            new._related_memo = {k: v for k, v in dict(self._related_memo).items()
                                  if _key_name(k) not in names}
-            new._candidates = {p: keys for p, keys in self._candidates.items() if p != path}
+            new._candidates = _without(self._candidates, path)
             # What a computed-name call reaches as one of the names is found again: a name
             # taken out and pasted elsewhere reaches another method (the file making the
             # call never spells it).
-            new._dynamic = {p: {k: v for k, v in memo.items() if k[1] not in names}
-                            for p, memo in self._dynamic.items() if p != path}
-            new._dynamic_found = {p: {k: v for k, v in memo.items()
+            new._dynamic = {p: {k: v for k, v in dict(memo).items() if k[1] not in names}
+                            for p, memo in dict(self._dynamic).items() if p != path}
+            new._dynamic_found = {p: {k: v for k, v in dict(memo).items()
                                       if _key_name(k) not in names}
-                                  for p, memo in self._dynamic_found.items() if p != path}
-            new._resolved_in = {p: memo for p, memo in self._resolved_in.items() if p != path}
-            new._return_types = {k: v for k, v in self._return_types.items()
+                                  for p, memo in dict(self._dynamic_found).items() if p != path}
+            new._resolved_in = _without(self._resolved_in, path)
+            new._return_types = {k: v for k, v in dict(self._return_types).items()
                                  if _key_name(k) not in names}
             new._implementers = self._implementers
             new._children = self._children
@@ -1438,10 +1440,10 @@ class Workspace:
         new._subclass_memo = self._subclass_memo
         new._related_memo = self._related_memo
         new._async_keys = self._async_keys
-        new._candidates = {p: keys for p, keys in self._candidates.items() if p != path}
-        new._dynamic = {p: memo for p, memo in self._dynamic.items() if p != path}
-        new._dynamic_found = {p: memo for p, memo in self._dynamic_found.items() if p != path}
-        new._resolved_in = {p: memo for p, memo in self._resolved_in.items() if p != path}
+        new._candidates = _without(self._candidates, path)
+        new._dynamic = _without(self._dynamic, path)
+        new._dynamic_found = _without(self._dynamic_found, path)
+        new._resolved_in = _without(self._resolved_in, path)
         new.oracle = None
         new.dynamic_prefixes = {}
         for each in modules.values():
@@ -1572,6 +1574,15 @@ def _signature_without(facts: ModuleFacts, qualnames: set[str], names: frozenset
                tuple(sorted(c.attribute_types.items())), tuple(c.implements))
               for c in facts.classes),
     )
+
+
+def _without(table: dict[str, _V], path: str) -> dict[str, _V]:
+    """A copy of a per-file memo without `path`'s entry. `dict()` copies in one step: a
+    thread answering a hover on an older workspace may be adding to the memo meanwhile,
+    which iterating it could not survive."""
+    copy = dict(table)
+    copy.pop(path, None)
+    return copy
 
 
 def _replaces_anything(facts: ModuleFacts, ws: Workspace) -> bool:
