@@ -173,6 +173,10 @@ class Project:
     oracle: Any = None  # JediOracle when `jedi = true`; kept across index rebuilds
     stale_evidence: list[str] = field(default_factory=list)  # edited since `txasync probe`
     evidence: Evidence | None = None  # the current one, if `txasync probe` recorded any
+    # path -> (the workspace's candidate list for it, its facts, those not suppressed):
+    # valid while both are the same objects (see `_unsuppressed_candidates`).
+    allowed_memo: dict[str, tuple[list[str], ModuleFacts, set[str]]] = field(
+        default_factory=dict, repr=False, compare=False)
 
     def parse_errors(self) -> dict[str, str]:
         errors = dict(self.errors)
@@ -333,6 +337,20 @@ def use_environment(project: Project) -> None:
         attach_oracle(project)
 
 
+def _unsuppressed_candidates(project: Project) -> set[str]:
+    """`_unsuppressed` of every candidate, remembered per file: what one file allows
+    depends on nothing but its facts (its `# noqa` comments) and its list of candidates,
+    so a keystroke checks the edited file's functions again, not the workspace's."""
+    allowed: set[str] = set()
+    memo = project.allowed_memo
+    for facts, keys in project.workspace.candidates_by_file():
+        hit = memo.get(facts.path)
+        if hit is None or hit[0] is not keys or hit[1] is not facts:
+            hit = memo[facts.path] = (keys, facts, _unsuppressed(project, keys))
+        allowed |= hit[2]
+    return allowed
+
+
 def _unsuppressed(project: Project, keys: Iterable[str]) -> set[str]:
     """The inlineCallbacks functions among `keys` whose definition line has no `# noqa` for
     the convertible rule (a suppressed function is not converted either)."""
@@ -403,7 +421,7 @@ def _analyse(project: Project, only: set[str] | None, exclude: set[str] | None,
     config = project.config
     planner = make_planner(project)
     planner.should_stop = should_stop
-    allowed = _unsuppressed(project, project.workspace.candidates())
+    allowed = _unsuppressed_candidates(project)
     if only is not None:
         allowed &= only
     if exclude:

@@ -319,3 +319,45 @@ def test_paste_same_name_elsewhere_after_undo(tmp_path: Path) -> None:
         incremental = answers(project)
         for part in expected:
             assert incremental[part] == expected[part], f"step {step}: {part} differs"
+
+
+@pytest.mark.parametrize("seed", [14, 15])
+def test_replacements_doubles_and_getattr_edited(tmp_path: Path, seed: int) -> None:
+    """The random replay, in a workspace that also has a test module replacing functions
+    (`mock.patch`, a double made from a class) and a computed-name call, each edited in
+    turn: the replacement tables are the previous index's while the edited file replaces
+    nothing (and found again when it does), what a `getattr` call may reach is kept per
+    file; either way every answer equals a fresh analysis's."""
+    rng = random.Random(seed)
+    texts = write_workspace(tmp_path, rng, "\n")
+    for name, text in (("tests/test_double.py", DOUBLES), ("pkg/dyn.py", DYNAMIC)):
+        Path(tmp_path / name).write_text(text)
+        texts[str(tmp_path / name)] = text
+    config = Config(root=str(tmp_path), twisted_version=(22, 4))
+    files = sorted(texts)
+    project = engine.load_project(files, config)
+    engine.analyse(project)
+    good = dict(texts)
+    edited = [p for p in files if p.endswith(("mod.py", "test_double.py", "dyn.py"))]
+    docs = {path: Doc(NoClient(), Path(path), texts[path], "utf-32")  # type: ignore[arg-type]
+            for path in edited}
+    kept = 0
+    for step in range(24):
+        path = edited[step % len(edited)] if step % 2 else edited[0]
+        doc = docs[path]
+        kind = random_edit(rng, doc, style="\n", last_valid=good[path])
+        before = project.workspace
+        engine.update_file(project, path, doc.text)
+        kept += (project.workspace is not before
+                 and project.workspace.replaced_keys is before.replaced_keys)
+        if parses(doc.text):
+            good[path] = doc.text
+        incremental = answers(project)
+        fresh = engine.load_project([], config, overlays={p: good[p] for p in files})
+        fresh.stale = set(project.stale)
+        expected = answers(fresh)
+        for part in expected:
+            assert incremental[part] == expected[part], (
+                f"step {step} ({kind} in {os.path.basename(path)}): {part} differs from a "
+                f"fresh analysis\n{doc.text}")
+    assert kept, "no edit kept the replacement tables"

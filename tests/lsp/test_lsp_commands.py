@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from lsp_support import position_of, run_trial, start, wait_diagnostics
 from lsprotocol import types
 
@@ -52,6 +54,25 @@ async def test_commands(client, workspace):
     assert result["applied"] is False and "stopService" in result["reason"]
     result = await run(client, "txasync.convertFunction")
     assert result["applied"] is False
+
+
+def functions_left(report: str) -> int:
+    return int(re.search(r"(\d+) inlineCallbacks functions left", report).group(1))
+
+
+async def test_a_command_answers_for_the_text_just_typed(client, workspace):
+    """A command that reads the project (the progress report) right after an edit, with a
+    pass perhaps running in its worker thread, answers for the edited text: the edit is
+    applied (off the event loop, after the pass in progress) before the answer."""
+    await start(client, "visual-studio-code", workspace)
+    editor = client.editor
+    handlers = editor.open(workspace / "legacy_app" / "handlers.py")
+    await wait_diagnostics(client, handlers, lambda d: len(d) > 10)
+    before = functions_left(await run(client, "txasync.showProgress"))
+    editor.change(handlers, editor.texts[handlers] + (
+        "\n\n@defer.inlineCallbacks\ndef typed_just_now(d):\n    x = yield d\n"
+        "    defer.returnValue(x)\n"))
+    assert functions_left(await run(client, "txasync.showProgress")) == before + 1
 
 
 async def test_convert_workspace_with_progress(client, workspace):

@@ -166,7 +166,7 @@ class ShapeJudge:
     def targets(self, facts: ModuleFacts, fn: FunctionFact, ref: Ref) -> list[str]:
         from .plan import _site_in
 
-        return list(self.ws.resolve(facts, _site_in(fn, ref)).targets)
+        return list(self.ws.resolve_in(facts, fn, _site_in(fn, ref)).targets)
 
     def fresh_call(self, facts: ModuleFacts, fn: FunctionFact, ref: Ref, depth: int = 0
                    ) -> bool:

@@ -83,7 +83,7 @@ class Planner:
 
     def __init__(self, ws: Workspace, config: Config, evidence: Evidence | None = None,
                  refused: Mapping[str, Reason] | None = None) -> None:
-        self._dynamic_sites: list[tuple[ModuleFacts, CallSite]] | None = None
+        self._dynamic_sites: list[ModuleFacts] | None = None  # files with getattr calls
         # Asked between functions: True gives the run up (`Superseded`).
         self.should_stop: Callable[[], bool] | None = None
         self.ws = ws
@@ -483,7 +483,7 @@ class Planner:
         if value.kind != "call" or ref is None:
             return "yield-expression", "the value is an expression txasync does not follow"
         site = _site_in(fn, ref)
-        resolution = self.ws.resolve(facts, site)
+        resolution = self.ws.resolve_in(facts, fn, site)
         if not resolution.targets:
             if not resolution.possible and (ref.kind != "attr" or ref.qualified
                                              or self.ws.external_receiver(facts, site)
@@ -643,7 +643,7 @@ class Planner:
         return "awaitable"
 
     def _resolve_value_call(self, facts: ModuleFacts, fn: FunctionFact, ref: Ref) -> str | None:
-        targets = self.ws.resolve(facts, _site_in(fn, ref)).targets
+        targets = self.ws.resolve_in(facts, fn, _site_in(fn, ref)).targets
         return targets[0] if len(targets) == 1 else None
 
     def _call_kind(self, facts: ModuleFacts, fn: FunctionFact | None, ref: Ref,
@@ -661,7 +661,7 @@ class Planner:
         site = _site_in(fn, ref)
         if self._exact_attribute_call(facts, fn, ref, depth) == "awaitable":
             return "awaitable"
-        resolution = self.ws.resolve(facts, site)
+        resolution = self.ws.resolve_in(facts, fn, site)
         if not resolution.targets:
             return "unknown" if resolution.possible else self._library_kind(facts, site, ref)
         if self.ws.external_receiver(facts, site):
@@ -1440,7 +1440,7 @@ class Planner:
             return None
         if y.value.kind != "call" or y.value.ref is None:
             return None
-        targets = self.ws.resolve(facts, _site_in(fn, y.value.ref)).targets
+        targets = self.ws.resolve_in(facts, fn, _site_in(fn, y.value.ref)).targets
         if not targets or not all(self.ws.functions[t][1].is_async for t in targets):
             return None
         return (f"line {y.span.line}: `yield {y.value.ref.text}(...)` hands back the coroutine "
@@ -1568,18 +1568,9 @@ class Planner:
         if not fn.class_qualname:
             return []
         if self._dynamic_sites is None:
-            self._dynamic_sites = [(f, site) for f in self.ws.modules.values()
-                                   for site in f.dynamic_calls]
-        if not self._dynamic_sites:
-            return []
-        found = []
-        for sfacts, site in self._dynamic_sites:
-            if not fn.name.startswith(site.name_prefix):
-                continue
-            res = self.ws.dynamic_resolution(sfacts, site, fn.name)
-            if key in res.targets or res.possible:
-                found.append((sfacts, site))
-        return found
+            self._dynamic_sites = [f for f in self.ws.modules.values() if f.dynamic_calls]
+        return [(sfacts, site) for sfacts in self._dynamic_sites
+                for site in self.ws.dynamic_sites_reaching(sfacts, key)]
 
 
 def declared_awaitable(fn: FunctionFact, docstring: bool = True) -> bool:

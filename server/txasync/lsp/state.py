@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import os
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -84,6 +85,8 @@ class Folder:
     problems: list[str] = field(default_factory=list)
     load_task: asyncio.Task[None] | None = None
     analysis_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    # Held by whoever changes `project` (a pass's worker thread, a command on the loop).
+    write_lock: threading.Lock = field(default_factory=threading.Lock)
     _snapshot: Snapshot | None = None
     _pending: asyncio.Future[Snapshot] | None = None
     _pending_generation: int = -1
@@ -136,6 +139,12 @@ def warm_rewrite() -> None:
 
 
 TextSource = Callable[[str], tuple[str, int | None] | None]
+# A dirty file as taken on the event loop: its path, and its open text and version (None:
+# read it from the disk, or drop it).
+Taken = tuple[str, tuple[str, int | None] | None]
+# What a pass's worker hands back: the generation analysed, the project copy, its analysis,
+# and the open documents' versions and last good texts as of that generation.
+Pass = tuple[int, Project, Analysis, dict[str, int | None], dict[str, str]]
 
 
 class State:
@@ -251,19 +260,42 @@ class State:
         return folder
 
     async def current(self, folder: Folder) -> Project:
-        """The folder's project with every dirty file applied (synchronous after loading)."""
+        """The folder's project with every dirty file applied (after any pass in progress,
+        and off the event loop: see `_analyse`)."""
         project = await self.loaded(folder)
         if folder.dirty:
-            self._apply_dirty(folder, project)
+            async with folder.analysis_lock:
+                taken = self._take_dirty(folder)
+                if taken:
+                    messages: list[str] = []
+
+                    def apply() -> None:
+                        with folder.write_lock:
+                            self._apply_taken(folder, project, taken, messages.append)
+
+                    await asyncio.to_thread(apply)
+                    for message in messages:
+                        self.log(message)
         return project
 
-    def _apply_dirty(self, folder: Folder, project: Project) -> None:
+    def _take_dirty(self, folder: Folder) -> list[Taken]:
+        """The dirty files with the text and version each open one has now, read together on
+        the event loop (which is where the client's edits land), for a worker thread to
+        apply: the thread never reads a document the loop may be changing."""
         dirty, folder.dirty = folder.dirty, {}
+        taken: list[Taken] = []
         for path, how in dirty.items():
             if not path.endswith(".py") or folder.config.is_excluded(path):
                 continue
             # A document closed since it was marked falls back to the file on disk.
-            opened = self.open_text(path) if how == "open" else None
+            taken.append((path, self.open_text(path) if how == "open" else None))
+        return taken
+
+    def _apply_taken(self, folder: Folder, project: Project, taken: list[Taken],
+                     log: Callable[[str], None]) -> None:
+        """Bring `project` up to date with what `_take_dirty` took (the folder's write lock
+        held: one writer at a time)."""
+        for path, opened in taken:
             if opened is not None:
                 text, version = opened
                 current = project.sources.get(path)
@@ -276,7 +308,7 @@ class State:
                 folder.versions.pop(path, None)
                 folder.good_text.pop(path, None)
                 if self._indexable(folder, path):
-                    self._apply_disk(project, path)
+                    self._apply_disk(project, path, log)
                 else:  # opened from a virtualenv, build dir, ...: gone with its buffer
                     engine.update_file(project, path, None)
                 folder.generation += 1
@@ -294,7 +326,8 @@ class State:
             return False
         return not folder.config.is_excluded(path)
 
-    def _apply_disk(self, project: Project, path: str) -> None:
+    def _apply_disk(self, project: Project, path: str,
+                    log: Callable[[str], None] | None = None) -> None:
         if not os.path.exists(path):
             engine.update_file(project, path, None)
             return
@@ -303,7 +336,7 @@ class State:
         except SourceError as exc:
             engine.update_file(project, path, None)
             project.errors[path] = str(exc)
-            self.log(str(exc))
+            (log or self.log)(str(exc))
             return
         current = project.sources.get(path)
         if current is not None and current.text == source.text and path not in project.stale:
@@ -318,13 +351,14 @@ class State:
         if project is None:
             return False
         changed = False
-        for path in paths:
-            if self.open_text(path) is not None:
-                continue
-            before = project.sources.get(path)
-            self._apply_disk(project, path)
-            if project.sources.get(path) is not before:
-                changed = True
+        with folder.write_lock:  # waits for a pass in a worker thread (rare: a command)
+            for path in paths:
+                if self.open_text(path) is not None:
+                    continue
+                before = project.sources.get(path)
+                self._apply_disk(project, path)
+                if project.sources.get(path) is not before:
+                    changed = True
         if changed:
             folder.generation += 1
         return changed
@@ -333,50 +367,55 @@ class State:
         """Record text the server itself wrote (an applied edit to a file that is not open)."""
         if folder.project is None:
             return
-        engine.update_file(folder.project, path, text)
+        with folder.write_lock:
+            engine.update_file(folder.project, path, text)
         folder.generation += 1
 
     # -- analysis ------------------------------------------------------------------------
     async def snapshot(self, folder: Folder) -> Snapshot:
         """The analysis of the folder as it is now (cached per generation, one at a time)."""
-        project = await self.current(folder)
+        project = await self.loaded(folder)
         cached = folder._snapshot
-        if cached is not None and cached.generation == folder.generation:
+        if not folder.dirty and cached is not None and cached.generation == folder.generation:
             return cached
         pending = folder._pending
-        if pending is None or folder._pending_generation != folder.generation or (
+        if folder.dirty or pending is None or folder._pending_generation != folder.generation or (
                 pending.done() and (pending.cancelled() or pending.exception() is not None)):
+            # Edits since the last pass: a new one, which queues behind any in progress and
+            # then takes every edit made until it starts (so queued passes coalesce: the
+            # ones after it find nothing left to do and return its result).
             folder._pending_generation = folder.generation
             pending = folder._pending = asyncio.ensure_future(self._analyse(folder, project))
         return await asyncio.shield(pending)
 
     async def _analyse(self, folder: Folder, project: Project) -> Snapshot:
-        # One analysis at a time per folder: two threads on the same GIL only slow both.
-        # Whoever waited gets the state as it is once the previous analysis is done.
+        # One pass at a time per folder: two threads on the same GIL only slow both.
+        # Whoever waited gets the state as it is once the previous pass is done.
+        #
+        # A pass is one job in a worker thread: apply the edits (new facts, the index
+        # updated), copy the project, analyse the copy. The event loop only takes the dirty
+        # texts (`_take_dirty`) and publishes, so it keeps reading the client's messages
+        # while a pass runs; an edit arriving then makes the pass give up (`superseded`)
+        # and the next round starts from the newest text. The folder's write lock makes
+        # the worker the only writer of the project while it runs.
         async with folder.analysis_lock:
             while True:
-                if folder.dirty:
-                    self._apply_dirty(folder, project)
+                taken = self._take_dirty(folder)
                 cached = folder._snapshot
-                if cached is not None and cached.generation == folder.generation:
-                    return cached
-                generation = folder.generation
-                snap = adapter.snapshot(project)
-                versions = dict(folder.versions)
-                good = dict(folder.good_text)
-
-                def superseded(generation: int = generation) -> bool:
-                    return bool(folder.dirty) or folder.generation != generation
-
-                # A pass the next edit makes stale is given up, and the newest text
-                # analysed at once, rather than answering for a text nobody has. Not the
-                # first one: it builds the call-site index every later pass shares.
-                stop = superseded if snap.workspace.indexed else None
+                messages: list[str] = []
                 try:
-                    analysis = await asyncio.to_thread(engine.analyse, snap, None, None, stop)
+                    done = await asyncio.to_thread(self._pass, folder, project, taken, cached,
+                                                  messages.append)
                 except Superseded:
                     continue
+                finally:
+                    for message in messages:
+                        self.log(message)
+                if done is None:
+                    assert cached is not None
+                    return cached
                 break
+            generation, snap, analysis, versions, good = done
             result = Snapshot(folder, generation, snap, analysis, versions, good)
             if folder._snapshot is None:
                 settle_heap()
@@ -384,6 +423,30 @@ class State:
             if folder._snapshot is None or folder._snapshot.generation <= generation:
                 folder._snapshot = result
             return result
+
+    def _pass(self, folder: Folder, project: Project, taken: list[Taken],
+              cached: Snapshot | None, log: Callable[[str], None]) -> Pass | None:
+        """One pass, in a worker thread: apply `taken`, copy the project, analyse the copy
+        (None: the edits changed nothing, `cached` still holds)."""
+        with folder.write_lock:
+            if taken:
+                self._apply_taken(folder, project, taken, log)
+            if cached is not None and cached.generation == folder.generation:
+                return None
+            generation = folder.generation
+
+            def superseded() -> bool:
+                return bool(folder.dirty) or folder.generation != generation
+
+            snap = adapter.snapshot(project)
+            versions = dict(folder.versions)
+            good = dict(folder.good_text)
+            # A pass the next edit makes stale is given up, and the newest text analysed at
+            # once, rather than answering for a text nobody has. Not the first one: it
+            # builds the call-site index every later pass shares.
+            analysis = engine.analyse(snap, None, None,
+                                      superseded if snap.workspace.indexed else None)
+            return generation, snap, analysis, versions, good
 
     def last_snapshot(self, folder: Folder) -> Snapshot | None:
         return folder._snapshot
