@@ -1107,6 +1107,9 @@ def _run_project(project: ProjectConfig, cache: Path, txasync_src: Path, fresh_v
     say(f"{project.slug}: before: {fmt_counts(before['counts'])}")
 
     say(f"{project.slug}: txasync fix")
+    # Taken now, not when the results are written: the suites take long enough for the
+    # checkout to move on, and the engine that matters is the one that converted.
+    identity = engine_identity(txasync_src)
     fix_run = run(txasync_argv(python, "fix", "--select", SELECT, ".",
                                extra=project.txasync_args), cwd=tree, env=env,
                   log=logs / "fix.log", timeout=1800)
@@ -1184,7 +1187,7 @@ def _run_project(project: ProjectConfig, cache: Path, txasync_src: Path, fresh_v
         # The version conversions were made safe on, as txasync derived it, and from where.
         "target_twisted": target_twisted(before_progress),
         "txasync": versions[1] if len(versions) > 1 else None,
-        "txasync_source": engine_identity(txasync_src),
+        "txasync_source": identity,
         "python": versions[2] if len(versions) > 2 else None,
         "imports_from": location,
         "tree": str(tree),
