@@ -9,7 +9,8 @@ For every project in `realworld.toml` (or those named with --project):
    project installed editable from `tree/`, its pinned dependencies, and txasync installed
    editable from this repository, so `python -m txasync` in that venv sees that venv's Twisted;
 4. `txasync check --format json` (IC functions, refusals and unknown yields before);
-5. the test suite BEFORE (trial, bwverbose, per-test outcomes kept);
+5. the test suite BEFORE (per-test outcomes kept: trial's bwverbose lines, or the JUnit XML
+   report of a project whose runner is pytest);
 6. `txasync fix` over the whole tree, with `--python <the project's venv python>` and no
    `--twisted-version`: txasync derives the version from what the project declares (else
    the venv's installed Twisted) and reads library classes from that venv; the change is
@@ -69,6 +70,11 @@ class SetupError(Exception):
     """Downloading, unpacking or installing failed: the project was not measured."""
 
 
+# How a project's suite reports per-test outcomes: trial's bwverbose lines, or (pytest) a
+# JUnit XML report the driver asks for, whose test names are pytest node ids.
+RUNNERS = ("trial", "pytest")
+
+
 # --------------------------------------------------------------------------------------------
 # configuration
 
@@ -89,6 +95,8 @@ class ProjectConfig:
     test_targets: list[str] = field(default_factory=list)
     txasync_args: list[str] = field(default_factory=list)
     env: dict[str, str] = field(default_factory=dict)
+    runner: str = "trial"
+    run_in_tree: bool = False
 
     @property
     def slug(self) -> str:
@@ -117,7 +125,12 @@ def load_config(path: Path) -> dict[str, ProjectConfig]:
             test_targets=list(merged.get("test_targets", [])),
             txasync_args=list(merged.get("txasync_args", [])),
             env={str(k): str(v) for k, v in merged.get("env", {}).items()},
+            runner=str(merged.get("runner", "trial")),
+            run_in_tree=bool(merged.get("run_in_tree", False)),
         )
+        if projects[name].runner not in RUNNERS:
+            raise SetupError(f"{path}: project {name}: runner must be one of "
+                             f"{', '.join(RUNNERS)}, not {projects[name].runner!r}")
     return projects
 
 
@@ -859,34 +872,129 @@ def parse_trial(output: str) -> dict[str, Any]:
 
 
 def trial_argv(project: ProjectConfig, python: Path, tests: list[str] | None = None,
-               jobs: int | None = None) -> list[str]:
+               jobs: int | None = None, tree: Path | None = None,
+               report: Path | None = None) -> list[str]:
+    """The suite's argv: `test_command` with "{jobs}" and "{package}" filled in. For a pytest
+    project "{jobs}" is xdist's `-n N`, targets and node ids are paths inside the tree (made
+    absolute when `tree` is given, as the suite runs elsewhere), and `report` is where the
+    JUnit XML report goes."""
     jobs = project.trial_jobs if jobs is None else jobs
+    pytest = project.runner == "pytest"
     argv = [str(python)]
     for part in project.test_command:
         if part == "{jobs}":
             if jobs > 1:
-                argv.append(f"-j{jobs}")
+                argv.extend(["-n", str(jobs)] if pytest else [f"-j{jobs}"])
         elif part == "{package}":
-            argv.extend(tests or project.test_targets or [project.package])
+            targets = tests or project.test_targets or [project.package]
+            if pytest and tree is not None:
+                targets = [str(tree / t) for t in targets]
+            argv.extend(targets)
         else:
             argv.append(part)
+    if pytest and report is not None:
+        # xunit1 keeps the file attribute (see junit_node_id); a module that fails to import
+        # must not hide every other test's outcome (pytest stops after collection errors).
+        argv.extend([f"--junitxml={report}", "-o", "junit_family=xunit1",
+                     "-p", "no:cacheprovider", "--continue-on-collection-errors"])
+        if tree is not None:
+            argv.append(f"--rootdir={tree}")
     return argv
 
 
 def run_suite(project: ProjectConfig, python: Path, env: dict[str, str], where: Path,
-              log: Path, tests: list[str] | None = None, jobs: int | None = None
-              ) -> dict[str, Any]:
+              log: Path, tests: list[str] | None = None, jobs: int | None = None,
+              tree: Path | None = None) -> dict[str, Any]:
     if where.exists():
         shutil.rmtree(where)
     where.mkdir(parents=True)
-    argv = trial_argv(project, python, tests, jobs)
-    ran = run(argv, cwd=where, env=env, timeout=project.timeout, log=log)
-    parsed = parse_trial(ran.stdout + "\n" + ran.stderr if ran.stderr.strip() and
-                         SUMMARY_LINE.search(ran.stderr) else ran.stdout)
+    report = where / "junit.xml"
+    argv = trial_argv(project, python, tests, jobs, tree=tree, report=report)
+    cwd = tree if project.run_in_tree and tree is not None else where
+    ran = run(argv, cwd=cwd, env=env, timeout=project.timeout, log=log)
+    if project.runner == "pytest":
+        # The output beside the report, where the never-awaited audit reads run logs.
+        (where / "output.txt").write_text(ran.stdout + "\n" + ran.stderr)
+        parsed = parse_junit(report, tree)
+    else:
+        parsed = parse_trial(ran.stdout + "\n" + ran.stderr if ran.stderr.strip() and
+                             SUMMARY_LINE.search(ran.stderr) else ran.stdout)
     parsed["returncode"] = ran.returncode
     parsed["seconds"] = round(ran.seconds, 1)
     parsed["argv"] = argv[1:]
     return parsed
+
+
+# --------------------------------------------------------------------------------------------
+# pytest's JUnit XML report
+
+# A testcase's child element, as the outcome it records (a skip typed pytest.xfail is an
+# expected failure, trial's TODO).
+JUNIT_KINDS = {"failure": "FAILURE", "error": "ERROR", "skipped": "SKIPPED"}
+
+
+def junit_node_id(classname: str, name: str, file: str | None, tree: Path | None) -> str:
+    """The pytest node id a testcase stands for. pytest writes `classname` as the node id's
+    parts but the last, with the file's path dotted and ".py" dropped ("tests.test_x.TestC"
+    for "tests/test_x.py::TestC"): the file is the longest dotted prefix naming a .py file in
+    the tree. Without the tree (or no such file) the xunit1 `file` attribute is the guess; it
+    names where the test is defined, which for an inherited test is another module."""
+    if not classname:  # a collection error: the name is the module that failed
+        return name
+    parts = classname.split(".")
+    if tree is not None:
+        for cut in range(len(parts), 0, -1):
+            path = "/".join(parts[:cut]) + ".py"
+            if (tree / path).is_file():
+                return "::".join([path, *parts[cut:], name])
+    if file:
+        module = file[:-3].replace("/", ".") if file.endswith(".py") else file
+        rest = classname[len(module):].lstrip(".") if classname.startswith(module) else ""
+        return "::".join([file, *(rest.split(".") if rest else []), name])
+    return "::".join([*parts, name])
+
+
+def parse_junit(report: Path, tree: Path | None = None) -> dict[str, Any]:
+    """Per-test outcomes, failure texts and counts from pytest's JUnit XML report, in the
+    shape parse_trial gives (the test names are node ids relative to the tree). No report
+    means the run crashed before pytest wrote one."""
+    import xml.etree.ElementTree as ET
+
+    outcomes: dict[str, str] = {}
+    details: dict[str, list[dict[str, str]]] = {}
+    counts: dict[str, Any] = {"tests": 0, "successes": 0, "failures": 0, "errors": 0,
+                              "skips": 0, "expectedFailures": 0, "unexpectedSuccesses": 0}
+    try:
+        root = ET.parse(report).getroot()
+    except (OSError, ET.ParseError):
+        counts["result"] = "CRASHED"
+        return {"counts": counts, "outcomes": outcomes, "details": details}
+    seconds = 0.0
+    for suite in root.iter("testsuite"):
+        seconds += float(suite.get("time") or 0)
+    for case in root.iter("testcase"):
+        test = junit_node_id(case.get("classname", ""), case.get("name", ""),
+                             case.get("file"), tree)
+        status = "OK"
+        for child in case:
+            kind = JUNIT_KINDS.get(child.tag)
+            if kind is None:
+                continue
+            if kind == "SKIPPED" and child.get("type") == "pytest.xfail":
+                kind = "TODO"
+            text = "\n".join(x for x in (child.get("message") or "", child.text or "")
+                             if x.strip())
+            details.setdefault(test, []).append({"kind": f"[{kind}]", "detail": text})
+            status = max((status, kind), key=SEVERITY.__getitem__)
+        if test in outcomes:  # a teardown error reported apart from the call's outcome
+            status = max((outcomes[test], status), key=SEVERITY.__getitem__)
+        outcomes[test] = status
+    tally = Counter(outcomes.values())
+    counts.update(tests=len(outcomes), successes=tally["OK"], failures=tally["FAILURE"],
+                  errors=tally["ERROR"], skips=tally["SKIPPED"],
+                  expectedFailures=tally["TODO"], seconds=round(seconds, 1))
+    counts["result"] = "FAILED" if tally["FAILURE"] or tally["ERROR"] else "PASSED"
+    return {"counts": counts, "outcomes": outcomes, "details": details}
 
 
 def compare(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str, Any]]:
@@ -991,12 +1099,17 @@ def _run_project(project: ProjectConfig, cache: Path, txasync_src: Path, fresh_v
                               extra=project.txasync_args)
     tick = lap("check_before", tick)
 
-    say(f"{project.slug}: test suite before ({' '.join(trial_argv(project, python)[1:])})")
-    before = run_suite(project, python, env, base / "run-before", logs / "tests-before.log")
+    say(f"{project.slug}: test suite before "
+        f"({' '.join(trial_argv(project, python, tree=tree)[1:])})")
+    before = run_suite(project, python, env, base / "run-before", logs / "tests-before.log",
+                       tree=tree)
     tick = lap("tests_before", tick)
     say(f"{project.slug}: before: {fmt_counts(before['counts'])}")
 
     say(f"{project.slug}: txasync fix")
+    # Taken now, not when the results are written: the suites take long enough for the
+    # checkout to move on, and the engine that matters is the one that converted.
+    identity = engine_identity(txasync_src)
     fix_run = run(txasync_argv(python, "fix", "--select", SELECT, ".",
                                extra=project.txasync_args), cwd=tree, env=env,
                   log=logs / "fix.log", timeout=1800)
@@ -1028,7 +1141,8 @@ def _run_project(project: ProjectConfig, cache: Path, txasync_src: Path, fresh_v
     tick = lap("check_after", tick)
 
     say(f"{project.slug}: test suite after")
-    after = run_suite(project, python, env, base / "run-after", logs / "tests-after.log")
+    after = run_suite(project, python, env, base / "run-after", logs / "tests-after.log",
+                      tree=tree)
     tick = lap("tests_after", tick)
     say(f"{project.slug}: after: {fmt_counts(after['counts'])}")
     changed = compare(before, after)
@@ -1041,7 +1155,7 @@ def _run_project(project: ProjectConfig, cache: Path, txasync_src: Path, fresh_v
             if not ids:
                 break
             again = run_suite(project, python, env, base / f"run-rerun{i}",
-                              logs / f"tests-rerun{i}.log", tests=ids, jobs=1)
+                              logs / f"tests-rerun{i}.log", tests=ids, jobs=1, tree=tree)
             reruns.append(again["outcomes"])
         for c in changed:
             seen = [r.get(c["test"], "MISSING") for r in reruns]
@@ -1073,7 +1187,7 @@ def _run_project(project: ProjectConfig, cache: Path, txasync_src: Path, fresh_v
         # The version conversions were made safe on, as txasync derived it, and from where.
         "target_twisted": target_twisted(before_progress),
         "txasync": versions[1] if len(versions) > 1 else None,
-        "txasync_source": engine_identity(txasync_src),
+        "txasync_source": identity,
         "python": versions[2] if len(versions) > 2 else None,
         "imports_from": location,
         "tree": str(tree),

@@ -3,6 +3,8 @@ not measure over each other's tree (the second stops with a setup error naming t
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -51,3 +53,62 @@ def test_the_audit_accepts_txa014s_respelling_of_succeed(tmp_path: Path) -> None
         "from twisted.internet import defer\n\nasync def f(x):\n"
         "    await defer.maybeDeferred(lambda: x.pop())\n")
     assert realworld.lost_yields(orig, tree) == []
+
+
+def test_a_pytest_suite_gives_outcomes_by_node_id(tmp_path: Path) -> None:
+    """A project whose runner is pytest: the suite runs for real with a JUnit XML report, and
+    every test's outcome is keyed by its node id (a class, a parameter, a test inherited from
+    another module, an expected failure, a teardown error after a pass, a module that does not
+    import), so a rerun of the changed tests alone can name them."""
+    realworld = load_realworld_driver()
+    tree = tmp_path / "tree"
+    (tree / "tests").mkdir(parents=True)
+    (tree / "tests" / "base.py").write_text(
+        "class Base:\n    def test_inherited(self):\n        pass\n")
+    (tree / "tests" / "test_a.py").write_text(
+        "import pytest\nfrom tests.base import Base\n\n"
+        "class TestC(Base):\n"
+        "    def test_ok(self):\n        pass\n"
+        "    def test_fail(self):\n        assert 1 == 2, 'one is not two'\n"
+        "    @pytest.mark.parametrize('x', ['a.b', 'c/d'])\n"
+        "    def test_param(self, x):\n        assert x != 'c/d'\n\n"
+        "@pytest.fixture\ndef broken():\n    yield\n    raise RuntimeError('teardown')\n\n"
+        "def test_teardown(broken):\n    pass\n\n"
+        "def test_skip():\n    pytest.skip('no')\n\n"
+        "@pytest.mark.xfail(strict=True)\ndef test_xfail():\n    assert False\n")
+    (tree / "tests" / "test_broken.py").write_text("import nonexistent_module_xyz\n")
+    (tree / "tests" / "__init__.py").write_text("")
+    project = realworld.ProjectConfig(
+        name="p", dist="p", version="1", package="tests", package_dir=".", deps=[],
+        test_command=["-m", "pytest", "-q", "{jobs}", "{package}"], trial_jobs=1,
+        timeout=120, python="python3", test_targets=["tests"], runner="pytest")
+    env = dict(os.environ, PYTHONPATH=str(tree))
+    ran = realworld.run_suite(project, Path(sys.executable), env, tmp_path / "run",
+                              tmp_path / "log", tree=tree)
+    outcomes = ran["outcomes"]
+    assert outcomes == {
+        "tests/test_a.py::TestC::test_inherited": "OK",
+        "tests/test_a.py::TestC::test_ok": "OK",
+        "tests/test_a.py::TestC::test_fail": "FAILURE",
+        "tests/test_a.py::TestC::test_param[a.b]": "OK",
+        "tests/test_a.py::TestC::test_param[c/d]": "FAILURE",
+        "tests/test_a.py::test_teardown": "ERROR",
+        "tests/test_a.py::test_skip": "SKIPPED",
+        "tests/test_a.py::test_xfail": "TODO",
+        "tests.test_broken": "ERROR",
+    }
+    assert ran["counts"]["result"] == "FAILED"
+    assert ran["counts"]["failures"] == 2 and ran["counts"]["errors"] == 2
+    assert "one is not two" in ran["details"]["tests/test_a.py::TestC::test_fail"][0]["detail"]
+    # the node ids run again alone, from another directory
+    again = realworld.run_suite(project, Path(sys.executable), env, tmp_path / "rerun",
+                                tmp_path / "log2", tests=["tests/test_a.py::TestC::test_fail",
+                                                          "tests/test_a.py::test_xfail"],
+                                tree=tree)
+    assert again["outcomes"] == {"tests/test_a.py::TestC::test_fail": "FAILURE",
+                                 "tests/test_a.py::test_xfail": "TODO"}
+
+
+def test_no_junit_report_is_a_crash(tmp_path: Path) -> None:
+    realworld = load_realworld_driver()
+    assert realworld.parse_junit(tmp_path / "missing.xml")["counts"]["result"] == "CRASHED"

@@ -818,10 +818,12 @@ class _FactWalker:
         self.generic_visit(node)
 
     def _container(self, node: ast.List | ast.Tuple | ast.Set) -> None:
-        parent = self.parent()
-        if not isinstance(parent, (ast.Call, ast.keyword)):  # arguments are handled there
-            for element in node.elts:
-                self._value_ref(element, "other", type(node).__name__.lower())
+        """An element of a list, tuple or set is a value, wherever the container goes: one
+        handed to a call (`run_chain([f, g], x)`, `f(callbacks=(g,))`) too, as the callee
+        calls the elements out of sight (visit_Call records only a bare name or attribute
+        argument as handed over)."""
+        for element in node.elts:
+            self._value_ref(element, "other", type(node).__name__.lower())
         self.generic_visit(node)
 
     visit_List = _container
