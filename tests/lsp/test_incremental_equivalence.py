@@ -127,6 +127,18 @@ def answers(project: engine.Project) -> dict[str, Any]:
     return found
 
 
+def assert_as_fresh(project: engine.Project, config: Config, good: dict[str, str], where: str,
+                    text: str) -> None:
+    """The incremental project answers as a fresh load of the last good texts does."""
+    incremental = answers(project)
+    fresh = engine.load_project([], config, overlays={p: good[p] for p in sorted(good)})
+    fresh.stale = set(project.stale)
+    expected = answers(fresh)
+    for part in expected:
+        assert incremental[part] == expected[part], (
+            f"{where}: {part} differs from a fresh analysis\n{text}")
+
+
 def write_workspace(root: Path, rng: random.Random, style: str) -> dict[str, str]:
     pkg = root / "pkg"
     pkg.mkdir()
@@ -162,14 +174,8 @@ def test_incremental_equals_fresh(tmp_path: Path, seed: int, style: str) -> None
         engine.update_file(project, path, doc.text)
         if parses(doc.text):
             good[path] = doc.text
-        incremental = answers(project)
-        fresh = engine.load_project([], config, overlays={p: good[p] for p in files})
-        fresh.stale = set(project.stale)
-        expected = answers(fresh)
-        for part in expected:
-            assert incremental[part] == expected[part], (
-                f"step {step} ({kind} in {os.path.basename(path)}): {part} differs from a "
-                f"fresh analysis\n{doc.text}")
+        assert_as_fresh(project, config, good, f"step {step} ({kind} in "
+                        f"{os.path.basename(path)})", doc.text)
 
 
 # -- pastes: edits that add or remove whole functions ---------------------------------------
@@ -352,12 +358,6 @@ def test_replacements_doubles_and_getattr_edited(tmp_path: Path, seed: int) -> N
                  and project.workspace.replaced_keys is before.replaced_keys)
         if parses(doc.text):
             good[path] = doc.text
-        incremental = answers(project)
-        fresh = engine.load_project([], config, overlays={p: good[p] for p in files})
-        fresh.stale = set(project.stale)
-        expected = answers(fresh)
-        for part in expected:
-            assert incremental[part] == expected[part], (
-                f"step {step} ({kind} in {os.path.basename(path)}): {part} differs from a "
-                f"fresh analysis\n{doc.text}")
+        assert_as_fresh(project, config, good, f"step {step} ({kind} in "
+                        f"{os.path.basename(path)})", doc.text)
     assert kept, "no edit kept the replacement tables"
