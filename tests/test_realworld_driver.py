@@ -65,6 +65,9 @@ def test_a_pytest_suite_gives_outcomes_by_node_id(tmp_path: Path) -> None:
     (tree / "tests").mkdir(parents=True)
     (tree / "tests" / "base.py").write_text(
         "class Base:\n    def test_inherited(self):\n        pass\n")
+    # A made-up project's suite, not one of ours: it has a test of every outcome pytest
+    # reports (a skip and an expected failure among them, each with the reason its report
+    # carries) so that the driver is seen mapping each to trial's names.
     (tree / "tests" / "test_a.py").write_text(
         "import pytest\nfrom tests.base import Base\n\n"
         "class TestC(Base):\n"
@@ -74,8 +77,9 @@ def test_a_pytest_suite_gives_outcomes_by_node_id(tmp_path: Path) -> None:
         "    def test_param(self, x):\n        assert x != 'c/d'\n\n"
         "@pytest.fixture\ndef broken():\n    yield\n    raise RuntimeError('teardown')\n\n"
         "def test_teardown(broken):\n    pass\n\n"
-        "def test_skip():\n    pytest.skip('no')\n\n"
-        "@pytest.mark.xfail(strict=True)\ndef test_xfail():\n    assert False\n")
+        "def test_skip():\n    pytest.skip('shows how the driver reports a skip')\n\n"
+        "@pytest.mark.xfail(strict=True, reason='shows how the driver reports an expected "
+        "failure')\ndef test_xfail():\n    assert False\n")
     (tree / "tests" / "test_broken.py").write_text("import nonexistent_module_xyz\n")
     (tree / "tests" / "__init__.py").write_text("")
     project = realworld.ProjectConfig(
