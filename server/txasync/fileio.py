@@ -20,22 +20,8 @@ def write_atomic(path: str, text: str, encoding: str = "utf-8", root: str | None
         if os.path.commonpath([real_root, target]) != real_root:
             raise OSError(f"refusing to write through a symlink that leaves {root}")
     data = text.encode(encoding)
-    directory = os.path.dirname(target) or "."
     mode = stat.S_IMODE(os.stat(target).st_mode) if os.path.exists(target) else 0o644
-    fd, tmp = tempfile.mkstemp(prefix=".txasync-", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, target)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    _replace(target, data, ".txasync-", durable=True, mode=mode)
 
 
 def write_cache_entry(cache_dir: str, target: str, data: bytes) -> None:
@@ -49,10 +35,24 @@ def write_cache_entry(cache_dir: str, target: str, data: bytes) -> None:
     if not os.path.exists(ignore):
         with open(ignore, "w", encoding="utf-8") as handle:
             handle.write("*\n")
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(target), prefix=".entry-")
+    _replace(target, data, ".entry-", durable=False)
+
+
+def _replace(target: str, data: bytes, prefix: str, durable: bool, mode: int | None = None
+             ) -> None:
+    """Write `data` to a temporary file beside `target`, then rename it over `target`; the
+    temporary file is removed if anything fails (an interrupt included). `durable` fsyncs
+    first: a project's file must survive a crash, a cache entry need not."""
+    fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=".tmp",
+                               dir=os.path.dirname(target) or ".")
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
+        if mode is not None:
+            os.chmod(tmp, mode)
         os.replace(tmp, target)
     except BaseException:
         try:
