@@ -137,6 +137,36 @@ def test_overrides_are_callers_too(project) -> None:
     assert ("handlers.py", 41) in wrapped
 
 
+def test_wraps_do_not_depend_on_the_order_files_were_loaded(tmp_path) -> None:
+    """The CLI loads files sorted, the server in the order documents opened: a decision's
+    wraps, and the finding text built from the first of them, must be the same either way."""
+    files = {"pkg/__init__.py": ""}
+    files["pkg/core.py"] = ("from twisted.internet import defer\n\n\n"
+                            "@defer.inlineCallbacks\ndef work():\n"
+                            "    yield defer.succeed(None)\n    return 1\n")
+    for name in ("b_user", "a_user", "c_user"):
+        files[f"pkg/{name}.py"] = ("from pkg.core import work\n\n\ndef go():\n"
+                                   "    d = work()\n    d.addCallback(print)\n"
+                                   "    return d\n")
+    overlays = {}
+    for rel, text in files.items():
+        path = tmp_path / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+        overlays[str(path)] = text
+    config = Config(twisted_version=(26, 10))
+    orders = [sorted(overlays), sorted(overlays, reverse=True)]
+    got = []
+    for order in orders:
+        p = load_project(order, config, overlays={k: overlays[k] for k in order})
+        analysis = analyse(p)
+        d = analysis.decisions["pkg.core:work"]
+        got.append(([(os.path.basename(f.path), w.span) for f, w in d.wraps],
+                     [f.message for f in analysis.findings if f.function == "work"]))
+    assert [name for name, _ in got[0][0]] == ["a_user.py", "b_user.py", "c_user.py"]
+    assert got[0] == got[1]
+
+
 def test_incremental_update_matches_a_full_rebuild(project, tmp_path) -> None:
     from txasync.engine import load_project, update_file
 

@@ -1327,6 +1327,10 @@ class Planner:
                         site.span, "aware", key,
                         "the receiver is unknown: a coroutine result is started, anything "
                         "else passes through", self._aware_starter())))
+            # Callers are found in the order modules were loaded, which differs between a
+            # fresh load and an editor session: the order of a decision's wraps (and the text
+            # built from them) must not.
+            d.wraps.sort(key=lambda fw: (fw[0].path, fw[1].span, fw[1].kind))
         for d in decisions.values():
             if not d.changes:
                 continue
