@@ -258,15 +258,27 @@ def _parenthesize_always(expr: cst.BaseExpression,
 def _without_defaults(params: cst.Parameters) -> cst.Parameters:
     """A keep-API helper's parameters: the wrapper, its one caller, passes every one, so
     the defaults would be dead text there (a second copy of a long default, evaluated a
-    second time when the class is made); the wrapper keeps them, and the comments."""
+    second time when the class is made); the wrapper keeps them, and the comments.
+
+    One default stays: `None` beside an annotation. A project still written for implicit
+    Optional (`note: str = None`) would otherwise get `note: str`, which its type checker
+    reads as a different, narrower type."""
+    def implicit_optional(param: cst.Param) -> bool:
+        return (param.annotation is not None and isinstance(param.default, cst.Name)
+                and param.default.value == "None")
+
     def bare(param: cst.Param) -> cst.Param:
-        if param.default is None:
+        if param.default is None or implicit_optional(param):
             return param
         return param.with_changes(default=None, equal=cst.MaybeSentinel.DEFAULT)
 
+    # A positional parameter after one that keeps its default must keep its own too.
+    positional = [*params.posonly_params, *params.params]
+    kept = next((i for i, p in enumerate(positional) if implicit_optional(p)), len(positional))
+    done = [bare(p) if i < kept else p for i, p in enumerate(positional)]
     return params.with_changes(
-        posonly_params=[bare(p) for p in params.posonly_params],
-        params=[bare(p) for p in params.params],
+        posonly_params=done[:len(params.posonly_params)],
+        params=done[len(params.posonly_params):],
         kwonly_params=[bare(p) for p in params.kwonly_params])
 
 

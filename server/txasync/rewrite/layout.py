@@ -6,7 +6,9 @@ added word can push a line past the project's limit. A reviewer reads those as n
 after the rewrite each changed statement is:
 
 1. re-aligned: a continuation line that was aligned with the bracket it sits in (visual
-   indentation) follows that bracket to its new column;
+   indentation) follows that bracket to its new column, and a continuation line the
+   rewrite added (a keep-API helper's copy of the signature) is aligned with its bracket
+   when that bracket was opened with text after it;
 2. re-wrapped when one of its lines is now longer than the project's limit (style.py) and
    the line it replaces was not, or was shorter (each old line of a changed block answers
    for one new line, its most similar: a line the rewrite added, such as a keep-API
@@ -165,6 +167,15 @@ def tidy(old: str, new: str, line_length: int) -> str:
         stmt = new_logicals[logical]
         for j in range(stmt.start + 1, stmt.end + 1):
             i = old_for_new.get(j)
+            bracket = new_info[j].bracket_col
+            if (i is None and new_info[j].visual and bracket is not None
+                    and not new_info[j].in_string and out[j].lstrip(" ")[:1] not in _CLOSE):
+                # A line the rewrite added (a keep-API helper's signature, copied from the
+                # wrapper's under a longer `async def __name(`) goes where pycodestyle
+                # wants a line continuing a bracket opened with text after it: aligned.
+                out[j] = " " * (bracket + 1) + out[j].lstrip(" ")
+                too_long.update([j] if code_length(out[j]) > line_length else [])
+                continue
             if i is None or new_info[j].in_string or new_info[j].bracket_col is None:
                 continue
             old_col = old_info[i].bracket_col

@@ -22,8 +22,8 @@ def start(clock, log):
 
 def both(clock, log):
     return defer.gatherResults([defer.ensureDeferred(fetch(clock,
-                                      3)), (defer.ensureDeferred(fetch
-                                           (clock, 4)))])
+                                                           3)), (defer.ensureDeferred(fetch
+                                                                 (clock, 4)))])
 
 
 def scenario(clock, log):

@@ -1,0 +1,26 @@
+# A keep-API helper drops its parameters' defaults (the wrapper passes every argument), but
+# not `None` beside an annotation: with implicit Optional, `note: str = None` means
+# `Optional[str]`, and `note: str` would tell the project's type checker something else.
+from typing import Any, Generator
+
+from twisted.internet import defer
+
+
+class Store:
+    @defer.inlineCallbacks
+    def get(self, key: str, count: int = 2, note: str = None, *,
+            tag: str = None, upper: bool = False) -> Generator[Any, Any, str]:
+        yield defer.succeed(None)
+        text = key * count + (note or "") + (tag or "")
+        return text.upper() if upper else text
+
+
+def use(obj, key):
+    d = obj.get(key, count=1) if key else defer.succeed("")
+    return d
+
+
+def scenario(clock, log):
+    d = use(Store(), "k")
+    d.addCallback(log.append)
+    return d
