@@ -477,3 +477,30 @@ def test_yield_verdicts_follow_the_oldest_supported_twisted() -> None:
 def test_both_copies_of_the_source_hash_agree() -> None:
     for text in ["", "a\r\nb\rc\n", "é = 1\n"]:
         assert _runtime.source_sha256(text) == source_sha256(text)
+
+
+def test_pytest_process_ended_before_its_exit_handlers_still_leaves_evidence(
+        tmp_path: Path) -> None:
+    """A pytest-xdist worker that is slow to exit is killed by its controller before its exit
+    handlers run (seen on a loaded machine: the evidence named one process of three, and
+    `fix --verify` then missed tests); the record is written when the session finishes."""
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "__init__.py").write_text("")
+    (tmp_path / "pkg" / "mod.py").write_text(
+        "from twisted.internet import defer\n\n\n@defer.inlineCallbacks\ndef get():\n"
+        "    value = yield defer.succeed(1)\n    return value\n")
+    (tmp_path / "test_mod.py").write_text(
+        "from pkg.mod import get\n\n\ndef test_get():\n    assert get().result == 1\n")
+    # The process ends the way a killed worker does: no exit handler runs.
+    (tmp_path / "conftest.py").write_text(
+        "import os\n\n\ndef pytest_unconfigure(config):\n    os._exit(0)\n")
+    out = tmp_path / "evidence.json"
+    proc = subprocess.run(
+        [sys.executable, "-m", "txasync.probe", "--jobs", "1", "--out", str(out), "--",
+         sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_mod.py"],
+        cwd=tmp_path, capture_output=True, text=True, env=_env(), timeout=600)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    evidence = json.loads(out.read_text())
+    assert evidence["processes"] == 1
+    yields = evidence["files"]["pkg/mod.py"]["functions"]["get"]["yields"]
+    assert [y["kinds"] for y in yields] == [{"Deferred": 1}]
