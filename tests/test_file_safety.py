@@ -413,3 +413,18 @@ def test_an_interrupt_wrapped_by_the_interpreter_is_still_an_interrupt(
     monkeypatch.setitem(cli.COMMANDS, "check", interrupted)
     assert cli.main(["check", "."]) == 130
     assert "interrupted" in capsys.readouterr().err
+
+
+def test_an_interrupt_while_the_commands_load_is_one_line(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """Building the parser imports every command's modules: on a loaded machine Ctrl-C
+    landed there, outside `main`'s handling, and printed a traceback."""
+    from txasync import cli
+
+    def slow_import() -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "build_parser", slow_import)
+    assert cli.main(["check", "."]) == 130
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1 and "interrupted" in err, err

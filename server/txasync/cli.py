@@ -568,9 +568,6 @@ def _interrupted(exc: BaseException) -> bool:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    out = console()
-    err = console(stderr=True)
-    parser = build_parser()
     argv = list(sys.argv[1:] if argv is None else argv)
     # `fix ... --verify -- <test command>`: what follows `--` is the test command's.
     test_command = None
@@ -579,6 +576,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         cut = argv.index("--")
         argv, test_command = argv[:cut], argv[cut + 1:]
     try:
+        # Inside the `try`: building the parser imports the commands' modules, which takes
+        # long enough on a loaded machine for Ctrl-C to land there.
+        out = console()
+        err = console(stderr=True)
+        parser = build_parser()
         args = parser.parse_args(argv)
         if args.command == "fix":
             args.test_command = test_command  # None unless `--verify ... -- <command>`
