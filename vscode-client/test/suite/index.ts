@@ -400,7 +400,9 @@ test('an interpreter without txasync shows the install notification', async () =
     }
     await serverRunning('back on a Python with txasync');
     await waitForCodes(storeUri(), ['TXA001']);
-});
+// Its own waits (the server reporting missing, then making an environment and installing the
+// bundled wheels) allow five minutes between them; the default 90 s cut a loaded run short.
+}, 420000);
 
 test('txasync: Restart Server restarts it and the diagnostics come back', async () => {
     const restarts = api.restarts;
