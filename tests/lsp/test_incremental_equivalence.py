@@ -442,3 +442,45 @@ def test_evidence_or_verdicts_keep_nothing(tmp_path: Path) -> None:
     assert not analysis.facts_only
     engine.update_file(project, mod, texts[mod] + "# another\n")
     assert engine.reusable_analysis(snap, analysis, adapter.snapshot(project)) is None
+
+
+def test_server_pass_keeps_the_analysis(tmp_path: Path) -> None:
+    """The language server's pass (`State`, as the server drives it) gives the previous
+    analysis again for a comment typed into an open file, with the new version and text,
+    and analyses again when a yield changes; each equals a fresh analysis."""
+    import asyncio
+
+    from txasync.lsp.state import State
+    from txasync.lsp.uris import from_path
+
+    texts = write_workspace(tmp_path, random.Random(9), "\n")
+    mod = str(tmp_path / "pkg" / "mod.py")
+    config = Config(root=str(tmp_path), twisted_version=(22, 4))
+    opened: dict[str, tuple[str, int | None]] = {mod: (texts[mod], 1)}
+
+    async def run() -> None:
+        state = State(opened.get, lambda message: None)
+        state.settings_ready.set()
+        folder = state.add_folder(from_path(str(tmp_path)), str(tmp_path))
+        folder.config = config
+        state.mark(mod)
+        first = await state.snapshot(folder)
+        steps = [(texts[mod] + "# typed\n", True), (texts[mod].replace(
+            "x = yield d", "x = yield use0(d)", 1), False)]
+        for version, (text, kept) in enumerate(steps, start=2):
+            opened[mod] = (text, version)
+            state.mark(mod)
+            before = folder.reused
+            snap = await state.snapshot(folder)
+            assert (folder.reused > before) == kept, f"version {version}"
+            assert (snap.analysis is first.analysis) == kept
+            assert snap.versions[mod] == version and snap.text(mod) == text
+            good = dict(texts, **{mod: text})
+            expected = answers(engine.load_project([], config,
+                                                   overlays={p: good[p] for p in sorted(good)}))
+            got = answers(snap.project, snap.analysis)
+            for part in expected:
+                assert got[part] == expected[part], f"version {version}: {part} differs"
+            first = snap
+
+    asyncio.run(run())
