@@ -364,6 +364,18 @@ def test_replacements_doubles_and_getattr_edited(tmp_path: Path, seed: int) -> N
             good[path] = doc.text
         assert_as_fresh(project, config, good, f"step {step} ({kind} in "
                         f"{os.path.basename(path)})", doc.text)
+    # An undo to a text whose facts are the ones indexed now keeps the whole index (see
+    # test_unchanged_facts_keep_the_analysis); a new body in mod.py, which replaces
+    # nothing, makes a new index with the same tables.
+    mod = edited[0]
+    body = good[mod].replace("x = yield d", "x = yield d; extra = x", 1)
+    assert body != good[mod] and parses(body)
+    before = project.workspace
+    engine.update_file(project, mod, body)
+    good[mod] = body
+    kept += (project.workspace is not before
+             and project.workspace.replaced_keys is before.replaced_keys)
+    assert_as_fresh(project, config, good, "a new body in mod.py", body)
     assert kept, "no edit kept the replacement tables"
 
 
