@@ -423,7 +423,11 @@ def analyse(project: Project, only: set[str] | None = None,
 def _analyse(project: Project, only: set[str] | None, exclude: set[str] | None,
              should_stop: Callable[[], bool] | None = None) -> Analysis:
     config = project.config
+    # Asked before the planner reads evidence and verdicts, and checked against what it
+    # read: a file appearing or going in between never makes an analysis look text-free.
+    facts_only = _facts_only(project)
     planner = make_planner(project)
+    facts_only = facts_only and planner.evidence is None and not planner.refused
     planner.should_stop = should_stop
     allowed = _unsuppressed_candidates(project)
     if only is not None:
@@ -448,7 +452,7 @@ def _analyse(project: Project, only: set[str] | None, exclude: set[str] | None,
             hazards.append(hazard)
             findings.append(hazard.finding)
     findings.sort(key=Finding.sort_key)
-    return Analysis(decisions, findings, hazards, _facts_only(project))
+    return Analysis(decisions, findings, hazards, facts_only)
 
 
 def _facts_only(project: Project) -> bool:
