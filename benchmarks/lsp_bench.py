@@ -10,7 +10,8 @@
    into --cache-dir) and the installed Twisted tree, each served by txasync and, in the same
    run, by basedpyright (a dev dependency of this benchmark only: `pip install
    basedpyright`): cold start to the first diagnostics of an open file, isolated edit
-   latency (a statement added inside an inlineCallbacks function), paced typing at 100 ms
+   latency (a statement added inside an inlineCallbacks function; and a comment added after
+   its def line, which leaves the file's facts as they were), paced typing at 100 ms
    (versions answered, and how long after the last key the final answer came), a paste of a
    30-line function, "Convert to async" codeAction + resolve (txasync only), and the
    server's peak RSS. Figures are printed side by side with their ratio.
@@ -326,6 +327,19 @@ async def measure_server(name: str, command: list[str], root: Path, target: Path
                 await asyncio.sleep(0.3)
         out["edit_p50"] = statistics.median(latencies)
         out["edit_p90"] = sorted(latencies)[int(len(latencies) * 0.9) - 1]
+        # The same, for a comment typed after the def line (and taken out again): an edit
+        # that leaves the file's facts as they were.
+        latencies = []
+        header = lines[inside - 1].rstrip("\r\n")
+        for n in range(repeat):
+            edited = "".join(lines[:inside - 1] + [f"{header}  # note {n}\n"] + lines[inside:])
+            for text in (edited, base):
+                version, sent = session.change(text)
+                arrived = await client.wait_version(uri, version, since=sent)
+                latencies.append(arrived - sent)
+                await asyncio.sleep(0.3)
+        out["comment_p50"] = statistics.median(latencies)
+        out["comment_p90"] = sorted(latencies)[int(len(latencies) * 0.9) - 1]
         # Paced typing: one character every 100 ms into a new statement.
         word = "value_total_sum_x"
         answered: set[int] = set()
@@ -454,6 +468,8 @@ async def bench_big(repeat: int, cache: Path, before: Path | None = None,
         for key, title, unit in (("cold", "cold start", "s"),
                                  ("edit_p50", "edit latency p50", "ms"),
                                  ("edit_p90", "edit latency p90", "ms"),
+                                 ("comment_p50", "comment edit p50", "ms"),
+                                 ("comment_p90", "comment edit p90", "ms"),
                                  ("paced_settle", "paced: last key -> answer", "ms"),
                                  ("paste", "paste 30-line function", "ms"),
                                  ("rss_mb", "peak RSS", "MB")):

@@ -328,6 +328,10 @@ class Analysis:
     decisions: dict[str, Decision]
     findings: list[Finding]
     hazards: list[Hazard] = field(default_factory=list)
+    # Made from facts alone: no jedi (which reads every text), no `txasync probe` evidence
+    # and no `fix --verify` verdicts (both checked against the files' texts). Only such an
+    # analysis may stand for a text whose facts are the same (`reusable_analysis`).
+    facts_only: bool = False
 
 
 def use_environment(project: Project) -> None:
@@ -419,7 +423,11 @@ def analyse(project: Project, only: set[str] | None = None,
 def _analyse(project: Project, only: set[str] | None, exclude: set[str] | None,
              should_stop: Callable[[], bool] | None = None) -> Analysis:
     config = project.config
+    # Asked before the planner reads evidence and verdicts, and checked against what it
+    # read: a file appearing or going in between never makes an analysis look text-free.
+    facts_only = _facts_only(project)
     planner = make_planner(project)
+    facts_only = facts_only and planner.evidence is None and not planner.refused
     planner.should_stop = should_stop
     allowed = _unsuppressed_candidates(project)
     if only is not None:
@@ -444,7 +452,42 @@ def _analyse(project: Project, only: set[str] | None, exclude: set[str] | None,
             hazards.append(hazard)
             findings.append(hazard.finding)
     findings.sort(key=Finding.sort_key)
-    return Analysis(decisions, findings, hazards)
+    return Analysis(decisions, findings, hazards, facts_only)
+
+
+def _facts_only(project: Project) -> bool:
+    """Whether analysing `project` reads nothing but its facts and configuration: no jedi,
+    and no evidence or verdicts file at all (whether one of their entries holds depends on
+    the texts: an undo can make a verdict hold again)."""
+    from .verify.verdicts import load_verdicts
+
+    root = project.config.root
+    return (not project.config.jedi and load_evidence(root) is None
+            and not load_verdicts(root))
+
+
+def reusable_analysis(before: Project, analysis: Analysis, now: Project) -> Analysis | None:
+    """`analysis` (of `before`) when it is exactly what analysing `now` would give, else None.
+
+    An analysis is a function of the facts, the index made from them and the configuration
+    (plus, when present, texts through jedi, probe evidence and verify verdicts). An edit
+    whose new facts equal the old ones exactly (a comment, a docstring's prose, trailing
+    blanks: `update_file` then keeps the old facts object and the index) changes none of
+    them, so the previous analysis is that of the new text too, positions and messages
+    included; so is a syntax error while typing, which keeps the last good facts (the
+    analysis never reads which files are stale: only the editor's presentation does).
+    Checked by identity: every file's facts and the index must be the very objects `before`
+    was analysed with, the configuration equal, and neither evidence nor verdicts on disk
+    now (their validity depends on the texts)."""
+    if not analysis.facts_only or now.config.jedi:
+        return None
+    if now.workspace is not before.workspace or now.config != before.config:
+        return None
+    if now.facts.keys() != before.facts.keys():
+        return None
+    if any(now.facts[path] is not facts for path, facts in before.facts.items()):
+        return None
+    return analysis if _facts_only(now) else None
 
 
 @dataclass
@@ -747,11 +790,16 @@ def fix_text(source: str, path: str = "module.py", config: Config | None = None,
     return rewrite_source(source, plan, facts, path, aliases=aliases).source, analysis
 
 
-def update_file(project: Project, path: str, text: str | None) -> None:
-    """Replace one file's facts (None: the file is gone) and refresh the workspace index.
+def update_file(project: Project, path: str, text: str | None) -> bool:
+    """Replace one file's facts (None: the file is gone) and refresh the workspace index;
+    True when the facts changed (False: only the text did, or it does not parse and its last
+    good facts stand).
 
     Per-file facts are cheap and recomputed on every edit; the index is rebuilt from the
-    facts already held, so no other file is re-read or re-parsed.
+    facts already held, so no other file is re-read or re-parsed. An edit whose new facts
+    equal the old ones exactly (a comment, a docstring's prose) keeps the old facts object
+    and the index as they are: only the text is new, so a previous analysis still holds
+    (`reusable_analysis`).
     """
     path = os.path.abspath(path)
     if text is None:
@@ -771,7 +819,17 @@ def update_file(project: Project, path: str, text: str | None) -> None:
                                            previous.encoding if previous else "utf-8")
             project.stale.add(path)
             attach_oracle(project)
-            return
+            return False
+        if old is not None and old.error is None and facts == old:
+            # The same facts (parsing again after a syntax error, too): the old object and
+            # the index made from it stay; the analysis reads nothing else of the file.
+            project.errors.pop(path, None)
+            project.stale.discard(path)
+            previous = project.sources.get(path)
+            project.sources[path] = Source(path, text,
+                                           previous.encoding if previous else "utf-8")
+            attach_oracle(project)
+            return False
         project.errors.pop(path, None)
         project.stale.discard(path)
         previous = project.sources.get(path)
@@ -783,6 +841,7 @@ def update_file(project: Project, path: str, text: str | None) -> None:
         [f for f in project.facts.values() if f.error is None],
         lambda name: _mentioned(project, path, name))
     attach_oracle(project)
+    return True
 
 
 def _mentioned(project: Project, path: str, name: str) -> bool:

@@ -14,6 +14,7 @@ the same texts (the last good text for a file that does not parse, as the server
 from __future__ import annotations
 
 import ast
+import json
 import os
 import random
 from pathlib import Path
@@ -96,9 +97,12 @@ def parses(text: str) -> bool:
     return True
 
 
-def answers(project: engine.Project) -> dict[str, Any]:
-    """Everything the language server's features read from an analysis, as plain data."""
-    analysis = engine.analyse(project)
+def answers(project: engine.Project, analysis: engine.Analysis | None = None
+            ) -> dict[str, Any]:
+    """Everything the language server's features read from an analysis (`project`'s own,
+    or the one given), as plain data."""
+    if analysis is None:
+        analysis = engine.analyse(project)
     found: dict[str, Any] = {
         "findings": [(f.code, f.path, f.span, f.message, f.severity, f.fix_safety, f.function,
                       repr(f.data)) for f in analysis.findings],
@@ -360,4 +364,135 @@ def test_replacements_doubles_and_getattr_edited(tmp_path: Path, seed: int) -> N
             good[path] = doc.text
         assert_as_fresh(project, config, good, f"step {step} ({kind} in "
                         f"{os.path.basename(path)})", doc.text)
+    # An undo to a text whose facts are the ones indexed now keeps the whole index (see
+    # test_unchanged_facts_keep_the_analysis); a new body in mod.py, which replaces
+    # nothing, makes a new index with the same tables.
+    mod = edited[0]
+    body = good[mod].replace("x = yield d", "x = yield d; extra = x", 1)
+    assert body != good[mod] and parses(body)
+    before = project.workspace
+    engine.update_file(project, mod, body)
+    good[mod] = body
+    kept += (project.workspace is not before
+             and project.workspace.replaced_keys is before.replaced_keys)
+    assert_as_fresh(project, config, good, "a new body in mod.py", body)
     assert kept, "no edit kept the replacement tables"
+
+
+# -- edits that leave the facts as they were: the previous analysis stands -----------------
+# (what the edit does to mod.py, whether the facts stay exactly the same). The others
+# change positions only (a line added), a yield, a definition another file calls, or the
+# file stops parsing: analysed again.
+FACTS_EDITS = [
+    ("a comment", lambda t: t.replace("\n", "  # note\n", 1), True),
+    ("a comment grows", lambda t: t.replace("  # note\n", "  # note, longer\n", 1), True),
+    ("trailing blanks", lambda t: t + "\n\n", True),
+    ("a line added (positions only)", lambda t: "# header\n" + t, False),
+    ("a yield changed", lambda t: t.replace("x = yield d", "x = yield use0(d)", 1), False),
+    ("a definition another file calls", lambda t: t.replace("def fetch1(", "def fetch1x(", 1),
+     False),
+    ("typing breaks it", lambda t: t + "\ndef broken(:\n", True),
+    ("still broken, typing on", lambda t: t + "  # more\n", True),
+    ("mended, the same facts", lambda t: t[:t.index("\ndef broken(")], True),
+    ("the name put back", lambda t: t.replace("def fetch1x(", "def fetch1(", 1), False),
+    ("a comment inside a body", lambda t: t.replace("    x = yield d\n",
+                                                     "    x = yield d  # wait\n", 1), True),
+]
+
+
+def test_unchanged_facts_keep_the_analysis(tmp_path: Path) -> None:
+    """An edit whose facts equal the old ones exactly keeps the facts object and the index,
+    and the previous pass's analysis is given again (`reusable_analysis`): it must equal a
+    fresh analysis of the new text, and the path must be taken for those edits (and only
+    for them)."""
+    texts = write_workspace(tmp_path, random.Random(7), "\n")
+    config = Config(root=str(tmp_path), twisted_version=(22, 4))
+    files = sorted(texts)
+    project = engine.load_project(files, config)
+    mod = str(tmp_path / "pkg" / "mod.py")
+    assert "def fetch1(" in texts[mod]
+    snap = adapter.snapshot(project)
+    analysis = engine.analyse(snap)
+    assert analysis.facts_only
+    current, good = dict(texts), dict(texts)
+    for what, edit, kept in FACTS_EDITS:
+        current[mod] = edit(current[mod])
+        if parses(current[mod]):
+            good[mod] = current[mod]
+        facts_before = project.facts[mod]
+        changed = engine.update_file(project, mod, current[mod])
+        assert (project.facts[mod] is facts_before) == (not changed)
+        new_snap = adapter.snapshot(project)
+        reused = engine.reusable_analysis(snap, analysis, new_snap)
+        assert (reused is not None) == kept, f"{what}: reused={reused is not None}"
+        snap, analysis = new_snap, reused or engine.analyse(new_snap)
+        fresh = engine.load_project([], config, overlays={p: good[p] for p in files})
+        fresh.stale = set(project.stale)
+        expected, got = answers(fresh), answers(snap, analysis)
+        for part in expected:
+            assert got[part] == expected[part], f"{what}: {part} differs from a fresh analysis"
+
+
+def test_evidence_or_verdicts_keep_nothing(tmp_path: Path) -> None:
+    """With `txasync probe` evidence on disk (checked against each file's text), an
+    analysis is never given again for a new text, even one with the same facts."""
+    texts = write_workspace(tmp_path, random.Random(8), "\n")
+    config = Config(root=str(tmp_path), twisted_version=(22, 4))
+    project = engine.load_project(sorted(texts), config)
+    snap = adapter.snapshot(project)
+    analysis = engine.analyse(snap)
+    mod = str(tmp_path / "pkg" / "mod.py")
+    engine.update_file(project, mod, texts[mod] + "# note\n")
+    assert engine.reusable_analysis(snap, analysis, adapter.snapshot(project)) is analysis
+    from txasync.analysis.evidence import FORMAT, VERSION, evidence_path
+
+    Path(evidence_path(str(tmp_path))).parent.mkdir(exist_ok=True)
+    Path(evidence_path(str(tmp_path))).write_text(json.dumps(
+        {"format": FORMAT, "version": VERSION, "files": {}}))
+    snap = adapter.snapshot(project)
+    analysis = engine.analyse(snap)
+    assert not analysis.facts_only
+    engine.update_file(project, mod, texts[mod] + "# another\n")
+    assert engine.reusable_analysis(snap, analysis, adapter.snapshot(project)) is None
+
+
+def test_server_pass_keeps_the_analysis(tmp_path: Path) -> None:
+    """The language server's pass (`State`, as the server drives it) gives the previous
+    analysis again for a comment typed into an open file, with the new version and text,
+    and analyses again when a yield changes; each equals a fresh analysis."""
+    import asyncio
+
+    from txasync.lsp.state import State
+    from txasync.lsp.uris import from_path
+
+    texts = write_workspace(tmp_path, random.Random(9), "\n")
+    mod = str(tmp_path / "pkg" / "mod.py")
+    config = Config(root=str(tmp_path), twisted_version=(22, 4))
+    opened: dict[str, tuple[str, int | None]] = {mod: (texts[mod], 1)}
+
+    async def run() -> None:
+        state = State(opened.get, lambda message: None)
+        state.settings_ready.set()
+        folder = state.add_folder(from_path(str(tmp_path)), str(tmp_path))
+        folder.config = config
+        state.mark(mod)
+        first = await state.snapshot(folder)
+        steps = [(texts[mod] + "# typed\n", True), (texts[mod].replace(
+            "x = yield d", "x = yield use0(d)", 1), False)]
+        for version, (text, kept) in enumerate(steps, start=2):
+            opened[mod] = (text, version)
+            state.mark(mod)
+            before = folder.reused
+            snap = await state.snapshot(folder)
+            assert (folder.reused > before) == kept, f"version {version}"
+            assert (snap.analysis is first.analysis) == kept
+            assert snap.versions[mod] == version and snap.text(mod) == text
+            good = dict(texts, **{mod: text})
+            expected = answers(engine.load_project([], config,
+                                                   overlays={p: good[p] for p in sorted(good)}))
+            got = answers(snap.project, snap.analysis)
+            for part in expected:
+                assert got[part] == expected[part], f"version {version}: {part} differs"
+            first = snap
+
+    asyncio.run(run())

@@ -145,7 +145,7 @@ def exact_attribute_class(ws: Workspace, cls_key: str, name: str) -> str | None:
     when it may be anything else at run time."""
     if ws.methods_by_name.get(name):
         return None  # a method or property of that name somewhere: not a plain store
-    if any(name in cls.declared_attrs for _, cls in ws.classes.values()):
+    if ws.declared_attribute(name):
         return None  # a declared field (`x: T` of a dataclass): its `__init__` may set it
     held: set[str] = set()
     line = family(ws, cls_key)

@@ -378,6 +378,8 @@ class Workspace:
         self._flat_callers: dict[str, list[tuple[ModuleFacts, CallSite]]] = {}
         self._flat_possible: dict[str, list[tuple[ModuleFacts, CallSite]]] = {}
         self._order: dict[str, int] = {path: n for n, path in enumerate(self.modules)}
+        self._roots: dict[str, tuple[ModuleFacts, set[str]]] = {}  # see _imported_roots
+        self._declared: set[str] | None = None  # see declared_attribute
         self._doubled: dict[str, list[tuple[str, Replacement]]] = {}
         self._reached: dict[str, list[list[str] | None]] = {}
         self._memo_tables()
@@ -1177,10 +1179,26 @@ class Workspace:
         if written in _BUILTIN_TYPES:
             return "external", written
         top = written.split(".")[0]
-        imported_roots = {v.split(".")[0] for v in facts.imports.values()}
-        if "." in written and top in imported_roots and top not in self.top_packages:
+        if "." in written and top not in self.top_packages and top in self._imported_roots(
+                facts):
             return "external", written
         return "unknown", None
+
+    def _imported_roots(self, facts: ModuleFacts) -> set[str]:
+        """The top-level names of what `facts` imports, kept per file while its facts are
+        the same object (a function of them alone, so workspaces share the memo)."""
+        hit = self._roots.get(facts.path)
+        if hit is None or hit[0] is not facts:
+            hit = self._roots[facts.path] = (
+                facts, {v.split(".")[0] for v in facts.imports.values()})
+        return hit[1]
+
+    def declared_attribute(self, name: str) -> bool:
+        """Whether some workspace class declares an attribute `name` (`x: T` in its body,
+        `self.x: T = ...`), from a set made once per workspace."""
+        if self._declared is None:
+            self._declared = {a for _, cls in self.classes.values() for a in cls.declared_attrs}
+        return name in self._declared
 
     def _return_type(self, key: str, depth: int) -> tuple[str, str | None]:
         """The type a workspace function returns: its annotation, else its return values."""
@@ -1373,6 +1391,8 @@ class Workspace:
         functions named `names` (None: what its replacements reach changed)."""
         new = Workspace.__new__(Workspace)
         new.modules = modules
+        new._roots = self._roots  # checked against the facts object: always valid
+        new._declared = None  # the edited file's classes may declare others
         if names:
             # Functions came or went: the tables of names are made again (cheap: no call
             # is resolved), the same way a fresh build makes them.

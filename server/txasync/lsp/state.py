@@ -90,6 +90,9 @@ class Folder:
     _snapshot: Snapshot | None = None
     _pending: asyncio.Future[Snapshot] | None = None
     _pending_generation: int = -1
+    # Passes that kept the previous analysis (edits that left every file's facts as they
+    # were: see `State._pass`); counted so tests can see the path was taken.
+    reused: int = 0
 
     def contains(self, path: str) -> bool:
         return path == self.root or path.startswith(self.root.rstrip(os.sep) + os.sep)
@@ -441,6 +444,14 @@ class State:
             snap = adapter.snapshot(project)
             versions = dict(folder.versions)
             good = dict(folder.good_text)
+            if cached is not None:
+                # Edits that left every file's facts (and so the index) as they were: the
+                # previous analysis is this text's too, positions and messages included.
+                # Only the snapshot is new (its texts feed the edits and the versions).
+                kept = engine.reusable_analysis(cached.project, cached.analysis, snap)
+                if kept is not None:
+                    folder.reused += 1
+                    return generation, snap, kept, versions, good
             # A pass the next edit makes stale is given up, and the newest text analysed at
             # once, rather than answering for a text nobody has. Not the first one: it
             # builds the call-site index every later pass shares.
