@@ -213,8 +213,73 @@ class Planner:
                 "it yields a generator expression, which Twisted 24.7+ runs as a coroutine and "
                 "older releases hand back unchanged"
             ))
+        shared = self._shared_deferred_yield(facts, fn, own)
+        if shared is not None:
+            y, held = shared
+            reasons.append(Reason(
+                "yield-shared-deferred",
+                f"it yields `{held}` (line {y.span.line}), a Deferred other code may hold: "
+                "once it has fired, or while it runs its callbacks, `yield` waits its turn "
+                "in its chain and leaves `None` behind, where `await` takes the result at "
+                "once and leaves it there (inside its own callbacks, Twisted 24.11+ fails "
+                "an assertion)", where=f"{facts.path}:{y.span.line}"))
         reasons.extend(self._decorator_reasons(fn, facts))
         return reasons
+
+    def _shared_deferred_yield(self, facts: ModuleFacts, fn: FunctionFact,
+                               own: list[YieldFact]) -> tuple[YieldFact, str] | None:
+        """The first yield whose value may be a Deferred that other code holds too: an
+        attribute (or a local bound to one), or the result of a workspace function that
+        returns one (`return self._ready`). That is where a program keeps a Deferred that
+        several waiters share and something fires later (a connection's "ready", a read
+        loop): fedora-messaging's tests broke on exactly this. A parameter or a global may
+        be shared too, but a Deferred handed in is in practice one its caller just made,
+        and refusing every such yield would refuse most helpers.
+        `yield d` adds a callback to `d` and takes its turn in `d`'s chain, consuming the
+        result; `await d` reads a fired `d`'s result directly and leaves it. The two differ
+        exactly when `d` has fired, or is running its callbacks (the awaiting code runs
+        inside one of them), before the wait: for a Deferred only this function sees (a
+        call's new Deferred) neither can happen, for a shared one it can, and the
+        conservative forms (`maybeDeferred` hands the Deferred itself back) do not help."""
+        for y in own:
+            if y.value.kind not in ("attr", "name", "call"):
+                continue
+            held = self._shared_value(facts, fn, y.value, 0)
+            if held is not None and self.classify_yield(facts, fn, y) != "drop":
+                return y, held
+        return None
+
+    def _shared_value(self, facts: ModuleFacts, fn: FunctionFact, value: Value, depth: int
+                      ) -> str | None:
+        ref = value.ref
+        if ref is None or depth > 3:
+            return None
+        if value.kind == "attr":
+            return ref.text
+        if value.kind == "name":
+            name = ref.name
+            assigned = fn.assignments.get(name)
+            if (name in fn.all_params or not assigned or name in fn.declared_outer
+                    or self._rebound_in_closure(facts, fn, name)):
+                return None  # see the docstring: not where a latch is kept
+            for v in assigned:
+                held = self._shared_value(facts, fn, v, depth + 1)
+                if held is not None:
+                    return held
+            return None
+        if value.kind == "call" and depth == 0:
+            target = self._resolve_value_call(facts, fn, ref)
+            if target is None:
+                return None
+            tfacts, called = self.ws.functions[target]
+            if called.is_ic or called.is_async or called.yields:
+                return None  # a call of it makes a new Deferred (or coroutine) each time
+            for v in called.returns:
+                if v.kind in ("attr", "name"):
+                    held = self._shared_value(tfacts, called, v, depth + 1)
+                    if held is not None:
+                        return f"{ref.text}(...)` (which returns `{held}"
+        return None
 
     def _workspace_function(self, facts: ModuleFacts, name: str) -> str | None:
         """The workspace function a decorator's name (qualified, or local to `facts`) is."""

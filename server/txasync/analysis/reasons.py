@@ -43,6 +43,7 @@ ReasonKind = Literal[
     "not-fresh",
     "raises-sync",
     "failure-subclass",
+    "yield-shared-deferred",
     # Why one yield becomes `await defer.maybeDeferred(...)` (Planner.unknown_yield_reason):
     # the first thing in the yielded value not known to be awaitable for every value.
     "yield-expression",
@@ -98,6 +99,7 @@ LABELS: dict[str, str] = {
     "not-fresh": "the Deferred it hands out may not be a new one",
     "raises-sync": "may raise synchronously where a caller would get a failed Deferred",
     "failure-subclass": "Failures other than Twisted's plain one pass through (a subclass)",
+    "yield-shared-deferred": "yields a Deferred other code may hold (fired: `await` differs)",
     "yield-expression": "yields an expression (subscript, condition, ...)",
     "yield-parameter": "yields a parameter",
     "yield-local": "yields a local not bound only to Deferreds",

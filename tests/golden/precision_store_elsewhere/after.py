@@ -1,7 +1,8 @@
 """`self.done` in `Job` is only ever bound to a Deferred on a `Job`: the other store of
 an attribute named `done` is `self.done = None` in a method of `Report`, a class that is
 neither in `Job`'s line nor mixed into any class of it, so it never lands on a `Job`.
-`yield self.done` becomes `await self.done`."""
+The yield still stays as written: a Deferred kept in an attribute may be shared
+(yield-shared-deferred)."""
 from twisted.internet import defer
 
 
@@ -12,8 +13,9 @@ class Job:
     def finish(self, value):
         self.done.callback(value)
 
-    async def wait(self, log):
-        value = await self.done
+    @defer.inlineCallbacks
+    def wait(self, log):
+        value = yield self.done
         log.append(value)
         return value
 
@@ -30,7 +32,7 @@ def scenario(clock, log):
     report = Report()
     report.close()
     job = Job()
-    d = defer.ensureDeferred(job.wait(log))
+    d = job.wait(log)
     clock.callLater(1, job.finish, "finished")
     clock.advance(1)
     return d

@@ -1,7 +1,8 @@
 """`self.done` in `Job` is only ever bound to a Deferred on a `Job`: the other store of
 an attribute named `done` is `self.done = None` in a method of `Report`, a class that is
 neither in `Job`'s line nor mixed into any class of it, so it never lands on a `Job`.
-`yield self.done` becomes `await self.done`."""
+The yield still stays as written: a Deferred kept in an attribute may be shared
+(yield-shared-deferred)."""
 from twisted.internet import defer
 
 

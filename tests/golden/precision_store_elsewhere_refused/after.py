@@ -1,4 +1,5 @@
-"""Where `self.done = None` may land on a `Job`, `yield self.done` stays
+"""Every function here yields an attribute and stays as written (yield-shared-deferred).
+Before that rule: where `self.done = None` may land on a `Job`, `yield self.done` stayed
 `await defer.maybeDeferred(...)`: `Closing` is mixed into `ClosingJob`, a `Job`, so its
 `self.done = None` runs on one (and `yield self.done` then hands back None, which a plain
 `await` would refuse); `Sweeper` stores through a receiver that is not `self`; and
@@ -10,8 +11,9 @@ class Job:
     def __init__(self):
         self.done = defer.Deferred()
 
-    async def wait(self, log):
-        value = await defer.maybeDeferred(lambda: self.done)
+    @defer.inlineCallbacks
+    def wait(self, log):
+        value = yield self.done
         log.append(value)
         return value
 
@@ -29,8 +31,9 @@ class Other:
     def __init__(self):
         self.pending = defer.Deferred()
 
-    async def wait(self, log):
-        value = await defer.maybeDeferred(lambda: self.pending)
+    @defer.inlineCallbacks
+    def wait(self, log):
+        value = yield self.pending
         log.append(value)
         return value
 
@@ -44,8 +47,9 @@ class Third:
     def __init__(self):
         self.ready = defer.succeed("ready")
 
-    async def wait(self, log):
-        value = await defer.maybeDeferred(lambda: self.ready)
+    @defer.inlineCallbacks
+    def wait(self, log):
+        value = yield self.ready
         log.append(value)
         return value
 
@@ -63,7 +67,7 @@ def scenario(clock, log):
     Sweeper().sweep(other)
     third = Third()
     Poller().poll(third)
-    d = defer.ensureDeferred(job.wait(log))
-    d.addCallback(lambda _: defer.ensureDeferred(other.wait(log)))
-    d.addCallback(lambda _: defer.ensureDeferred(third.wait(log)))
+    d = job.wait(log)
+    d.addCallback(lambda _: other.wait(log))
+    d.addCallback(lambda _: third.wait(log))
     return d

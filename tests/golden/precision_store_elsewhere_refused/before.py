@@ -1,4 +1,5 @@
-"""Where `self.done = None` may land on a `Job`, `yield self.done` stays
+"""Every function here yields an attribute and stays as written (yield-shared-deferred).
+Before that rule: where `self.done = None` may land on a `Job`, `yield self.done` stayed
 `await defer.maybeDeferred(...)`: `Closing` is mixed into `ClosingJob`, a `Job`, so its
 `self.done = None` runs on one (and `yield self.done` then hands back None, which a plain
 `await` would refuse); `Sweeper` stores through a receiver that is not `self`; and

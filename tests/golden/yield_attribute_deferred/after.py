@@ -1,6 +1,7 @@
-"""`self.done` is only ever bound to a Deferred (here, in a subclass, and through a local
-bound to `Deferred()`), so `yield self.done` becomes `await self.done`; so does a local
-bound only to `succeed(...)`."""
+"""`self.done` is only ever bound to a Deferred, but one kept in an attribute may be shared:
+once it has fired (or while it runs its callbacks) `yield` consumes its result and waits
+its turn, `await` does neither, so `Waiter.wait` stays as written (yield-shared-deferred);
+a local bound only to `succeed(...)` is awaited."""
 from twisted.internet import defer
 
 
@@ -15,10 +16,11 @@ class Waiter:
         d = defer.Deferred()
         self.done = d
 
-    async def wait(self, log):
+    @defer.inlineCallbacks
+    def wait(self, log):
         ready = defer.succeed("ready")
-        log.append(await ready)
-        value = await self.done
+        log.append((yield ready))
+        value = yield self.done
         log.append(value)
         return value
 
@@ -31,7 +33,7 @@ class QuickWaiter(Waiter):
 
 def scenario(clock, log):
     waiter = Waiter()
-    d = defer.ensureDeferred(waiter.wait(log))
+    d = waiter.wait(log)
     clock.callLater(1, waiter.fire, "fired")
     clock.advance(1)
     return d

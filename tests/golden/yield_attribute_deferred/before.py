@@ -1,6 +1,7 @@
-"""`self.done` is only ever bound to a Deferred (here, in a subclass, and through a local
-bound to `Deferred()`), so `yield self.done` becomes `await self.done`; so does a local
-bound only to `succeed(...)`."""
+"""`self.done` is only ever bound to a Deferred, but one kept in an attribute may be shared:
+once it has fired (or while it runs its callbacks) `yield` consumes its result and waits
+its turn, `await` does neither, so `Waiter.wait` stays as written (yield-shared-deferred);
+a local bound only to `succeed(...)` is awaited."""
 from twisted.internet import defer
 
 

@@ -1,4 +1,6 @@
-"""Attributes txasync cannot pin to a Deferred stay `await defer.maybeDeferred(...)`: one
+"""A function yielding an attribute stays as written (yield-shared-deferred: a Deferred kept
+there may be shared, and `maybeDeferred` would hand it back as is). Before that rule,
+attributes txasync cannot pin to a Deferred stayed `await defer.maybeDeferred(...)`: one
 also set to `None` (`yield self.pending` then hands back None), one a tuple assignment
 rebinds, one a parameter shadows after `if d is None: d = Deferred()`, and a local a
 closure rebinds with `nonlocal`."""
@@ -17,15 +19,16 @@ class Conn:
         d, self.ready = self.ready, "done"
         return d
 
-    async def wait(self, log, d=None):
-        value = await defer.maybeDeferred(lambda: self.pending)
+    @defer.inlineCallbacks
+    def wait(self, log, d=None):
+        value = yield self.pending
         log.append(value)
-        other = await defer.maybeDeferred(lambda: self.ready)
+        other = yield self.ready
         log.append(other)
         if d is None:
             d = defer.Deferred()
             d.callback("made")
-        got = await defer.maybeDeferred(lambda: d)
+        got = yield d
         log.append(got)
         e = defer.succeed(1)
 
@@ -34,7 +37,7 @@ class Conn:
             e = 2
 
         rebind()
-        log.append(await defer.maybeDeferred(lambda: e))
+        log.append((yield e))
         return value
 
 
@@ -42,4 +45,4 @@ def scenario(clock, log):
     conn = Conn()
     conn.lost()
     conn.swap()
-    return defer.ensureDeferred(conn.wait(log, d="given"))
+    return conn.wait(log, d="given")

@@ -1,4 +1,6 @@
-"""Attributes txasync cannot pin to a Deferred stay `await defer.maybeDeferred(...)`: one
+"""A function yielding an attribute stays as written (yield-shared-deferred: a Deferred kept
+there may be shared, and `maybeDeferred` would hand it back as is). Before that rule,
+attributes txasync cannot pin to a Deferred stayed `await defer.maybeDeferred(...)`: one
 also set to `None` (`yield self.pending` then hands back None), one a tuple assignment
 rebinds, one a parameter shadows after `if d is None: d = Deferred()`, and a local a
 closure rebinds with `nonlocal`."""

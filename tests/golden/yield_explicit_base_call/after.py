@@ -1,7 +1,7 @@
 """`Base.method(self)` runs exactly that method, whatever overrides it: its body decides
 (`Base.start` returns nothing, so its yield is dropped; `Base.ready` returns a Deferred, so
-it is awaited). An attribute of an instance of a workspace class bound only to Deferreds
-(`self.conn.done`) is awaited too."""
+it is awaited). `Service.start` yields an attribute of an instance of a workspace class bound only to
+Deferreds (`self.conn.done`): a Deferred kept there may be shared, so it stays as written."""
 from twisted.internet import defer
 
 
@@ -22,11 +22,12 @@ class Service(Base):
     def __init__(self):
         self.conn = Conn()
 
-    async def start(self, log):
-        Base.start(self, log)
-        log.append(await Base.ready(self))
+    @defer.inlineCallbacks
+    def start(self, log):
+        yield Base.start(self, log)
+        log.append((yield Base.ready(self)))
         self.conn.done.callback("done")
-        log.append(await self.conn.done)
+        log.append((yield self.conn.done))
 
     async def ready(self):
         await defer.succeed(None)
@@ -34,4 +35,4 @@ class Service(Base):
 
 
 def scenario(clock, log):
-    return defer.ensureDeferred(Service().start(log))
+    return Service().start(log)

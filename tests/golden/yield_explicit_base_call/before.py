@@ -1,7 +1,7 @@
 """`Base.method(self)` runs exactly that method, whatever overrides it: its body decides
 (`Base.start` returns nothing, so its yield is dropped; `Base.ready` returns a Deferred, so
-it is awaited). An attribute of an instance of a workspace class bound only to Deferreds
-(`self.conn.done`) is awaited too."""
+it is awaited). `Service.start` yields an attribute of an instance of a workspace class bound only to
+Deferreds (`self.conn.done`): a Deferred kept there may be shared, so it stays as written."""
 from twisted.internet import defer
 
 

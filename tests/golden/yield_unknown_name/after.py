@@ -1,3 +1,5 @@
+"""`consume` yields `holder.pending`, an attribute: a Deferred kept there may be shared,
+so it stays as written (yield-shared-deferred)."""
 from twisted.internet import defer, task
 
 
@@ -7,18 +9,17 @@ class Holder:
         self.plain = "plain-attr"
 
 
-async def consume(log, d, value, holder):
-    first = await defer.maybeDeferred(lambda: d)
+@defer.inlineCallbacks
+def consume(log, d, value, holder):
+    first = yield d
     log.append(("first", first))
-    second = await defer.maybeDeferred(lambda: value)
+    second = yield value
     log.append(("second", second))
-    third = await defer.maybeDeferred(lambda: holder.pending)
+    third = yield holder.pending
     log.append(("third", third))
-    fourth = await defer.maybeDeferred(lambda: holder.plain)
+    fourth = yield holder.plain
     return (first, second, third, fourth)
 
 
 def scenario(clock, log):
-    return defer.ensureDeferred(
-        consume(log, task.deferLater(clock, 1, lambda: "d"), 42, Holder(clock))
-    )
+    return consume(log, task.deferLater(clock, 1, lambda: "d"), 42, Holder(clock))

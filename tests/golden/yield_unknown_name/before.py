@@ -1,3 +1,5 @@
+"""`consume` yields `holder.pending`, an attribute: a Deferred kept there may be shared,
+so it stays as written (yield-shared-deferred)."""
 from twisted.internet import defer, task
 
 

@@ -1,0 +1,48 @@
+"""A Deferred kept in an attribute and yielded by several waiters (a connection's "ready").
+`yield d` adds a callback to `d` and takes its turn in `d`'s chain, consuming the result;
+`await d` reads a fired `d`'s result at once and leaves it there. So a waiter started from
+inside `d`'s own errback (a reconnect) waits with `yield`, and fails an assertion inside
+Twisted (24.11+) with `await`; and a second waiter after the first gets `None` with
+`yield`, the result with `await`. `Conn.wait` stays as written (yield-shared-deferred);
+`Conn.fresh` yields a Deferred only it holds and converts."""
+from twisted.internet import defer
+
+
+class Conn:
+    def __init__(self):
+        self.ready = defer.Deferred()
+
+    @defer.inlineCallbacks
+    def wait(self):
+        value = yield self.ready
+        return ("connected", value)
+
+    async def fresh(self, clock):
+        value = await defer.succeed("fresh")
+        return value
+
+
+def scenario(clock, log):
+    conn = Conn()
+    first = conn.wait()
+
+    def retry(failure):
+        second = conn.wait()
+        log.append(("second waits", not second.called))
+        second.addBoth(lambda r: log.append(("second", type(r).__name__)))
+
+    first.addErrback(retry)
+    conn.ready.errback(KeyError("lost"))
+    return first
+
+
+def scenario_second_waiter(clock, log):
+    conn = Conn()
+    conn.ready.callback("proto")
+    d = conn.wait()
+    d.addCallback(log.append)
+    d.addCallback(lambda _: conn.wait())
+    d.addCallback(log.append)
+    d.addCallback(lambda _: defer.ensureDeferred(conn.fresh(clock)))
+    d.addCallback(log.append)
+    return d
