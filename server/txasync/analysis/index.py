@@ -31,6 +31,9 @@ _CONTAINER_FACTORIES = frozenset({
     "collections.OrderedDict", "collections.defaultdict", "collections.deque",
     "collections.Counter", "builtins.dict", "builtins.list", "builtins.set"})
 _PROPERTY_DECORATORS = frozenset({"property", "cached_property", "reify"})
+# Modules of builtin-like container types (`typing.Dict`): no method of theirs returns a
+# Deferred, so what their annotation says needs no store to agree.
+_CONTAINER_MODULES = frozenset({"typing", "typing_extensions", "collections", "builtins"})
 _BUILTIN_TYPES = frozenset({"dict", "list", "set", "tuple", "str", "bytes", "int", "float",
                             "frozenset", "bytearray", "object", "bool"})
 
@@ -1159,7 +1162,12 @@ class Workspace:
             owner_facts, cls = self.classes[key]
             written = cls.attribute_types.get(attr)
             if written:
-                return self._named_type(owner_facts, written)
+                state = self._named_type(owner_facts, written)
+                if (state[0] == "external" and state[1] not in _BUILTIN_TYPES
+                        and (state[1] or "").split(".")[0] not in _CONTAINER_MODULES
+                        and not self._stores_agree(attr, state)):
+                    return "unknown", None
+                return state
             if attr in cls.methods:
                 # `@property def store(self) -> Store`: what reading `self.store` gives
                 fn = owner_facts.function(f"{cls.qualname}.{attr}")
@@ -1168,6 +1176,21 @@ class Workspace:
                     return self._named_type(owner_facts, fn.returns_annotation)
                 return "unknown", None
         return "unknown", None
+
+    def _stores_agree(self, attr: str, state: tuple[str, str | None]) -> bool:
+        """Whether every store into an attribute named `attr` (any object's, the tests'
+        included) is `None` or a value of the library type its annotation names. The
+        annotation alone is no proof: a test puts a `Mock()` where `self._channel:
+        Optional[TwistedChannel]` says a pika channel is (directly, or as what a replaced
+        `_allocate_channel` gives), and `yield self._channel.basic_qos()` handed that Mock's
+        Mock back where `await` raises TypeError (fedora-messaging)."""
+        for module in self.modules.values():
+            for _owner, value, _on in module.attribute_stores.get(attr, ()):
+                if value.kind == "none":
+                    continue
+                if self._values_type(module, [value]) != state:
+                    return False
+        return True
 
     def _named_type(self, facts: ModuleFacts, written: str) -> tuple[str, str | None]:
         written = written.strip("'\"")

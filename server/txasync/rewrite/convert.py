@@ -111,6 +111,55 @@ def _strip_parens(expr: cst.BaseExpression) -> cst.BaseExpression:
     return expr.with_changes(lpar=[], rpar=[])
 
 
+# Zero-argument calls that read the scope they are written in: `super()` finds the method's
+# first argument and class, `locals()`, `vars()` and `dir()` list the current scope's names.
+_SCOPE_CALLS = frozenset({"super", "locals", "vars", "dir"})
+
+
+def _needs_own_scope(expr: cst.BaseExpression) -> bool:
+    """Whether `expr` must be evaluated in the function it is written in, not in a
+    `lambda: expr` of its own: an `await` (a yield inside the yield, `yield (yield d).x`) is
+    a syntax error in a lambda, `x := ...` would bind `x` in the lambda and leave the
+    function's `x` unbound, and `super()` in a lambda has no first argument to find (a
+    RuntimeError when it runs). See docs/twisted-semantics.md, "What `await` accepts"."""
+    stack: list[cst.CSTNode] = [expr]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (cst.Await, cst.NamedExpr, cst.Yield)):
+            return True
+        if (isinstance(node, cst.Call) and not node.args and isinstance(node.func, cst.Name)
+                and node.func.value in _SCOPE_CALLS):
+            return True
+        stack.extend(node.children)
+    return False
+
+
+def _thunk(body: cst.BaseExpression) -> cst.Lambda:
+    """What `maybeDeferred` calls to get `body`'s value: `lambda: body`, or, where `body`
+    must be evaluated in the function itself (`_needs_own_scope`), `lambda value=body:
+    value`, whose default is evaluated where the lambda is written, at once, as the lambda
+    it is handed to would call it at once. An exception while evaluating it is raised in
+    the function either way (the `await` of the failed Deferred raises it, as the `yield`
+    or the `succeed(...)` call did)."""
+    if not _needs_own_scope(body):
+        return cst.Lambda(cst.Parameters(), body)
+    no_space = cst.SimpleWhitespace("")
+    param = cst.Param(cst.Name("value"), default=_parenthesize(body),
+                      equal=cst.AssignEqual(whitespace_before=no_space,
+                                            whitespace_after=no_space))
+    return cst.Lambda(cst.Parameters(params=[param]), cst.Name("value"))
+
+
+def _plain_parens(expr: cst.BaseExpression) -> bool:
+    """Whether `expr`'s brackets hold only spaces (no line break, no comment), so that
+    dropping them loses nothing."""
+    lpar = getattr(expr, "lpar", ())
+    rpar = getattr(expr, "rpar", ())
+    return bool(lpar) and all(isinstance(p.whitespace_after, cst.SimpleWhitespace)
+                              for p in lpar) and all(
+        isinstance(p.whitespace_before, cst.SimpleWhitespace) for p in rpar)
+
+
 def _unwrap_generator_annotation(annotation: cst.BaseExpression,
                                  generator_names: set[str], deferred_names: set[str],
                                  aliases: Mapping[str, GeneratorAlias] | None = None,
@@ -428,7 +477,7 @@ class _Converter(cst.CSTTransformer):
         if (self.lambdas and isinstance(result, cst.BaseExpression)
                 and self._pos(original_node) in self.lambdas):
             self.lambdas.discard(self._pos(original_node))
-            return cst.Lambda(cst.Parameters(), result)  # type: ignore[return-value]
+            return _thunk(result)  # type: ignore[return-value]
         return result
 
     def _restore_brackets(self, node: cst.CSTNodeT) -> cst.CSTNodeT:
@@ -775,6 +824,11 @@ class _Converter(cst.CSTTransformer):
             self.needs_defer = True
             maybe = self.accessor.expr("maybeDeferred")
             facts_value = None
+            if (isinstance(value, cst.Call) and _plain_parens(value)
+                    and _needs_own_scope(value)):
+                # `yield ((yield q).get(5))`: the call form evaluates the callee and its
+                # arguments here, where the inner `await` may stand.
+                value = _strip_parens(value)
             if isinstance(value, cst.Call) and not value.lpar and not any(
                 a.keyword is not None and a.keyword.value == "f" for a in value.args
             ):
@@ -796,8 +850,7 @@ class _Converter(cst.CSTTransformer):
                                  whitespace_before_args=facts_value.whitespace_before_args)
             else:
                 body = _parenthesize(value) if isinstance(value, cst.Tuple) else value
-                lam = cst.Lambda(cst.Parameters(), body)
-                value = cst.Call(maybe, [cst.Arg(lam)])
+                value = cst.Call(maybe, [cst.Arg(_thunk(body))])
         return self._bare(cst.Await(_parenthesize(value), lpar=updated.lpar, rpar=updated.rpar),
                           original)
 
