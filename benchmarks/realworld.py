@@ -677,6 +677,8 @@ def evidence_breakdown(tree: Path, orig: Path, findings_before: list[dict[str, A
                         y.get("kinds", {}))
     verdicts: Counter[str] = Counter()
     kinds_seen: Counter[str] = Counter()
+    never_ran: Counter[str] = Counter()  # by file: tests, examples, code no test imports
+    left: list[str] = []  # the yields that ran and stay `maybeDeferred`, with what they saw
     for finding in findings_before:
         if finding["code"] != "TXA004":
             continue
@@ -688,11 +690,15 @@ def evidence_breakdown(tree: Path, orig: Path, findings_before: list[dict[str, A
         verdict = yield_verdict(frozenset(kinds) if kinds else None, version)
         if verdict == "unknown":
             verdicts["never-ran"] += 1
+            never_ran[rel] += 1
             continue
         kinds_seen.update(kinds or ())
         if verdict != "awaitable" and kinds and kinds <= {"Deferred", "coroutine"}:
             verdict = "coroutine-too-old"
         verdicts[verdict] += 1
+        if verdict != "awaitable":
+            left.append(f"{rel}:{finding['line']} {finding.get('function')}: {verdict} "
+                        f"({', '.join(sorted(kinds or ()))})")
     functions = [fn for entry in files.values() for fn in entry.get("functions", {}).values()]
     return {
         "processes": data.get("processes", 0),
@@ -705,6 +711,8 @@ def evidence_breakdown(tree: Path, orig: Path, findings_before: list[dict[str, A
         "uncertain_yields_before": sum(verdicts.values()),
         "verdicts": {v: verdicts[v] for v in EVIDENCE_VERDICTS},
         "kinds_seen": dict(kinds_seen.most_common()),
+        "never_ran_by_file": dict(never_ran.most_common()),
+        "ran_and_left": left[:200],
     }
 
 
