@@ -700,12 +700,17 @@ def evidence_breakdown(tree: Path, orig: Path, findings_before: list[dict[str, A
             left.append(f"{rel}:{finding['line']} {finding.get('function')}: {verdict} "
                         f"({', '.join(sorted(kinds or ()))})")
     functions = [fn for entry in files.values() for fn in entry.get("functions", {}).values()]
+    # A recorded yield that merge could not match to a static one (a position mismatch):
+    # its evidence reaches no yield the planner asks about.
+    unmatched = sum(1 for fn in functions for y in fn.get("yields", []) if not y.get("static"))
     return {
         "processes": data.get("processes", 0),
         "exit_code": data.get("exit_code"),
         "twisted": data.get("twisted", []),
         "functions": len(functions),
         "functions_ran": sum(1 for fn in functions if fn.get("calls", 0) > 0),
+        "unmatched_yields": unmatched,
+        "functions_not_static": sum(1 for fn in functions if not fn.get("static")),
         "warnings": list(data.get("warnings", []))[:20],
         "stale_files": sorted(stale),
         "uncertain_yields_before": sum(verdicts.values()),

@@ -243,6 +243,7 @@ def test_probe_mode_converts_with_the_evidence_of_the_suite_before(
     assert "inlineCallbacks functions ran" in (tmp_path / "before" / "probe.txt").read_text()
     ev = realworld.evidence_breakdown(tree, orig, findings, "26.10")
     assert ev["functions"] == 4 and ev["functions_ran"] == 3 and not ev["stale_files"]
+    assert ev["unmatched_yields"] == 0 and ev["functions_not_static"] == 0
     assert {k: n for k, n in ev["verdicts"].items() if n} == {
         "awaitable": 2, "plain": 1, "never-ran": 1}
     # the same run judged for a project whose oldest Twisted hands a yielded coroutine back
