@@ -1461,6 +1461,21 @@ def overall_maybe_share(results: list[dict[str, Any]]) -> str:
     return f"maybeDeferred in {maybe} of {awaiting} awaiting lines ({share:.1%}; goal <= 10%)"
 
 
+def overall_probe_share(results: list[dict[str, Any]]) -> str:
+    """The maybeDeferred share over the probed projects, without and with evidence."""
+    probed = [r for r in results if (r.get("probe") or {}).get("quality") and r.get("quality")]
+    awaiting = sum(r["probe"]["quality"]["awaiting_lines"] for r in probed)
+    without = sum(r["quality"]["maybe_deferred_lines"] for r in probed)
+    with_ = sum(r["probe"]["quality"]["maybe_deferred_lines"] for r in probed)
+
+    def share(n: int) -> str:
+        return f"{n / awaiting:.1%}" if awaiting else "-"
+
+    return (f"maybeDeferred over {len(probed)} probed projects: {without} of {awaiting} "
+            f"awaiting lines without evidence ({share(without)}), {with_} with it "
+            f"({share(with_)})")
+
+
 def fmt_counts(c: dict[str, Any]) -> str:
     return (f"{c.get('result', '?')} ran={c.get('tests', 0)} ok={c.get('successes', 0)} "
             f"fail={c.get('failures', 0)} err={c.get('errors', 0)} skip={c.get('skips', 0)}"
@@ -1532,6 +1547,8 @@ def render(results: list[dict[str, Any]]) -> None:
                 print(f"{r['project']} with probe evidence: awaiting lines / maybeDeferred "
                       f"without / with / uncertain yields never run / evidence on the rest: "
                       f"{' / '.join(probe_cells(r))}")
+        if any("probe" in r for r in results):
+            print(overall_probe_share(results))
         return
     console = Console(width=max(150, shutil.get_terminal_size((150, 40)).columns))
     table = Table(title="txasync on real projects", title_justify="left")
@@ -1579,6 +1596,7 @@ def render(results: list[dict[str, Any]]) -> None:
                                f"{short_counts(r['tests_before'])} -> "
                                f"{short_counts(r['tests_after'])}")
         console.print(probed)
+        console.print(overall_probe_share(results))
     shapes = Table(title="opt-in rules: functions converted of those found (TXA005 "
                    "pass-throughs, TXA006 callback chains)", title_justify="left")
     for column in ("project", *SHAPE_RULES):
