@@ -20,6 +20,11 @@ For every project in `realworld.toml` (or those named with --project):
 8. the test suite AFTER; every test whose outcome changed, with its traceback, re-run alone
    to tell a real change from a flaky one.
 
+With --probe, step 5 runs the suite under `txasync probe` (its outcomes are the baseline; its
+evidence lands in the tree), `fix` in step 6 reads that evidence, and a fix of a copy of the
+unconverted tree without it gives the figures to compare: the `maybeDeferred` share with and
+without evidence, and what the evidence said about each yield `check` found uncertain.
+
 Results go to `benchmarks/realworld-results.json` and a table is printed. Exit status: 0 when
 every project meets the done-when criteria (no test changes outcome, >= 85% of IC functions
 converted, every refusal has a reason, nothing crashed), 1 otherwise, 2 on setup errors.
@@ -27,6 +32,7 @@ converted, every refusal has a reason, nothing crashed), 1 otherwise, 2 on setup
     python benchmarks/realworld.py                 # all projects
     python benchmarks/realworld.py -p treq         # one
     python benchmarks/realworld.py --cache-dir /tmp/rw --fresh-venv
+    python benchmarks/realworld.py -p klein --probe   # with the evidence of its own tests
 
 The cache directory defaults to ~/.cache/txasync-realworld (or $TXASYNC_REALWORLD_CACHE).
 Only the standard library is needed to run it; `rich` makes the table nicer when present.
@@ -602,6 +608,140 @@ def diff_quality(orig: Path, tree: Path, files: list[str],
     }
 
 
+# --------------------------------------------------------------------------------------------
+# with probe evidence (--probe): the documented route to fewer `maybeDeferred`s
+
+
+def probe_argv(python: Path, tree: Path) -> list[str]:
+    """`txasync probe --root TREE --`, to put before the suite's argv: the suite then runs
+    with the probe in every Python process (trial -j and xdist workers included), and the
+    evidence lands in TREE/.txasync/evidence.json, where `fix` in TREE reads it."""
+    runner = TXASYNC_PYTHON or python
+    return [str(runner), "-m", "txasync", "probe", "--root", str(tree), "--"]
+
+
+def fix_elsewhere(python: Path, orig: Path, work: Path, env: dict[str, str], log: Path,
+                  extra: Sequence[str] = ()) -> Ran:
+    """`txasync fix` on a fresh copy of the unconverted tree at `work`, which has no probe
+    evidence: the conversion as it is without it, to measure beside the one with it."""
+    if work.exists():
+        shutil.rmtree(work)
+    shutil.copytree(orig, work, symlinks=True)
+    return run(txasync_argv(python, "fix", "--select", SELECT, ".", extra=extra), cwd=work,
+               env=env, log=log, timeout=1800)
+
+
+# Why a yield that is `maybeDeferred` without evidence is (or is not) a plain `await` with it,
+# in the order the table shows them.
+EVIDENCE_VERDICTS = ("awaitable", "plain", "mixed", "coroutine-too-old", "never-ran",
+                     "no-evidence")
+
+
+def evidence_breakdown(tree: Path, orig: Path, findings_before: list[dict[str, Any]],
+                       twisted_version: str | None) -> dict[str, Any]:
+    """What the probe's evidence says about each yield `check` reported as uncertain (TXA004)
+    before it: awaitable (every value seen was one `await` takes as `yield` did: the yield
+    becomes a plain `await`), only plain values, both, only coroutines where the target
+    Twisted (< 24.7) hands a yielded coroutine back, never ran (the function did not run, or
+    that yield was never reached), or no evidence for its file (not imported by the tests, or
+    a hash that does not match the unconverted source: `stale_files`). Also the evidence's own
+    figures: processes, functions that ran, warnings."""
+    path = tree / ".txasync" / "evidence.json"
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        return {"error": f"no evidence: {exc}"}
+    sys.path.insert(0, str(REPO / "server"))
+    try:
+        from txasync.analysis.evidence import source_sha256, yield_verdict
+    finally:
+        sys.path.pop(0)
+    version = (0, 0)
+    if twisted_version:
+        parts = re.findall(r"\d+", twisted_version)[:2]
+        version = (int(parts[0]), int(parts[1]) if len(parts) > 1 else 0)
+    files = data.get("files", {})
+    stale = []
+    for rel, entry in files.items():
+        source = orig / rel
+        text = source.read_text(encoding="utf-8", errors="surrogateescape") if (
+            source.exists()) else None
+        if text is None or entry.get("sha256") != source_sha256(text):
+            stale.append(rel)
+    sites: dict[tuple[str, int, int], set[str]] = {}
+    for rel, entry in files.items():
+        for fn in entry.get("functions", {}).values():
+            for y in fn.get("yields", []):
+                if y.get("count", 0) > 0:
+                    sites.setdefault((rel, int(y["line"]), int(y["col"])), set()).update(
+                        y.get("kinds", {}))
+    verdicts: Counter[str] = Counter()
+    kinds_seen: Counter[str] = Counter()
+    never_ran: Counter[str] = Counter()  # by file: tests, examples, code no test imports
+    left: list[str] = []  # the yields that ran and stay `maybeDeferred`, with what they saw
+    for finding in findings_before:
+        if finding["code"] != "TXA004":
+            continue
+        rel = finding["path"]
+        if rel not in files or rel in stale:
+            verdicts["no-evidence"] += 1
+            continue
+        kinds = sites.get((rel, finding["line"], finding["column"] - 1))
+        verdict = yield_verdict(frozenset(kinds) if kinds else None, version)
+        if verdict == "unknown":
+            verdicts["never-ran"] += 1
+            never_ran[rel] += 1
+            continue
+        kinds_seen.update(kinds or ())
+        if verdict != "awaitable" and kinds and kinds <= {"Deferred", "coroutine"}:
+            verdict = "coroutine-too-old"
+        verdicts[verdict] += 1
+        if verdict != "awaitable":
+            left.append(f"{rel}:{finding['line']} {finding.get('function')}: {verdict} "
+                        f"({', '.join(sorted(kinds or ()))})")
+    functions = [fn for entry in files.values() for fn in entry.get("functions", {}).values()]
+    # A recorded yield that merge could not match to a static one (a position mismatch):
+    # its evidence reaches no yield the planner asks about.
+    unmatched = sum(1 for fn in functions for y in fn.get("yields", []) if not y.get("static"))
+    return {
+        "processes": data.get("processes", 0),
+        "exit_code": data.get("exit_code"),
+        "twisted": data.get("twisted", []),
+        "functions": len(functions),
+        "functions_ran": sum(1 for fn in functions if fn.get("calls", 0) > 0),
+        "unmatched_yields": unmatched,
+        "functions_not_static": sum(1 for fn in functions if not fn.get("static")),
+        "warnings": list(data.get("warnings", []))[:20],
+        "stale_files": sorted(stale),
+        "uncertain_yields_before": sum(verdicts.values()),
+        "verdicts": {v: verdicts[v] for v in EVIDENCE_VERDICTS},
+        "kinds_seen": dict(kinds_seen.most_common()),
+        "never_ran_by_file": dict(never_ran.most_common()),
+        "ran_and_left": left[:200],
+    }
+
+
+def probe_cells(r: dict[str, Any]) -> list[str]:
+    """awaiting lines, maybeDeferred without and with evidence, uncertain yields that never
+    ran, and how the evidence judged the rest."""
+    pr = r.get("probe") or {}
+    without, with_ = r.get("quality") or {}, pr.get("quality") or {}
+    ev = pr.get("evidence") or {}
+    verdicts = ev.get("verdicts") or {}
+
+    def share(q: dict[str, Any]) -> str:
+        if not q:
+            return "?"
+        return (f"{q['maybe_deferred_lines']}/{q['awaiting_lines']} "
+                f"({q['maybe_deferred_share']:.0%})")
+
+    judged = ", ".join(f"{k} {n}" for k, n in verdicts.items()
+                       if n and k not in ("never-ran",))
+    return [str(with_.get("awaiting_lines", "?")), share(without), share(with_),
+            f"{verdicts.get('never-ran', 0)} of {ev.get('uncertain_yields_before', '?')}",
+            judged or "-"]
+
+
 def tree_diff(orig: Path, tree: Path) -> str:
     """A unified diff of every .py file the fix changed (paths relative to the tree)."""
     chunks: list[str] = []
@@ -904,14 +1044,21 @@ def trial_argv(project: ProjectConfig, python: Path, tests: list[str] | None = N
 
 def run_suite(project: ProjectConfig, python: Path, env: dict[str, str], where: Path,
               log: Path, tests: list[str] | None = None, jobs: int | None = None,
-              tree: Path | None = None) -> dict[str, Any]:
+              tree: Path | None = None, wrap: Sequence[str] = ()) -> dict[str, Any]:
+    """One run of the suite, parsed. `wrap` goes before the suite's argv: `txasync probe
+    --root TREE --` runs it under the probe, whose stdout and exit status are the suite's,
+    so the same run gives the outcomes and the evidence."""
     if where.exists():
         shutil.rmtree(where)
     where.mkdir(parents=True)
     report = where / "junit.xml"
-    argv = trial_argv(project, python, tests, jobs, tree=tree, report=report)
+    argv = [*wrap, *trial_argv(project, python, tests, jobs, tree=tree, report=report)]
     cwd = tree if project.run_in_tree and tree is not None else where
     ran = run(argv, cwd=cwd, env=env, timeout=project.timeout, log=log)
+    if wrap:
+        (where / "probe.txt").write_text(
+            "\n".join(line for line in ran.stderr.splitlines()
+                      if line.startswith("txasync probe")) + "\n")
     if project.runner == "pytest":
         # The output beside the report, where the never-awaited audit reads run logs.
         (where / "output.txt").write_text(ran.stdout + "\n" + ran.stderr)
@@ -921,7 +1068,7 @@ def run_suite(project: ProjectConfig, python: Path, env: dict[str, str], where: 
                              SUMMARY_LINE.search(ran.stderr) else ran.stdout)
     parsed["returncode"] = ran.returncode
     parsed["seconds"] = round(ran.seconds, 1)
-    parsed["argv"] = argv[1:]
+    parsed["argv"] = argv[len(wrap) + 1:]
     return parsed
 
 
@@ -1047,13 +1194,16 @@ def project_lock(cache: Path, slug: str) -> Iterator[None]:
 
 
 def run_project(project: ProjectConfig, cache: Path, txasync_src: Path, fresh_venv: bool,
-                rerun_changed: int = RERUNS) -> dict[str, Any]:
+                rerun_changed: int = RERUNS, probe: bool = False) -> dict[str, Any]:
+    """One project measured (see the module docstring). With `probe`, the suite before runs
+    under `txasync probe` (its outcomes are the baseline, its evidence goes into the tree), the
+    fix reads that evidence, and a fix of a copy without it gives the figures to compare."""
     with project_lock(cache, project.slug):
-        return _run_project(project, cache, txasync_src, fresh_venv, rerun_changed)
+        return _run_project(project, cache, txasync_src, fresh_venv, rerun_changed, probe)
 
 
 def _run_project(project: ProjectConfig, cache: Path, txasync_src: Path, fresh_venv: bool,
-                 rerun_changed: int) -> dict[str, Any]:
+                 rerun_changed: int, probe: bool = False) -> dict[str, Any]:
     t0 = time.monotonic()
     base = cache / "work" / project.slug
     logs = base / "logs"
@@ -1100,11 +1250,25 @@ def _run_project(project: ProjectConfig, cache: Path, txasync_src: Path, fresh_v
     tick = lap("check_before", tick)
 
     say(f"{project.slug}: test suite before "
-        f"({' '.join(trial_argv(project, python, tree=tree)[1:])})")
+        f"({' '.join(trial_argv(project, python, tree=tree)[1:])})"
+        + (" under txasync probe" if probe else ""))
     before = run_suite(project, python, env, base / "run-before", logs / "tests-before.log",
-                       tree=tree)
+                       tree=tree, wrap=probe_argv(python, tree) if probe else ())
     tick = lap("tests_before", tick)
     say(f"{project.slug}: before: {fmt_counts(before['counts'])}")
+    probed: dict[str, Any] = {}
+    if probe:
+        say(f"{project.slug}: txasync fix of a copy without the evidence")
+        without = base / "tree-without-evidence"
+        fix_elsewhere(python, orig, without, env, logs / "fix-without-evidence.log",
+                      extra=project.txasync_args)
+        probed["quality_without_evidence"] = diff_quality(
+            orig, without, count_diff(tree_diff(orig, without))["files"],
+            _ruff(cache, txasync_src))
+        probed["evidence"] = evidence_breakdown(
+            tree, orig, before_findings, target_twisted(before_progress)["version"])
+        probed["probe_output"] = (base / "run-before" / "probe.txt").read_text().strip()
+        tick = lap("fix_without_evidence", tick)
 
     say(f"{project.slug}: txasync fix")
     # Taken now, not when the results are written: the suites take long enough for the
@@ -1230,7 +1394,9 @@ def _run_project(project: ProjectConfig, cache: Path, txasync_src: Path, fresh_v
             else [],
         },
         "audit": audit,
-        "quality": quality,
+        # Without probe evidence (what the README's columns show); with --probe, the
+        # conversion measured with it is in probe.quality.
+        "quality": probed.get("quality_without_evidence", quality),
         "tests_before": before["counts"],
         "tests_after": after["counts"],
         "expect_before": project.expect_before,
@@ -1242,6 +1408,9 @@ def _run_project(project: ProjectConfig, cache: Path, txasync_src: Path, fresh_v
         "timings": timings,
         "seconds": round(time.monotonic() - t0, 1),
     }
+    if probe:
+        result["probe"] = {"quality": quality, "evidence": probed["evidence"],
+                           "output": probed["probe_output"]}
     result["done"] = done_criteria(result)
     return result
 
@@ -1290,6 +1459,21 @@ def overall_maybe_share(results: list[dict[str, Any]]) -> str:
     maybe = sum(r["quality"]["maybe_deferred_lines"] for r in results if r.get("quality"))
     share = maybe / awaiting if awaiting else 0.0
     return f"maybeDeferred in {maybe} of {awaiting} awaiting lines ({share:.1%}; goal <= 10%)"
+
+
+def overall_probe_share(results: list[dict[str, Any]]) -> str:
+    """The maybeDeferred share over the probed projects, without and with evidence."""
+    probed = [r for r in results if (r.get("probe") or {}).get("quality") and r.get("quality")]
+    awaiting = sum(r["probe"]["quality"]["awaiting_lines"] for r in probed)
+    without = sum(r["quality"]["maybe_deferred_lines"] for r in probed)
+    with_ = sum(r["probe"]["quality"]["maybe_deferred_lines"] for r in probed)
+
+    def share(n: int) -> str:
+        return f"{n / awaiting:.1%}" if awaiting else "-"
+
+    return (f"maybeDeferred over {len(probed)} probed projects: {without} of {awaiting} "
+            f"awaiting lines without evidence ({share(without)}), {with_} with it "
+            f"({share(with_)})")
 
 
 def fmt_counts(c: dict[str, Any]) -> str:
@@ -1358,6 +1542,13 @@ def render(results: list[dict[str, Any]]) -> None:
                   f"done={r['done']['ok']} audit_clean={r['done']['audit_clean']}; "
                   f"converted/found: {shapes_cell(r)}")
         print(overall_maybe_share([r for r in results if "error" not in r]))
+        for r in results:
+            if "probe" in r:
+                print(f"{r['project']} with probe evidence: awaiting lines / maybeDeferred "
+                      f"without / with / uncertain yields never run / evidence on the rest: "
+                      f"{' / '.join(probe_cells(r))}")
+        if any("probe" in r for r in results):
+            print(overall_probe_share(results))
         return
     console = Console(width=max(150, shutil.get_terminal_size((150, 40)).columns))
     table = Table(title="txasync on real projects", title_justify="left")
@@ -1392,6 +1583,20 @@ def render(results: list[dict[str, Any]]) -> None:
             review.add_row(f"{r['project']} {r['version']}", *quality_cells(r))
     console.print(review)
     console.print(overall_maybe_share([r for r in results if "error" not in r]))
+    if any("probe" in r for r in results):
+        probed = Table(title="with `txasync probe` evidence from the suite before",
+                       title_justify="left")
+        for column in ("project", "awaiting lines (with)", "maybeDeferred without evidence",
+                       "with evidence", "uncertain yields never run",
+                       "evidence on the other uncertain yields", "tests before -> after"):
+            probed.add_column(column, overflow="fold")
+        for r in results:
+            if "probe" in r:
+                probed.add_row(f"{r['project']} {r['version']}", *map(escape, probe_cells(r)),
+                               f"{short_counts(r['tests_before'])} -> "
+                               f"{short_counts(r['tests_after'])}")
+        console.print(probed)
+        console.print(overall_probe_share(results))
     shapes = Table(title="opt-in rules: functions converted of those found (TXA005 "
                    "pass-throughs, TXA006 callback chains)", title_justify="left")
     for column in ("project", *SHAPE_RULES):
@@ -1477,6 +1682,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="run nothing: print the table from the last stored results")
     parser.add_argument("--full-json", action="store_true",
                         help="also store the per-test outcome maps in the results file")
+    parser.add_argument("--probe", action="store_true",
+                        help="run the suite before under `txasync probe` and convert with its "
+                             "evidence; report the maybeDeferred share with and without it")
     parser.add_argument("--txasync-python", type=Path,
                         help="run txasync with this interpreter (as when it is installed in "
                              "its own venv or with pipx); default: the project's venv")
@@ -1507,7 +1715,7 @@ def main(argv: list[str] | None = None) -> int:
         project = projects[name]
         try:
             result = run_project(project, cache, args.txasync.resolve(), args.fresh_venv,
-                                 args.reruns)
+                                 args.reruns, probe=args.probe)
             # the full per-test maps always go next to the trees, for digging in
             (cache / "work" / project.slug / "result.json").write_text(
                 json.dumps(result, indent=2))

@@ -4,6 +4,7 @@ not measure over each other's tree (the second stops with a setup error naming t
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -116,3 +117,148 @@ def test_a_pytest_suite_gives_outcomes_by_node_id(tmp_path: Path) -> None:
 def test_no_junit_report_is_a_crash(tmp_path: Path) -> None:
     realworld = load_realworld_driver()
     assert realworld.parse_junit(tmp_path / "missing.xml")["counts"]["result"] == "CRASHED"
+
+
+# A made-up project for --probe: four yields txasync cannot prove (each receiver is an untyped
+# parameter). Its tests hand them a Deferred, a plain value and a coroutine; the fourth never
+# runs. Both runners the driver supports run the same tests.
+_PROBED_API = '''\
+from twisted.internet import defer
+
+
+@defer.inlineCallbacks
+def fetch(backend, key):
+    value = yield backend.fetch(key)
+    return value
+
+
+@defer.inlineCallbacks
+def peek(backend, key):
+    value = yield backend.peek(key)
+    return value
+
+
+@defer.inlineCallbacks
+def compute(backend, key):
+    value = yield backend.compute(key)
+    return value
+
+
+@defer.inlineCallbacks
+def never(backend, key):
+    value = yield backend.other(key)
+    return value
+'''
+_PROBED_TESTING = '''\
+from twisted.internet import defer
+
+
+class Backend:
+    def fetch(self, key):
+        return defer.succeed(key * 2)
+
+    def peek(self, key):
+        return key + 1
+
+    async def compute(self, key):
+        return key * 3
+
+
+def result_of(d):
+    seen = []
+    d.addBoth(seen.append)
+    return seen[0]
+'''
+_PROBED_TRIAL = '''\
+from twisted.trial import unittest
+
+from mproj import api
+from mproj.testing import Backend, result_of
+
+
+class ApiTests(unittest.TestCase):
+    def test_fetch(self):
+        self.assertEqual(result_of(api.fetch(Backend(), 2)), 4)
+
+    def test_peek(self):
+        self.assertEqual(result_of(api.peek(Backend(), 2)), 3)
+
+    def test_compute(self):
+        self.assertEqual(result_of(api.compute(Backend(), 2)), 6)
+'''
+_PROBED_PYTEST = '''\
+from mproj import api
+from mproj.testing import Backend, result_of
+
+
+def test_fetch():
+    assert result_of(api.fetch(Backend(), 2)) == 4
+
+
+def test_peek():
+    assert result_of(api.peek(Backend(), 2)) == 3
+
+
+def test_compute():
+    assert result_of(api.compute(Backend(), 2)) == 6
+'''
+
+
+@pytest.mark.parametrize("runner", ["trial", "pytest"])
+def test_probe_mode_converts_with_the_evidence_of_the_suite_before(
+        tmp_path: Path, runner: str) -> None:
+    """--probe: the suite before runs under `txasync probe` and still gives every test's
+    outcome; its evidence moves the yield that only saw Deferreds (and, with Twisted 24.7+,
+    the one that saw a coroutine) from `maybeDeferred` to a plain `await`, and not the one
+    that saw a plain value or never ran; the breakdown says which is which; the suite after
+    the evidence-based fix gives the same outcomes."""
+    realworld = load_realworld_driver()
+    orig, tree = tmp_path / "orig", tmp_path / "tree"
+    for path, text in (("mproj/__init__.py", ""), ("mproj/api.py", _PROBED_API),
+                       ("mproj/testing.py", _PROBED_TESTING),
+                       ("mproj/tests/__init__.py", ""),
+                       ("mproj/tests/test_api.py", _PROBED_TRIAL),
+                       ("ptests/test_api_pytest.py", _PROBED_PYTEST)):
+        (orig / path).parent.mkdir(parents=True, exist_ok=True)
+        (orig / path).write_text(text)
+    shutil.copytree(orig, tree)
+    pytest_runner = runner == "pytest"
+    project = realworld.ProjectConfig(
+        name="mproj", dist="mproj", version="1", package="mproj", package_dir=".", deps=[],
+        test_command=(["-m", "pytest", "-q", "{jobs}", "{package}"] if pytest_runner
+                      else ["-m", "twisted.trial", "--reporter=bwverbose", "{jobs}",
+                            "{package}"]),
+        trial_jobs=1, timeout=300, python="python3",
+        test_targets=["ptests"] if pytest_runner else [], runner=runner)
+    python = Path(sys.executable)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TXASYNC_PROBE")}
+    env["PYTHONPATH"] = str(tree)
+    findings = realworld.txasync_check(python, tree, env, tmp_path / "check.log")
+    assert sum(f["code"] == "TXA004" for f in findings) == 4
+
+    before = realworld.run_suite(project, python, env, tmp_path / "before",
+                                 tmp_path / "before.log", tree=tree,
+                                 wrap=realworld.probe_argv(python, tree))
+    assert set(before["outcomes"].values()) == {"OK"} and len(before["outcomes"]) == 3
+    assert "inlineCallbacks functions ran" in (tmp_path / "before" / "probe.txt").read_text()
+    ev = realworld.evidence_breakdown(tree, orig, findings, "26.10")
+    assert ev["functions"] == 4 and ev["functions_ran"] == 3 and not ev["stale_files"]
+    assert ev["unmatched_yields"] == 0 and ev["functions_not_static"] == 0
+    assert {k: n for k, n in ev["verdicts"].items() if n} == {
+        "awaitable": 2, "plain": 1, "never-ran": 1}
+    # the same run judged for a project whose oldest Twisted hands a yielded coroutine back
+    old = realworld.evidence_breakdown(tree, orig, findings, "22.8")
+    assert {k: n for k, n in old["verdicts"].items() if n} == {
+        "awaitable": 1, "plain": 1, "coroutine-too-old": 1, "never-ran": 1}
+
+    realworld.fix_elsewhere(python, orig, tmp_path / "without", env, tmp_path / "fix0.log")
+    without = realworld.diff_quality(orig, tmp_path / "without", ["mproj/api.py"])
+    fixed = realworld.run(realworld.txasync_argv(python, "fix", "--select", realworld.SELECT,
+                                                 "."), cwd=tree, env=env)
+    assert fixed.returncode == 0, fixed.stderr
+    with_evidence = realworld.diff_quality(orig, tree, ["mproj/api.py"])
+    assert (without["awaiting_lines"], without["maybe_deferred_lines"]) == (4, 4)
+    assert (with_evidence["awaiting_lines"], with_evidence["maybe_deferred_lines"]) == (4, 2)
+    after = realworld.run_suite(project, python, env, tmp_path / "after",
+                                tmp_path / "after.log", tree=tree)
+    assert after["outcomes"] == before["outcomes"]
