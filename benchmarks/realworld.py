@@ -97,6 +97,14 @@ class ProjectConfig:
     env: dict[str, str] = field(default_factory=dict)
     runner: str = "trial"
     run_in_tree: bool = False
+    build_isolation: bool = True
+
+    @property
+    def pip_build_args(self) -> list[str]:
+        """pip's flags for building the sdist: an old release whose setup.py imports
+        pkg_resources builds only with the setuptools pinned in `deps`, not with the newest
+        one an isolated build environment fetches."""
+        return [] if self.build_isolation else ["--no-build-isolation"]
 
     @property
     def slug(self) -> str:
@@ -127,6 +135,7 @@ def load_config(path: Path) -> dict[str, ProjectConfig]:
             env={str(k): str(v) for k, v in merged.get("env", {}).items()},
             runner=str(merged.get("runner", "trial")),
             run_in_tree=bool(merged.get("run_in_tree", False)),
+            build_isolation=bool(merged.get("build_isolation", True)),
         )
         if projects[name].runner not in RUNNERS:
             raise SetupError(f"{path}: project {name}: runner must be one of "
@@ -224,7 +233,8 @@ def download_sdist(project: ProjectConfig, python: Path, cache: Path, logs: Path
         return existing
     say(f"{project.slug}: downloading the sdist")
     run([str(python), "-m", "pip", "download", "--disable-pip-version-check", "--no-deps",
-         "--no-binary", ":all:", "-d", str(sdists), f"{project.dist}=={project.version}"],
+         *project.pip_build_args, "--no-binary", ":all:", "-d", str(sdists),
+         f"{project.dist}=={project.version}"],
         log=logs / "pip-download.log", check=True, timeout=1800)
     existing = found()
     if existing is None:
@@ -254,9 +264,10 @@ def unpack(archive: Path, dest: Path) -> None:
         shutil.rmtree(staging)
 
 
-def install_project(python: Path, tree: Path, logs: Path) -> None:
+def install_project(python: Path, tree: Path, logs: Path,
+                    build_args: Sequence[str] = ()) -> None:
     run([str(python), "-m", "pip", "install", "--disable-pip-version-check", "-q", "--no-deps",
-         "-e", str(tree)], log=logs / "pip-project.log", check=True, timeout=1800)
+         *build_args, "-e", str(tree)], log=logs / "pip-project.log", check=True, timeout=1800)
 
 
 def check_import_location(project: ProjectConfig, python: Path, env: dict[str, str],
@@ -1079,7 +1090,7 @@ def _run_project(project: ProjectConfig, cache: Path, txasync_src: Path, fresh_v
     if tree.exists():
         shutil.rmtree(tree)
     shutil.copytree(orig, tree, symlinks=True)
-    install_project(python, tree, logs)
+    install_project(python, tree, logs, project.pip_build_args)
     env = project_env(project, venv, tree)
     location = check_import_location(project, python, env, tree)
     versions = run([str(python), "-c",

@@ -116,3 +116,34 @@ def test_a_pytest_suite_gives_outcomes_by_node_id(tmp_path: Path) -> None:
 def test_no_junit_report_is_a_crash(tmp_path: Path) -> None:
     realworld = load_realworld_driver()
     assert realworld.parse_junit(tmp_path / "missing.xml")["counts"]["result"] == "CRASHED"
+
+
+def test_build_isolation_off_reaches_both_pip_calls(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """`build_isolation = false` (an old setup.py importing pkg_resources, which the newest
+    setuptools of an isolated build no longer has) must reach the sdist's download and its
+    editable install alike; by default neither gets the flag."""
+    realworld = load_realworld_driver()
+    config = tmp_path / "c.toml"
+    config.write_text(
+        '[defaults]\ntest_command = ["-m", "twisted.trial", "{package}"]\n'
+        '[projects.old]\nversion = "1.0"\npackage = "old"\nbuild_isolation = false\n'
+        '[projects.new]\nversion = "1.0"\npackage = "new"\n')
+    projects = realworld.load_config(config)
+    calls: list[list[str]] = []
+
+    def fake_run(argv: list[str], *args: object, **kwargs: object) -> None:
+        calls.append(argv)
+        if "download" in argv:
+            dest = Path(argv[argv.index("-d") + 1])
+            name = argv[-1].split("==")[0]
+            (dest / f"{name}-1.0.tar.gz").write_bytes(b"")
+
+    monkeypatch.setattr(realworld, "run", fake_run)
+    for name in ("old", "new"):
+        project = projects[name]
+        realworld.download_sdist(project, Path(sys.executable), tmp_path / name, tmp_path)
+        realworld.install_project(Path(sys.executable), tmp_path, tmp_path,
+                                  project.pip_build_args)
+    flagged = ["--no-build-isolation" in argv for argv in calls]
+    assert flagged == [True, True, False, False]
