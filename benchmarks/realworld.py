@@ -98,6 +98,8 @@ class ProjectConfig:
     runner: str = "trial"
     run_in_tree: bool = False
     build_isolation: bool = True
+    archive: str | None = None
+    install_dir: str = "."
 
     @property
     def pip_build_args(self) -> list[str]:
@@ -136,6 +138,8 @@ def load_config(path: Path) -> dict[str, ProjectConfig]:
             runner=str(merged.get("runner", "trial")),
             run_in_tree=bool(merged.get("run_in_tree", False)),
             build_isolation=bool(merged.get("build_isolation", True)),
+            archive=str(merged["archive"]) if "archive" in merged else None,
+            install_dir=str(merged.get("install_dir", ".")),
         )
         if projects[name].runner not in RUNNERS:
             raise SetupError(f"{path}: project {name}: runner must be one of "
@@ -216,6 +220,13 @@ def ensure_venv(project: ProjectConfig, venv: Path, tree: Path, txasync_src: Pat
 
 
 def download_sdist(project: ProjectConfig, python: Path, cache: Path, logs: Path) -> Path:
+    if project.archive is not None:
+        # A project not on PyPI: a source archive made by hand (its config says how).
+        archive = Path(project.archive).expanduser()
+        if not archive.is_file():
+            raise SetupError(f"{project.name}: no source archive at {archive} (the project's "
+                             f"config says how to make it)")
+        return archive
     sdists = cache / "sdists"
     sdists.mkdir(parents=True, exist_ok=True)
     normal = re.sub(r"[-_.]+", "[-_.]", project.dist.lower())
@@ -1090,7 +1101,7 @@ def _run_project(project: ProjectConfig, cache: Path, txasync_src: Path, fresh_v
     if tree.exists():
         shutil.rmtree(tree)
     shutil.copytree(orig, tree, symlinks=True)
-    install_project(python, tree, logs, project.pip_build_args)
+    install_project(python, tree / project.install_dir, logs, project.pip_build_args)
     env = project_env(project, venv, tree)
     location = check_import_location(project, python, env, tree)
     versions = run([str(python), "-c",

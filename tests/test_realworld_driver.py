@@ -147,3 +147,21 @@ def test_build_isolation_off_reaches_both_pip_calls(tmp_path: Path,
                                   project.pip_build_args)
     flagged = ["--no-build-isolation" in argv for argv in calls]
     assert flagged == [True, True, False, False]
+
+
+def test_a_local_archive_stands_in_for_the_sdist(tmp_path: Path) -> None:
+    """A project not on PyPI names a source archive made by hand: the driver uses it as it
+    is, and a missing one is a setup error naming the path, not a pip download."""
+    realworld = load_realworld_driver()
+    archive = tmp_path / "proj-1.0.tar.gz"
+    config = tmp_path / "c.toml"
+    config.write_text(
+        '[defaults]\ntest_command = ["-m", "twisted.trial", "{package}"]\n'
+        f'[projects.proj]\nversion = "1.0"\npackage = "p"\narchive = "{archive}"\n'
+        'install_dir = "backend"\npackage_dir = "backend"\n')
+    project = realworld.load_config(config)["proj"]
+    assert project.install_dir == "backend"
+    with pytest.raises(realworld.SetupError, match="proj-1.0.tar.gz"):
+        realworld.download_sdist(project, Path(sys.executable), tmp_path, tmp_path)
+    archive.write_bytes(b"")
+    assert realworld.download_sdist(project, Path(sys.executable), tmp_path, tmp_path) == archive
