@@ -100,6 +100,7 @@ class ProjectConfig:
     build_isolation: bool = True
     archive: str | None = None
     install_dir: str = "."
+    txasync_settings: dict[str, str] = field(default_factory=dict)
 
     @property
     def pip_build_args(self) -> list[str]:
@@ -140,6 +141,8 @@ def load_config(path: Path) -> dict[str, ProjectConfig]:
             build_isolation=bool(merged.get("build_isolation", True)),
             archive=str(merged["archive"]) if "archive" in merged else None,
             install_dir=str(merged.get("install_dir", ".")),
+            txasync_settings={str(k): str(v)
+                              for k, v in merged.get("txasync_settings", {}).items()},
         )
         if projects[name].runner not in RUNNERS:
             raise SetupError(f"{path}: project {name}: runner must be one of "
@@ -273,6 +276,23 @@ def unpack(archive: Path, dest: Path) -> None:
     shutil.move(str(top), str(dest))
     if staging.exists():
         shutil.rmtree(staging)
+
+
+def write_txasync_settings(tree: Path, settings: dict[str, str]) -> None:
+    """Give the tree a `[tool.txasync]` table (e.g. `public-api = "convert"` for an
+    application whose functions have no users outside it), appended to its pyproject.toml
+    or in a new one: txasync reads its settings only from there. An existing table is an
+    error, not merged: the project's own settings would be measured otherwise."""
+    if not settings:
+        return
+    pyproject = tree / "pyproject.toml"
+    text = pyproject.read_text(encoding="utf-8") if pyproject.exists() else ""
+    if re.search(r"^\[tool\.txasync\b", text, re.MULTILINE):
+        raise SetupError(f"{pyproject} has its own [tool.txasync]: txasync_settings would "
+                         f"be measured in place of it")
+    lines = "".join(f"{key} = {json.dumps(value)}\n" for key, value in settings.items())
+    sep = "" if not text or text.endswith("\n") else "\n"
+    pyproject.write_text(f"{text}{sep}\n[tool.txasync]\n{lines}", encoding="utf-8")
 
 
 def install_project(python: Path, tree: Path, logs: Path,
@@ -1101,6 +1121,7 @@ def _run_project(project: ProjectConfig, cache: Path, txasync_src: Path, fresh_v
     if tree.exists():
         shutil.rmtree(tree)
     shutil.copytree(orig, tree, symlinks=True)
+    write_txasync_settings(tree, project.txasync_settings)
     install_project(python, tree / project.install_dir, logs, project.pip_build_args)
     env = project_env(project, venv, tree)
     location = check_import_location(project, python, env, tree)

@@ -165,3 +165,22 @@ def test_a_local_archive_stands_in_for_the_sdist(tmp_path: Path) -> None:
         realworld.download_sdist(project, Path(sys.executable), tmp_path, tmp_path)
     archive.write_bytes(b"")
     assert realworld.download_sdist(project, Path(sys.executable), tmp_path, tmp_path) == archive
+
+
+def test_txasync_settings_reach_the_trees_pyproject(tmp_path: Path) -> None:
+    """`txasync_settings` becomes a `[tool.txasync]` table txasync itself reads (appended to
+    an existing pyproject.toml, whose content stays); a tree with its own table is refused."""
+    from txasync.config import load_config as load_txasync_config
+
+    realworld = load_realworld_driver()
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tree / "pyproject.toml").write_text('[tool.towncrier]\nname = "x"')
+    realworld.write_txasync_settings(tree, {"public-api": "convert"})
+    text = (tree / "pyproject.toml").read_text()
+    assert text.startswith('[tool.towncrier]\nname = "x"\n')
+    assert load_txasync_config(str(tree)).public_api == "convert"
+    with pytest.raises(realworld.SetupError, match="tool.txasync"):
+        realworld.write_txasync_settings(tree, {"public-api": "keep"})
+    realworld.write_txasync_settings(tree, {})  # nothing to add: untouched
+    assert (tree / "pyproject.toml").read_text() == text
