@@ -223,14 +223,17 @@ def ensure_venv(project: ProjectConfig, venv: Path, tree: Path, txasync_src: Pat
 
 
 def download_sdist(project: ProjectConfig, python: Path, cache: Path, logs: Path) -> Path:
+    sdists = cache / "sdists"
     if project.archive is not None:
-        # A project not on PyPI: a source archive made by hand (its config says how).
+        # A project not on PyPI: a source archive made by hand (its config says how); a
+        # relative path is one in the cache's sdists directory, beside the downloaded ones.
         archive = Path(project.archive).expanduser()
+        if not archive.is_absolute():
+            archive = sdists / archive
         if not archive.is_file():
             raise SetupError(f"{project.name}: no source archive at {archive} (the project's "
                              f"config says how to make it)")
         return archive
-    sdists = cache / "sdists"
     sdists.mkdir(parents=True, exist_ok=True)
     normal = re.sub(r"[-_.]+", "[-_.]", project.dist.lower())
     pattern = re.compile(rf"^{normal}-{re.escape(project.version)}\.(tar\.gz|zip|tar\.bz2)$",

@@ -165,6 +165,12 @@ def test_a_local_archive_stands_in_for_the_sdist(tmp_path: Path) -> None:
         realworld.download_sdist(project, Path(sys.executable), tmp_path, tmp_path)
     archive.write_bytes(b"")
     assert realworld.download_sdist(project, Path(sys.executable), tmp_path, tmp_path) == archive
+    # a relative path names an archive in the cache's sdists directory
+    project.archive = "proj-1.0.tar.gz"
+    (tmp_path / "sdists").mkdir()
+    (tmp_path / "sdists" / "proj-1.0.tar.gz").write_bytes(b"")
+    assert (realworld.download_sdist(project, Path(sys.executable), tmp_path, tmp_path)
+            == tmp_path / "sdists" / "proj-1.0.tar.gz")
 
 
 def test_txasync_settings_reach_the_trees_pyproject(tmp_path: Path) -> None:
