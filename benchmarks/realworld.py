@@ -566,18 +566,21 @@ def _ruff(cache: Path | None = None, txasync_src: Path | None = None) -> list[st
     return [str(ruff)] if ruff.exists() else None
 
 
-def import_findings(root: Path, files: list[str], ruff: list[str] | None
-                    ) -> dict[str, int] | None:
+def import_findings(root: Path, files: list[str], ruff: list[str] | None,
+                    project_dir: str = ".") -> dict[str, int] | None:
     """`ruff check --select I` findings per file (the project's own isort settings where
-    ruff reads them; `--isolated` when its configuration does not load), None without ruff."""
-    existing = [f for f in files if (root / f).exists()]
+    ruff reads them; `--isolated` when its configuration does not load), None without ruff.
+    ruff runs from the project's directory (`install_dir`): with no settings of its own it
+    counts as first-party what lies there (and a file's own package: GlobaLeaks'
+    backend/__init__.py makes that `backend`, not its package `globaleaks`)."""
+    existing = [str((root / f).resolve()) for f in files if (root / f).exists()]
     if ruff is None:
         return None
     if not existing:
         return {}
     for extra in ([], ["--isolated"]):
         ran = run([*ruff, "check", "--select", "I", "--output-format", "json", "--no-cache",
-                   "--exit-zero", *extra, *existing], cwd=root, timeout=600)
+                   "--exit-zero", *extra, *existing], cwd=root / project_dir, timeout=600)
         try:
             found = json.loads(ran.stdout or "[]")
         except ValueError:
@@ -590,7 +593,7 @@ def import_findings(root: Path, files: list[str], ruff: list[str] | None
 
 
 def diff_quality(orig: Path, tree: Path, files: list[str],
-                 ruff: list[str] | None = None) -> dict[str, Any]:
+                 ruff: list[str] | None = None, project_dir: str = ".") -> dict[str, Any]:
     """Per project: the share of awaiting lines the conversion added that use
     `maybeDeferred`, added lines over the project's line length that the lines they replace
     were not, new `ruff check --select I` findings on the changed files, and
@@ -629,8 +632,8 @@ def diff_quality(orig: Path, tree: Path, files: list[str],
             old_long = sum(1 for line in before[i1:i2] if code_length(line) > limit)
             over += max(0, len(new_long) - old_long)
             longest = max([longest, *new_long])
-    before_i = import_findings(orig, files, ruff)
-    after_i = import_findings(tree, files, ruff)
+    before_i = import_findings(orig, files, ruff, project_dir)
+    after_i = import_findings(tree, files, ruff, project_dir)
     new_imports = None
     if before_i is not None and after_i is not None:
         new_imports = sum(max(0, n - before_i.get(f, 0)) for f, n in after_i.items())
@@ -1162,7 +1165,8 @@ def _run_project(project: ProjectConfig, cache: Path, txasync_src: Path, fresh_v
     diff = tree_diff(orig, tree)
     (base / "fix.diff").write_text(diff)
     diff_stats = count_diff(diff)
-    quality = diff_quality(orig, tree, diff_stats["files"], _ruff(cache, txasync_src))
+    quality = diff_quality(orig, tree, diff_stats["files"], _ruff(cache, txasync_src),
+                           project.install_dir)
     summary = SUMMARY_RE.search(fix_run.stdout + fix_run.stderr)
     fix_problems = [line for line in fix_run.stderr.splitlines()
                     if "internal error" in line or "cannot write" in line

@@ -190,3 +190,23 @@ def test_txasync_settings_reach_the_trees_pyproject(tmp_path: Path) -> None:
         realworld.write_txasync_settings(tree, {"public-api": "keep"})
     realworld.write_txasync_settings(tree, {})  # nothing to add: untouched
     assert (tree / "pyproject.toml").read_text() == text
+
+
+def test_import_findings_read_the_project_from_its_own_directory(tmp_path: Path) -> None:
+    """A project whose package lies in a subdirectory (GlobaLeaks' backend/): ruff, with no
+    settings of its own, takes as first-party what lies where it runs (and the file's own
+    package, which backend/__init__.py makes `backend`), so run from the tree's top it would
+    flag an import block sorted the project's way."""
+    realworld = load_realworld_driver()
+    ruff = realworld._ruff()
+    if ruff is None:
+        pytest.skip("ruff is not installed")
+    pkg = tmp_path / "backend" / "app"
+    pkg.mkdir(parents=True)
+    (pkg / "__init__.py").write_text("")
+    (pkg.parent / "__init__.py").write_text("")  # as GlobaLeaks' backend/ has one
+    (pkg / "m.py").write_text("import inspect\n\nfrom twisted.internet import defer\n\n"
+                              "from app import x\n")
+    files = ["backend/app/m.py"]
+    assert realworld.import_findings(tmp_path, files, ruff) == {"backend/app/m.py": 1}
+    assert realworld.import_findings(tmp_path, files, ruff, "backend") == {}
