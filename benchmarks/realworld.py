@@ -103,6 +103,17 @@ class ProjectConfig:
     env: dict[str, str] = field(default_factory=dict)
     runner: str = "trial"
     run_in_tree: bool = False
+    build_isolation: bool = True
+    archive: str | None = None
+    install_dir: str = "."
+    txasync_settings: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def pip_build_args(self) -> list[str]:
+        """pip's flags for building the sdist: an old release whose setup.py imports
+        pkg_resources builds only with the setuptools pinned in `deps`, not with the newest
+        one an isolated build environment fetches."""
+        return [] if self.build_isolation else ["--no-build-isolation"]
 
     @property
     def slug(self) -> str:
@@ -133,6 +144,11 @@ def load_config(path: Path) -> dict[str, ProjectConfig]:
             env={str(k): str(v) for k, v in merged.get("env", {}).items()},
             runner=str(merged.get("runner", "trial")),
             run_in_tree=bool(merged.get("run_in_tree", False)),
+            build_isolation=bool(merged.get("build_isolation", True)),
+            archive=str(merged["archive"]) if "archive" in merged else None,
+            install_dir=str(merged.get("install_dir", ".")),
+            txasync_settings={str(k): str(v)
+                              for k, v in merged.get("txasync_settings", {}).items()},
         )
         if projects[name].runner not in RUNNERS:
             raise SetupError(f"{path}: project {name}: runner must be one of "
@@ -214,6 +230,16 @@ def ensure_venv(project: ProjectConfig, venv: Path, tree: Path, txasync_src: Pat
 
 def download_sdist(project: ProjectConfig, python: Path, cache: Path, logs: Path) -> Path:
     sdists = cache / "sdists"
+    if project.archive is not None:
+        # A project not on PyPI: a source archive made by hand (its config says how); a
+        # relative path is one in the cache's sdists directory, beside the downloaded ones.
+        archive = Path(project.archive).expanduser()
+        if not archive.is_absolute():
+            archive = sdists / archive
+        if not archive.is_file():
+            raise SetupError(f"{project.name}: no source archive at {archive} (the project's "
+                             f"config says how to make it)")
+        return archive
     sdists.mkdir(parents=True, exist_ok=True)
     normal = re.sub(r"[-_.]+", "[-_.]", project.dist.lower())
     pattern = re.compile(rf"^{normal}-{re.escape(project.version)}\.(tar\.gz|zip|tar\.bz2)$",
@@ -230,7 +256,8 @@ def download_sdist(project: ProjectConfig, python: Path, cache: Path, logs: Path
         return existing
     say(f"{project.slug}: downloading the sdist")
     run([str(python), "-m", "pip", "download", "--disable-pip-version-check", "--no-deps",
-         "--no-binary", ":all:", "-d", str(sdists), f"{project.dist}=={project.version}"],
+         *project.pip_build_args, "--no-binary", ":all:", "-d", str(sdists),
+         f"{project.dist}=={project.version}"],
         log=logs / "pip-download.log", check=True, timeout=1800)
     existing = found()
     if existing is None:
@@ -260,9 +287,27 @@ def unpack(archive: Path, dest: Path) -> None:
         shutil.rmtree(staging)
 
 
-def install_project(python: Path, tree: Path, logs: Path) -> None:
+def write_txasync_settings(tree: Path, settings: dict[str, str]) -> None:
+    """Give the tree a `[tool.txasync]` table (e.g. `public-api = "convert"` for an
+    application whose functions have no users outside it), appended to its pyproject.toml
+    or in a new one: txasync reads its settings only from there. An existing table is an
+    error, not merged: the project's own settings would be measured otherwise."""
+    if not settings:
+        return
+    pyproject = tree / "pyproject.toml"
+    text = pyproject.read_text(encoding="utf-8") if pyproject.exists() else ""
+    if re.search(r"^\[tool\.txasync\b", text, re.MULTILINE):
+        raise SetupError(f"{pyproject} has its own [tool.txasync]: txasync_settings would "
+                         f"be measured in place of it")
+    lines = "".join(f"{key} = {json.dumps(value)}\n" for key, value in settings.items())
+    sep = "" if not text or text.endswith("\n") else "\n"
+    pyproject.write_text(f"{text}{sep}\n[tool.txasync]\n{lines}", encoding="utf-8")
+
+
+def install_project(python: Path, tree: Path, logs: Path,
+                    build_args: Sequence[str] = ()) -> None:
     run([str(python), "-m", "pip", "install", "--disable-pip-version-check", "-q", "--no-deps",
-         "-e", str(tree)], log=logs / "pip-project.log", check=True, timeout=1800)
+         *build_args, "-e", str(tree)], log=logs / "pip-project.log", check=True, timeout=1800)
 
 
 def check_import_location(project: ProjectConfig, python: Path, env: dict[str, str],
@@ -527,18 +572,21 @@ def _ruff(cache: Path | None = None, txasync_src: Path | None = None) -> list[st
     return [str(ruff)] if ruff.exists() else None
 
 
-def import_findings(root: Path, files: list[str], ruff: list[str] | None
-                    ) -> dict[str, int] | None:
+def import_findings(root: Path, files: list[str], ruff: list[str] | None,
+                    project_dir: str = ".") -> dict[str, int] | None:
     """`ruff check --select I` findings per file (the project's own isort settings where
-    ruff reads them; `--isolated` when its configuration does not load), None without ruff."""
-    existing = [f for f in files if (root / f).exists()]
+    ruff reads them; `--isolated` when its configuration does not load), None without ruff.
+    ruff runs from the project's directory (`install_dir`): with no settings of its own it
+    counts as first-party what lies there (and a file's own package: GlobaLeaks'
+    backend/__init__.py makes that `backend`, not its package `globaleaks`)."""
+    existing = [str((root / f).resolve()) for f in files if (root / f).exists()]
     if ruff is None:
         return None
     if not existing:
         return {}
     for extra in ([], ["--isolated"]):
         ran = run([*ruff, "check", "--select", "I", "--output-format", "json", "--no-cache",
-                   "--exit-zero", *extra, *existing], cwd=root, timeout=600)
+                   "--exit-zero", *extra, *existing], cwd=root / project_dir, timeout=600)
         try:
             found = json.loads(ran.stdout or "[]")
         except ValueError:
@@ -551,7 +599,7 @@ def import_findings(root: Path, files: list[str], ruff: list[str] | None
 
 
 def diff_quality(orig: Path, tree: Path, files: list[str],
-                 ruff: list[str] | None = None) -> dict[str, Any]:
+                 ruff: list[str] | None = None, project_dir: str = ".") -> dict[str, Any]:
     """Per project: the share of awaiting lines the conversion added that use
     `maybeDeferred`, added lines over the project's line length that the lines they replace
     were not, new `ruff check --select I` findings on the changed files, and
@@ -590,8 +638,8 @@ def diff_quality(orig: Path, tree: Path, files: list[str],
             old_long = sum(1 for line in before[i1:i2] if code_length(line) > limit)
             over += max(0, len(new_long) - old_long)
             longest = max([longest, *new_long])
-    before_i = import_findings(orig, files, ruff)
-    after_i = import_findings(tree, files, ruff)
+    before_i = import_findings(orig, files, ruff, project_dir)
+    after_i = import_findings(tree, files, ruff, project_dir)
     new_imports = None
     if before_i is not None and after_i is not None:
         new_imports = sum(max(0, n - before_i.get(f, 0)) for f, n in after_i.items())
@@ -1229,7 +1277,8 @@ def _run_project(project: ProjectConfig, cache: Path, txasync_src: Path, fresh_v
     if tree.exists():
         shutil.rmtree(tree)
     shutil.copytree(orig, tree, symlinks=True)
-    install_project(python, tree, logs)
+    write_txasync_settings(tree, project.txasync_settings)
+    install_project(python, tree / project.install_dir, logs, project.pip_build_args)
     env = project_env(project, venv, tree)
     location = check_import_location(project, python, env, tree)
     versions = run([str(python), "-c",
@@ -1280,7 +1329,8 @@ def _run_project(project: ProjectConfig, cache: Path, txasync_src: Path, fresh_v
     diff = tree_diff(orig, tree)
     (base / "fix.diff").write_text(diff)
     diff_stats = count_diff(diff)
-    quality = diff_quality(orig, tree, diff_stats["files"], _ruff(cache, txasync_src))
+    quality = diff_quality(orig, tree, diff_stats["files"], _ruff(cache, txasync_src),
+                           project.install_dir)
     summary = SUMMARY_RE.search(fix_run.stdout + fix_run.stderr)
     fix_problems = [line for line in fix_run.stderr.splitlines()
                     if "internal error" in line or "cannot write" in line

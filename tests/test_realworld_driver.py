@@ -262,3 +262,97 @@ def test_probe_mode_converts_with_the_evidence_of_the_suite_before(
     after = realworld.run_suite(project, python, env, tmp_path / "after",
                                 tmp_path / "after.log", tree=tree)
     assert after["outcomes"] == before["outcomes"]
+
+
+def test_build_isolation_off_reaches_both_pip_calls(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """`build_isolation = false` (an old setup.py importing pkg_resources, which the newest
+    setuptools of an isolated build no longer has) must reach the sdist's download and its
+    editable install alike; by default neither gets the flag."""
+    realworld = load_realworld_driver()
+    config = tmp_path / "c.toml"
+    config.write_text(
+        '[defaults]\ntest_command = ["-m", "twisted.trial", "{package}"]\n'
+        '[projects.old]\nversion = "1.0"\npackage = "old"\nbuild_isolation = false\n'
+        '[projects.new]\nversion = "1.0"\npackage = "new"\n')
+    projects = realworld.load_config(config)
+    calls: list[list[str]] = []
+
+    def fake_run(argv: list[str], *args: object, **kwargs: object) -> None:
+        calls.append(argv)
+        if "download" in argv:
+            dest = Path(argv[argv.index("-d") + 1])
+            name = argv[-1].split("==")[0]
+            (dest / f"{name}-1.0.tar.gz").write_bytes(b"")
+
+    monkeypatch.setattr(realworld, "run", fake_run)
+    for name in ("old", "new"):
+        project = projects[name]
+        realworld.download_sdist(project, Path(sys.executable), tmp_path / name, tmp_path)
+        realworld.install_project(Path(sys.executable), tmp_path, tmp_path,
+                                  project.pip_build_args)
+    flagged = ["--no-build-isolation" in argv for argv in calls]
+    assert flagged == [True, True, False, False]
+
+
+def test_a_local_archive_stands_in_for_the_sdist(tmp_path: Path) -> None:
+    """A project not on PyPI names a source archive made by hand: the driver uses it as it
+    is, and a missing one is a setup error naming the path, not a pip download."""
+    realworld = load_realworld_driver()
+    archive = tmp_path / "proj-1.0.tar.gz"
+    config = tmp_path / "c.toml"
+    config.write_text(
+        '[defaults]\ntest_command = ["-m", "twisted.trial", "{package}"]\n'
+        f'[projects.proj]\nversion = "1.0"\npackage = "p"\narchive = "{archive}"\n'
+        'install_dir = "backend"\npackage_dir = "backend"\n')
+    project = realworld.load_config(config)["proj"]
+    assert project.install_dir == "backend"
+    with pytest.raises(realworld.SetupError, match="proj-1.0.tar.gz"):
+        realworld.download_sdist(project, Path(sys.executable), tmp_path, tmp_path)
+    archive.write_bytes(b"")
+    assert realworld.download_sdist(project, Path(sys.executable), tmp_path, tmp_path) == archive
+    # a relative path names an archive in the cache's sdists directory
+    project.archive = "proj-1.0.tar.gz"
+    (tmp_path / "sdists").mkdir()
+    (tmp_path / "sdists" / "proj-1.0.tar.gz").write_bytes(b"")
+    assert (realworld.download_sdist(project, Path(sys.executable), tmp_path, tmp_path)
+            == tmp_path / "sdists" / "proj-1.0.tar.gz")
+
+
+def test_txasync_settings_reach_the_trees_pyproject(tmp_path: Path) -> None:
+    """`txasync_settings` becomes a `[tool.txasync]` table txasync itself reads (appended to
+    an existing pyproject.toml, whose content stays); a tree with its own table is refused."""
+    from txasync.config import load_config as load_txasync_config
+
+    realworld = load_realworld_driver()
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tree / "pyproject.toml").write_text('[tool.towncrier]\nname = "x"')
+    realworld.write_txasync_settings(tree, {"public-api": "convert"})
+    text = (tree / "pyproject.toml").read_text()
+    assert text.startswith('[tool.towncrier]\nname = "x"\n')
+    assert load_txasync_config(str(tree)).public_api == "convert"
+    with pytest.raises(realworld.SetupError, match="tool.txasync"):
+        realworld.write_txasync_settings(tree, {"public-api": "keep"})
+    realworld.write_txasync_settings(tree, {})  # nothing to add: untouched
+    assert (tree / "pyproject.toml").read_text() == text
+
+
+def test_import_findings_read_the_project_from_its_own_directory(tmp_path: Path) -> None:
+    """A project whose package lies in a subdirectory (GlobaLeaks' backend/): ruff, with no
+    settings of its own, takes as first-party what lies where it runs (and the file's own
+    package, which backend/__init__.py makes `backend`), so run from the tree's top it would
+    flag an import block sorted the project's way."""
+    realworld = load_realworld_driver()
+    ruff = realworld._ruff()
+    if ruff is None:
+        pytest.skip("ruff is not installed")
+    pkg = tmp_path / "backend" / "app"
+    pkg.mkdir(parents=True)
+    (pkg / "__init__.py").write_text("")
+    (pkg.parent / "__init__.py").write_text("")  # as GlobaLeaks' backend/ has one
+    (pkg / "m.py").write_text("import inspect\n\nfrom twisted.internet import defer\n\n"
+                              "from app import x\n")
+    files = ["backend/app/m.py"]
+    assert realworld.import_findings(tmp_path, files, ruff) == {"backend/app/m.py": 1}
+    assert realworld.import_findings(tmp_path, files, ruff, "backend") == {}
