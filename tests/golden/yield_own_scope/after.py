@@ -32,7 +32,7 @@ class Client:
 
 class Base:
     def __init__(self, clock):
-        self._ready = task.deferLater(clock, 2, lambda: "base ready")
+        self._ready = [task.deferLater(clock, 2, lambda: "base ready")]
 
     @property
     def ready(self):
@@ -46,7 +46,7 @@ class Consumer(Base):
         return got
 
     async def base_value(self, log):
-        value = await defer.maybeDeferred(lambda value=super().ready: value)
+        value = await defer.maybeDeferred(lambda value=super().ready[0]: value)
         log.append(value)
         return value
 

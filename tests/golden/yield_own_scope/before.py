@@ -32,7 +32,7 @@ class Client:
 
 class Base:
     def __init__(self, clock):
-        self._ready = task.deferLater(clock, 2, lambda: "base ready")
+        self._ready = [task.deferLater(clock, 2, lambda: "base ready")]
 
     @property
     def ready(self):
@@ -48,7 +48,7 @@ class Consumer(Base):
 
     @defer.inlineCallbacks
     def base_value(self, log):
-        value = yield super().ready
+        value = yield super().ready[0]
         log.append(value)
         return value
 
