@@ -31,6 +31,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -316,30 +317,25 @@ async def measure_server(name: str, command: list[str], root: Path, target: Path
         inside = ic_function_line(base)
         lines = base.splitlines(keepends=True)
         indent = " " * (len(lines[inside]) - len(lines[inside].lstrip()))
-        # Isolated edits: one statement added inside the function, then taken out again.
-        latencies = []
-        for n in range(repeat):
-            edited = "".join(lines[:inside] + [f"{indent}_bench = {n}\n"] + lines[inside:])
-            for text in (edited, base):
-                version, sent = session.change(text)
-                arrived = await client.wait_version(uri, version, since=sent)
-                latencies.append(arrived - sent)
-                await asyncio.sleep(0.3)
-        out["edit_p50"] = statistics.median(latencies)
-        out["edit_p90"] = sorted(latencies)[int(len(latencies) * 0.9) - 1]
-        # The same, for a comment typed after the def line (and taken out again): an edit
-        # that leaves the file's facts as they were.
-        latencies = []
+        async def isolated(edit: Callable[[int], str], name: str) -> None:
+            """Each edit made, then taken out again: the latency of every answer."""
+            latencies = []
+            for n in range(repeat):
+                for text in (edit(n), base):
+                    version, sent = session.change(text)
+                    arrived = await client.wait_version(uri, version, since=sent)
+                    latencies.append(arrived - sent)
+                    await asyncio.sleep(0.3)
+            out[f"{name}_p50"] = statistics.median(latencies)
+            out[f"{name}_p90"] = sorted(latencies)[int(len(latencies) * 0.9) - 1]
+
+        # One statement added inside the function.
+        await isolated(lambda n: "".join(
+            lines[:inside] + [f"{indent}_bench = {n}\n"] + lines[inside:]), "edit")
+        # A comment typed after the def line: an edit that leaves the file's facts as they were.
         header = lines[inside - 1].rstrip("\r\n")
-        for n in range(repeat):
-            edited = "".join(lines[:inside - 1] + [f"{header}  # note {n}\n"] + lines[inside:])
-            for text in (edited, base):
-                version, sent = session.change(text)
-                arrived = await client.wait_version(uri, version, since=sent)
-                latencies.append(arrived - sent)
-                await asyncio.sleep(0.3)
-        out["comment_p50"] = statistics.median(latencies)
-        out["comment_p90"] = sorted(latencies)[int(len(latencies) * 0.9) - 1]
+        await isolated(lambda n: "".join(
+            lines[:inside - 1] + [f"{header}  # note {n}\n"] + lines[inside:]), "comment")
         # Paced typing: one character every 100 ms into a new statement.
         word = "value_total_sum_x"
         answered: set[int] = set()
