@@ -11,6 +11,7 @@ reason, never converted on a guess.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Literal
@@ -27,6 +28,11 @@ from .library import awaitable_annotation, awaitable_doc
 from .model import CallSite, FunctionFact, ModuleFacts, Ref, Span, Value, YieldFact
 from .public_api import matches_function, public_api_reason
 from .reasons import Reason, ReasonKind
+
+# Deferred methods that hand back the Deferred they are called on.
+_RETURNS_ITSELF = frozenset({"addCallback", "addErrback", "addBoth", "addCallbacks",
+                             "addTimeout", "chainDeferred"})
+_ATTRIBUTE_CHAIN = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+")
 
 
 @dataclass
@@ -266,6 +272,14 @@ class Planner:
                 held = self._shared_value(facts, fn, v, depth + 1)
                 if held is not None:
                     return held
+            return None
+        if value.kind == "call" and ref.kind == "attr" and ref.name in _RETURNS_ITSELF:
+            # `d.addCallback(f)` hands back `d` itself: shared when `d` is.
+            owner = ref.text.rpartition(".")[0]
+            if _ATTRIBUTE_CHAIN.fullmatch(owner):
+                return owner
+            if owner.isidentifier() and owner in fn.assignments:
+                return self._shared_value(facts, fn, Value("name", Ref("name", owner)), depth + 1)
             return None
         if value.kind == "call" and depth == 0:
             target = self._resolve_value_call(facts, fn, ref)

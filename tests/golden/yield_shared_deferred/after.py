@@ -4,7 +4,8 @@
 inside `d`'s own errback (a reconnect) waits with `yield`, and fails an assertion inside
 Twisted (24.11+) with `await`; and a second waiter after the first gets `None` with
 `yield`, the result with `await`. `Conn.wait` stays as written (yield-shared-deferred);
-`Conn.fresh` yields a Deferred only it holds and converts."""
+`Conn.chained` (`self.ready.addCallback(...)` is `self.ready`) too; `Conn.fresh` yields a
+Deferred only it holds and converts."""
 from twisted.internet import defer
 
 
@@ -16,6 +17,12 @@ class Conn:
     def wait(self):
         value = yield self.ready
         return ("connected", value)
+
+    @defer.inlineCallbacks
+    def chained(self):
+        # `addCallback` hands back the Deferred it is called on: still the shared one.
+        value = yield self.ready.addCallback(lambda v: v)
+        return ("chained", value)
 
     async def fresh(self, clock):
         value = await defer.succeed("fresh")
@@ -44,5 +51,15 @@ def scenario_second_waiter(clock, log):
     d.addCallback(lambda _: conn.wait())
     d.addCallback(log.append)
     d.addCallback(lambda _: defer.ensureDeferred(conn.fresh(clock)))
+    d.addCallback(log.append)
+    return d
+
+
+def scenario_chained(clock, log):
+    conn = Conn()
+    conn.ready.callback("proto")
+    d = conn.chained()
+    d.addCallback(log.append)
+    d.addCallback(lambda _: conn.wait())
     d.addCallback(log.append)
     return d
