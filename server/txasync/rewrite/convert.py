@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import builtins
 import difflib
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from itertools import chain, count
@@ -313,8 +314,12 @@ def _without_defaults(params: cst.Parameters) -> cst.Parameters:
     Optional (`note: str = None`) would otherwise get `note: str`, which its type checker
     reads as a different, narrower type."""
     def implicit_optional(param: cst.Param) -> bool:
-        return (param.annotation is not None and isinstance(param.default, cst.Name)
-                and param.default.value == "None")
+        if param.annotation is None or not (isinstance(param.default, cst.Name)
+                                            and param.default.value == "None"):
+            return False
+        written = cst.Module([]).code_for_node(param.annotation.annotation)
+        # `str | None`, `Optional[str]`, `Any`: the annotation admits None already.
+        return not re.search(r"\b(None|Optional|Any|object)\b", written)
 
     def bare(param: cst.Param) -> cst.Param:
         if param.default is None or implicit_optional(param):

@@ -1,7 +1,8 @@
 # A keep-API helper drops its parameters' defaults (the wrapper passes every argument), but
 # not `None` beside an annotation: with implicit Optional, `note: str = None` means
 # `Optional[str]`, and `note: str` would tell the project's type checker something else.
-from typing import Any, Generator
+# An annotation that admits None already (`who: Optional[str] = None`) loses it as usual.
+from typing import Any, Generator, Optional
 
 from twisted.internet import defer
 
@@ -9,9 +10,10 @@ from twisted.internet import defer
 class Store:
     @defer.inlineCallbacks
     def get(self, key: str, count: int = 2, note: str = None, *,
-            tag: str = None, upper: bool = False) -> Generator[Any, Any, str]:
+            tag: str = None, upper: bool = False, who: Optional[str] = None,
+            ) -> Generator[Any, Any, str]:
         yield defer.succeed(None)
-        text = key * count + (note or "") + (tag or "")
+        text = key * count + (note or "") + (tag or "") + (who or "")
         return text.upper() if upper else text
 
 
