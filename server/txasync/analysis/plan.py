@@ -292,7 +292,7 @@ class Planner:
                 if v.kind in ("attr", "name"):
                     held = self._shared_value(tfacts, called, v, depth + 1)
                     if held is not None:
-                        return f"{ref.text}(...)` (which returns `{held}"
+                        return f"{ref.text}(...)`, which returns `{held}"
         return None
 
     def _workspace_function(self, facts: ModuleFacts, name: str) -> str | None:
