@@ -4,7 +4,8 @@
 inside `d`'s own errback (a reconnect) waits with `yield`, and fails an assertion inside
 Twisted (24.11+) with `await`; and a second waiter after the first gets `None` with
 `yield`, the result with `await`. `Conn.wait` stays as written (yield-shared-deferred);
-`Conn.chained` (`self.ready.addCallback(...)` is `self.ready`) too; `Conn.fresh` yields a
+`Conn.chained` (`self.ready.addCallback(...)` is `self.ready`) and `Conn.via_call`
+(`when_ready()` returns it) too; `Conn.fresh` yields a
 Deferred only it holds and converts."""
 from twisted.internet import defer
 
@@ -23,6 +24,15 @@ class Conn:
         # `addCallback` hands back the Deferred it is called on: still the shared one.
         value = yield self.ready.addCallback(lambda v: v)
         return ("chained", value)
+
+    def when_ready(self):
+        return self.ready
+
+    @defer.inlineCallbacks
+    def via_call(self):
+        # What `when_ready()` returns is the attribute's Deferred: shared as well.
+        value = yield self.when_ready()
+        return ("via call", value)
 
     @defer.inlineCallbacks
     def fresh(self, clock):
@@ -62,5 +72,15 @@ def scenario_chained(clock, log):
     d = conn.chained()
     d.addCallback(log.append)
     d.addCallback(lambda _: conn.wait())
+    d.addCallback(log.append)
+    return d
+
+
+def scenario_via_call(clock, log):
+    conn = Conn()
+    conn.ready.callback("proto")
+    d = conn.via_call()
+    d.addCallback(log.append)
+    d.addCallback(lambda _: conn.via_call())
     d.addCallback(log.append)
     return d
