@@ -356,3 +356,27 @@ def test_import_findings_read_the_project_from_its_own_directory(tmp_path: Path)
     files = ["backend/app/m.py"]
     assert realworld.import_findings(tmp_path, files, ruff) == {"backend/app/m.py": 1}
     assert realworld.import_findings(tmp_path, files, ruff, "backend") == {}
+
+
+def test_a_long_line_the_rewrite_moves_is_not_a_new_one(tmp_path: Path) -> None:
+    """A keep-API split moves the body below the wrapper: difflib pairs the old body's
+    first line with the wrapper, so the moved line looks added in the next block. A line
+    already over the limit before (the same statement, `yield` now `await`) is not one the
+    conversion made too long (buildbot's test_locks.py)."""
+    realworld = load_realworld_driver()
+    first = ("        a, b = {} self.create_two_worker_two_builder_lock_config_for_tests("
+             "mode, 1, 2, 3)")
+    second = ("        {} self.assert_two_builds_created_one_after_another("
+              "controllers, builder_ids, 1)")
+    before = ("class C:\n    @defer.inlineCallbacks\n    def run(self, mode):\n"
+              f"{first.format('yield')}\n\n{second.format('yield')}\n")
+    after = ("class C:\n    def run(self, mode):\n        return defer.ensureDeferred(\n"
+             "            self.__run(mode)\n        )\n\n    async def __run(self, mode):\n"
+             f"{first.format('await')}\n\n{second.format('await')}\n"
+             "        note = '" + "y" * 90 + "'\n")
+    for name, text in (("orig", before), ("tree", after)):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "m.py").write_text(text)
+    quality = realworld.diff_quality(tmp_path / "orig", tmp_path / "tree", ["m.py"])
+    assert quality["line_length"] == 88
+    assert quality["added_lines_over_limit"] == 1  # the new assignment only
