@@ -61,9 +61,18 @@ class StatsService(service.Service):
         if self._loop.running:
             self._loop.stop()
         # If a tick is in flight this waits for it to finish.
-        yield self._loop_done
+        yield self._loop_finished()
         if self.snapshots:
             yield self.handler.store.put(STATS_KEY, self.snapshots[-1][1])
+
+    def _loop_finished(self):
+        """A Deferred of its own that fires once the loop's has: waiting on the loop's
+        Deferred itself would take its turn in a chain others hold (its errback logs)."""
+        if self._loop_done is None:
+            return txdefer.succeed(None)
+        finished = txdefer.Deferred()
+        self._loop_done.addBoth(lambda result: (finished.callback(None), result)[1])
+        return finished
 
 
 def make_application(store=None, port=8080):
