@@ -54,33 +54,31 @@ def scenario(clock, log):
     return first
 
 
-def scenario_second_waiter(clock, log):
+def _connected():
     conn = Conn()
     conn.ready.callback("proto")
-    d = conn.wait()
-    d.addCallback(log.append)
-    d.addCallback(lambda _: conn.wait())
-    d.addCallback(log.append)
-    d.addCallback(lambda _: conn.fresh(clock))
-    d.addCallback(log.append)
+    return conn
+
+
+def _in_turn(log, *waits):
+    """Each wait started once the one before has finished; what each gets is logged."""
+    d = defer.succeed(None)
+    for wait in waits:
+        d.addCallback(lambda _, wait=wait: wait())
+        d.addCallback(log.append)
     return d
+
+
+def scenario_second_waiter(clock, log):
+    conn = _connected()
+    return _in_turn(log, conn.wait, conn.wait, lambda: conn.fresh(clock))
 
 
 def scenario_chained(clock, log):
-    conn = Conn()
-    conn.ready.callback("proto")
-    d = conn.chained()
-    d.addCallback(log.append)
-    d.addCallback(lambda _: conn.wait())
-    d.addCallback(log.append)
-    return d
+    conn = _connected()
+    return _in_turn(log, conn.chained, conn.wait)
 
 
 def scenario_via_call(clock, log):
-    conn = Conn()
-    conn.ready.callback("proto")
-    d = conn.via_call()
-    d.addCallback(log.append)
-    d.addCallback(lambda _: conn.via_call())
-    d.addCallback(log.append)
-    return d
+    conn = _connected()
+    return _in_turn(log, conn.via_call, conn.via_call)
