@@ -263,24 +263,13 @@ class Planner:
         if value.kind == "attr":
             return ref.text
         if value.kind == "name":
-            name = ref.name
-            assigned = fn.assignments.get(name)
-            if (name in fn.all_params or not assigned or name in fn.declared_outer
-                    or self._rebound_in_closure(facts, fn, name)):
-                return None  # see the docstring: not where a latch is kept
-            for v in assigned:
-                held = self._shared_value(facts, fn, v, depth + 1)
-                if held is not None:
-                    return held
-            return None
+            return self._shared_local(facts, fn, ref.name, depth)
         if value.kind == "call" and ref.kind == "attr" and ref.name in _RETURNS_ITSELF:
             # `d.addCallback(f)` hands back `d` itself: shared when `d` is.
             owner = ref.text.rpartition(".")[0]
             if _ATTRIBUTE_CHAIN.fullmatch(owner):
                 return owner
-            if owner.isidentifier() and owner in fn.assignments:
-                return self._shared_value(facts, fn, Value("name", Ref("name", owner)), depth + 1)
-            return None
+            return self._shared_local(facts, fn, owner, depth) if owner.isidentifier() else None
         if value.kind == "call" and depth == 0:
             target = self._resolve_value_call(facts, fn, ref)
             if target is None:
@@ -293,6 +282,20 @@ class Planner:
                     held = self._shared_value(tfacts, called, v, depth + 1)
                     if held is not None:
                         return f"{ref.text}(...)`, which returns `{held}"
+        return None
+
+    def _shared_local(self, facts: ModuleFacts, fn: FunctionFact, name: str, depth: int
+                      ) -> str | None:
+        """What shared Deferred the local `name` may be bound to (see `_shared_value`); a
+        parameter, a global or a closure name is not followed (`_shared_deferred_yield`)."""
+        assigned = fn.assignments.get(name)
+        if (name in fn.all_params or not assigned or name in fn.declared_outer
+                or self._rebound_in_closure(facts, fn, name)):
+            return None
+        for v in assigned:
+            held = self._shared_value(facts, fn, v, depth + 1)
+            if held is not None:
+                return held
         return None
 
     def _workspace_function(self, facts: ModuleFacts, name: str) -> str | None:
