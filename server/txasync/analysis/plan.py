@@ -228,7 +228,8 @@ class Planner:
                 "once it has fired, or while it runs its callbacks, `yield` waits its turn "
                 "in its chain and leaves `None` behind, where `await` takes the result at "
                 "once and leaves it there (inside its own callbacks, Twisted 24.11+ fails "
-                "an assertion)", where=f"{facts.path}:{y.span.line}"))
+                "an assertion); to convert it, wait on a Deferred of its own that the shared "
+                "one's callbacks fire", where=f"{facts.path}:{y.span.line}"))
         reasons.extend(self._decorator_reasons(fn, facts))
         return reasons
 
