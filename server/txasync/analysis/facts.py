@@ -483,6 +483,8 @@ class _FactWalker:
             return Value("attr", self.ref(node))
         if isinstance(node, ast.GeneratorExp):
             return Value("generator")
+        if isinstance(node, ast.NamedExpr):
+            return self.value(node.value)  # `(d := self.ready)` is what it binds
         return Value("other")
 
     def current_def(self) -> _Scope:

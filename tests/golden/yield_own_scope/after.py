@@ -23,7 +23,9 @@ class Client:
     def __init__(self, clock, log):
         self.clock = clock
         self.log = log
-        self.d = task.deferLater(clock, 1, lambda: "ready")
+
+    def connect(self):
+        return task.deferLater(self.clock, 1, lambda: "ready")
 
     def queue(self, tag):
         self.log.append(("queue", tag))
@@ -41,7 +43,7 @@ class Base:
 
 class Consumer(Base):
     async def walrus(self, client, log):
-        got = await defer.maybeDeferred(lambda value=(pending := client.d): value)
+        got = await defer.maybeDeferred(lambda value=(pending := client.connect()): value)
         log.append((got, pending.called))
         return got
 

@@ -23,7 +23,9 @@ class Client:
     def __init__(self, clock, log):
         self.clock = clock
         self.log = log
-        self.d = task.deferLater(clock, 1, lambda: "ready")
+
+    def connect(self):
+        return task.deferLater(self.clock, 1, lambda: "ready")
 
     def queue(self, tag):
         self.log.append(("queue", tag))
@@ -42,7 +44,7 @@ class Base:
 class Consumer(Base):
     @defer.inlineCallbacks
     def walrus(self, client, log):
-        got = yield (pending := client.d)
+        got = yield (pending := client.connect())
         log.append((got, pending.called))
         return got
 

@@ -4,9 +4,9 @@
 inside `d`'s own errback (a reconnect) waits with `yield`, and fails an assertion inside
 Twisted (24.11+) with `await`; and a second waiter after the first gets `None` with
 `yield`, the result with `await`. `Conn.wait` stays as written (yield-shared-deferred);
-`Conn.chained` (`self.ready.addCallback(...)` is `self.ready`) and `Conn.via_call`
-(`when_ready()` returns it) too; `Conn.fresh` yields a
-Deferred only it holds and converts."""
+`Conn.chained` (`self.ready.addCallback(...)` is `self.ready`), `Conn.walrus`
+(`(pending := self.ready)`) and `Conn.via_call` (`when_ready()` returns it) too;
+`Conn.fresh` yields a Deferred only it holds and converts."""
 from twisted.internet import defer
 
 
@@ -24,6 +24,12 @@ class Conn:
         # `addCallback` hands back the Deferred it is called on: still the shared one.
         value = yield self.ready.addCallback(lambda v: v)
         return ("chained", value)
+
+    @defer.inlineCallbacks
+    def walrus(self):
+        # An assignment expression is the value it binds: still the attribute's Deferred.
+        value = yield (pending := self.ready)
+        return ("walrus", value, pending is self.ready)
 
     def when_ready(self):
         return self.ready
@@ -76,6 +82,11 @@ def scenario_second_waiter(clock, log):
 def scenario_chained(clock, log):
     conn = _connected()
     return _in_turn(log, conn.chained, conn.wait)
+
+
+def scenario_walrus(clock, log):
+    conn = _connected()
+    return _in_turn(log, conn.walrus, conn.walrus)
 
 
 def scenario_via_call(clock, log):
