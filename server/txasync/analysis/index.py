@@ -383,6 +383,7 @@ class Workspace:
         self._order: dict[str, int] = {path: n for n, path in enumerate(self.modules)}
         self._roots: dict[str, tuple[ModuleFacts, set[str]]] = {}  # see _imported_roots
         self._declared: set[str] | None = None  # see declared_attribute
+        self._agree: dict[tuple[str, tuple[str, str | None]], bool] = {}  # see _stores_agree
         self._doubled: dict[str, list[tuple[str, Replacement]]] = {}
         self._reached: dict[str, list[list[str] | None]] = {}
         self._memo_tables()
@@ -1183,14 +1184,16 @@ class Workspace:
         annotation alone is no proof: a test puts a `Mock()` where `self._channel:
         Optional[TwistedChannel]` says a pika channel is (directly, or as what a replaced
         `_allocate_channel` gives), and `yield self._channel.basic_qos()` handed that Mock's
-        Mock back where `await` raises TypeError (fedora-messaging)."""
-        for module in self.modules.values():
-            for _owner, value, _on in module.attribute_stores.get(attr, ()):
-                if value.kind == "none":
-                    continue
-                if self._values_type(module, [value]) != state:
-                    return False
-        return True
+        Mock back where `await` raises TypeError (fedora-messaging). Every store in the
+        workspace is read, so the answer is kept for the life of this workspace."""
+        memo = (attr, state)
+        found = self._agree.get(memo)
+        if found is None:
+            self._agree[memo] = found = all(
+                value.kind == "none" or self._values_type(module, [value]) == state
+                for module in self.modules.values()
+                for _owner, value, _on in module.attribute_stores.get(attr, ()))
+        return found
 
     def _named_type(self, facts: ModuleFacts, written: str) -> tuple[str, str | None]:
         written = written.strip("'\"")
@@ -1416,6 +1419,7 @@ class Workspace:
         new.modules = modules
         new._roots = self._roots  # checked against the facts object: always valid
         new._declared = None  # the edited file's classes may declare others
+        new._agree = {}  # the edited file's stores may differ
         if names:
             # Functions came or went: the tables of names are made again (cheap: no call
             # is resolved), the same way a fresh build makes them.

@@ -101,6 +101,7 @@ class Planner:
         self.refused: Mapping[str, Reason] = refused or {}
         self._returns_memo: dict[tuple[str, bool, bool], str] = {}
         self._replaced_cache: frozenset[str] | None = None
+        self._replacements_by_name: dict[str, list[tuple[ModuleFacts, CallSite]]] | None = None
         self._doubled: frozenset[str] | None = None
         self.shapes = ShapeJudge(self)
         # Pass-throughs and chains that may raise at the call where a caller would now get
@@ -880,27 +881,35 @@ class Planner:
             self._replaced_cache = frozenset(names)
         return self._replaced_cache
 
+    def _replacements_named(self, name: str) -> list[tuple[ModuleFacts, CallSite]]:
+        """Every replacement site in the workspace whose target is called `name` (a table
+        made once per run: the library questions ask it for each call they judge)."""
+        if self._replacements_by_name is None:
+            table: dict[str, list[tuple[ModuleFacts, CallSite]]] = {}
+            for facts in self.ws.modules.values():
+                for site in facts.replacements:
+                    table.setdefault(site.callee.name, []).append((facts, site))
+            self._replacements_by_name = table
+        return self._replacements_by_name.get(name, [])
+
     def _module_function_replaced(self, qualified: str) -> bool:
         name = qualified.rpartition(".")[2]
         module = qualified.rpartition(".")[0]
-        for facts in self.ws.modules.values():
-            for site in facts.replacements:
-                callee = site.callee
-                if callee.name != name:
-                    continue
-                if callee.qualified is not None:
-                    if callee.qualified == qualified:
-                        return True
-                    continue
-                # `mod.f = fake`, `patch.object(mod, "f")`: the receiver is the module (an
-                # instance's attribute of the same name is another thing); a bare name
-                # (`patch("f")`) cannot be placed.
-                owner = callee.text.rpartition(".")[0]
-                if not owner or facts.imports.get(owner) == module or (
-                        owner.split(".")[0] in facts.imports
-                        and facts.imports.get(owner.split(".")[0], "") + owner[
-                            len(owner.split(".")[0]):] == module):
+        for facts, site in self._replacements_named(name):
+            callee = site.callee
+            if callee.qualified is not None:
+                if callee.qualified == qualified:
                     return True
+                continue
+            # `mod.f = fake`, `patch.object(mod, "f")`: the receiver is the module (an
+            # instance's attribute of the same name is another thing); a bare name
+            # (`patch("f")`) cannot be placed.
+            owner = callee.text.rpartition(".")[0]
+            if not owner or facts.imports.get(owner) == module or (
+                    owner.split(".")[0] in facts.imports
+                    and facts.imports.get(owner.split(".")[0], "") + owner[
+                        len(owner.split(".")[0]):] == module):
+                return True
         return False
 
     def _library_kind(self, facts: ModuleFacts, site: CallSite, ref: Ref) -> str:
