@@ -9,12 +9,12 @@ them, and `txasync check --stats` groups them by kind across the project.
 The function stays a generator, and so do the parts of a migration waiting on it. Reasons in
 the body (a nested `returnValue`, `yield from`, an unknown decorator, `returnValue` inside
 `except:`, a `yield` of a Deferred kept in an attribute, which other code may hold and which
-`await` reads differently once it has fired) need a hand edit. Reasons on the callers' side (Twisted calls the method, it
-overrides a library method, a caller's receiver type is unknown, the tests replace it with a
-double) are fixed by converting *keeping the Deferred API*: the body moves into an
-`async def` helper and the original name stays a plain function returning
-`ensureDeferred(helper(...))`, so no caller sees a difference. `txasync fix` does this by
-default.
+`await` reads differently once it has fired) need a hand edit. Reasons on the callers' side
+(Twisted calls the method, it overrides a library method, a caller's receiver type is
+unknown, the tests replace it with a double) are fixed by converting *keeping the Deferred
+API*: the body moves into an `async def` helper and the original name stays a plain
+function returning `ensureDeferred(helper(...))`, so no caller sees a difference. `txasync
+fix` does this by default.
 
 ## Example
 
