@@ -210,7 +210,7 @@ class Commands:
             return {**summary, "applied": False, "reason": reason}
         for path, text in result.built.new_texts.items():
             if session.open_text(path) is None:
-                session.state.set_text(session.state.folder_for(path), path, text)
+                await session.state.set_text(session.state.folder_for(path), path, text)
         self.publisher.schedule(folder.uri, folder, delay=0)
         return {**summary, "applied": True}
 
@@ -282,7 +282,7 @@ class Commands:
                 progress.end(token, types.WorkDoneProgressEnd(message="failed"))
             return self._refuse(str(exc))
         paths = list(project.sources) if project is not None else []
-        if session.state.refresh_from_disk(folder, paths):
+        if await session.state.refresh_from_disk(folder, paths):
             self.publisher.schedule(folder.uri, folder, delay=0)
         verified = result.status == "verified"
         message = (f"verified: {len(result.converted)} converted, "

@@ -48,7 +48,7 @@ async def compute(session: Session, folder: Folder, make: PlanMaker,
         snap = await state.snapshot(folder)
         planned = await asyncio.to_thread(make, snap)
         closed = [p for p in planned.plans if session.open_text(p) is None]
-        if state.refresh_from_disk(folder, closed):
+        if await state.refresh_from_disk(folder, closed):
             continue  # a file changed on disk since it was indexed: plan again
         broken = sorted(p for p in planned.plans if p in snap.project.stale)
         if broken:

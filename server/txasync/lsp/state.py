@@ -348,31 +348,44 @@ class State:
         if path in project.sources:
             project.sources[path].encoding = source.encoding
 
-    def refresh_from_disk(self, folder: Folder, paths: Iterable[str]) -> bool:
-        """Re-read files that are not open (an edit for them is computed from the disk)."""
+    async def refresh_from_disk(self, folder: Folder, paths: Iterable[str]) -> bool:
+        """Re-read files that are not open (an edit for them is computed from the disk).
+
+        In a worker thread: the folder's write lock waits for a running pass, and reading
+        and indexing files is work the event loop must not do (it keeps reading the
+        client's messages meanwhile)."""
         project = folder.project
         if project is None:
             return False
-        changed = False
-        with folder.write_lock:  # waits for a pass in a worker thread (rare: a command)
-            for path in paths:
-                if self.open_text(path) is not None:
-                    continue
-                before = project.sources.get(path)
-                self._apply_disk(project, path)
-                if project.sources.get(path) is not before:
-                    changed = True
-        if changed:
-            folder.generation += 1
-        return changed
+        closed = [path for path in paths if self.open_text(path) is None]
 
-    def set_text(self, folder: Folder, path: str, text: str) -> None:
-        """Record text the server itself wrote (an applied edit to a file that is not open)."""
-        if folder.project is None:
+        def refresh() -> bool:
+            changed = False
+            with folder.write_lock:
+                for path in closed:
+                    before = project.sources.get(path)
+                    self._apply_disk(project, path)
+                    if project.sources.get(path) is not before:
+                        changed = True
+                if changed:  # under the lock: a pass taking it next sees a new generation
+                    folder.generation += 1
+            return changed
+
+        return await asyncio.to_thread(refresh)
+
+    async def set_text(self, folder: Folder, path: str, text: str) -> None:
+        """Record text the server itself wrote (an applied edit to a file that is not open),
+        in a worker thread for the same reason as `refresh_from_disk`."""
+        project = folder.project
+        if project is None:
             return
-        with folder.write_lock:
-            engine.update_file(folder.project, path, text)
-        folder.generation += 1
+
+        def record() -> None:
+            with folder.write_lock:
+                engine.update_file(project, path, text)
+                folder.generation += 1
+
+        await asyncio.to_thread(record)
 
     # -- analysis ------------------------------------------------------------------------
     async def snapshot(self, folder: Folder) -> Snapshot:
