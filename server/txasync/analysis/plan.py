@@ -100,8 +100,6 @@ class Planner:
         # verdicts that still hold), by key, with the reason to report.
         self.refused: Mapping[str, Reason] = refused or {}
         self._returns_memo: dict[tuple[str, bool, bool], str] = {}
-        self._replaced_cache: frozenset[str] | None = None
-        self._replacements_by_name: dict[str, list[tuple[ModuleFacts, CallSite]]] | None = None
         self._doubled: frozenset[str] | None = None
         self.shapes = ShapeJudge(self)
         # Pass-throughs and chains that may raise at the call where a caller would now get
@@ -873,29 +871,12 @@ class Planner:
         """Names of everything the workspace replaces at run time, and the classes test
         doubles are specified from: a library function or method of such a name may be a
         double, whatever its source says."""
-        if self._replaced_cache is None:
-            names: set[str] = set()
-            for facts in self.ws.modules.values():
-                names.update(site.callee.name for site in facts.replacements)
-                names.update(w.rsplit(".", 1)[-1] for w in facts.doubled_classes)
-            self._replaced_cache = frozenset(names)
-        return self._replaced_cache
-
-    def _replacements_named(self, name: str) -> list[tuple[ModuleFacts, CallSite]]:
-        """Every replacement site in the workspace whose target is called `name` (a table
-        made once per run: the library questions ask it for each call they judge)."""
-        if self._replacements_by_name is None:
-            table: dict[str, list[tuple[ModuleFacts, CallSite]]] = {}
-            for facts in self.ws.modules.values():
-                for site in facts.replacements:
-                    table.setdefault(site.callee.name, []).append((facts, site))
-            self._replacements_by_name = table
-        return self._replacements_by_name.get(name, [])
+        return self.ws.replaced_names()
 
     def _module_function_replaced(self, qualified: str) -> bool:
         name = qualified.rpartition(".")[2]
         module = qualified.rpartition(".")[0]
-        for facts, site in self._replacements_named(name):
+        for facts, site in self.ws.replacements_named(name):
             callee = site.callee
             if callee.qualified is not None:
                 if callee.qualified == qualified:
