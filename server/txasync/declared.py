@@ -3,8 +3,9 @@ other code installs and calls), and which Twisted versions does it allow?
 
 Sources, all read as text (a `setup.py` is parsed, never run): `pyproject.toml`
 (`[project]` with its `dependencies`), `setup.cfg` (`[metadata] name`,
-`[options] install_requires`), `setup.py` (a `setup(...)` call, its `name=` and
-`install_requires=` when they are literals or names bound to literals), and
+`[options] install_requires`), `setup.py` (a distribution whenever it parses; the `name=` and `install_requires=` of
+its `setup(...)` call, or of a helper call, when they are literals or names bound to
+literals), and
 `requirements*.txt` at the project root. A conversion must be safe on the *oldest* Twisted
 the project allows, so the version is the lower bound of its Twisted requirement
 (`twisted>=22.8` -> 22.8; `~=22.4.0` -> 22.4; several requirements, e.g. per Python
@@ -76,7 +77,13 @@ def _literal_strings(node: ast.AST | None, bindings: dict[str, ast.AST]) -> list
 
 
 def _read_setup_py(path: str) -> tuple[bool, str | None, list[str]]:
-    """(has a setup() call, its name=, its install_requires=) read from the syntax tree."""
+    """(is a packaging script, its name=, its install_requires=) read from the syntax tree.
+
+    Any setup.py that parses is a packaging script, whether it calls `setup(...)` itself or
+    through a helper of its own (`setup_project(name=...)` defined in another module): the
+    project is a distribution either way, and missing that would convert its public API.
+    The name and requirements come from the `setup(...)` call, else from the first call
+    that passes a `name=` or `install_requires=` keyword."""
     try:
         with open(path, encoding="utf-8") as handle:
             tree = ast.parse(handle.read(), filename=path)
@@ -87,26 +94,32 @@ def _read_setup_py(path: str) -> tuple[bool, str | None, list[str]]:
         if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(
                 stmt.targets[0], ast.Name):
             bindings[stmt.targets[0].id] = stmt.value
+    setups: list[ast.Call] = []
+    others: list[ast.Call] = []
     for node in ast.walk(tree):
         if not isinstance(node, ast.Call):
             continue
         func = node.func
         called = func.id if isinstance(func, ast.Name) else (
             func.attr if isinstance(func, ast.Attribute) else "")
-        if called != "setup":
-            continue
-        name = None
-        requires: list[str] = []
-        for kw in node.keywords:
-            value = bindings.get(kw.value.id, kw.value) if isinstance(kw.value, ast.Name) \
-                else kw.value
-            if kw.arg == "name" and isinstance(value, ast.Constant) and isinstance(
-                    value.value, str):
-                name = value.value
-            elif kw.arg == "install_requires":
-                requires = _literal_strings(kw.value, bindings) or []
-        return True, name, requires
-    return False, None, []
+        if called == "setup":
+            setups.append(node)
+        elif any(kw.arg in ("name", "install_requires") for kw in node.keywords):
+            others.append(node)
+    calls = setups + others
+    if not calls:
+        return True, None, []
+    name = None
+    requires: list[str] = []
+    for kw in calls[0].keywords:
+        value = bindings.get(kw.value.id, kw.value) if isinstance(kw.value, ast.Name) \
+            else kw.value
+        if kw.arg == "name" and isinstance(value, ast.Constant) and isinstance(
+                value.value, str):
+            name = value.value
+        elif kw.arg == "install_requires":
+            requires = _literal_strings(kw.value, bindings) or []
+    return True, name, requires
 
 
 def read_declared(root: str) -> Declared:
