@@ -3,9 +3,9 @@ other code installs and calls), and which Twisted versions does it allow?
 
 Sources, all read as text (a `setup.py` is parsed, never run): `pyproject.toml`
 (`[project]` with its `dependencies`), `setup.cfg` (`[metadata] name`,
-`[options] install_requires`), `setup.py` (a distribution whenever it parses; the `name=` and `install_requires=` of
-its `setup(...)` call, or of a helper call, when they are literals or names bound to
-literals), and
+`[options] install_requires`), `setup.py` (a distribution whenever it parses; the `name=`
+and `install_requires=` of its `setup(...)` call, or of a helper call, when they are
+literals or names bound to literals), and
 `requirements*.txt` at the project root. A conversion must be safe on the *oldest* Twisted
 the project allows, so the version is the lower bound of its Twisted requirement
 (`twisted>=22.8` -> 22.8; `~=22.4.0` -> 22.4; several requirements, e.g. per Python
