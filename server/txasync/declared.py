@@ -3,9 +3,9 @@ other code installs and calls), and which Twisted versions does it allow?
 
 Sources, all read as text (a `setup.py` is parsed, never run): `pyproject.toml`
 (`[project]` with its `dependencies`), `setup.cfg` (`[metadata] name`,
-`[options] install_requires`), `setup.py` (a distribution whenever it parses; the `name=`
-and `install_requires=` of its `setup(...)` call, or of a helper call, when they are
-literals or names bound to literals), and
+`[options] install_requires`), `setup.py` (a `setup(...)` call, direct or through a helper
+of the project's own, its `name=` and `install_requires=` when they are literals or names
+bound to literals), and
 `requirements*.txt` at the project root. A conversion must be safe on the *oldest* Twisted
 the project allows, so the version is the lower bound of its Twisted requirement
 (`twisted>=22.8` -> 22.8; `~=22.4.0` -> 22.4; several requirements, e.g. per Python
@@ -76,14 +76,19 @@ def _literal_strings(node: ast.AST | None, bindings: dict[str, ast.AST]) -> list
     return None
 
 
+# Keywords of setup() that only a packaging script passes: a call with one of them in a
+# setup.py is setup() reached through a helper.
+_SETUP_KEYWORDS = frozenset({"name", "install_requires", "packages", "py_modules"})
+
+
 def _read_setup_py(path: str) -> tuple[bool, str | None, list[str]]:
     """(is a packaging script, its name=, its install_requires=) read from the syntax tree.
 
-    Any setup.py that parses is a packaging script, whether it calls `setup(...)` itself or
-    through a helper of its own (`setup_project(name=...)` defined in another module): the
-    project is a distribution either way, and missing that would convert its public API.
-    The name and requirements come from the `setup(...)` call, else from the first call
-    that passes a `name=` or `install_requires=` keyword."""
+    A setup.py is a packaging script when it calls `setup(...)`, itself or through a helper
+    of its own (`setup_project(name=..., packages=...)` defined in another module): any
+    call passing one of setup()'s keywords below counts. The project is a distribution
+    either way, and missing that would convert its public API. The name and requirements
+    come from the `setup(...)` call, else from the first such helper call."""
     try:
         with open(path, encoding="utf-8") as handle:
             tree = ast.parse(handle.read(), filename=path)
@@ -104,11 +109,11 @@ def _read_setup_py(path: str) -> tuple[bool, str | None, list[str]]:
             func.attr if isinstance(func, ast.Attribute) else "")
         if called == "setup":
             setups.append(node)
-        elif any(kw.arg in ("name", "install_requires") for kw in node.keywords):
+        elif any(kw.arg in _SETUP_KEYWORDS for kw in node.keywords):
             others.append(node)
     calls = setups + others
     if not calls:
-        return True, None, []
+        return False, None, []
     name = None
     requires: list[str] = []
     for kw in calls[0].keywords:
