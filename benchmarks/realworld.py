@@ -331,7 +331,10 @@ def project_env(project: ProjectConfig, venv: Path, tree: Path) -> dict[str, str
     env["COLUMNS"] = "1000"  # rich output from txasync must not wrap
     env["NO_COLOR"] = "1"
     env.pop("TXASYNC_DEBUG", None)
-    env.update(project.env)
+    # "{tree}" in a value is the converted tree (its path depends on --cache-dir), e.g. a
+    # PYTHONPATH that adds a directory to the tree's own.
+    tree_path = str(tree.resolve())
+    env.update({k: v.replace("{tree}", tree_path) for k, v in project.env.items()})
     return env
 
 

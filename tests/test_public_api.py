@@ -70,6 +70,27 @@ def test_an_application_converts_fully(tmp_path: Path,
     assert set(found) == ALL and set(found.values()) == {"TXA001"}
 
 
+def test_a_setup_py_through_a_helper_declares_a_library(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A setup.py that calls `setup()` through a helper of its own (landscape-client's
+    `setup_landscape(name=...)`, defined in setup_common.py) still makes a distribution:
+    its public functions keep their Deferred API."""
+    root = copy_project(LIBRARY, tmp_path / "lib")
+    (root / "pyproject.toml").write_text('[tool.txasync]\ntwisted-version = "24.7"\n')
+    (root / "setup_common.py").write_text(
+        "from setuptools import setup\n\n\ndef setup_project(name, **kwargs):\n"
+        "    setup(name=name, **kwargs)\n")
+    (root / "setup.py").write_text(
+        "from setup_common import setup_project\n\nif __name__ == '__main__':\n"
+        "    setup_project(name='publib-tools', packages=['publib'])\n")
+    found = decisions(capsys, root)
+    assert {k for k, code in found.items() if code == "TXA002"} == KEPT
+    main(["check", "--format", "json", str(root)])
+    out, _ = capsys.readouterr()
+    fetch = next(f for f in json.loads(out) if f["function"] == "fetch")
+    assert fetch["reason"].startswith("it is public API of the library `publib-tools`")
+
+
 @pytest.mark.parametrize("table, kept", [
     ('public-api = "convert"\n', set()),
     ('convert = ["publib.client:fetch"]\n', {"publib.client:Client.get"}),

@@ -380,3 +380,16 @@ def test_a_long_line_the_rewrite_moves_is_not_a_new_one(tmp_path: Path) -> None:
     quality = realworld.diff_quality(tmp_path / "orig", tmp_path / "tree", ["m.py"])
     assert quality["line_length"] == 88
     assert quality["added_lines_over_limit"] == 1  # the new assignment only
+
+
+def test_an_env_value_names_the_tree(tmp_path: Path) -> None:
+    """`{tree}` in an env value is the project's tree, wherever --cache-dir put it (a
+    PYTHONPATH that adds a directory of system modules to the tree's own)."""
+    realworld = load_realworld_driver()
+    project = realworld.ProjectConfig(
+        name="p", dist="p", version="1", package="p", package_dir=".", deps=[],
+        test_command=[], trial_jobs=1, timeout=1, python="python3",
+        env={"PYTHONPATH": "{tree}:/opt/extra", "LC_ALL": "C"})
+    env = realworld.project_env(project, tmp_path / "venv", tmp_path / "tree")
+    assert env["PYTHONPATH"] == f"{(tmp_path / 'tree').resolve()}:/opt/extra"
+    assert env["LC_ALL"] == "C"

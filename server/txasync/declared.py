@@ -3,8 +3,9 @@ other code installs and calls), and which Twisted versions does it allow?
 
 Sources, all read as text (a `setup.py` is parsed, never run): `pyproject.toml`
 (`[project]` with its `dependencies`), `setup.cfg` (`[metadata] name`,
-`[options] install_requires`), `setup.py` (a `setup(...)` call, its `name=` and
-`install_requires=` when they are literals or names bound to literals), and
+`[options] install_requires`), `setup.py` (a `setup(...)` call, direct or through a helper
+of the project's own, its `name=` and `install_requires=` when they are literals or names
+bound to literals), and
 `requirements*.txt` at the project root. A conversion must be safe on the *oldest* Twisted
 the project allows, so the version is the lower bound of its Twisted requirement
 (`twisted>=22.8` -> 22.8; `~=22.4.0` -> 22.4; several requirements, e.g. per Python
@@ -75,8 +76,19 @@ def _literal_strings(node: ast.AST | None, bindings: dict[str, ast.AST]) -> list
     return None
 
 
+# Keywords of setup() that only a packaging script passes: a call with one of them in a
+# setup.py is setup() reached through a helper.
+_SETUP_KEYWORDS = frozenset({"name", "install_requires", "packages", "py_modules"})
+
+
 def _read_setup_py(path: str) -> tuple[bool, str | None, list[str]]:
-    """(has a setup() call, its name=, its install_requires=) read from the syntax tree."""
+    """(is a packaging script, its name=, its install_requires=) read from the syntax tree.
+
+    A setup.py is a packaging script when it calls `setup(...)`, itself or through a helper
+    of its own (`setup_project(name=..., packages=...)` defined in another module): any
+    call passing one of setup()'s keywords below counts. The project is a distribution
+    either way, and missing that would convert its public API. The name and requirements
+    come from the `setup(...)` call, else from the first such helper call."""
     try:
         with open(path, encoding="utf-8") as handle:
             tree = ast.parse(handle.read(), filename=path)
@@ -87,26 +99,32 @@ def _read_setup_py(path: str) -> tuple[bool, str | None, list[str]]:
         if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(
                 stmt.targets[0], ast.Name):
             bindings[stmt.targets[0].id] = stmt.value
+    setups: list[ast.Call] = []
+    others: list[ast.Call] = []
     for node in ast.walk(tree):
         if not isinstance(node, ast.Call):
             continue
         func = node.func
         called = func.id if isinstance(func, ast.Name) else (
             func.attr if isinstance(func, ast.Attribute) else "")
-        if called != "setup":
-            continue
-        name = None
-        requires: list[str] = []
-        for kw in node.keywords:
-            value = bindings.get(kw.value.id, kw.value) if isinstance(kw.value, ast.Name) \
-                else kw.value
-            if kw.arg == "name" and isinstance(value, ast.Constant) and isinstance(
-                    value.value, str):
-                name = value.value
-            elif kw.arg == "install_requires":
-                requires = _literal_strings(kw.value, bindings) or []
-        return True, name, requires
-    return False, None, []
+        if called == "setup":
+            setups.append(node)
+        elif any(kw.arg in _SETUP_KEYWORDS for kw in node.keywords):
+            others.append(node)
+    calls = setups + others
+    if not calls:
+        return False, None, []
+    name = None
+    requires: list[str] = []
+    for kw in calls[0].keywords:
+        value = bindings.get(kw.value.id, kw.value) if isinstance(kw.value, ast.Name) \
+            else kw.value
+        if kw.arg == "name" and isinstance(value, ast.Constant) and isinstance(
+                value.value, str):
+            name = value.value
+        elif kw.arg == "install_requires":
+            requires = _literal_strings(kw.value, bindings) or []
+    return True, name, requires
 
 
 def read_declared(root: str) -> Declared:
