@@ -199,3 +199,44 @@ def test_package_reexports_reach_the_function(tmp_path) -> None:
         paths.append(str(path))
     project = load_project(paths, Config(twisted_version=(26, 10)))
     assert callers(project, "pkg._impl:fetch") == {6: "deferred-method", 7: "deferred-method"}
+
+
+def test_workspace_wide_tables_follow_an_edit_to_a_file_that_replaces(tmp_path) -> None:
+    """The replacement sites by name and the replaced names are kept across edits to files
+    that replace nothing; an edit to a file that replaces something (or makes a double)
+    must make them new, with that file's sites where they now are, as a fresh load does."""
+    from txasync.engine import load_project, update_file
+
+    files = {
+        "app.py": ("from twisted.internet import defer\n\n\n@defer.inlineCallbacks\n"
+                   "def fetch(agent):\n    r = yield agent.request(b'GET', b'/')\n"
+                   "    return r\n"),
+        "test_app.py": ("from unittest import mock\n\nfrom twisted.web.client import Agent\n\n"
+                        "import app\n\n\ndef test_it():\n    agent = mock.Mock(spec=Agent)\n"
+                        "    app.fetch = mock.Mock()\n    return app.fetch(agent)\n"),
+        "other.py": "def helper():\n    return 1\n",
+    }
+    paths = {name: str(tmp_path / name) for name in files}
+    config = Config(twisted_version=(26, 10))
+
+    def fresh_workspace(texts: dict[str, str]):  # type: ignore[no-untyped-def]
+        return load_project(list(paths.values()), config, overlays={
+            paths[n]: t for n, t in texts.items()}).workspace
+
+    project = load_project(list(paths.values()), config,
+                           overlays={paths[n]: t for n, t in files.items()})
+    before = project.workspace
+    assert {"Agent", "fetch"} <= before.replaced_names()
+    # An edit to a file that replaces nothing keeps the tables.
+    texts = dict(files, **{"other.py": files["other.py"].replace("    return", "    x = 1\n"
+                                                                 "    return")})
+    update_file(project, paths["other.py"], texts["other.py"])
+    assert project.workspace is not before
+    assert project.workspace._by_replaced_name is before._by_replaced_name
+    # A statement added above the replacement: its site moved.
+    texts["test_app.py"] = files["test_app.py"].replace("    agent =", "    x = 1\n    agent =")
+    update_file(project, paths["test_app.py"], texts["test_app.py"])
+    fresh = fresh_workspace(texts)
+    assert project.workspace.replaced_names() == fresh.replaced_names()
+    assert [site.span for _, site in project.workspace.replacements_named("fetch")] == [
+        site.span for _, site in fresh.replacements_named("fetch")] != []
