@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 
 from lsp_support import position_of, run_trial, start, wait_diagnostics
@@ -69,10 +70,14 @@ async def test_a_command_answers_for_the_text_just_typed(client, workspace):
     handlers = editor.open(workspace / "legacy_app" / "handlers.py")
     await wait_diagnostics(client, handlers, lambda d: len(d) > 10)
     before = functions_left(await run(client, "txasync.showProgress"))
-    editor.change(handlers, editor.texts[handlers] + (
-        "\n\n@defer.inlineCallbacks\ndef typed_just_now(d):\n    x = yield d\n"
-        "    defer.returnValue(x)\n"))
-    assert functions_left(await run(client, "txasync.showProgress")) == before + 1
+    # At once, and around the end of the diagnostics' debounce: then a pass may have taken
+    # the edit (nothing is dirty any more) and be applying it in its worker thread.
+    for n, delay in enumerate((0.0, 0.04, 0.05, 0.06, 0.08)):
+        editor.change(handlers, editor.texts[handlers] + (
+            f"\n\n@defer.inlineCallbacks\ndef typed_just_now_{n}(d):\n    x = yield d\n"
+            "    defer.returnValue(x)\n"))
+        await asyncio.sleep(delay)
+        assert functions_left(await run(client, "txasync.showProgress")) == before + n + 1
 
 
 async def test_convert_workspace_with_progress(client, workspace):

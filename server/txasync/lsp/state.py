@@ -266,19 +266,20 @@ class State:
         """The folder's project with every dirty file applied (after any pass in progress,
         and off the event loop: see `_analyse`)."""
         project = await self.loaded(folder)
-        if folder.dirty:
-            async with folder.analysis_lock:
-                taken = self._take_dirty(folder)
-                if taken:
-                    messages: list[str] = []
+        # Always behind the lock, even with nothing dirty: a pass in progress may have taken
+        # the edits (the dirty set is empty) without having applied them yet.
+        async with folder.analysis_lock:
+            taken = self._take_dirty(folder)
+            if taken:
+                messages: list[str] = []
 
-                    def apply() -> None:
-                        with folder.write_lock:
-                            self._apply_taken(folder, project, taken, messages.append)
+                def apply() -> None:
+                    with folder.write_lock:
+                        self._apply_taken(folder, project, taken, messages.append)
 
-                    await asyncio.to_thread(apply)
-                    for message in messages:
-                        self.log(message)
+                await asyncio.to_thread(apply)
+                for message in messages:
+                    self.log(message)
         return project
 
     def _take_dirty(self, folder: Folder) -> list[Taken]:
