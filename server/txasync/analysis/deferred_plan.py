@@ -186,7 +186,7 @@ class ShapeJudge:
             return self._fresh_memo[key]
         self._fresh_memo[key] = False  # cycles are not fresh
         tfacts, target = self.ws.functions[key]
-        ok = (key not in self.ws.redefined and self.ws.replacement(key) is None
+        ok = (not self.ws.uncertain_binding(key) and self.ws.replacement(key) is None
               and self.planner.result_transparent(tfacts, target))
         if ok and not target.is_ic:
             shape = target.shape
