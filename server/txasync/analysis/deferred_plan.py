@@ -185,13 +185,20 @@ class ShapeJudge:
                 return False
             targets = self.targets(facts, fn, inner)
             return bool(targets) and all(
-                self.ws.functions[t][1].is_async and not self.ws.uncertain_binding(t)
-                and self.ws.replacement(t) is None or self.fresh_function(t, depth + 1)
+                self._plain_coroutine_function(t) or self.fresh_function(t, depth + 1)
                 for t in targets)
         targets = self.targets(facts, fn, ref)
         if not targets:
             return False
         return all(self.fresh_function(t, depth + 1) for t in targets)
+
+    def _plain_coroutine_function(self, key: str) -> bool:
+        """An `async def` whose calls give its coroutine (no decorator that may change the
+        result, bound once, never replaced): every call makes a new one."""
+        tfacts, target = self.ws.functions[key]
+        return (target.is_async and not self.ws.uncertain_binding(key)
+                and self.ws.replacement(key) is None
+                and self.planner.result_transparent(tfacts, target))
 
     def fresh_function(self, key: str, depth: int = 0) -> bool:
         if key in self._fresh_memo:
