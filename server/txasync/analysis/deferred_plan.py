@@ -17,7 +17,7 @@ from ..config import Config
 from .index import library_failure_subclass, library_path, may_succeed_with_failure
 from .model import CallSite, FunctionFact, ModuleFacts, Ref, Span
 from .reasons import Reason, ReasonKind
-from .shapes import DeferredShape, Handler, PassReturn
+from .shapes import PASS_ON, DeferredShape, Handler, PassReturn
 
 if TYPE_CHECKING:
     from .plan import Planner
@@ -45,9 +45,10 @@ FAILURE = "twisted.python.failure.Failure"
 PB = "twisted.spread.pb"
 # Twisted calls that always return a Deferred nobody else holds (awaiting one consumes its
 # result, so a shared Deferred must never be awaited in place of being handed out).
+# (`maybeDeferred` and `ensureDeferred` hand back a Deferred they are given: shapes.PASS_ON.)
 FRESH_APIS = frozenset({
-    f"{_D}.succeed", f"{_D}.fail", f"{_D}.maybeDeferred", f"{_D}.gatherResults",
-    f"{_D}.DeferredList", f"{_D}.ensureDeferred", f"{_D}.execute",
+    f"{_D}.succeed", f"{_D}.fail", f"{_D}.gatherResults",
+    f"{_D}.DeferredList", f"{_D}.execute",
     f"{_D}.Deferred.fromCoroutine", "twisted.internet.task.deferLater",
     "twisted.internet.threads.deferToThread", "twisted.internet.threads.deferToThreadPool",
 })
@@ -168,40 +169,59 @@ class ShapeJudge:
 
         return list(self.ws.resolve_in(facts, fn, _site_in(fn, ref)).targets)
 
-    def fresh_call(self, facts: ModuleFacts, fn: FunctionFact, ref: Ref, depth: int = 0
-                   ) -> bool:
+    def fresh_call(self, facts: ModuleFacts, fn: FunctionFact, ref: Ref, depth: int = 0,
+                   inner: Ref | None = None) -> bool:
         """Every function the call may run returns a new Deferred (an inlineCallbacks
-        function, a Twisted API that makes one, a pass-through or chain of such)."""
+        function, a Twisted API that makes one, a pass-through or chain of such).
+        `maybeDeferred(f)` and `ensureDeferred(g())` (`inner`: `f`, `g`) hand back the
+        Deferred `f` or `g` gives them: new only when every function that may be is an
+        `async def` (a coroutine, wrapped in a new Deferred) or itself fresh."""
         if ref.qualified in FRESH_APIS:
             return True
         if depth > 4:
             return False
+        if ref.qualified in PASS_ON:
+            if inner is None:
+                return False
+            targets = self.targets(facts, fn, inner)
+            return bool(targets) and all(
+                self._plain_coroutine_function(t) or self.fresh_function(t, depth + 1)
+                for t in targets)
         targets = self.targets(facts, fn, ref)
         if not targets:
             return False
         return all(self.fresh_function(t, depth + 1) for t in targets)
+
+    def _plain_coroutine_function(self, key: str) -> bool:
+        """An `async def` whose calls give its coroutine (no decorator that may change the
+        result, bound once, never replaced): every call makes a new one."""
+        tfacts, target = self.ws.functions[key]
+        return (target.is_async and not self.ws.uncertain_binding(key)
+                and self.ws.replacement(key) is None
+                and self.planner.result_transparent(tfacts, target))
 
     def fresh_function(self, key: str, depth: int = 0) -> bool:
         if key in self._fresh_memo:
             return self._fresh_memo[key]
         self._fresh_memo[key] = False  # cycles are not fresh
         tfacts, target = self.ws.functions[key]
-        ok = (key not in self.ws.redefined and self.ws.replacement(key) is None
+        ok = (not self.ws.uncertain_binding(key) and self.ws.replacement(key) is None
               and self.planner.result_transparent(tfacts, target))
         if ok and not target.is_ic:
             shape = target.shape
             ok = (shape is not None and not shape.problem and not target.is_async and (
-                all(r.form != "call" or self.fresh_call(tfacts, target, r.callee, depth)
+                all(r.form != "call" or self.fresh_call(tfacts, target, r.callee, depth,
+                                                        r.inner)
                     for r in shape.returns) if shape.kind == "passthrough"
                 else shape.source is not None
-                and self.fresh_call(tfacts, target, shape.source, depth)))
+                and self.fresh_call(tfacts, target, shape.source, depth, shape.source_inner)))
         self._fresh_memo[key] = ok
         return ok
 
     def raises_sync(self, facts: ModuleFacts, fn: FunctionFact, ref: Ref) -> bool:
         """Whether calling `ref` may raise at the call (inlineCallbacks functions and the
         Deferred-making APIs never do: they fail the Deferred)."""
-        if ref.qualified in FRESH_APIS:
+        if ref.qualified in FRESH_APIS or ref.qualified in PASS_ON:
             return False
         for key in self.targets(facts, fn, ref):
             target = self.ws.functions[key][1]
@@ -232,7 +252,7 @@ class ShapeJudge:
             return [foreign]
         if shape.kind == "passthrough":
             for r in shape.returns:
-                if r.form == "call" and not self.fresh_call(facts, fn, r.callee):
+                if r.form == "call" and not self.fresh_call(facts, fn, r.callee, 0, r.inner):
                     return [Reason("not-fresh",
                                    f"`{r.callee.text}(...)` at line {r.span.line} is not known "
                                    "to return a new Deferred (awaiting a Deferred others hold "
@@ -248,7 +268,7 @@ class ShapeJudge:
                     self.exempt[(facts.path, r.call)] = "returned"
             return []
         assert shape.source is not None and shape.source_span is not None
-        if not self.fresh_call(facts, fn, shape.source):
+        if not self.fresh_call(facts, fn, shape.source, 0, shape.source_inner):
             return [Reason("not-fresh",
                            f"`{shape.source.text}(...)` at line {shape.source_span.line} is "
                            "not known to return a new Deferred (a test double's "

@@ -1639,6 +1639,9 @@ def extract_facts(source: str, path: str, module: str | None = None,
     except RecursionError:
         facts.error = "1:1: cannot analyse: the code is nested too deeply"
         return facts
+    facts.import_alternatives = {
+        name: sorted(targets) for name, targets in table.targets.items()
+        if len(targets) > 1 or facts.module_bindings.get(name, 0) > 1}
     facts.noqa = parse_noqa(source)
     facts.generator_aliases = generator_aliases(tree, table)
     return facts

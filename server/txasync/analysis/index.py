@@ -602,6 +602,30 @@ class Workspace:
                 return module, ".".join(parts[i:])
         return None
 
+    def import_alternative(self, key: str) -> str | None:
+        """The module that imports function `key` under a name it binds to something else
+        too (`try: from ._fast import f` / `except ImportError: from ._pure import f`), if
+        any: what that module does with the name (hands it over, calls it) may reach either
+        function, and its uses are resolved to one of them only, so neither is certain.
+        Found from the modules of this workspace when first asked (an edit makes a new
+        workspace)."""
+        found: dict[str, str] | None = self.__dict__.get("_imported_alternatives")
+        if found is None:
+            found = {}
+            for facts in self.modules.values():
+                for targets in facts.import_alternatives.values():
+                    for target in targets:
+                        hit = self.function_for_qualified(target)
+                        if hit is not None:
+                            found.setdefault(hit, facts.module)
+            self.__dict__["_imported_alternatives"] = found
+        return found.get(key)
+
+    def uncertain_binding(self, key: str) -> bool:
+        """Whether a name that reaches function `key` may reach another definition at run
+        time (`redefined` in its module, or imported as an alternative elsewhere)."""
+        return key in self.redefined or self.import_alternative(key) is not None
+
     def function_for_qualified(self, qualified: str, depth: int = 0) -> str | None:
         """The workspace function a qualified name reaches, through package re-exports
         (`from pkg import fetch` where `pkg/__init__.py` imports it from `pkg._impl`)."""

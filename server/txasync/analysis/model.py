@@ -304,6 +304,10 @@ class ModuleFacts:
     rebound_globals: set[str] = field(default_factory=set)
     # How many times each name is bound at module level, in any form.
     module_bindings: dict[str, int] = field(default_factory=dict)
+    # Imported names that may stand for more than one thing at run time (imported from two
+    # places, or imported and bound again at module level: an `if`/`else` or
+    # `try`/`except ImportError` alternative): name -> every qualified name imported as it.
+    import_alternatives: dict[str, list[str]] = field(default_factory=dict)
     # Module-level names bound once to a constructor call (`store = Store()`): name -> the
     # class (qualified where imports tell); "" when bound to more than one thing, or
     # rebound through `global`.

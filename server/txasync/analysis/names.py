@@ -28,6 +28,10 @@ class ImportTable:
     # Import bindings that exist when the module runs: top level, not under TYPE_CHECKING.
     runtime: set[str] = field(default_factory=set)
     imported_modules: set[str] = field(default_factory=set)
+    # Local name -> every qualified name an import anywhere in the module binds it to
+    # (`bindings` keeps one of them): a name imported from two places, as the branches of an
+    # `if` or a `try`/`except ImportError`, may stand for either at run time.
+    targets: dict[str, set[str]] = field(default_factory=dict)
 
     def resolve(self, node: ast.expr) -> str | None:
         """The qualified name an expression like `d.inlineCallbacks` stands for, if static."""
@@ -113,6 +117,7 @@ def build_import_table(tree: ast.Module, module: str, is_package: bool = False) 
             for alias in node.names:
                 if alias.asname:
                     table.bindings[alias.asname] = alias.name
+                    table.targets.setdefault(alias.asname, set()).add(alias.name)
                 else:
                     head = alias.name.split(".")[0]
                     table.bindings.setdefault(head, head)
@@ -123,6 +128,7 @@ def build_import_table(tree: ast.Module, module: str, is_package: bool = False) 
                     continue
                 local = alias.asname or alias.name
                 table.bindings[local] = f"{base}.{alias.name}" if base else alias.name
+                table.targets.setdefault(local, set()).add(table.bindings[local])
     for stmt in _runtime_statements(tree.body):
         if isinstance(stmt, ast.Import):
             for alias in stmt.names:

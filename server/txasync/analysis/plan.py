@@ -609,6 +609,9 @@ class Planner:
         key = next((t for t, k in kinds.items() if k != "awaitable"), targets[0])
         tfacts, target = self.ws.functions[key]
         where = f"`{target.qualname}`"
+        if self.ws.import_alternative(key) is not None:
+            return "yield-replaced", (f"{where} is imported as one of two alternatives: the "
+                                      "name may reach the other at run time")
         if key in self.ws.redefined or (not by_body[key] and self.ws.replacement(key) is not None
                                         and not self._replaced_by_awaitables(key, depth)):
             return "yield-replaced", f"{where} is replaced at run time"
@@ -663,6 +666,18 @@ class Planner:
                 on_self = ref.receiver == "self" and ref.text.count(".") == 1
                 return self._attribute_kind(cls_key, ref.name, depth, on_self)
         return "unknown"
+
+    @staticmethod
+    def _alternative_reason(fn: FunctionFact, importer: str) -> Reason:
+        """Why a function imported as one of two alternatives stays as it is: `importer`
+        binds its name to another thing too, and what it does with the name (hands it over,
+        calls it) is resolved to one of them only."""
+        return Reason(
+            "import-alternative",
+            f"`{fn.qualname}` is imported in `{importer}` under a name bound to another "
+            "definition too (an `if`/`else` or `try`/`except ImportError` alternative): "
+            "txasync cannot tell which one that module's uses get, so it keeps returning a "
+            "Deferred", where=importer)
 
     def _rebound_in_closure(self, facts: ModuleFacts, fn: FunctionFact, name: str) -> bool:
         """A nested function declares `nonlocal name`: it may rebind the local."""
@@ -1012,10 +1027,10 @@ class Planner:
             return self._returns_memo[memo_key]
         self._returns_memo[memo_key] = "unknown"  # cycles resolve to unknown
         tfacts, target = self.ws.functions[key]
-        if key in self.ws.redefined or (not body and self.ws.replacement(key) is not None
-                                        and not self._replaced_by_awaitables(key, depth)):
-            # Bound twice, or replaced at run time (a test double, a patch): what a call
-            # returns is whatever the replacement returns.
+        if self.ws.uncertain_binding(key) or (not body and self.ws.replacement(key) is not None
+                                              and not self._replaced_by_awaitables(key, depth)):
+            # Bound twice (or imported as one of two alternatives), or replaced at run time
+            # (a test double, a patch): what a call returns is whatever the other returns.
             kind = "unknown"
         elif not self.result_transparent(tfacts, target):
             # A decorator decides what a call returns (a cache hit...): a Deferred when it
@@ -1309,6 +1324,10 @@ class Planner:
                         f"`{fn.qualname}` is bound more than once in this module (an `if`/`else` "
                         "or `try`/`except ImportError` alternative, an import or a "
                         "redefinition); txasync cannot tell which one its callers get"))
+                elif (importer := self.ws.import_alternative(key)) is not None:
+                    # Its callers there may get the other one: the body converts, behind a
+                    # wrapper that keeps handing back a Deferred.
+                    decision.caller_reasons.insert(0, self._alternative_reason(fn, importer))
                 decision.selected = only is None or key in only
                 if self.config.keep_deferred_api and matches_function(self.config.keep_deferred_api,
                                                               facts.module, fn.qualname):
@@ -1454,6 +1473,10 @@ class Planner:
                 if key in self.ws.redefined:
                     decision.reasons.insert(0, Reason(
                         "redefined", f"`{fn.qualname}` is bound more than once in this module"))
+                elif (importer := self.ws.import_alternative(key)) is not None:
+                    # Its callers there may get the other one: the body converts, behind a
+                    # wrapper that keeps handing back a Deferred.
+                    decision.caller_reasons.insert(0, self._alternative_reason(fn, importer))
                 decision.selected = only is None or key in only
                 if self.config.keep_deferred_api and matches_function(
                         self.config.keep_deferred_api, facts.module, fn.qualname):

@@ -28,6 +28,11 @@ from .model import Ref, Span, Value
 CHAIN_METHODS = frozenset({"addCallback", "addErrback", "addBoth", "addCallbacks"})
 SUCCEED = "twisted.internet.defer.succeed"
 FAIL = "twisted.internet.defer.fail"
+# Twisted calls that hand back the Deferred their argument gives them, when it gives one
+# (`maybeDeferred(f)` returns the Deferred `f()` returns, `ensureDeferred(d)` returns `d`),
+# and make a new one otherwise: what they return is as new as what they are handed.
+PASS_ON = frozenset({"twisted.internet.defer.maybeDeferred",
+                     "twisted.internet.defer.ensureDeferred"})
 
 ShapeKind = Literal["passthrough", "chain"]
 # Why a chain (or a pass-through) cannot be converted, as the fact tells (the planner turns
@@ -51,6 +56,9 @@ class PassReturn:
     arg: Span | None = None  # the argument of succeed(x) / fail(e)
     # `fail(E(...))` of a class by name (not a `Failure`): `raise E(...)` says the same.
     raisable: bool = False
+    # `maybeDeferred(f, ...)` / `ensureDeferred(g(...))` (PASS_ON): `f` / `g`, whose result
+    # the call hands back as it is when that is a Deferred.
+    inner: Ref | None = None
 
 
 @dataclass(frozen=True)
@@ -95,9 +103,24 @@ class DeferredShape:
     steps: tuple[Step, ...] = ()
     first_line: int = 0
     names: frozenset[str] = field(default_factory=frozenset)  # every name the body uses
+    source_inner: Ref | None = None  # `inner` (PassReturn) of a chain's source call
 
 
 RefOf = Callable[[ast.expr], Ref]
+
+
+def pass_on_inner(call: ast.Call, callee: Ref, ref_of: RefOf) -> Ref | None:
+    """For a PASS_ON call, the function whose result it hands back: `f` in
+    `maybeDeferred(f, ...)`, `g` in `ensureDeferred(g(...))` (None: not such a call, or the
+    argument is not a plain reference, so nothing is known of it)."""
+    if callee.qualified not in PASS_ON or not call.args:
+        return None
+    first = call.args[0]
+    if callee.qualified.endswith(".ensureDeferred"):
+        if not isinstance(first, ast.Call):
+            return None
+        first = first.func
+    return ref_of(first) if isinstance(first, (ast.Name, ast.Attribute)) else None
 ValueOf = Callable[[ast.expr], Value]
 SpanOf = Callable[[ast.AST], Span]
 
@@ -261,7 +284,8 @@ def _passthrough(node: ast.FunctionDef, own: list[ast.AST], returns: list[ast.Re
                     problem, line = problem or "succeed-failure", line or ret.lineno
                 raisable = form == "fail" and bool(last) and last != "Failure" and (
                     last[:1].isupper())
-        made.append(PassReturn(span_of(ret), span_of(call), form, callee, arg, raisable))
+        made.append(PassReturn(span_of(ret), span_of(call), form, callee, arg, raisable,
+                               pass_on_inner(call, callee, ref_of)))
     if not _always_returns(_body(node)):
         problem, line = problem or "falls-through", line or node.lineno
     for n in own:
@@ -429,8 +453,10 @@ def _straight_chain(node: ast.FunctionDef, own: list[ast.AST], source: str, ref_
     steps = tuple(_step(call, ref_of, value_of, span_of, params, var) for call in steps_calls)
     prelude = body[:start]
     safe = _sync_safe_prelude(prelude) and _safe_call(source_call)
-    return DeferredShape("chain", "", 0, safe, (), ref_of(source_call.func),
-                         span_of(source_call), var, steps, first, _names(node))
+    source_ref = ref_of(source_call.func)
+    return DeferredShape("chain", "", 0, safe, (), source_ref,
+                         span_of(source_call), var, steps, first, _names(node),
+                         pass_on_inner(source_call, source_ref, ref_of))
 
 
 def _is_chain_use(stmt: ast.stmt, name: ast.Name) -> bool:
