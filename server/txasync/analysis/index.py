@@ -388,6 +388,7 @@ class Workspace:
         self._declared: set[str] | None = None  # see declared_attribute
         self._agree: dict[tuple[str, tuple[str, str | None]], bool] = {}  # see _stores_agree
         self._by_replaced_name: _NamedReplacements | None = None  # see replacements_named
+        self._imported_alternatives: dict[str, str] | None = None  # see import_alternative
         self._doubled: dict[str, list[tuple[str, Replacement]]] = {}
         self._reached: dict[str, list[list[str] | None]] = {}
         self._memo_tables()
@@ -609,7 +610,7 @@ class Workspace:
         function, and its uses are resolved to one of them only, so neither is certain.
         Found from the modules of this workspace when first asked (an edit makes a new
         workspace)."""
-        found: dict[str, str] | None = self.__dict__.get("_imported_alternatives")
+        found = self._imported_alternatives
         if found is None:
             found = {}
             for facts in self.modules.values():
@@ -618,7 +619,7 @@ class Workspace:
                         hit = self.function_for_qualified(target)
                         if hit is not None:
                             found.setdefault(hit, facts.module)
-            self.__dict__["_imported_alternatives"] = found
+            self._imported_alternatives = found
         return found.get(key)
 
     def uncertain_binding(self, key: str) -> bool:
@@ -1476,6 +1477,7 @@ class Workspace:
         new._declared = None  # the edited file's classes may declare others
         new._agree = {}  # the edited file's stores may differ
         new._by_replaced_name = None
+        new._imported_alternatives = None
         if not _contributes_replacements(old) and not _contributes_replacements(facts):
             new._by_replaced_name = self._by_replaced_name
         if names:
