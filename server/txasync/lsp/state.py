@@ -393,9 +393,14 @@ class State:
         """The analysis of the folder as it is now (cached per generation, one at a time)."""
         project = await self.loaded(folder)
         cached = folder._snapshot
-        if not folder.dirty and cached is not None and cached.generation == folder.generation:
-            return cached
         pending = folder._pending
+        # A pass in progress may have taken the newest edits (nothing is dirty) without having
+        # applied them yet (the generation has not moved): the cached analysis is then of an
+        # older text, and the answer is that pass's.
+        running = pending is not None and not pending.done()
+        if (not folder.dirty and not running and cached is not None
+                and cached.generation == folder.generation):
+            return cached
         if folder.dirty or pending is None or folder._pending_generation != folder.generation or (
                 pending.done() and (pending.cancelled() or pending.exception() is not None)):
             # Edits since the last pass: a new one, which queues behind any in progress and
