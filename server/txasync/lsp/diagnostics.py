@@ -31,7 +31,8 @@ from .state import Folder, Snapshot
 
 SOURCE = "txasync"
 # Passes are coalesced (one analysis at a time per folder, always of the newest text), so the
-# wait before one only needs to absorb a burst of keystrokes, not pace the analysis.
+# wait before one only needs to absorb a burst of keystrokes, not pace the analysis. The first
+# change after a quiet spell waits for nothing (see `Publisher.schedule`).
 DEBOUNCE_SECONDS = 0.05
 
 SEVERITY = {
@@ -146,17 +147,31 @@ class Publisher:
         self.published: dict[str, str] = {}  # push: uri -> fingerprint last sent
         self.pulled: dict[str, tuple[int | None, str]] = {}  # pull: uri -> (version, fp)
         self.delay = DEBOUNCE_SECONDS
+        self.last_change: dict[str, float] = {}  # folder uri -> loop time of its last change
 
-    def schedule(self, uri: str, folder: Folder, delay: float | None = None) -> None:
-        """Re-analyse `folder` after a quiet period, then refresh every open document."""
+    def schedule(self, uri: str, folder: Folder, delay: float | None = None) -> float:
+        """Re-analyse `folder` after a quiet period, then refresh every open document;
+        returns the wait chosen.
+
+        The first change after a quiet spell (nothing changed in the folder for longer than
+        the debounce, no pass waiting or running) starts its pass at once: there is no burst
+        yet to absorb, and an isolated edit's answer should not wait for one. A key typed
+        while that pass runs makes it give up and start again from the newest text (see
+        `State._analyse`), so a burst still costs one analysis at its end."""
         previous = self.pending.pop(uri, None)
         if previous is not None and previous in self.waiting:
             # Not started: the new pass replaces it. One already analysing runs on (its
             # analysis cannot be taken back) and publishes whatever is still current.
             previous.cancel()
+        now = asyncio.get_running_loop().time()
+        quiet = now - self.last_change.get(folder.uri, float("-inf")) > self.delay
+        self.last_change[folder.uri] = now
         wait = self.delay if delay is None else delay
+        if quiet and not self.waiting and not folder.analysis_lock.locked():
+            wait = 0
         self.pending[uri] = task = asyncio.ensure_future(self._later(uri, folder, wait))
         self.waiting.add(task)
+        return wait
 
     async def _later(self, uri: str, folder: Folder, delay: float) -> None:
         try:
