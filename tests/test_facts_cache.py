@@ -178,6 +178,54 @@ class _Planted:
         return (Path.touch, (Path(self.marker),))  # type: ignore[arg-type]
 
 
+class _PlantedThroughBuilder(_Planted):
+    """A planted entry going through the function shared records unpickle with."""
+
+    def __reduce__(self) -> tuple[object, tuple[object, ...]]:
+        from txasync.analysis import model
+
+        return (model.shared_record, (Path.touch, (Path(self.marker),)))
+
+
+SHARING = (
+    "from twisted.internet import defer\n\n\n"
+    + "".join(f"@defer.inlineCallbacks\ndef f{n}(d):\n    yield d.addCallback(str)\n"
+              f"    yield self_check(d)\n\n\n" for n in range(120))
+)
+
+
+def _callees(facts: object) -> list[object]:
+    return [site.callee for site in facts.calls  # type: ignore[attr-defined]
+            if site.callee.text == "d.addCallback"]
+
+
+def test_equal_records_are_one_object_fresh_and_read_back(tmp_path: Path) -> None:
+    """Equal callee records (and the line numbers of spans) are shared objects, whether
+    the walker made them or they were read back from the cache: on a big tree that is a
+    fifth of the facts' memory. Sharing must not change the facts: the cached ones equal
+    the fresh ones."""
+    path = str(tmp_path / "m.py")
+    module, is_package = module_name_for(path)
+    fresh = extract_facts(SHARING, path, module, is_package)
+    callees = _callees(fresh)
+    assert len(callees) == 120 and all(c is callees[0] for c in callees)
+    key = facts_cache.facts_key(SHARING, path, module, is_package)
+    assert facts_cache.store(str(tmp_path), key, fresh)
+    loaded = facts_cache.load(str(tmp_path), key, path)
+    assert loaded == fresh
+    again = _callees(loaded)
+    assert all(c is again[0] for c in again)
+    lines = [f.span.line for f in loaded.functions if f.span.line > 256]
+    twins = [f.span.line for f in fresh.functions if f.span.line > 256]
+    assert lines and all(a is b for a, b in zip(lines, twins, strict=True))
+    # A planted entry cannot use that function to build anything but a record.
+    entry = Path(facts_cache.facts_dir(str(tmp_path))) / key
+    marker = tmp_path / "ran"
+    entry.write_bytes(pickle.dumps(_PlantedThroughBuilder(str(marker))))
+    assert facts_cache.load(str(tmp_path), key, path) is None
+    assert not marker.exists()
+
+
 def test_prune_keeps_what_is_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(facts_cache, "KEEP", 2)
     directory = Path(facts_cache.facts_dir(str(tmp_path)))

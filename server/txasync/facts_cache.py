@@ -41,6 +41,9 @@ PRUNE_AT = 4
 
 _PACKAGE = os.path.dirname(os.path.abspath(__file__))
 _ALLOWED_MODULES = {model.__name__: model, shapes.__name__: shapes}
+# The two functions facts unpickle through besides their classes (`model.shared_record`,
+# `model.make_span`): each only builds a record of a class the unpickler allowed, or a span.
+_BUILDERS = {(model.__name__, f.__name__): f for f in (model.shared_record, model.make_span)}
 
 
 @lru_cache(maxsize=1)
@@ -79,6 +82,9 @@ class _Unpickler(pickle.Unpickler):
     """Builds only the facts' own dataclasses and enums; any other global is refused."""
 
     def find_class(self, module: str, name: str) -> Any:
+        builder = _BUILDERS.get((module, name))
+        if builder is not None:
+            return builder
         if module in _ALLOWED_MODULES:
             found = getattr(_ALLOWED_MODULES[module], name, None)
             if isinstance(found, type) and (dataclasses.is_dataclass(found)

@@ -33,6 +33,8 @@ from .model import (
     Value,
     YieldFact,
     child_qualname,
+    make_span,
+    shared,
 )
 from .names import (
     GENERATOR_TYPES,
@@ -75,7 +77,7 @@ class LineIndex:
     def span(self, node: ast.AST) -> Span:
         line = node.lineno  # type: ignore[attr-defined]
         end_line = node.end_lineno or line  # type: ignore[attr-defined]
-        return Span(
+        return make_span(
             line,
             self.col(line, node.col_offset),  # type: ignore[attr-defined]
             end_line,
@@ -406,6 +408,10 @@ class _FactWalker:
 
     # -- helpers -----------------------------------------------------------------------
     def ref(self, node: ast.expr) -> Ref:
+        """How `node` is written, as a shared record (see `model.shared`)."""
+        return shared(self._ref(node))
+
+    def _ref(self, node: ast.expr) -> Ref:
         text = _text(node)
         if isinstance(node, ast.Name):
             qualified = None if self._local(node.id) else self.table.resolve(node)
@@ -462,6 +468,10 @@ class _FactWalker:
         return self.table.resolve(node) or _text(node)
 
     def value(self, node: ast.expr | None) -> Value:
+        """What `node` is, as a shared record (see `model.shared`)."""
+        return shared(self._value(node))
+
+    def _value(self, node: ast.expr | None) -> Value:
         if node is None:
             return Value("none")
         if isinstance(node, ast.Constant) and node.value is None:
@@ -560,8 +570,8 @@ class _FactWalker:
         fact = FunctionFact(
             name=node.name,
             qualname=self.qualname_for(node.name),
-            span=Span(start_span.line, start_span.col, span.end_line, span.end_col),
-            name_span=Span(def_line, name_col, def_line, name_col + len(node.name)),
+            span=make_span(start_span.line, start_span.col, span.end_line, span.end_col),
+            name_span=make_span(def_line, name_col, def_line, name_col + len(node.name)),
             is_async=isinstance(node, ast.AsyncFunctionDef),
             lines=span.end_line - start_span.line + 1,
             class_qualname=parent.qualname if parent.kind == "class" else "",
@@ -907,11 +917,11 @@ class _FactWalker:
         if not name.isidentifier():
             return
         if qualified is not None:
-            callee = Ref("name", name, qualified, text=qualified)
+            callee = shared(Ref("name", name, qualified, text=qualified))
         elif owner is not None:
             callee = self.ref(ast.Attribute(value=owner, attr=name, ctx=ast.Load()))
         else:
-            callee = Ref("name", name, None, text=name)
+            callee = shared(Ref("name", name, None, text=name))
         site = self._site(node, callee, "other", "patched" if auto else "replaced")
         if value is not None and not auto:
             site = _with(site, replaced_with=self._installed_function(value),

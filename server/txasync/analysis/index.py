@@ -303,8 +303,9 @@ class _FileSites:
     memory on a big tree, and only the keys someone asks about need pairs (`_flat`)."""
 
     facts: ModuleFacts
-    callers: dict[str, list[CallSite]] = field(default_factory=dict)
-    possible: dict[str, list[CallSite]] = field(default_factory=dict)
+    # Tuples once the file is indexed: a quarter of a million of these on a big tree.
+    callers: dict[str, tuple[CallSite, ...]] = field(default_factory=dict)
+    possible: dict[str, tuple[CallSite, ...]] = field(default_factory=dict)
     resolutions: dict[int, Resolution] = field(default_factory=dict)
 
 
@@ -312,7 +313,8 @@ class _FileSites:
 class Resolution:
     """What a call site reaches: definite targets, or possible ones by name."""
 
-    targets: list[str] = field(default_factory=list)
+    # A tuple (an empty one is shared): a hundred thousand resolutions on a big tree.
+    targets: tuple[str, ...] = ()
     possible: bool = False
 
 
@@ -951,25 +953,25 @@ class Workspace:
                 targets += [m for m in self.test_doubles_of(ref.name, cls_key)
                             if m not in targets]
             if targets:
-                return Resolution(targets)
+                return Resolution(tuple(targets))
             if ref.receiver in ("self", "cls") and (
                     self.external_definer(cls_key, ref.name) is None
                     and ref.name in self.methods_by_name):
                 # Not in the class, its bases or its subclasses: it comes from a base
                 # txasync cannot find, or from whatever the class is mixed into.
-                return Resolution([], possible=True)
+                return Resolution((), possible=True)
             return Resolution()
         if ref.receiver == "super" and site.enclosing_class:
             return self._resolve_super(function_key(facts.module, site.enclosing_class),
                                        ref.name)
         target = self._resolve_ref(facts, site, ref)
         if target is not None:
-            return Resolution([target])
+            return Resolution((target,))
         external = self._external_receiver(facts, site)
         if external is not None:
             # A library type: only workspace classes deriving from it (or implementing it)
             # can be the receiver, where their methods are.
-            return Resolution(self._workspace_below(external, ref.name))
+            return Resolution(tuple(self._workspace_below(external, ref.name)))
         if (self.oracle is not None and ref.kind == "attr" and ref.receiver == "other"
                 and not ref.qualified and ref.name in self.methods_by_name):
             typed = self.oracle.receiver_type(facts.path, site)
@@ -982,10 +984,10 @@ class Workspace:
                 targets += [m for m in self.test_doubles_of(ref.name, cls_key)
                             if m not in targets]
                 if targets:
-                    return Resolution(targets)
+                    return Resolution(tuple(targets))
         if (ref.receiver in ("other", "") and ref.kind == "attr"
                 and ref.name in self.methods_by_name):
-            return Resolution([], possible=True)
+            return Resolution((), possible=True)
         return Resolution()
 
     def resolve_in(self, facts: ModuleFacts, fn: FunctionFact | None, site: CallSite
@@ -1038,9 +1040,9 @@ class Workspace:
                     method not in found):
                 found.append(method)
         if found:
-            return Resolution(found)
+            return Resolution(tuple(found))
         if self.external_definer(cls_key, name) is None and name in self.methods_by_name:
-            return Resolution([], possible=True)
+            return Resolution((), possible=True)
         return Resolution()
 
     @staticmethod
@@ -1405,7 +1407,8 @@ class Workspace:
 
     def _index_sites(self, facts: ModuleFacts) -> _FileSites:
         part = _FileSites(facts)
-        callers, possible = part.callers, part.possible
+        callers: dict[str, list[CallSite]] = {}
+        possible: dict[str, list[CallSite]] = {}
         for site in facts.calls:
             if _last_name(site.callee) not in self.methods_by_name:
                 continue
@@ -1417,6 +1420,8 @@ class Workspace:
                 for key in self.methods_by_name.get(site.callee.name, ()):
                     if self.functions[key][1].class_qualname:
                         possible.setdefault(key, []).append(site)
+        part.callers = {key: tuple(sites) for key, sites in callers.items()}
+        part.possible = {key: tuple(sites) for key, sites in possible.items()}
         return part
 
     @property

@@ -596,7 +596,7 @@ class Planner:
             targets = [exact or explicit or ""]
             by_body = {targets[0]: False}
         else:
-            targets = [t for t in resolution.targets if not self._neutral(t)] or (
+            targets = [t for t in resolution.targets if not self._neutral(t)] or list(
                 resolution.targets)
             by_body = {t: on_self and self._spec_only(t) for t in targets}
         kinds = {t: self.function_result_kind(t, depth + 1, own=t in (exact, explicit),
