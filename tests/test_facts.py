@@ -138,7 +138,7 @@ def test_yield_from_and_decorators_and_class() -> None:
     assert [y.is_from for y in f.yields] == [True]
     t = facts.function("T.test_x")
     assert t is not None and t.decorators[0] == "functools.lru_cache()"
-    assert t.class_bases == ["twisted.trial.unittest.TestCase"]
+    assert t.class_bases == ("twisted.trial.unittest.TestCase",)
 
 
 def test_call_usages_are_classified() -> None:

@@ -123,7 +123,7 @@ def store_elsewhere(ws: Workspace, module: ModuleFacts, owner: str, on_self: str
     if not on_self or not owner:
         return False
     fn = module.function(owner)
-    if fn is None or fn.class_qualname != on_self or fn.params[:1] != ["self"] or (
+    if fn is None or fn.class_qualname != on_self or fn.params[:1] != ("self",) or (
             "self" in fn.assignments or "self" in fn.declared_outer) or any(
             d.rsplit(".", 1)[-1] in ("staticmethod", "classmethod") for d in fn.decorators):
         return False

@@ -575,7 +575,7 @@ class _FactWalker:
             is_async=isinstance(node, ast.AsyncFunctionDef),
             lines=span.end_line - start_span.line + 1,
             class_qualname=parent.qualname if parent.kind == "class" else "",
-            decorators=decorators,
+            decorators=tuple(decorators),
             returns_annotation=_text(node.returns) if node.returns else "",
         )
         for index, name in enumerate(decorators):
@@ -594,14 +594,14 @@ class _FactWalker:
         if parent.kind == "class":
             cls = self.class_facts.get(parent.qualname)
             if cls is not None:
-                fact.class_bases = list(cls.bases)
+                fact.class_bases = tuple(cls.bases)
                 cls.methods.append(node.name)
         for arg in _all_args(node.args):
             if arg.annotation is not None:
                 written = _annotation_type(arg.annotation, self.table)
                 if written:
                     fact.param_types[arg.arg] = written
-        fact.params = [a.arg for a in node.args.posonlyargs + node.args.args]
+        fact.params = tuple(a.arg for a in node.args.posonlyargs + node.args.args)
         if parent.kind == "class":
             fact.self_class = parent.qualname
         elif not {"self", "cls"} & {a.arg for a in _all_args(node.args)}:
@@ -613,7 +613,7 @@ class _FactWalker:
         fact.raises_only = bool(body) and all(isinstance(s, ast.Raise) for s in body)
         fact.is_stub = all(_is_stub_statement(s) for s in body)
         fact.doc_returns = _doc_return_type(docstring or "")
-        fact.all_params = [a.arg for a in _all_args(node.args)]
+        fact.all_params = tuple(a.arg for a in _all_args(node.args))
         self.facts.functions.append(fact)
         kind: ScopeKind = "async" if fact.is_async else ("ic" if fact.is_ic else "plain")
         scope = _Scope(kind, fact.qualname, fact, fact.self_class, node=node)
@@ -717,7 +717,7 @@ class _FactWalker:
                 before = set(scope.fact.assignments) - scope.fact.comprehension_names
                 self._record_assignment(scope.fact, generator.target, Value("other"))
                 names = {n.id for n in ast.walk(generator.target) if isinstance(n, ast.Name)}
-                scope.fact.comprehension_names |= names - before
+                scope.fact.comprehension_names |= frozenset(names - before)
         self.generic_visit(node)
 
     visit_GeneratorExp = _comprehension
@@ -1061,7 +1061,7 @@ class _FactWalker:
     def visit_Global(self, node: ast.Global | ast.Nonlocal) -> None:
         scope = self.current_def()
         if scope.fact is not None:
-            scope.fact.declared_outer.extend(node.names)
+            scope.fact.declared_outer += tuple(node.names)
         if isinstance(node, ast.Global):
             self._rebound_globals.update(node.names)
 
@@ -1165,7 +1165,7 @@ class _FactWalker:
     def _record_assignment(self, fact: FunctionFact, target: ast.expr, value: Value) -> None:
         if isinstance(target, ast.Name):
             fact.assignments.setdefault(target.id, []).append(value)
-            fact.comprehension_names.discard(target.id)  # bound in the body itself too
+            fact.comprehension_names -= {target.id}  # bound in the body itself too
         else:
             elements = target.elts if isinstance(target, (ast.Tuple, ast.List)) else [target]
             for element in elements:
@@ -1243,7 +1243,7 @@ class _FactWalker:
         self._value_ref(node.value, "returned")
         scope = self.current_def()
         if scope.fact is not None:
-            scope.fact.returns.append(self.value(node.value))
+            scope.fact.returns += (self.value(node.value),)
         self.generic_visit(node)
 
     def visit_Yield(self, node: ast.Yield) -> None:
@@ -1263,14 +1263,14 @@ class _FactWalker:
                 context = "statement"
             elif isinstance(parent, (ast.Assign, ast.AnnAssign)) and parent.value is node:
                 context = "assign"
-            scope.fact.yields.append(
+            scope.fact.yields += (
                 YieldFact(
                     span=self.lines.span(node),
                     value=self.value(value),
                     value_span=self.lines.span(value) if value is not None else None,
                     is_from=is_from,
                     context=context,  # type: ignore[arg-type]
-                )
+                ),
             )
         self.generic_visit(node)
 
@@ -1289,7 +1289,7 @@ class _FactWalker:
         if resolved == RETURN_VALUE:
             self._return_value(node, scope)
         elif isinstance(func, ast.Name) and scope.fact is not None:
-            scope.fact.calls_return_value_helper.append(func.id)
+            scope.fact.calls_return_value_helper += (func.id,)
         if isinstance(func, (ast.Name, ast.Attribute)) and not (
             isinstance(func, ast.Name) and (func.id == "super" or self._lambda_bound(func.id))
         ):
@@ -1594,9 +1594,9 @@ class _FactWalker:
             for kind in ("bare-except", "baseexception"):
                 if kind in scope.guards:
                     guard = kind
-            scope.fact.return_values.append(
+            scope.fact.return_values += (
                 ReturnValueFact(self.lines.span(node), True, nargs, as_statement,
-                                guard, unpacked)  # type: ignore[arg-type]
+                                guard, unpacked),  # type: ignore[arg-type]
             )
             return
         ic_scopes = self.enclosing_ic_scopes()

@@ -251,22 +251,24 @@ class FunctionFact:
     # The class whose `self`/`cls` this body sees: its own for a method, the enclosing
     # method's for a function nested in one (a closure over `self`).
     self_class: str = ""
-    class_bases: list[str] = field(default_factory=list)
-    decorators: list[str] = field(default_factory=list)  # resolved names or source text
+    # The sequences are tuples (the empty one shared): a function has several, mostly
+    # empty, and a big tree has tens of thousands of functions.
+    class_bases: tuple[str, ...] = ()
+    decorators: tuple[str, ...] = ()  # resolved names or source text
     ic_kind: Literal["", "twisted", "pytest_twisted"] = ""
     ic_form: Literal["", "decorator", "call"] = ""
     ic_index: int = -1  # position of the IC decorator in `decorators`
     ic_call_span: Span | None = None  # the `f = inlineCallbacks(f)` statement
-    yields: list[YieldFact] = field(default_factory=list)
-    return_values: list[ReturnValueFact] = field(default_factory=list)
+    yields: tuple[YieldFact, ...] = ()
+    return_values: tuple[ReturnValueFact, ...] = ()
     nested_return_value: Span | None = None  # returnValue in a helper nested in this function
-    calls_return_value_helper: list[str] = field(default_factory=list)  # local names called
+    calls_return_value_helper: tuple[str, ...] = ()  # local names called
     own_return_value_anywhere: bool = False  # a plain def that calls returnValue itself
     # Its own frame reads the warnings raised while it runs (`self.flushWarnings()`,
     # `assertWarns`, `warnings.catch_warnings`, `pytest.warns`): `returnValue`'s deprecation
     # warning is one such a test can see.
     inspects_warnings: bool = False
-    returns: list[Value] = field(default_factory=list)  # `return x` values (own frame)
+    returns: tuple[Value, ...] = ()  # `return x` values (own frame)
     assignments: dict[str, list[Value]] = field(default_factory=dict)
     returns_annotation: str = ""
     param_types: dict[str, str] = field(default_factory=dict)
@@ -279,13 +281,13 @@ class FunctionFact:
     doc_returns: str = ""
     # Every name the parameters bind (keyword-only, `*args`, `**kw` included): a local that
     # shadows a module-level function of the same name.
-    all_params: list[str] = field(default_factory=list)
+    all_params: tuple[str, ...] = ()
     # Names bound only as comprehension targets (local to the comprehension, not the
     # function: a module function of the same name is still reachable elsewhere in the body).
-    comprehension_names: set[str] = field(default_factory=set)
+    comprehension_names: frozenset[str] = frozenset()
     # Names declared `global`/`nonlocal`: assignments to them do not make them local.
-    declared_outer: list[str] = field(default_factory=list)
-    params: list[str] = field(default_factory=list)  # positional parameter names, in order
+    declared_outer: tuple[str, ...] = ()
+    params: tuple[str, ...] = ()  # positional parameter names, in order
     is_staticmethod: bool = False
     is_classmethod: bool = False
     # A plain function that hands out a Deferred it gets from a call, or builds a callback
