@@ -309,13 +309,22 @@ class _FileSites:
     resolutions: dict[int, Resolution] = field(default_factory=dict)
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class Resolution:
-    """What a call site reaches: definite targets, or possible ones by name."""
+    """What a call site reaches: definite targets, or possible ones by name. Immutable:
+    the two answers without targets are shared objects (`_NOTHING`, `_POSSIBLE`), half of
+    the hundred thousand resolutions of a big tree."""
 
-    # A tuple (an empty one is shared): a hundred thousand resolutions on a big tree.
     targets: tuple[str, ...] = ()
     possible: bool = False
+
+
+_NOTHING = Resolution()
+_POSSIBLE = Resolution((), possible=True)
+
+
+def _reaching(targets: list[str]) -> Resolution:
+    return Resolution(tuple(targets)) if targets else _NOTHING
 
 
 @dataclass(frozen=True)
@@ -959,8 +968,8 @@ class Workspace:
                     and ref.name in self.methods_by_name):
                 # Not in the class, its bases or its subclasses: it comes from a base
                 # txasync cannot find, or from whatever the class is mixed into.
-                return Resolution((), possible=True)
-            return Resolution()
+                return _POSSIBLE
+            return _NOTHING
         if ref.receiver == "super" and site.enclosing_class:
             return self._resolve_super(function_key(facts.module, site.enclosing_class),
                                        ref.name)
@@ -971,7 +980,7 @@ class Workspace:
         if external is not None:
             # A library type: only workspace classes deriving from it (or implementing it)
             # can be the receiver, where their methods are.
-            return Resolution(tuple(self._workspace_below(external, ref.name)))
+            return _reaching(self._workspace_below(external, ref.name))
         if (self.oracle is not None and ref.kind == "attr" and ref.receiver == "other"
                 and not ref.qualified and ref.name in self.methods_by_name):
             typed = self.oracle.receiver_type(facts.path, site)
@@ -987,8 +996,8 @@ class Workspace:
                     return Resolution(tuple(targets))
         if (ref.receiver in ("other", "") and ref.kind == "attr"
                 and ref.name in self.methods_by_name):
-            return Resolution((), possible=True)
-        return Resolution()
+            return _POSSIBLE
+        return _NOTHING
 
     def resolve_in(self, facts: ModuleFacts, fn: FunctionFact | None, site: CallSite
                    ) -> Resolution:
@@ -1042,8 +1051,8 @@ class Workspace:
         if found:
             return Resolution(tuple(found))
         if self.external_definer(cls_key, name) is None and name in self.methods_by_name:
-            return Resolution((), possible=True)
-        return Resolution()
+            return _POSSIBLE
+        return _NOTHING
 
     @staticmethod
     def _scopes_out(scope: str) -> Iterable[str]:
