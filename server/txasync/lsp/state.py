@@ -474,8 +474,14 @@ class State:
             # A pass the next edit makes stale is given up, and the newest text analysed at
             # once, rather than answering for a text nobody has. Not the first one: it
             # builds the call-site index every later pass shares.
-            analysis = engine.analyse(snap, None, None,
-                                      superseded if snap.workspace.indexed else None)
+            if snap.workspace.indexed:
+                analysis = engine.analyse(snap, None, None, superseded)
+            else:
+                # The first pass builds the call-site index: a few million long-lived
+                # objects, each full collection meanwhile walking them all again (Twisted's
+                # tree: 4.6 -> 3.9 s). They are frozen once it is out (`settle_heap`).
+                with engine.gc_paused():
+                    analysis = engine.analyse(snap)
             return generation, snap, analysis, versions, good
 
     def last_snapshot(self, folder: Folder) -> Snapshot | None:
