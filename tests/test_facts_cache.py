@@ -184,7 +184,7 @@ class _PlantedThroughBuilder(_Planted):
     def __reduce__(self) -> tuple[object, tuple[object, ...]]:
         from txasync.analysis import model
 
-        return (model.shared_record, (Path.touch, (Path(self.marker),)))
+        return (model.shared_ref, (Path.touch, (Path(self.marker),)))
 
 
 SHARING = (
@@ -218,6 +218,18 @@ def test_equal_records_are_one_object_fresh_and_read_back(tmp_path: Path) -> Non
     lines = [f.span.line for f in loaded.functions if f.span.line > 256]
     twins = [f.span.line for f in fresh.functions if f.span.line > 256]
     assert lines and all(a is b for a, b in zip(lines, twins, strict=True))
+    # The table of shared callees holds nobody's records alive: once no facts hold a
+    # callee (a text typed and then changed), it leaves the table.
+    import gc
+
+    from txasync.analysis import model
+
+    unique = "def f(d):\n    return d.only_here_callee_7f3a()\n"
+    gone = extract_facts(unique, path, module, is_package)
+    assert any(k[1] == "only_here_callee_7f3a" for k in model._REFS.keys())
+    del gone
+    gc.collect()
+    assert not any(k[1] == "only_here_callee_7f3a" for k in model._REFS.keys())
     # A planted entry cannot use that function to build anything but a record.
     entry = Path(facts_cache.facts_dir(str(tmp_path))) / key
     marker = tmp_path / "ran"

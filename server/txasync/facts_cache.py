@@ -41,9 +41,9 @@ PRUNE_AT = 4
 
 _PACKAGE = os.path.dirname(os.path.abspath(__file__))
 _ALLOWED_MODULES = {model.__name__: model, shapes.__name__: shapes}
-# The two functions facts unpickle through besides their classes (`model.shared_record`,
-# `model.make_span`): each only builds a record of a class the unpickler allowed, or a span.
-_BUILDERS = {(model.__name__, f.__name__): f for f in (model.shared_record, model.make_span)}
+# The two functions facts unpickle through besides their classes (`model.shared_ref`,
+# `model.make_span`): each builds nothing but its own record.
+_BUILDERS = {(model.__name__, f.__name__): f for f in (model.shared_ref, model.make_span)}
 
 
 @lru_cache(maxsize=1)

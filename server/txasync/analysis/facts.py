@@ -34,7 +34,7 @@ from .model import (
     YieldFact,
     child_qualname,
     make_span,
-    shared,
+    shared_ref,
 )
 from .names import (
     GENERATOR_TYPES,
@@ -408,14 +408,11 @@ class _FactWalker:
 
     # -- helpers -----------------------------------------------------------------------
     def ref(self, node: ast.expr) -> Ref:
-        """How `node` is written, as a shared record (see `model.shared`)."""
-        return shared(self._ref(node))
-
-    def _ref(self, node: ast.expr) -> Ref:
+        """How `node` is written, as a shared record (see `model.shared_ref`)."""
         text = _text(node)
         if isinstance(node, ast.Name):
             qualified = None if self._local(node.id) else self.table.resolve(node)
-            return Ref("name", node.id, qualified, text=text)
+            return shared_ref("name", node.id, qualified, text=text)
         if isinstance(node, ast.Attribute):
             base = node.value
             receiver: Receiver = "other"
@@ -442,8 +439,8 @@ class _FactWalker:
                 qualified = None  # `def f(txtorcon): txtorcon.launch()`: not the module
             if qualified is not None and receiver == "other":
                 receiver = "module"
-            return Ref("attr", node.attr, qualified, receiver, receiver_attr, text)
-        return Ref("attr", "", None, "other", text=text)
+            return shared_ref("attr", node.attr, qualified, receiver, receiver_attr, text)
+        return shared_ref("attr", "", None, "other", text=text)
 
     def _local(self, name: str) -> bool:
         """Whether `name` is, where the walk is, a local of the enclosing function (a
@@ -468,10 +465,6 @@ class _FactWalker:
         return self.table.resolve(node) or _text(node)
 
     def value(self, node: ast.expr | None) -> Value:
-        """What `node` is, as a shared record (see `model.shared`)."""
-        return shared(self._value(node))
-
-    def _value(self, node: ast.expr | None) -> Value:
         if node is None:
             return Value("none")
         if isinstance(node, ast.Constant) and node.value is None:
@@ -917,11 +910,11 @@ class _FactWalker:
         if not name.isidentifier():
             return
         if qualified is not None:
-            callee = shared(Ref("name", name, qualified, text=qualified))
+            callee = shared_ref("name", name, qualified, text=qualified)
         elif owner is not None:
             callee = self.ref(ast.Attribute(value=owner, attr=name, ctx=ast.Load()))
         else:
-            callee = shared(Ref("name", name, None, text=name))
+            callee = shared_ref("name", name, None, text=name)
         site = self._site(node, callee, "other", "patched" if auto else "replaced")
         if value is not None and not auto:
             site = _with(site, replaced_with=self._installed_function(value),

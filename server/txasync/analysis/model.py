@@ -8,6 +8,8 @@ and 0-based *character* columns (not UTF-8 bytes as `ast` reports, not UTF-16 as
 from __future__ import annotations
 
 import operator
+import weakref
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
@@ -37,27 +39,28 @@ def _pickled_by_fields(cls: _C) -> _C:
     return cls
 
 
-_R = TypeVar("_R")
-_SHARED: dict[Any, Any] = {}
-# Distinct records ever seen; past this many (a very long editing session) the table starts
-# again: what it already handed out stays valid, only later equal records stop sharing.
-_SHARED_LIMIT = 1_000_000
+# One object per distinct callee record (see `shared_ref`), found by its fields.
+# Weak: a record no facts hold any more (the text typed a moment ago) leaves the table, so a
+# long editing session does not accumulate every callee it ever saw.
+_REFS: weakref.WeakValueDictionary[tuple[Any, ...], Ref] = weakref.WeakValueDictionary()
 _NUMBERS: dict[int, int] = {}
 
 
-def shared(record: _R) -> _R:
-    """One object per distinct value of an immutable record (a `Ref`, a `Value`).
+def shared_ref(kind: RefKind, name: str, qualified: str | None = None, receiver: Receiver = "",
+               receiver_attr: str | None = None, text: str = "") -> Ref:
+    """The `Ref` with these fields, one object per distinct value.
 
     The same callee is written the same way at many sites (`d.addCallback`,
     `self.assertEqual`): on Twisted's tree 240,000 callee records hold 41,000 distinct
     values, each with its own copy of its text. Sharing them is a fifth of the facts'
-    memory there. Nothing compares records by identity (sites are told apart by their
-    `CallSite`, which is never shared), so sharing changes no answer."""
-    found = _SHARED.get(record)
+    memory there, and finding one by its fields costs less than building it. Nothing
+    compares records by identity (sites are told apart by their `CallSite`, which is never
+    shared), so sharing changes no answer. The walker and unpickling (a worker's facts, the
+    facts cache: the cache's unpickler allows this function) both build through here."""
+    key = (kind, name, qualified, receiver, receiver_attr, text)
+    found = _REFS.get(key)
     if found is None:
-        if len(_SHARED) >= _SHARED_LIMIT:
-            _SHARED.clear()
-        _SHARED[record] = found = record
+        _REFS[key] = found = Ref(kind, name, qualified, receiver, receiver_attr, text)
     return found
 
 
@@ -69,22 +72,20 @@ def _number(value: int) -> int:
     return _NUMBERS.setdefault(value, value)
 
 
-def shared_record(cls: type[_R], values: tuple[Any, ...]) -> _R:
-    """Unpickling a shared record: rebuilt, then shared (see `shared`). The facts cache's
-    unpickler allows it (it hands over only classes that unpickler allowed)."""
-    return shared(cls(*values))
+def _pickled_through(builder: Callable[..., Any]) -> Callable[[_C], _C]:
+    """`_pickled_by_fields`, through `builder`: records read back (from a worker, from the
+    facts cache) are shared like those the walker makes."""
 
+    def decorate(cls: _C) -> _C:
+        getter = operator.attrgetter(*(f.name for f in fields(cls)))
 
-def _pickled_shared(cls: _C) -> _C:
-    """`_pickled_by_fields`, and records loaded back (from a worker, from the facts cache)
-    are shared like those the walker makes (see `shared`)."""
-    getter = operator.attrgetter(*(f.name for f in fields(cls)))
+        def __reduce__(self: Any) -> tuple[Any, tuple[Any, ...]]:
+            return builder, getter(self)
 
-    def __reduce__(self: Any) -> tuple[Any, tuple[Any, ...]]:
-        return shared_record, (cls, getter(self))
+        cls.__reduce__ = __reduce__  # type: ignore[assignment]
+        return cls
 
-    cls.__reduce__ = __reduce__  # type: ignore[assignment]
-    return cls
+    return decorate
 
 
 def make_span(line: int, col: int, end_line: int, end_col: int) -> Span:
@@ -93,15 +94,7 @@ def make_span(line: int, col: int, end_line: int, end_col: int) -> Span:
     return Span(_number(line), _number(col), _number(end_line), _number(end_col))
 
 
-def _pickled_span(cls: _C) -> _C:
-    def __reduce__(self: Any) -> tuple[Any, tuple[Any, ...]]:
-        return make_span, (self.line, self.col, self.end_line, self.end_col)
-
-    cls.__reduce__ = __reduce__  # type: ignore[assignment]
-    return cls
-
-
-@_pickled_span
+@_pickled_through(make_span)
 @dataclass(frozen=True, order=True, slots=True)
 class Span:
     line: int
@@ -120,8 +113,8 @@ RefKind = Literal["name", "attr"]
 Receiver = Literal["self", "cls", "super", "other", "module", ""]
 
 
-@_pickled_shared
-@dataclass(frozen=True, slots=True)
+@_pickled_through(shared_ref)
+@dataclass(frozen=True, slots=True, weakref_slot=True)
 class Ref:
     """How a callee or a referenced function is written at a site."""
 
@@ -144,7 +137,7 @@ ValueKind = Literal[
 ]
 
 
-@_pickled_shared
+@_pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Value:
     """What an expression is, as far as syntax tells (a yielded value, an assigned value)."""
