@@ -1634,6 +1634,7 @@ def extract_facts(source: str, path: str, module: str | None = None,
     facts.runtime_imports = set(table.runtime)
     facts.imported_modules = set(table.imported_modules)
     facts.module_names = set(table.other_bindings)
+    facts.star_imports = list(table.star_modules)
     try:
         _FactWalker(source, table, facts).walk(tree)
     except RecursionError:
