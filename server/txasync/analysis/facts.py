@@ -1296,6 +1296,15 @@ class _FactWalker:
         # Uncalled references handed over as arguments: `callLater(0, self.tick)`.
         callee = _text(func)
         for arg, receiver in self._handed_over(node, callee):
+            handed = self._dynamic_lookup(arg)
+            if handed is not None:
+                # `maybeDeferred(handler, m)` with `handler = getattr(obj, name)`, or
+                # `callLater(0, getattr(obj, name))`: the API calls what the lookup found,
+                # a caller of any method it may find, as `getattr(obj, name)(...)` is.
+                site = self._site(arg, handed[0], "argument", receiver or callee,
+                                  uncalled=True, handed_to="" if receiver is not None else None)
+                self.facts.dynamic_calls.append(
+                    _with(site, computed=True, name_prefix=handed[1]))
             if isinstance(arg, (ast.Name, ast.Attribute)) and not (
                     isinstance(arg, ast.Name) and self._lambda_bound(arg.id)):
                 ref = self.ref(arg)
@@ -1637,6 +1646,7 @@ def extract_facts(source: str, path: str, module: str | None = None,
     facts.runtime_imports = set(table.runtime)
     facts.imported_modules = set(table.imported_modules)
     facts.module_names = set(table.other_bindings)
+    facts.star_imports = list(table.star_modules)
     try:
         _FactWalker(source, table, facts).walk(tree)
     except RecursionError:

@@ -88,6 +88,31 @@ def function_key(module: str, qualname: str) -> str:
     return f"{module}:{qualname}"
 
 
+def namespace_names(path: str, module: str, is_package: bool, levels: int = 3) -> list[str]:
+    """The names other than `module` that the file at `path` may be imported by: `module`
+    is dotted from the package folders (`__init__.py`) above the file, but a folder above
+    those without one is a namespace package (PEP 420) when its parent is on `sys.path`,
+    so `tests/routing/test_router.py` (no `tests/__init__.py`) is `routing.test_router`
+    and, to the code that runs from the project's root, `tests.routing.test_router`.
+    A caller importing it by that name is still a caller. Up to `levels` folders, while
+    their names are identifiers."""
+    directory = os.path.dirname(os.path.abspath(path))
+    depth = module.count(".") + (1 if is_package else 0)
+    for _ in range(depth):
+        directory = os.path.dirname(directory)
+    names: list[str] = []
+    prefix = module
+    for _ in range(levels):
+        parent, folder = os.path.split(directory)
+        if (not folder or not folder.isidentifier() or parent == directory
+                or os.path.isfile(os.path.join(directory, "__init__.py"))):
+            break
+        prefix = f"{folder}.{prefix}"
+        names.append(prefix)
+        directory = parent
+    return names
+
+
 @dataclass(frozen=True)
 class ExternalClass:
     qualified: str
@@ -365,6 +390,9 @@ class Workspace:
         self.classes: dict[str, tuple[ModuleFacts, ClassFact]] = {}
         self.methods_by_name: dict[str, list[str]] = {}
         self.top_packages: set[str] = set()
+        # Other names a module may be imported by: the directories above its top package
+        # that have no `__init__.py` (namespace packages) in front -> the module's name.
+        self._namespace: dict[str, str] = {}
         # Function names bound more than once in their module (`if`/`else` alternatives, an
         # import fallback): `functions` holds the first definition, so nothing is certain.
         self.redefined: set[str] = set()
@@ -438,6 +466,8 @@ class Workspace:
     def add(self, facts: ModuleFacts) -> None:
         self.top_packages.add(facts.module.split(".")[0])
         self.modules[facts.path] = facts
+        for name in namespace_names(facts.path, facts.module, facts.is_package):
+            self._namespace.setdefault(name, facts.module)
         self.by_module.setdefault(facts.module, facts)
         for fn in facts.functions:
             key = function_key(facts.module, fn.qualname)
@@ -612,6 +642,9 @@ class Workspace:
             module = ".".join(parts[:i])
             if module in self.by_module:
                 return module, ".".join(parts[i:])
+            real = self._namespace.get(module)
+            if real is not None and real in self.by_module:
+                return real, ".".join(parts[i:])
         return None
 
     def import_alternative(self, key: str) -> str | None:
@@ -655,6 +688,33 @@ class Workspace:
         alias = self._function_alias(facts, head)
         if alias is not None and not rest:
             return self.function_for_qualified(alias, depth + 1)
+        star = self.star_binding(facts, head) if alias is None else None
+        if star is not None:
+            return self.function_for_qualified(star + ("." + rest if rest else ""), depth + 1)
+        return None
+
+    def star_binding(self, facts: ModuleFacts, name: str, depth: int = 0) -> str | None:
+        """The qualified name that `name`, bound nowhere in `facts`' module, stands for
+        through its `from M import *` lines: `M.name` for the last workspace module M (as
+        at run time, a later star import rebinds the name) that binds `name` itself or
+        star-imports it in turn. Without this, a caller that reaches a function through
+        `from pkg.mod import *` is no caller at all, and converting the function leaves
+        the caller a coroutine where it had a Deferred. A private name (`_x`) is not
+        exported; `__all__`, which txasync does not read, can only narrow what is found."""
+        if (not facts.star_imports or depth > 8 or name.startswith("_")
+                or name in facts.imports or name in facts.module_bindings):
+            return None
+        for star in reversed(facts.star_imports):
+            split = self.split_qualified(f"{star}.{name}")
+            if split is None or "." in split[1]:
+                continue
+            owner = self.by_module[split[0]]
+            if (name in owner.imports or name in owner.module_bindings
+                    or function_key(owner.module, name) in self.functions):
+                return f"{owner.module}.{name}"
+            inner = self.star_binding(owner, name, depth + 1)
+            if inner is not None:
+                return inner
         return None
 
     @staticmethod
@@ -790,7 +850,10 @@ class Workspace:
                 rest = split[1].split(".", 1)
                 return self.class_key(facts, target + ("." + rest[1] if len(rest) > 1 else ""),
                                       depth + 1)
-        return None
+            return None
+        head, dot, tail = written.partition(".")
+        star = self.star_binding(facts, head)  # a name a star import brings
+        return self.class_key(facts, star + dot + tail, depth + 1) if star is not None else None
 
     def ancestors(self, key: str) -> list[str]:
         """Workspace class keys and external qualified names above a class, nearest first."""
@@ -1092,6 +1155,8 @@ class Workspace:
             if key in self.functions:
                 return key
             alias = self._function_alias(facts, ref.name)
+            if alias is None:
+                alias = self.star_binding(facts, ref.name)
             return self.function_for_qualified(alias) if alias is not None else None
         if ref.receiver in ("self", "cls") and site.enclosing_class:
             return self.lookup_method(function_key(facts.module, site.enclosing_class), ref.name)
@@ -1487,6 +1552,7 @@ class Workspace:
         functions named `names` (None: what its replacements reach changed)."""
         new = Workspace.__new__(Workspace)
         new.modules = modules
+        new._namespace = self._namespace  # from paths and module names: the same set
         new._roots = self._roots  # checked against the facts object: always valid
         new._declared = None  # the edited file's classes may declare others
         new._agree = {}  # the edited file's stores may differ

@@ -355,6 +355,9 @@ class ModuleFacts:
     runtime_imports: set[str] = field(default_factory=set)  # bound at import time, top level
     imported_modules: set[str] = field(default_factory=set)  # `import a.b.c` makes a.b.c usable
     module_names: set[str] = field(default_factory=set)
+    # Modules this one star-imports (`from M import *`), absolute, in the order written: a
+    # name bound nowhere in the module may be one of theirs (see `Workspace.star_binding`).
+    star_imports: list[str] = field(default_factory=list)
     # Module-level names bound to another name (`Base = unittest.TestCase` in one branch of an
     # `if`, `object` in the other): name -> every name it may be. A class deriving from such a
     # name derives from all of them, as far as who may call its methods goes.

@@ -32,6 +32,9 @@ class ImportTable:
     # (`bindings` keeps one of them): a name imported from two places, as the branches of an
     # `if` or a `try`/`except ImportError`, may stand for either at run time.
     targets: dict[str, set[str]] = field(default_factory=dict)
+    # Modules of `from M import *` (absolute), in the order written: each binds whatever M
+    # exports, which this module's text alone cannot tell.
+    star_modules: list[str] = field(default_factory=list)
 
     def resolve(self, node: ast.expr) -> str | None:
         """The qualified name an expression like `d.inlineCallbacks` stands for, if static."""
@@ -125,6 +128,8 @@ def build_import_table(tree: ast.Module, module: str, is_package: bool = False) 
             base = resolve_relative(module, is_package, node.level, node.module)
             for alias in node.names:
                 if alias.name == "*":
+                    if base and base not in table.star_modules:
+                        table.star_modules.append(base)
                     continue
                 local = alias.asname or alias.name
                 table.bindings[local] = f"{base}.{alias.name}" if base else alias.name

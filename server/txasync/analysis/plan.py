@@ -1216,6 +1216,14 @@ class Planner:
             api_name = api.callback_api(site.handed_to or "")
             if api_name is not None and not api.callback_needs_wrap(api_name, version):
                 return None, None
+            if site.computed:  # `callLater(0, getattr(obj, name))`, via a local or not
+                taker = site.handed_to or site.detail
+                return Reason(
+                    "computed-name",
+                    f"`getattr({site.callee.text[:-2]}, ...)` at {_loc(facts, site.span)} looks "
+                    f"a method up by a computed name and hands it to `{taker}`, which would "
+                    "get a coroutine from it",
+                    where=f"{facts.path}:{site.span.line}"), None
             return Reason(
                 "unknown-receiver",
                 f"`{site.callee.text}` at {_loc(facts, site.span)} may be it (txasync cannot "

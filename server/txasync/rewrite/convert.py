@@ -88,7 +88,13 @@ def choose_accessor(facts: ModuleFacts) -> _Accessor:
     direct = {local for local, q in runtime.items()
               if q in (f"{DEFER}.ensureDeferred", f"{DEFER}.maybeDeferred")
               and local == q.rsplit(".", 1)[1]}
-    if "defer" not in facts.module_names and facts.imports.get("defer", DEFER) == DEFER:
+    # `defer` free, unless a star import may bind it: importing it then would give the
+    # module's own `@defer.inlineCallbacks` a meaning it did not have (the next run would
+    # convert what this one could not read: fix twice != fix once), and a star import
+    # after the new line could rebind it.
+    if "defer" not in facts.module_names and (
+            facts.imports.get("defer") == DEFER
+            or ("defer" not in facts.imports and not facts.star_imports)):
         return _Accessor("defer.", ("twisted.internet", "defer"), direct)
     return _Accessor("_txasync_defer.", ("twisted.internet", "defer as _txasync_defer"), direct)
 
