@@ -240,3 +240,30 @@ def test_workspace_wide_tables_follow_an_edit_to_a_file_that_replaces(tmp_path) 
     assert project.workspace.replaced_names() == fresh.replaced_names()
     assert [site.span for _, site in project.workspace.replacements_named("fetch")] == [
         site.span for _, site in fresh.replacements_named("fetch")] != []
+
+
+def test_a_star_import_added_by_an_edit_reaches_callers_in_other_files(tmp_path) -> None:
+    """`app.py` calls `fetch()`, bound only by its `from mid import *`; an edit of `mid.py`
+    adds `from impl import *`, and `impl.fetch` gains a caller in a file that was not
+    edited. The updated index must find it, as a fresh load does (the star imports are
+    part of what other files resolve through)."""
+    from txasync.engine import load_project, update_file
+
+    files = {
+        "impl.py": ("from twisted.internet import defer\n\n\n@defer.inlineCallbacks\n"
+                    "def fetch():\n    r = yield defer.succeed(1)\n    return r\n"),
+        "mid.py": "VALUE = 1\n",
+        "app.py": "from mid import *\n\n\ndef use():\n    return fetch()\n",
+    }
+    paths = {name: str(tmp_path / name) for name in files}
+    config = Config(twisted_version=(26, 10))
+    project = load_project(list(paths.values()), config,
+                           overlays={paths[n]: t for n, t in files.items()})
+    assert project.workspace.callers("impl:fetch") == []
+    texts = dict(files, **{"mid.py": "from impl import *\n\nVALUE = 1\n"})
+    update_file(project, paths["mid.py"], texts["mid.py"])
+    fresh = load_project(list(paths.values()), config,
+                         overlays={paths[n]: t for n, t in texts.items()}).workspace
+    found = [(f.path, site.span) for f, site in fresh.callers("impl:fetch")]
+    assert found and found[0][0] == paths["app.py"]
+    assert [(f.path, site.span) for f, site in project.workspace.callers("impl:fetch")] == found

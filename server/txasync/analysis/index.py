@@ -304,6 +304,8 @@ def definitions_signature(facts: ModuleFacts) -> tuple[object, ...]:
         facts.module,
         facts.is_package,
         tuple(sorted(facts.imports.items())),
+        # what a name bound nowhere in a module that star-imports this one stands for
+        tuple(facts.star_imports),
         tuple(sorted(facts.runtime_imports)),
         tuple(sorted(facts.module_names)),
         tuple(sorted((k, tuple(v)) for k, v in facts.name_aliases.items())),
@@ -1751,6 +1753,8 @@ def _signature_without(facts: ModuleFacts, qualnames: set[str], names: frozenset
         facts.module,
         facts.is_package,
         tuple(sorted(facts.imports.items())),
+        # what a name bound nowhere in a module that star-imports this one stands for
+        tuple(facts.star_imports),
         tuple(sorted(facts.runtime_imports)),
         tuple(sorted(n for n in facts.module_names if n not in names)),
         tuple(sorted((k, tuple(v)) for k, v in facts.name_aliases.items())),
