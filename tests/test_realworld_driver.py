@@ -78,9 +78,11 @@ def test_a_pytest_suite_gives_outcomes_by_node_id(tmp_path: Path) -> None:
         "    def test_param(self, x):\n        assert x != 'c/d'\n\n"
         "@pytest.fixture\ndef broken():\n    yield\n    raise RuntimeError('teardown')\n\n"
         "def test_teardown(broken):\n    pass\n\n"
-        "def test_skip():\n    pytest.skip('shows how the driver reports a skip')\n\n"
-        "@pytest.mark.xfail(strict=True, reason='shows how the driver reports an expected "
-        "failure')\ndef test_xfail():\n    assert False\n")
+        "def test_skip():\n    pytest.skip('made-up project for the driver test: a skip the "
+        "driver must report as SKIPPED')\n\n"
+        "@pytest.mark.xfail(strict=True, reason='made-up project for the driver test: a known "
+        "failure the driver must report as TODO, as trial names it')\n"
+        "def test_xfail():\n    assert False\n")
     (tree / "tests" / "test_broken.py").write_text("import nonexistent_module_xyz\n")
     (tree / "tests" / "__init__.py").write_text("")
     project = realworld.ProjectConfig(
