@@ -571,7 +571,7 @@ class Planner:
                                              or self.ws.external_receiver(facts, site)
                                              is not None):
                 if self._library_kind(facts, site, ref) == "unknown" and (
-                        ref.name in self._replaced_names() or (
+                        ref.name in self.ws.replaced_names() or (
                             ref.qualified is not None
                             and self._module_function_replaced(ref.qualified))):
                     return "yield-replaced", f"`{ref.text}` may be replaced at run time"
@@ -666,6 +666,40 @@ class Planner:
                 on_self = ref.receiver == "self" and ref.text.count(".") == 1
                 return self._attribute_kind(cls_key, ref.name, depth, on_self)
         return "unknown"
+
+    def _apply_policy(self, decision: Decision, only: set[str] | None,
+                      unseen_checked: bool) -> None:
+        """What holds for every candidate whatever its body (an inlineCallbacks function, a
+        pass-through, a chain): a refusal the caller asked for, a name bound twice, an
+        import alternative, whether `--only` selected it, `keep-deferred-api`, the public-api
+        policy and, where `unseen_checked`, a method only a library it is handed to calls."""
+        key, facts, fn = decision.key, decision.facts, decision.fn
+        if key in self.refused:
+            decision.reasons.insert(0, self.refused[key])
+        if key in self.ws.redefined:
+            # Callers reach whichever definition ran last, and the rewrite and the index
+            # name functions by qualified name: one conversion for both would be a guess.
+            decision.reasons.insert(0, Reason(
+                "redefined",
+                f"`{fn.qualname}` is bound more than once in this module (an `if`/`else` "
+                "or `try`/`except ImportError` alternative, an import or a "
+                "redefinition); txasync cannot tell which one its callers get"))
+        elif (importer := self.ws.import_alternative(key)) is not None:
+            # Its callers there may get the other one: the body converts, behind a wrapper
+            # that keeps handing back a Deferred.
+            decision.caller_reasons.insert(0, self._alternative_reason(fn, importer))
+        decision.selected = only is None or key in only
+        if self.config.keep_deferred_api and matches_function(self.config.keep_deferred_api,
+                                                              facts.module, fn.qualname):
+            decision.keep_api = True
+        public = public_api_reason(self.config, facts, fn)
+        if public is not None:
+            decision.caller_reasons.append(public)
+        unseen = self.no_caller_seen(key, facts, fn) if unseen_checked else None
+        if unseen is not None and not decision.caller_reasons:
+            decision.caller_reasons.append(unseen)
+        if decision.caller_reasons:
+            decision.keep_api = True
 
     @staticmethod
     def _alternative_reason(fn: FunctionFact, importer: str) -> Reason:
@@ -801,7 +835,7 @@ class Planner:
         if held not in self.ws.classes:
             # A library class: its own source decides, unless the tests replace or double
             # a method of that name or the class.
-            replaced = self._replaced_names()
+            replaced = self.ws.replaced_names()
             if ref.name in replaced or held.rsplit(".", 1)[-1] in replaced:
                 return "unknown"
             return library.method_kind(held, ref.name)
@@ -882,12 +916,6 @@ class Planner:
             return None
         return self.ws.lookup_method(cls_key, ref.name)
 
-    def _replaced_names(self) -> frozenset[str]:
-        """Names of everything the workspace replaces at run time, and the classes test
-        doubles are specified from: a library function or method of such a name may be a
-        double, whatever its source says."""
-        return self.ws.replaced_names()
-
     def _module_function_replaced(self, qualified: str) -> bool:
         name = qualified.rpartition(".")[2]
         module = qualified.rpartition(".")[0]
@@ -915,7 +943,7 @@ class Planner:
         (`self.m()`, `super().m()`). Anything a test may replace, and any same-name method
         of the workspace (a duck-typed fake may stand in for the library object), must
         agree; else unknown."""
-        replaced = self._replaced_names()
+        replaced = self.ws.replaced_names()
         kind: str = "unknown"
         if ref.qualified is not None:
             owner = ref.qualified.rpartition(".")[0]
@@ -1321,35 +1349,9 @@ class Planner:
                     self.intrinsic_reasons(facts, fn) + self.test_reasons(facts, fn),
                     self.caller_side_reasons(facts, fn) + self.exposure_reasons(key, facts, fn),
                 )
-                if key in self.refused:
-                    decision.reasons.insert(0, self.refused[key])
-                if key in self.ws.redefined:
-                    # Callers reach whichever definition ran last, and the rewrite and the
-                    # index name functions by qualified name: one conversion for both would
-                    # be a guess.
-                    decision.reasons.insert(0, Reason(
-                        "redefined",
-                        f"`{fn.qualname}` is bound more than once in this module (an `if`/`else` "
-                        "or `try`/`except ImportError` alternative, an import or a "
-                        "redefinition); txasync cannot tell which one its callers get"))
-                elif (importer := self.ws.import_alternative(key)) is not None:
-                    # Its callers there may get the other one: the body converts, behind a
-                    # wrapper that keeps handing back a Deferred.
-                    decision.caller_reasons.insert(0, self._alternative_reason(fn, importer))
-                decision.selected = only is None or key in only
-                if self.config.keep_deferred_api and matches_function(self.config.keep_deferred_api,
-                                                              facts.module, fn.qualname):
-                    decision.keep_api = True
-                public = public_api_reason(self.config, facts, fn)
-                if public is not None:
-                    decision.caller_reasons.append(public)
                 # In test modules (where the public-api policy never protects a method): a
                 # fake's method only the library it is handed to calls.
-                unseen = self.no_caller_seen(key, facts, fn) if is_test_module(facts) else None
-                if unseen is not None and not decision.caller_reasons:
-                    decision.caller_reasons.append(unseen)
-                if decision.caller_reasons:
-                    decision.keep_api = True
+                self._apply_policy(decision, only, unseen_checked=is_test_module(facts))
                 if self.config.unknown_yield == "refuse":
                     for y in fn.yields:
                         if self.classify_yield(facts, fn, y) == "maybe":
@@ -1476,27 +1478,7 @@ class Planner:
                     shape=plan)
                 if key in self._raising:
                     decision.reasons.insert(0, self._raising[key])
-                if key in self.refused:
-                    decision.reasons.insert(0, self.refused[key])
-                if key in self.ws.redefined:
-                    decision.reasons.insert(0, Reason(
-                        "redefined", f"`{fn.qualname}` is bound more than once in this module"))
-                elif (importer := self.ws.import_alternative(key)) is not None:
-                    # Its callers there may get the other one: the body converts, behind a
-                    # wrapper that keeps handing back a Deferred.
-                    decision.caller_reasons.insert(0, self._alternative_reason(fn, importer))
-                decision.selected = only is None or key in only
-                if self.config.keep_deferred_api and matches_function(
-                        self.config.keep_deferred_api, facts.module, fn.qualname):
-                    decision.keep_api = True
-                public = public_api_reason(self.config, facts, fn)
-                if public is not None:
-                    decision.caller_reasons.append(public)
-                unseen = self.no_caller_seen(key, facts, fn)
-                if unseen is not None and not decision.caller_reasons:
-                    decision.caller_reasons.append(unseen)
-                if decision.caller_reasons:
-                    decision.keep_api = True
+                self._apply_policy(decision, only, unseen_checked=True)
                 decisions[key] = decision
         return decisions
 
