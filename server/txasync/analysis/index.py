@@ -297,28 +297,11 @@ def definitions_signature(facts: ModuleFacts) -> tuple[object, ...]:
     """Everything about a module that calls in *other* modules resolve through: while it
     stays the same, an edit of the module re-resolves only the module's own call sites.
 
-    Receiver typing reads a module's imports, singletons (`store = Store()`), aliases of
-    base names, classes and what its plain functions return; a function bound twice is
-    `redefined`; a double specified from a class replaces that class's methods."""
-    return (
-        facts.module,
-        facts.is_package,
-        tuple(sorted(facts.imports.items())),
-        # what a name bound nowhere in a module that star-imports this one stands for
-        tuple(facts.star_imports),
-        tuple(sorted(facts.runtime_imports)),
-        tuple(sorted(facts.module_names)),
-        tuple(sorted((k, tuple(v)) for k, v in facts.name_aliases.items())),
-        # whether an alias is the name's only binding (`run_cli = run_cli_native`)
-        tuple(sorted((k, facts.module_bindings.get(k), k in facts.rebound_globals)
-                     for k in facts.name_aliases)),
-        tuple(sorted(facts.module_types.items())),
-        tuple(sorted(facts.doubled_classes)),
-        tuple(_function_signature(f) for f in facts.functions),
-        tuple((c.qualname, c.name, tuple(c.bases), tuple(c.methods),
-               tuple(sorted(c.attribute_types.items())), tuple(c.implements))
-              for c in facts.classes),
-    )
+    Receiver typing reads a module's imports (star imports included), singletons
+    (`store = Store()`), aliases of base names, classes and what its plain functions
+    return; a function bound twice is `redefined`; a double specified from a class replaces
+    that class's methods."""
+    return _signature_without(facts, set(), frozenset())
 
 
 @dataclass
@@ -537,15 +520,15 @@ class Workspace:
             else:
                 reached = self._replaced_by(facts, site)
             done.append(reached)
+            if reached == []:
+                continue
+            where = Replacement(facts.path, site.span, auto=site.detail == "patched")
             if reached is None:
-                where = Replacement(facts.path, site.span, auto=site.detail == "patched")
                 _keep_first(self.replaced, site.callee.name, where)
                 self.replacing_by_name.setdefault(site.callee.name, []).append((facts, site))
-            elif reached:
-                where = Replacement(facts.path, site.span, auto=site.detail == "patched")
-                for key in reached:
-                    _keep_first(self.replaced_keys, key, where)
-                    self.replacing_sites.setdefault(key, []).append((facts, site))
+            for key in reached or ():
+                _keep_first(self.replaced_keys, key, where)
+                self.replacing_sites.setdefault(key, []).append((facts, site))
         self._reached = reached_by
 
     def _replaced_by(self, facts: ModuleFacts, site: CallSite) -> list[str] | None:
@@ -1747,7 +1730,7 @@ def added_or_removed_names(old: ModuleFacts, new: ModuleFacts) -> frozenset[str]
 def _signature_without(facts: ModuleFacts, qualnames: set[str], names: frozenset[str]
                        ) -> tuple[object, ...]:
     """`definitions_signature` without the functions `qualnames`, nor the names `names`
-    among the module's names and the classes' methods."""
+    among the module's names and the classes' methods (both empty: the whole signature)."""
     kept = [f for f in facts.functions if f.qualname not in qualnames]
     return (
         facts.module,
@@ -1758,6 +1741,9 @@ def _signature_without(facts: ModuleFacts, qualnames: set[str], names: frozenset
         tuple(sorted(facts.runtime_imports)),
         tuple(sorted(n for n in facts.module_names if n not in names)),
         tuple(sorted((k, tuple(v)) for k, v in facts.name_aliases.items())),
+        # whether an alias is the name's only binding (`run_cli = run_cli_native`)
+        tuple(sorted((k, facts.module_bindings.get(k), k in facts.rebound_globals)
+                     for k in facts.name_aliases)),
         tuple(sorted(facts.module_types.items())),
         tuple(sorted(facts.doubled_classes)),
         tuple(_function_signature(f) for f in kept),
