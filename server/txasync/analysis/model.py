@@ -19,24 +19,35 @@ if TYPE_CHECKING:
 _C = TypeVar("_C", bound=type)
 
 
-def _pickled_by_fields(cls: _C) -> _C:
-    """Pickle instances as a call of the class with their field values.
+def _pickled_through(builder: Callable[..., Any] | None = None) -> Callable[[_C], _C]:
+    """Pickle instances as a call of `builder` (the class itself by default) with their
+    field values.
 
     Facts cross process boundaries (the `--jobs` workers) and are kept in the facts cache
     as pickles, hundreds of thousands of records for a big tree. A slotted dataclass
     otherwise unpickles through `dataclasses`' pure-Python `__setstate__`, one `fields()`
     call and one `setattr` per field: loading tahoe-lafs's cached facts took about 40% less
     time without it. The generated `__init__` takes the fields in order, so calling the
-    class with them rebuilds the same record."""
-    getter = operator.attrgetter(*(f.name for f in fields(cls)))
-    single = len(fields(cls)) == 1
+    class with them rebuilds the same record; a builder (`shared_ref`, `make_span`) takes
+    them in the same order and shares what it builds, as the walker does."""
 
-    def __reduce__(self: Any) -> tuple[Any, tuple[Any, ...]]:
-        values = getter(self)
-        return cls, ((values,) if single else values)
+    def decorate(cls: _C) -> _C:
+        names = [f.name for f in fields(cls)]
+        getter = operator.attrgetter(*names)
+        build = builder or cls
+        single = len(names) == 1
 
-    cls.__reduce__ = __reduce__  # type: ignore[assignment]
-    return cls
+        def __reduce__(self: Any) -> tuple[Any, tuple[Any, ...]]:
+            values = getter(self)
+            return build, ((values,) if single else values)
+
+        cls.__reduce__ = __reduce__  # type: ignore[assignment]
+        return cls
+
+    return decorate
+
+
+_pickled_by_fields = _pickled_through()
 
 
 # One object per distinct callee record (see `shared_ref`), found by its fields.
@@ -70,22 +81,6 @@ def _number(value: int) -> int:
     if -5 <= value <= 256:
         return value
     return _NUMBERS.setdefault(value, value)
-
-
-def _pickled_through(builder: Callable[..., Any]) -> Callable[[_C], _C]:
-    """`_pickled_by_fields`, through `builder`: records read back (from a worker, from the
-    facts cache) are shared like those the walker makes."""
-
-    def decorate(cls: _C) -> _C:
-        getter = operator.attrgetter(*(f.name for f in fields(cls)))
-
-        def __reduce__(self: Any) -> tuple[Any, tuple[Any, ...]]:
-            return builder, getter(self)
-
-        cls.__reduce__ = __reduce__  # type: ignore[assignment]
-        return cls
-
-    return decorate
 
 
 def make_span(line: int, col: int, end_line: int, end_col: int) -> Span:
