@@ -176,3 +176,52 @@ def test_tcp(tmp_path):
         if proc.poll() is None:
             proc.kill()
     assert b"Traceback" not in proc.stderr.read()
+
+
+def test_exit_while_indexing(tmp_path):
+    """The client says exit while a big folder is still being indexed (an editor closed
+    right after opening it): the server leaves at once and cleanly. The indexing task,
+    cancelled on the way out, must not report its progress to a client that is gone: that
+    once failed, and each failure to send was reported by sending again, filling stderr
+    until the server hung writing to it."""
+    make_chain(tmp_path, 300)
+    proc = subprocess.Popen([sys.executable, "-m", "txasync", "lsp"], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path)
+
+    def send(message: dict) -> None:
+        body = json.dumps({"jsonrpc": "2.0", **message}).encode()
+        proc.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+        proc.stdin.flush()
+
+    def receive() -> dict:
+        length = 0
+        while True:
+            line = proc.stdout.readline()
+            assert line, proc.stderr.read()[-2000:]
+            if line in (b"\r\n", b"\n"):
+                break
+            if line.lower().startswith(b"content-length:"):
+                length = int(line.split(b":")[1])
+        return json.loads(proc.stdout.read(length))
+
+    try:
+        send({"id": 1, "method": "initialize", "params": {
+            "processId": None, "rootUri": uri(tmp_path),
+            "capabilities": {"window": {"workDoneProgress": True}}}})
+        while receive().get("id") != 1:
+            pass
+        send({"method": "initialized", "params": {}})
+        while True:  # indexing has begun once its progress is under way
+            message = receive()
+            if message.get("method") == "window/workDoneProgress/create":
+                send({"id": message["id"], "result": None})
+            if message.get("method") == "$/progress":
+                break
+        send({"id": 2, "method": "shutdown"})
+        send({"method": "exit"})
+        out, err = proc.communicate(timeout=60)  # reads both pipes: none can fill
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0
+    assert b"Error sending data" not in err and b"Traceback" not in err, err[-3000:]

@@ -63,6 +63,10 @@ async def index(session: Session, publisher: Publisher, folder: Folder) -> None:
 
     try:
         await session.state.start_loading(folder, say)
+    except asyncio.CancelledError:
+        # The server is going (the client said exit while indexing): nobody to tell.
+        reporting = False
+        raise
     finally:
         if reporting:
             project = folder.project

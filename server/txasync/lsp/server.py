@@ -38,9 +38,24 @@ class TxasyncServer(LanguageServer):
                          text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
         self.session = Session(self)
         self.publisher = Publisher(self.session)
+        # A restart on an unchanged tree shows the stored result while it indexes.
+        self.session.state.on_stored = self.publisher.preview
         self.actions = Actions(self.session)
         self.commands = Commands(self.session, self.publisher)
         self.over_tcp = False
+        self._reporting = False
+
+    def report_server_error(self, error: Exception, source: Any) -> None:
+        """pygls shows an error by sending a message, and reports a failed send the same
+        way: with the client gone, each report's failure was reported again, until the
+        stack ran out, every level logged to stderr. One report at a time."""
+        if self._reporting:
+            return
+        self._reporting = True
+        try:
+            super().report_server_error(error, source)
+        finally:
+            self._reporting = False
 
 
 def _session(ls: TxasyncServer) -> Session:
