@@ -387,12 +387,40 @@ def check_files(files: list[str], config: Config, jobs: int = 1, use_cache: bool
     with gc_paused():
         project = load_project(files, config, jobs=jobs, cached_facts=use_cache)
         analysis = analyse(project)
-    result = CheckResult(analysis.findings, project.parse_errors(), len(project.sources),
-                         list(project.stale_evidence), public_kept(analysis.decisions.values()),
-                         analysis)
+    result = _check_result(project, analysis)
     if key is not None:
         check_cache.store(config.root, key, result, library_reads())
     return result
+
+
+def _check_result(project: Project, analysis: Analysis) -> CheckResult:
+    return CheckResult(analysis.findings, project.parse_errors(), len(project.sources),
+                       list(project.stale_evidence), public_kept(analysis.decisions.values()),
+                       analysis)
+
+
+def stored_check(files: list[str], config: Config) -> tuple[str, CheckResult | None] | None:
+    """The key of `files` as they are on disk now, and the check result stored for exactly
+    those inputs (by `txasync check` or by the language server), if any. None when no
+    result could be stored for this configuration (jedi reads texts the key does not cover).
+
+    The server publishes such a result while it indexes: the same findings a fresh analysis
+    would give, since every input the analysis reads is in the key (check_cache.py)."""
+    if config.jedi:
+        return None
+    key = check_cache.inputs_key(files, config)
+    return key, check_cache.load(config.root, key)
+
+
+def store_check(project: Project, analysis: Analysis, key: str, files: list[str]) -> bool:
+    """Keep the whole analysis of `project` as the check result for `key`, the key
+    `stored_check` gave for `files` on disk before `project` was read from them, for the
+    next start or `txasync check`. Not when the files' key is no longer `key`: one changed
+    on disk meanwhile, and the analysis may be of either text."""
+    if project.config.jedi or check_cache.inputs_key(files, project.config) != key:
+        return False
+    return check_cache.store(project.config.root, key, _check_result(project, analysis),
+                             library_reads())
 
 
 def analyse(project: Project, only: set[str] | None = None,

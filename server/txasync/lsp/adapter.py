@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import engine
+from ..analysis.facts import module_name_for
 from ..analysis.findings import FilePlan, Finding
 from ..analysis.model import FunctionFact, ModuleFacts
 from ..engine import Analysis, FixOutcome, Project, function_key
@@ -36,13 +37,19 @@ def snapshot(project: Project) -> Project:
     return snap
 
 
-def finding_key(project: Project, finding: Finding) -> str:
-    """The key of the function a finding is about ("" for module-level code)."""
+def finding_key(project: Project | None, finding: Finding) -> str:
+    """The key of the function a finding is about ("" for module-level code). Without a
+    project (a stored result published while indexing), the module is named from the path,
+    as indexing names it."""
     key = finding.data.get("key") if finding.data else None
     if isinstance(key, str) and key:
         return key
+    if not finding.function:
+        return ""
+    if project is None:
+        return function_key(module_name_for(finding.path)[0], finding.function)
     facts = project.facts.get(finding.path)
-    if facts is None or not finding.function:
+    if facts is None:
         return ""
     return function_key(facts.module, finding.function)
 

@@ -22,12 +22,13 @@ from typing import Any
 from lsprotocol import types
 
 from ..analysis.findings import Finding
+from ..engine import Project
 from ..lines import split_lines
 from ..rules import RULES
 from . import adapter
 from .positions import LineIndex
 from .session import Session
-from .state import Folder, Snapshot
+from .state import Folder, Snapshot, same_as_disk
 
 SOURCE = "txasync"
 # Passes are coalesced (one analysis at a time per folder, always of the newest text), so the
@@ -108,21 +109,27 @@ def _remap(diagnostics: list[types.Diagnostic], mapping: dict[int, int]
     return kept
 
 
+def _diagnostics(session: Session, findings: list[Finding], text: str,
+                 severities: dict[str, str], version: int | None, project: Project | None
+                 ) -> list[types.Diagnostic]:
+    index = session.lines(text)
+    found = []
+    for finding in findings:
+        diag = to_diagnostic(finding, index, session.encoding, severities,
+                             adapter.finding_key(project, finding), version)
+        if diag is not None:
+            found.append(diag)
+    return found
+
+
 def document_diagnostics(session: Session, snap: Snapshot, path: str
                          ) -> list[types.Diagnostic]:
     """The diagnostics of one file in a snapshot (positions for the snapshot's text)."""
     text = snap.text(path)
     if text is None:
         return []
-    index = session.lines(text)
-    severities = snap.folder.settings.severity
-    version = snap.versions.get(path)
-    found = []
-    for finding in snap.findings(path):
-        diag = to_diagnostic(finding, index, session.encoding, severities,
-                             adapter.finding_key(snap.project, finding), version)
-        if diag is not None:
-            found.append(diag)
+    found = _diagnostics(session, snap.findings(path), text, snap.folder.settings.severity,
+                         snap.versions.get(path), snap.project)
     source = snap.project.sources.get(path)
     if path in snap.project.stale and source is not None and source.text != text:
         found = _remap(found, line_map(text, source.text))
@@ -148,6 +155,7 @@ class Publisher:
         self.pulled: dict[str, tuple[int | None, str]] = {}  # pull: uri -> (version, fp)
         self.delay = DEBOUNCE_SECONDS
         self.last_change: dict[str, float] = {}  # folder uri -> loop time of its last change
+        self.previews: set[asyncio.Task[None]] = set()  # stored results being shown
 
     def schedule(self, uri: str, folder: Folder, delay: float | None = None) -> float:
         """Re-analyse `folder` after a quiet period, then refresh every open document;
@@ -169,6 +177,8 @@ class Publisher:
         wait = self.delay if delay is None else delay
         if quiet and not self.waiting and not folder.analysis_lock.locked():
             wait = 0
+        if folder.project is None:
+            self.preview(folder)  # indexing: the stored result, if any, meanwhile
         self.pending[uri] = task = asyncio.ensure_future(self._later(uri, folder, wait))
         self.waiting.add(task)
         return wait
@@ -217,6 +227,55 @@ class Publisher:
             session.server.workspace_diagnostic_refresh(None)
         if (refresh or changed) and session.lens_refresh:
             session.server.workspace_code_lens_refresh(None)
+
+    def preview(self, folder: Folder) -> None:
+        """Publish the folder's stored result (`Folder.stored`) while it is indexed: a
+        restart on an unchanged tree answers at once.
+
+        The result is what an earlier run (`txasync check`, or this server's analysis last
+        time) found for exactly the files on disk now, under the same configuration: the
+        findings a fresh analysis will give (every input it reads is in the result's key).
+        Only open documents among those files whose text is the disk's get it, and only if
+        still at the version compared. The first real pass then publishes only what
+        differs (the fingerprints are kept). Pulled diagnostics are answered after
+        indexing: the client asks for them again then. Called when the result is found
+        and for each document opened while the folder is indexed."""
+        if folder.stored is None or self.session.pull_diagnostics:
+            return
+        task = asyncio.ensure_future(self._preview(folder))
+        self.previews.add(task)
+        task.add_done_callback(self.previews.discard)
+
+    async def _preview(self, folder: Folder) -> None:
+        session = self.session
+        state = session.state
+        stored = folder.stored
+        if stored is None:
+            return
+        result, files = stored
+        wanted = {}
+        for path, uri in list(session.open_uris.items()):
+            opened = state.open_text(path)
+            if (path in files and uri not in self.published and opened is not None
+                    and state.folder_for(path) is folder):
+                wanted[path] = opened
+        if not wanted:
+            return
+        same = await asyncio.to_thread(same_as_disk, wanted)
+        by_path: dict[str, list[Finding]] = {}
+        for finding in result.findings:
+            if finding.path in same:
+                by_path.setdefault(finding.path, []).append(finding)
+        for path, (text, version) in same.items():
+            now = session.open_uris.get(path)
+            if (folder.stored is None or now is None or now in self.published
+                    or session.version_of(path) != version):
+                continue  # the real answer is out, or the document moved on
+            diagnostics = _diagnostics(session, by_path.get(path, []), text,
+                                       folder.settings.severity, version, None)
+            self.published[now] = fingerprint(diagnostics, version)
+            session.server.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
+                uri=now, diagnostics=diagnostics, version=version))
 
     async def pull(self, uri: str, path: str, previous: str | None
                    ) -> types.DocumentDiagnosticReport:

@@ -20,6 +20,7 @@ from typing import Any
 
 from .. import engine
 from ..analysis.findings import Finding
+from ..check_cache import CheckResult
 from ..config import Config
 from ..engine import Analysis, Project, SourceError
 from ..errors import Superseded
@@ -90,6 +91,14 @@ class Folder:
     _snapshot: Snapshot | None = None
     _pending: asyncio.Future[Snapshot] | None = None
     _pending_generation: int = -1
+    # A result stored for exactly the folder's files as they were on disk at indexing
+    # (`engine.stored_check`), with those files: shown for open documents with the disk's
+    # text until the first pass is out (`Publisher.preview`).
+    stored: tuple[CheckResult, frozenset[str]] | None = None
+    # When none was stored: the key of the files on disk, the files (in the key's order)
+    # and the sources read from them, until a pass of exactly those texts stores its
+    # analysis for the next start (`State._remember`).
+    to_store: tuple[str, list[str], dict[str, engine.Source]] | None = None
     # Passes that kept the previous analysis (edits that left every file's facts as they
     # were: see `State._pass`); counted so tests can see the path was taken.
     reused: int = 0
@@ -141,6 +150,33 @@ def warm_rewrite() -> None:
     _warming.append(asyncio.ensure_future(asyncio.to_thread(load)))
 
 
+_storing: set[asyncio.Future[None]] = set()  # kept until done (the loop holds weakly)
+
+
+def _read_disk(paths: list[str]) -> dict[str, engine.Source]:
+    read = {}
+    for path in paths:
+        try:
+            read[path] = engine.read_source(path)
+        except SourceError:
+            continue
+    return read
+
+
+def same_as_disk(opened: dict[str, tuple[str, int | None]]
+                 ) -> dict[str, tuple[str, int | None]]:
+    """Those of the `opened` documents (path -> text and version) whose text is the one on
+    disk (read in a worker thread)."""
+    same = {}
+    for path, (text, version) in opened.items():
+        try:
+            if engine.read_source(path).text == text:
+                same[path] = (text, version)
+        except SourceError:
+            continue
+    return same
+
+
 TextSource = Callable[[str], tuple[str, int | None] | None]
 # A dirty file as taken on the event loop: its path, and its open text and version (None:
 # read it from the disk, or drop it).
@@ -161,6 +197,9 @@ class State:
         self.loading_jobs = max(1, min(4, os.cpu_count() or 1))
         # Set once the client's settings are in: indexing with the wrong config is wasted.
         self.settings_ready = asyncio.Event()
+        # Told, on the event loop, that a folder being indexed has a stored result
+        # (`Folder.stored`): the publisher shows it meanwhile.
+        self.on_stored: Callable[[Folder], None] | None = None
 
     # -- folders -------------------------------------------------------------------------
     def add_folder(self, uri: str, root: str, implicit: bool = False) -> Folder:
@@ -231,6 +270,13 @@ class State:
             files, _ = await asyncio.to_thread(engine.discover, [folder.root], config)
             if folder.implicit and len(files) > MAX_IMPLICIT_FILES:
                 files = []
+        found = None
+        if files:
+            found = await asyncio.to_thread(engine.stored_check, files, config)
+            if found is not None and found[1] is not None:
+                folder.stored = (found[1], frozenset(files))
+                if self.on_stored is not None:
+                    self.on_stored(folder)
         if progress is not None:
             progress(f"indexing {len(files)} files in {os.path.basename(folder.root) or '/'}")
         jobs = self.loading_jobs if len(files) >= 64 else 1
@@ -247,6 +293,13 @@ class State:
         for path in overlays:
             folder.versions[path] = (self.open_text(path) or ("", None))[1]
         folder.generation += 1
+        if found is not None and found[1] is None and overlays.keys() <= set(files):
+            # What a stored analysis must have been made from: the disk's text of every file
+            # (`_remember` compares), open ones included.
+            read = {path: source for path, source in project.sources.items()
+                    if path not in overlays}
+            read.update(await asyncio.to_thread(_read_disk, list(overlays)))
+            folder.to_store = (found[0], files, read)
         for message in project.errors.values():
             self.log(message)
 
@@ -444,7 +497,34 @@ class State:
                 warm_rewrite()
             if folder._snapshot is None or folder._snapshot.generation <= generation:
                 folder._snapshot = result
+            folder.stored = None  # the real answer is out
+            self._remember(folder, result)
             return result
+
+    def _remember(self, folder: Folder, snap: Snapshot) -> None:
+        """Store, in the background, the analysis of the folder's files as they were on disk
+        at indexing, for the next start (`Folder.to_store`): from the first pass whose
+        texts are exactly those (an open document with unsaved edits defers it)."""
+        pending = folder.to_store
+        if pending is None or snap.project.stale:
+            return
+        key, files, read = pending
+        sources = snap.project.sources
+        if sources.keys() != read.keys() or any(
+                sources[path] is not source and sources[path].text != source.text
+                for path, source in read.items()):
+            return
+        folder.to_store = None
+
+        def store() -> None:
+            try:
+                engine.store_check(snap.project, snap.analysis, key, files)
+            except Exception as exc:  # a cache is best effort
+                self.log(f"txasync: could not store the analysis: {type(exc).__name__}: {exc}")
+
+        task = asyncio.ensure_future(asyncio.to_thread(store))
+        _storing.add(task)
+        task.add_done_callback(_storing.discard)
 
     def _pass(self, folder: Folder, project: Project, taken: list[Taken],
               cached: Snapshot | None, log: Callable[[str], None]) -> Pass | None:
