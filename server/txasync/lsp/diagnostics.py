@@ -237,9 +237,9 @@ class Publisher:
         findings a fresh analysis will give (every input it reads is in the result's key).
         Only open documents among those files whose text is the disk's get it, and only if
         still at the version compared. The first real pass then publishes only what
-        differs (the fingerprints are kept). Pulled diagnostics are answered after
-        indexing: the client asks for them again then. Called when the result is found
-        and for each document opened while the folder is indexed."""
+        differs (the fingerprints are kept). A pull for diagnostics still waits for
+        indexing. Called when the result is found and for each document opened while the
+        folder is indexed."""
         if folder.stored is None or self.session.pull_diagnostics:
             return
         task = asyncio.ensure_future(self._preview(folder))

@@ -167,14 +167,9 @@ def same_as_disk(opened: dict[str, tuple[str, int | None]]
                  ) -> dict[str, tuple[str, int | None]]:
     """Those of the `opened` documents (path -> text and version) whose text is the one on
     disk (read in a worker thread)."""
-    same = {}
-    for path, (text, version) in opened.items():
-        try:
-            if engine.read_source(path).text == text:
-                same[path] = (text, version)
-        except SourceError:
-            continue
-    return same
+    read = _read_disk(list(opened))
+    return {path: (text, version) for path, (text, version) in opened.items()
+            if path in read and read[path].text == text}
 
 
 TextSource = Callable[[str], tuple[str, int | None] | None]
@@ -516,13 +511,14 @@ class State:
             return
         folder.to_store = None
 
-        def store() -> None:
+        async def store() -> None:
             try:
-                engine.store_check(snap.project, snap.analysis, key, files)
+                await asyncio.to_thread(engine.store_check, snap.project, snap.analysis, key,
+                                        files)
             except Exception as exc:  # a cache is best effort
                 self.log(f"txasync: could not store the analysis: {type(exc).__name__}: {exc}")
 
-        task = asyncio.ensure_future(asyncio.to_thread(store))
+        task = asyncio.ensure_future(store())
         _storing.add(task)
         task.add_done_callback(_storing.discard)
 
