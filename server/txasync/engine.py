@@ -212,6 +212,25 @@ def _map(job: Callable[[str], _T], items: list[str], jobs: int) -> Iterator[_T]:
         yield from pool.map(job, items, chunksize=16)
 
 
+def release_workers() -> None:
+    """Stop the helper processes a parallel load leaves running: the forkserver the workers
+    were forked from and the resource tracker (together 25 MB on Twisted's tree). A
+    long-lived caller calls this after loading: the language server loads in parallel
+    once, then runs for hours. A later parallel load starts them again. They are the
+    standard library's own handles (private, so looked up with care); a failure to stop
+    one leaves it running, as before."""
+    from multiprocessing import forkserver, resource_tracker
+
+    for owner in (forkserver._forkserver, resource_tracker._resource_tracker):
+        stop = getattr(owner, "_stop", None)
+        if stop is None:
+            continue
+        try:
+            stop()
+        except Exception:  # best effort: only memory is at stake
+            continue
+
+
 def load_project(files: list[str], config: Config, jobs: int = 1,
                  overlays: dict[str, str] | None = None, cached_facts: bool = False
                  ) -> Project:

@@ -225,3 +225,23 @@ def test_exit_while_indexing(tmp_path):
             proc.kill()
     assert proc.returncode == 0
     assert b"Error sending data" not in err and b"Traceback" not in err, err[-3000:]
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found += [int(c) for c in (task / "children").read_text().split()]
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux's /proc")
+async def test_no_helper_process_outlives_indexing(client, tmp_path):
+    """A folder big enough to be indexed by worker processes: once it is indexed, the server
+    runs alone. The standard library keeps a forkserver and a resource tracker for later
+    pools (25 MB on Twisted's tree, for the server's whole life) unless told to stop."""
+    make_chain(tmp_path, 80)
+    await start(client, "visual-studio-code", tmp_path)
+    u = client.editor.open(tmp_path / "pkg" / "mod3.py")
+    await wait_diagnostics(client, u, lambda d: len(d) > 0)
+    pid = client._server.pid
+    assert await wait_for(lambda: not _children(pid), timeout=20), _children(pid)

@@ -190,6 +190,7 @@ class State:
         self.open_text = open_text  # path -> (text, version) for documents open in the editor
         self.log = log
         self.loading_jobs = max(1, min(4, os.cpu_count() or 1))
+        self.parallel_loads = 0  # folders loading with worker processes now
         # Set once the client's settings are in: indexing with the wrong config is wasted.
         self.settings_ready = asyncio.Event()
         # Told, on the event loop, that a folder being indexed has a stored result
@@ -277,8 +278,14 @@ class State:
         jobs = self.loading_jobs if len(files) >= 64 else 1
         # The facts cache (shared with `txasync check`) spares a restart the parse of every
         # file that has not changed since; a loose file's folder gets no cache written into it.
-        project = await asyncio.to_thread(engine.load_project, files, config, jobs, overlays,
-                                          not folder.loose)
+        self.parallel_loads += jobs > 1
+        try:
+            project = await asyncio.to_thread(engine.load_project, files, config, jobs,
+                                              overlays, not folder.loose)
+        finally:
+            self.parallel_loads -= jobs > 1
+        if jobs > 1 and not self.parallel_loads:  # no other folder's load needs them
+            await asyncio.to_thread(engine.release_workers)
         project.config = folder.config  # settings may have changed while files were read
         folder.project = project
         settle_heap()
