@@ -85,7 +85,11 @@ def may_succeed_with_failure(ws: Workspace, facts: ModuleFacts, found: FailureSu
 
 
 def function_key(module: str, qualname: str) -> str:
-    return f"{module}:{qualname}"
+    """`module:qualname`, one string object per key: the index's tables, caller lists and
+    memos hold the same key many times over, and an edit that makes the tables again
+    (`Workspace._sharing`) would otherwise hold a second copy of every one while the last
+    snapshot is alive."""
+    return sys.intern(f"{module}:{qualname}")
 
 
 def namespace_names(path: str, module: str, is_package: bool, levels: int = 3) -> list[str]:
