@@ -55,6 +55,18 @@ try:
     sites = site.getsitepackages(prefixes)
 except Exception:
     sites = []
+if os.path.isfile(cfg):
+    # Where a virtual environment keeps its packages: Debian's Python answers the above
+    # with its own dist-packages layout, which no venv has.
+    import sysconfig
+    scheme = "venv" if "venv" in sysconfig.get_scheme_names() else "posix_prefix"
+    for key in ("purelib", "platlib"):
+        try:
+            where = sysconfig.get_path(key, scheme, {"base": prefix, "platbase": prefix})
+        except Exception:
+            continue
+        if where not in sites:
+            sites.append(where)
 for directory in sites:
     if not os.path.isdir(directory):
         continue
@@ -93,7 +105,7 @@ print(json.dumps({"path": unique, "twisted": twisted, "executable": sys.executab
                   "version": "%d.%d" % sys.version_info[:2]}))
 """
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2  # 2: a venv's own site-packages on Debian's Python
 QUERY_TIMEOUT = 60
 
 
