@@ -48,9 +48,12 @@ def _own_library_path(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):  # type:
 def target_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A venv with `baselib` on its path (through a .pth file) and Twisted 23.10 "installed"
     (its distribution metadata; nothing here is ever imported)."""
-    root = tmp_path_factory.mktemp("target")
+    return make_target(tmp_path_factory.mktemp("target"), sys.executable)
+
+
+def make_target(root: Path, python: str) -> Path:
     venv = root / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True,
+    subprocess.run([python, "-m", "venv", "--without-pip", str(venv)], check=True,
                    timeout=120)
     site = next(venv.glob("lib/python*/site-packages"))
     src = root / "src"
@@ -263,3 +266,30 @@ def test_a_relative_python_on_the_command_line_is_from_the_current_directory(
         os.path.dirname(os.path.dirname(python)), target_venv)
     with pytest.raises(environment.TargetError, match=r"looked for .*missing"):
         environment.choose_interpreter(str(tmp_path), explicit="missing/bin/python")
+
+
+DEBIAN_PYTHON = "/usr/bin/python3"
+
+
+def _names_dist_packages(python: str) -> bool:
+    """Whether `python`'s `site` answers with Debian's dist-packages layout."""
+    try:
+        out = subprocess.run([python, "-I", "-S", "-c",
+                              "import site; print(site.getsitepackages(['/p']))"],
+                             capture_output=True, text=True, timeout=60).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return "dist-packages" in out and "site-packages" not in out
+
+
+@pytest.mark.skipif(not _names_dist_packages(DEBIAN_PYTHON),
+                    reason=f"needs Debian's Python at {DEBIAN_PYTHON} (its site module "
+                    "names dist-packages)")
+def test_a_venv_of_debian_python_is_read(tmp_path: Path) -> None:
+    """Debian's `site.getsitepackages` names its dist-packages layout, which no venv has:
+    a venv made by Debian's Python was read as empty (no library class, no Twisted)."""
+    venv = make_target(tmp_path, DEBIAN_PYTHON)
+    paths, twisted = environment.query_interpreter(str(venv / "bin" / "python"),
+                                                   str(tmp_path / "cache"))
+    assert twisted == "23.10.0"
+    assert str(tmp_path / "src") in paths
