@@ -6,6 +6,8 @@ Deferred. Two ways of reaching a function were missed (found on jasmin, an SMS g
 
 - `from pkg.mod import *`: the star import binds the function's bare name in the caller's
   module, which no import statement there names;
+- a star import's `__all__`, which says what it binds: a private name it lists, and not a
+  name it leaves out (an earlier star import's is then what runs);
 - a namespace package (PEP 420): in `tests/routing/base.py` without `tests/__init__.py` the
   module is `routing.base` to txasync, while the code importing it, run from the project's
   root, spells it `tests.routing.base`.
@@ -17,6 +19,7 @@ change nothing.
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import textwrap
@@ -87,6 +90,43 @@ PROJECTS = {
                 return settle(log)
             """,
     }, "pkg.use"),
+    # `__all__` lists a private name: the star import binds it (no public-name rule).
+    "star-import-private-in-all": ({
+        "pkg/__init__.py": "",
+        "pkg/base.py": '    __all__ = ["_settle"]\n' + SETTLE.replace("def settle", "def _settle"),
+        "pkg/use.py": """\
+            from pkg.base import *
+
+
+            def start(log):
+                return _settle(log)
+            """,
+    }, "pkg.use"),
+    # The later star import's `__all__` leaves `settle` out: the earlier one's is what runs
+    # (a later star import only rebinds what it exports).
+    "star-import-left-out-of-all": ({
+        "pkg/__init__.py": "",
+        "pkg/base.py": SETTLE,
+        "pkg/other.py": """\
+            __all__ = ["unrelated"]
+
+
+            def settle(log):
+                return "not this one"
+
+
+            def unrelated():
+                return None
+            """,
+        "pkg/use.py": """\
+            from pkg.base import *
+            from pkg.other import *
+
+
+            def start(log):
+                return settle(log)
+            """,
+    }, "pkg.use"),
     "namespace-package": ({
         "tests/routing/__init__.py": "",
         "tests/routing/base.py": SETTLE,
@@ -146,7 +186,8 @@ def test_callers_reached_by_other_names_keep_their_deferred(tmp_path: Path, name
     fixed = txasync("fix", "--twisted-version", "24.7", str(tmp_path))
     assert fixed.returncode in (0, 1), fixed.stderr
     assert "Traceback" not in fixed.stderr
-    assert "async def settle" in (tmp_path / files_with(files, "settle")).read_text()
+    assert re.search(r"async def _?settle\(",
+                     (tmp_path / files_with(files, "settle")).read_text())
     after = _run(tmp_path, module)
     assert after.stdout.strip() == "ok", after.stderr
     again = txasync("fix", "--diff", "--twisted-version", "24.7", str(tmp_path))
@@ -155,4 +196,4 @@ def test_callers_reached_by_other_names_keep_their_deferred(tmp_path: Path, name
 
 def files_with(files: dict[str, str], name: str) -> str:
     """The file of a project that defines `name`."""
-    return next(rel for rel, text in files.items() if f"def {name}(" in text)
+    return next(rel for rel, text in files.items() if re.search(rf"def _?{name}\(", text))

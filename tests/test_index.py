@@ -7,6 +7,8 @@ import textwrap
 
 import pytest
 
+from txasync.analysis.facts import extract_facts
+from txasync.analysis.model import EXPORTS_ANY
 from txasync.analysis.plan import Planner
 from txasync.config import Config
 from txasync.engine import analyse, callers_report, load_project
@@ -240,6 +242,52 @@ def test_workspace_wide_tables_follow_an_edit_to_a_file_that_replaces(tmp_path) 
     assert project.workspace.replaced_names() == fresh.replaced_names()
     assert [site.span for _, site in project.workspace.replacements_named("fetch")] == [
         site.span for _, site in fresh.replacements_named("fetch")] != []
+
+
+def test_an_all_changed_by_an_edit_changes_callers_in_other_files(tmp_path) -> None:
+    """`app.py` star-imports `impl` then `mid`, and calls `fetch()`: `mid.fetch` while `mid`
+    exports it, `impl.fetch` once an edit of `mid`'s `__all__` leaves it out. The
+    updated index must say so, as a fresh load does (`__all__` is part of what other files
+    resolve through)."""
+    from txasync.engine import load_project, update_file
+
+    fetch = ("from twisted.internet import defer\n\n\n@defer.inlineCallbacks\n"
+             "def fetch():\n    r = yield defer.succeed(1)\n    return r\n")
+    files = {
+        "impl.py": fetch,
+        "mid.py": '__all__ = ["fetch"]\n' + fetch,
+        "app.py": "from impl import *\nfrom mid import *\n\n\ndef use():\n    return fetch()\n",
+    }
+    paths = {name: str(tmp_path / name) for name in files}
+    config = Config(twisted_version=(26, 10))
+    project = load_project(list(paths.values()), config,
+                           overlays={paths[n]: t for n, t in files.items()})
+    assert project.workspace.callers("impl:fetch") == []
+    assert project.workspace.callers("mid:fetch")
+    texts = dict(files, **{"mid.py": '__all__ = ["other"]\n' + fetch})
+    update_file(project, paths["mid.py"], texts["mid.py"])
+    fresh = load_project(list(paths.values()), config,
+                         overlays={paths[n]: t for n, t in texts.items()}).workspace
+    found = [(f.path, site.span) for f, site in fresh.callers("impl:fetch")]
+    assert found and found[0][0] == paths["app.py"]
+    assert [(f.path, site.span) for f, site in project.workspace.callers("impl:fetch")] == found
+    assert project.workspace.callers("mid:fetch") == []
+
+
+@pytest.mark.parametrize(("text", "exports"), [
+    ("x = 1\n", None),
+    ('__all__ = ["a", "_b"]\n', ("a", "_b")),
+    ('__all__ = ("a",)\n__all__ += ["b"]\n__all__.extend(["c"])\n__all__.append("d")\n',
+     ("a", "b", "c", "d")),
+    ('if X:\n    __all__ = ["a"]\nelse:\n    __all__ = ["b"]\n', ("a", "b")),
+    ("__all__ = [n for n in dir() if n.isupper()]\n", EXPORTS_ANY),
+    ('__all__ = ["a"]\n__all__ += other.__all__\n', EXPORTS_ANY),
+    ('__all__ = ["a"]\n__all__.remove("a")\n', EXPORTS_ANY),
+    ('__all__, y = ["a"], 1\n', EXPORTS_ANY),
+    ('def f():\n    __all__ = ["x"]\n', None),  # a local of `f`, not the module's
+])
+def test_module_exports(text: str, exports: tuple[str, ...] | None) -> None:
+    assert extract_facts(text, "m.py", "m", False).exports == exports
 
 
 def test_a_star_import_added_by_an_edit_reaches_callers_in_other_files(tmp_path) -> None:

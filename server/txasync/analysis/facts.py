@@ -18,6 +18,7 @@ from ..lines import split_lines
 from ..noqa import parse_noqa
 from . import twisted_api
 from .model import (
+    EXPORTS_ANY,
     CallSite,
     ClassFact,
     FailureSuccess,
@@ -1657,7 +1658,71 @@ def extract_facts(source: str, path: str, module: str | None = None,
         if len(targets) > 1 or facts.module_bindings.get(name, 0) > 1}
     facts.noqa = parse_noqa(source)
     facts.generator_aliases = generator_aliases(tree, table)
+    if "__all__" in source:
+        facts.exports = module_exports(tree)
     return facts
+
+
+def _strings(node: ast.expr) -> list[str] | None:
+    """The strings of a list or tuple of string constants, else None."""
+    if not isinstance(node, (ast.List, ast.Tuple)):
+        return None
+    out = []
+    for item in node.elts:
+        if not (isinstance(item, ast.Constant) and isinstance(item.value, str)):
+            return None
+        out.append(item.value)
+    return out
+
+
+def module_exports(tree: ast.Module) -> tuple[str, ...] | None:
+    """`ModuleFacts.exports`: the names the module-level `__all__` lists (its top-level
+    `if`/`try`/`with` blocks too, every branch counted), EXPORTS_ANY where some binding
+    of it is not a literal of strings, None where the module never binds it."""
+    names: list[str] = []
+    seen = False
+    pending: list[ast.stmt] = list(tree.body)
+    while pending:
+        stmt = pending.pop(0)
+        if isinstance(stmt, (ast.If, ast.Try, ast.TryStar, ast.With, ast.AsyncWith)):
+            blocks = [getattr(stmt, f, []) for f in ("body", "orelse", "finalbody")]
+            blocks += [handler.body for handler in getattr(stmt, "handlers", [])]
+            pending[:0] = [inner for block in blocks for inner in block]
+            continue
+        value: ast.expr | None = None
+        targets: list[ast.expr] = []
+        if isinstance(stmt, ast.Assign):
+            targets, value = stmt.targets, stmt.value
+        elif isinstance(stmt, (ast.AnnAssign, ast.AugAssign)):
+            targets, value = [stmt.target], stmt.value
+        elif (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call)
+              and isinstance(stmt.value.func, ast.Attribute)
+              and isinstance(stmt.value.func.value, ast.Name)
+              and stmt.value.func.value.id == "__all__"):
+            call = stmt.value
+            seen = True
+            if call.func.attr == "extend" and len(call.args) == 1:  # type: ignore[attr-defined]
+                found = _strings(call.args[0])
+            elif call.func.attr == "append" and len(call.args) == 1 and isinstance(  # type: ignore[attr-defined]
+                    call.args[0], ast.Constant) and isinstance(call.args[0].value, str):
+                found = [call.args[0].value]
+            else:
+                found = None  # .remove(), .insert(): what is left is not read here
+            if found is None:
+                return EXPORTS_ANY
+            names += found
+            continue
+        if not any(isinstance(t, ast.Name) and t.id == "__all__" for t in targets):
+            if any(isinstance(n, ast.Name) and n.id == "__all__"
+                   for t in targets for n in ast.walk(t)):
+                return EXPORTS_ANY  # `__all__, x = ...` and the like
+            continue
+        seen = True
+        found = _strings(value) if value is not None and len(targets) == 1 else None
+        if found is None:
+            return EXPORTS_ANY
+        names += found
+    return tuple(dict.fromkeys(names)) if seen else None
 
 
 _TYPE_VARS = {"typing.TypeVar", "typing_extensions.TypeVar"}

@@ -20,7 +20,17 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, TypeVar
 
 from ..errors import FileInternalError
-from .model import CallSite, ClassFact, FailureSuccess, FunctionFact, ModuleFacts, Ref, Span, Value
+from .model import (
+    CallSite,
+    ClassFact,
+    FailureSuccess,
+    FunctionFact,
+    ModuleFacts,
+    Ref,
+    Span,
+    Value,
+    star_exports,
+)
 from .names import ImportTable, build_import_table
 
 if TYPE_CHECKING:
@@ -688,9 +698,11 @@ class Workspace:
         at run time, a later star import rebinds the name) that binds `name` itself or
         star-imports it in turn. Without this, a caller that reaches a function through
         `from pkg.mod import *` is no caller at all, and converting the function leaves
-        the caller a coroutine where it had a Deferred. A private name (`_x`) is not
-        exported; `__all__`, which txasync does not read, can only narrow what is found."""
-        if (not facts.star_imports or depth > 8 or name.startswith("_")
+        the caller a coroutine where it had a Deferred. A module exports what its
+        `__all__` lists, else its public names (`model.star_exports`): a star import of a
+        module whose `__all__` leaves the name out binds nothing, and an earlier one (or
+        a builtin) is what runs."""
+        if (not facts.star_imports or depth > 8
                 or name in facts.imports or name in facts.module_bindings):
             return None
         for star in reversed(facts.star_imports):
@@ -698,6 +710,8 @@ class Workspace:
             if split is None or "." in split[1]:
                 continue
             owner = self.by_module[split[0]]
+            if not star_exports(owner, name):
+                continue
             if (name in owner.imports or name in owner.module_bindings
                     or function_key(owner.module, name) in self.functions):
                 return f"{owner.module}.{name}"
@@ -1742,6 +1756,7 @@ def _signature_without(facts: ModuleFacts, qualnames: set[str], names: frozenset
         tuple(sorted(facts.imports.items())),
         # what a name bound nowhere in a module that star-imports this one stands for
         tuple(facts.star_imports),
+        facts.exports,
         tuple(sorted(facts.runtime_imports)),
         tuple(sorted(n for n in facts.module_names if n not in names)),
         tuple(sorted((k, tuple(v)) for k, v in facts.name_aliases.items())),

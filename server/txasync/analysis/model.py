@@ -407,6 +407,11 @@ class ModuleFacts:
     dynamic_calls: list[CallSite] = field(default_factory=list)
     # Module-level aliases of `typing.Generator` the module defines, by name.
     generator_aliases: dict[str, GeneratorAlias] = field(default_factory=dict)
+    # What `from <this module> import *` binds: the names its `__all__` lists, where every
+    # module-level binding of `__all__` is a literal of strings (`=`, `+=`, `.extend`,
+    # `.append`; all branches together); EXPORTS_ANY where `__all__` is made some other way
+    # (any name may be exported); None without `__all__` (its public names).
+    exports: tuple[str, ...] | None = None
     error: str | None = None  # set when the file could not be read or parsed
 
     def function(self, qualname: str) -> FunctionFact | None:
@@ -414,6 +419,18 @@ class ModuleFacts:
             if fn.qualname == qualname:
                 return fn
         return None
+
+
+# `ModuleFacts.exports` of a module whose `__all__` is computed: it may export any name.
+EXPORTS_ANY: tuple[str, ...] = ("*",)
+
+
+def star_exports(facts: ModuleFacts, name: str) -> bool:
+    """Whether `from <facts' module> import *` binds `name`, if the module has it: the
+    names `__all__` lists, else its public names (any name where `__all__` is computed)."""
+    if facts.exports is None:
+        return not name.startswith("_")
+    return facts.exports == EXPORTS_ANY or name in facts.exports
 
 
 def child_qualname(parent_kind: str, parent_qualname: str, name: str) -> str:
