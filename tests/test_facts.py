@@ -205,3 +205,22 @@ def test_a_parameter_shadows_an_imported_module() -> None:
     assert calls[("launch", "txtorcon.launch")].qualified is None
     assert calls[("launch", "txtorcon.launch")].receiver == "other"
     assert calls[("direct", "txtorcon.launch")].qualified == "txtorcon.launch"
+
+
+@pytest.mark.parametrize(("body", "choices"), [
+    ("for n in ('a', 'b'):\n        h(getattr(o, n))\n", ("a", "b")),
+    ("for n in ['a']:\n        pass\n    else:\n        h(getattr(o, n))\n", ("a",)),
+    # what the loop cannot say: another binding of the name, a non-literal, another scope
+    ("for n in ('a', 'b'):\n        n = n + '_x'\n        h(getattr(o, n))\n", ()),
+    ("for n in ('a', 'b'):\n        [h(getattr(o, n)) for n in names]\n", ()),
+    ("for n in ('a', 'b'):\n        g = lambda n: h(getattr(o, n))\n", ()),
+    ("for m in ('a', 'b'):\n        g = lambda n: h(getattr(o, n))\n", ()),
+    ("for n in ('a', x):\n        h(getattr(o, n))\n", ()),
+    ("for n in names:\n        h(getattr(o, n))\n", ()),
+    ("for n in ('a', 'b'):\n        pass\n    h(getattr(o, n))\n", ()),
+])
+def test_a_lookup_by_a_loop_variable_over_literal_strings(body: str, choices: tuple) -> None:
+    """`getattr(o, n)` handed over inside `for n in ("a", "b"):` can only find `a` or `b`
+    (`CallSite.name_choices`); anything that may bind `n` otherwise leaves it any name."""
+    facts = extract_facts(f"def f(o, h, names, x):\n    {body}", "m.py", "m", False)
+    assert [s.name_choices for s in facts.dynamic_calls] == [choices]

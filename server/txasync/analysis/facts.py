@@ -96,6 +96,9 @@ class _Scope:
     guards: list[str] = field(default_factory=list)
     # Local names bound to `getattr(obj, <computed name>)`, with the lookup's receiver.
     dynamic_names: dict[str, Ref] = field(default_factory=dict)
+    # Inside `for name in ("a", "b"):` (name bound nowhere else in the loop): the strings
+    # the name can only be there.
+    literal_names: dict[str, tuple[str, ...]] = field(default_factory=dict)
     params: frozenset[str] = frozenset()  # a lambda's parameters
     node: ast.FunctionDef | ast.AsyncFunctionDef | None = None  # a function's own node
 
@@ -335,6 +338,35 @@ def _constant_prefix(node: ast.expr) -> str:
             and isinstance(node.func.value.value, str)):
         return node.func.value.value.split("{", 1)[0]
     return ""
+
+
+def _literal_loop(node: ast.For | ast.AsyncFor) -> tuple[str, ...] | None:
+    """`for name in ("a", "b"):` (a list, tuple or set of strings) where nothing in the
+    loop's body or `else:` binds `name` again (an assignment, a comprehension's or an inner loop's
+    target, a parameter of a nested def, an `except ... as`, an import): the strings `name`
+    is in the body. None for any other loop."""
+    target, values = node.target, node.iter
+    if not isinstance(target, ast.Name) or not isinstance(values, (ast.List, ast.Tuple,
+                                                                   ast.Set)):
+        return None
+    choices = []
+    for item in values.elts:
+        if not (isinstance(item, ast.Constant) and isinstance(item.value, str)):
+            return None
+        choices.append(item.value)
+    name = target.id
+    for stmt in [*node.body, *node.orelse]:
+        for inner in ast.walk(stmt):
+            if ((isinstance(inner, ast.Name) and inner.id == name
+                 and not isinstance(inner.ctx, ast.Load))
+                    or (isinstance(inner, ast.arg) and inner.arg == name)
+                    or (isinstance(inner, ast.ExceptHandler) and inner.name == name)
+                    or (isinstance(inner, ast.alias) and name in (inner.asname, inner.name))
+                    or (isinstance(inner, (ast.Global, ast.Nonlocal)) and name in inner.names)
+                    or (isinstance(inner, (ast.MatchAs, ast.MatchStar)) and inner.name == name)
+                    or (isinstance(inner, ast.MatchMapping) and inner.rest == name)):
+                return None
+    return tuple(dict.fromkeys(choices))
 
 
 def _defaults(args: ast.arguments) -> list[ast.expr]:
@@ -969,24 +1001,27 @@ class _FactWalker:
         elif last in _REPLACING_CALLS:
             self._replacing_call(node, last)
 
-    def _dynamic_lookup(self, func: ast.expr) -> tuple[Ref, str] | None:
+    def _dynamic_lookup(self, func: ast.expr) -> tuple[Ref, str, tuple[str, ...]] | None:
         """A `getattr(obj, <name>)` about to be called: the callee as if it were
         `obj._` (so the receiver is typed like any other: the planner puts each method name
-        in for `_`), and the constant start of the name ("" when wholly computed). Also a
-        local name bound to a wholly computed lookup in the same function. None when `func`
-        is no such lookup."""
+        in for `_`), the constant start of the name ("" when wholly computed), and the
+        names it can only be (a loop variable over literal strings: `for n in ("a", "b")`;
+        empty: any). Also a local name bound to a wholly computed lookup in the same
+        function. None when `func` is no such lookup."""
         if isinstance(func, ast.Name):
             scope = self.current_def()
             if scope.fact is None or func.id not in scope.dynamic_names:
                 return None
-            return scope.dynamic_names[func.id], ""
+            return scope.dynamic_names[func.id], "", ()
         if not (isinstance(func, ast.Call) and isinstance(func.func, ast.Name)
                 and func.func.id == "getattr" and len(func.args) >= 2):
             return None
         name = func.args[1]
         prefix = name.value if isinstance(name, ast.Constant) and isinstance(
             name.value, str) else _constant_prefix(name)
-        return self.ref(ast.Attribute(func.args[0], "_", ast.Load())), prefix or ""
+        choices = self.scopes[-1].literal_names.get(name.id, ()) if isinstance(
+            name, ast.Name) else ()
+        return self.ref(ast.Attribute(func.args[0], "_", ast.Load())), prefix or "", choices
 
     def _lookup_by_name(self, node: ast.Call) -> None:
         """`getattr(self, "on_" + name)`, `getattr(self, "stop")`: the name's constant part."""
@@ -1145,7 +1180,21 @@ class _FactWalker:
         scope = self.current_def()
         if scope.fact is not None:
             self._record_assignment(scope.fact, node.target, Value("other"))
+        choices = _literal_loop(node)
+        if not choices:
+            self.generic_visit(node)
+            return
+        # In the body, and in `else:` (which runs after the last of them was bound).
+        assert isinstance(node.target, ast.Name)
+        name = node.target.id
+        here = self.scopes[-1]
+        before = here.literal_names.get(name)
+        here.literal_names[name] = choices
         self.generic_visit(node)
+        if before is None:
+            here.literal_names.pop(name, None)
+        else:
+            here.literal_names[name] = before
 
     visit_AsyncFor = visit_For
 
@@ -1293,7 +1342,8 @@ class _FactWalker:
         if lookup is not None:
             usage, detail = self._usage(node)
             site = self._site(node, lookup[0], usage, detail)
-            self.facts.dynamic_calls.append(_with(site, computed=True, name_prefix=lookup[1]))
+            self.facts.dynamic_calls.append(_with(site, computed=True, name_prefix=lookup[1],
+                                                  name_choices=lookup[2]))
         # Uncalled references handed over as arguments: `callLater(0, self.tick)`.
         callee = _text(func)
         for arg, receiver in self._handed_over(node, callee):
@@ -1305,7 +1355,7 @@ class _FactWalker:
                 site = self._site(arg, handed[0], "argument", receiver or callee,
                                   uncalled=True, handed_to="" if receiver is not None else None)
                 self.facts.dynamic_calls.append(
-                    _with(site, computed=True, name_prefix=handed[1]))
+                    _with(site, computed=True, name_prefix=handed[1], name_choices=handed[2]))
             if isinstance(arg, (ast.Name, ast.Attribute)) and not (
                     isinstance(arg, ast.Name) and self._lambda_bound(arg.id)):
                 ref = self.ref(arg)

@@ -987,7 +987,8 @@ class Workspace:
             name = self.functions[key][1].name
             found = memo[key] = []
             for site in facts.dynamic_calls:
-                if name.startswith(site.name_prefix):
+                if name.startswith(site.name_prefix) and (
+                        not site.name_choices or name in site.name_choices):
                     res = self.dynamic_resolution(facts, site, name)
                     if key in res.targets or res.possible:
                         found.append(site)

@@ -216,6 +216,9 @@ class CallSite:
     # name looked up ("on_" in `"on_" + name`, "" when wholly computed).
     computed: bool = False
     name_prefix: str = ""
+    # The names such a lookup can only be (`for name in ("a", "b"): getattr(o, name)`);
+    # empty: any name starting with `name_prefix`.
+    name_choices: tuple[str, ...] = ()
     # Inside `if isinstance(x, C):` (x not rebound in that body, same frame): the receiver
     # name and the class as written, an instance of which (or of a subclass) `x` is there.
     narrowed: tuple[str, str] | None = None
