@@ -1750,10 +1750,11 @@ def module_exports(tree: ast.Module) -> tuple[str, ...] | None:
               and isinstance(stmt.value.func.value, ast.Name)
               and stmt.value.func.value.id == "__all__"):
             call = stmt.value
+            method = stmt.value.func.attr
             seen = True
-            if call.func.attr == "extend" and len(call.args) == 1:  # type: ignore[attr-defined]
+            if method == "extend" and len(call.args) == 1:
                 found = _strings(call.args[0])
-            elif call.func.attr == "append" and len(call.args) == 1 and isinstance(  # type: ignore[attr-defined]
+            elif method == "append" and len(call.args) == 1 and isinstance(
                     call.args[0], ast.Constant) and isinstance(call.args[0].value, str):
                 found = [call.args[0].value]
             else:
