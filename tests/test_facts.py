@@ -216,6 +216,8 @@ def test_a_parameter_shadows_an_imported_module() -> None:
     ("for n in ('a', 'b'):\n        g = lambda n: h(getattr(o, n))\n", ()),
     ("for m in ('a', 'b'):\n        g = lambda n: h(getattr(o, n))\n", ()),
     ("for n in ('a', x):\n        h(getattr(o, n))\n", ()),
+    ("for n in ('a', 'b'):\n        import n.sub\n        h(getattr(o, n))\n", ()),
+    ("for n in ('a', 'b'):\n        def n(): pass\n        h(getattr(o, n))\n", ()),
     ("for n in names:\n        h(getattr(o, n))\n", ()),
     ("for n in ('a', 'b'):\n        pass\n    h(getattr(o, n))\n", ()),
 ])

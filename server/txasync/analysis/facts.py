@@ -343,7 +343,8 @@ def _constant_prefix(node: ast.expr) -> str:
 def _literal_loop(node: ast.For | ast.AsyncFor) -> tuple[str, ...] | None:
     """`for name in ("a", "b"):` (a list, tuple or set of strings) where nothing in the
     loop's body or `else:` binds `name` again (an assignment, a comprehension's or an inner loop's
-    target, a parameter of a nested def, an `except ... as`, an import): the strings `name`
+    target, a parameter of a nested def, an `except ... as`, an import, a def or class of
+    that name): the strings `name`
     is in the body. None for any other loop."""
     target, values = node.target, node.iter
     if not isinstance(target, ast.Name) or not isinstance(values, (ast.List, ast.Tuple,
@@ -361,7 +362,10 @@ def _literal_loop(node: ast.For | ast.AsyncFor) -> tuple[str, ...] | None:
                  and not isinstance(inner.ctx, ast.Load))
                     or (isinstance(inner, ast.arg) and inner.arg == name)
                     or (isinstance(inner, ast.ExceptHandler) and inner.name == name)
-                    or (isinstance(inner, ast.alias) and name in (inner.asname, inner.name))
+                    or (isinstance(inner, ast.alias) and name == (
+                        inner.asname or inner.name.split(".")[0]))
+                    or (isinstance(inner, (ast.FunctionDef, ast.AsyncFunctionDef,
+                                           ast.ClassDef)) and inner.name == name)
                     or (isinstance(inner, (ast.Global, ast.Nonlocal)) and name in inner.names)
                     or (isinstance(inner, (ast.MatchAs, ast.MatchStar)) and inner.name == name)
                     or (isinstance(inner, ast.MatchMapping) and inner.rest == name)):
