@@ -226,3 +226,26 @@ def test_a_lookup_by_a_loop_variable_over_literal_strings(body: str, choices: tu
     (`CallSite.name_choices`); anything that may bind `n` otherwise leaves it any name."""
     facts = extract_facts(f"def f(o, h, names, x):\n    {body}", "m.py", "m", False)
     assert [s.name_choices for s in facts.dynamic_calls] == [choices]
+
+
+@pytest.mark.parametrize(("call", "handed"), [
+    ("type(getattr(o, n))", False),
+    ("callable(getattr(o, n))", False),
+    ("isinstance(self.m, C)", False),
+    ("print(repr(self.m))", False),
+    # three arguments make a class (its namespace's functions are called later)
+    ("type('C', (), getattr(o, n))", True),
+    ("record(getattr(o, n))", True),
+])
+def test_an_inspecting_builtin_is_handed_nothing(call: str, handed: bool) -> None:
+    """`type(x)`, `callable(x)`, `isinstance(x, C)`, `repr(x)` look at a method without
+    calling it, and see the same of an `async def`: no hand-over (no caller, no computed-
+    name reason). Shadowed, the name is any function."""
+    def handed_over(text: str) -> list[object]:
+        facts = extract_facts(text, "m.py", "m", False)
+        return [s for s in [*facts.calls, *facts.dynamic_calls]
+                if s.uncalled and (s.computed or s.callee.text == "self.m")]
+
+    assert bool(handed_over(f"def f(self, o, n, record, C):\n    {call}\n")) == handed
+    assert handed_over(f"def f(self, o, n, record, C, type, callable, isinstance, print, "
+                       f"repr):\n    {call}\n")

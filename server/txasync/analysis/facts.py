@@ -130,6 +130,12 @@ def _rebinds(stmts: list[ast.stmt], name: str) -> bool:
 _PLAIN_BUILTINS = frozenset({"object", "str", "int", "float", "bool", "bytes", "list", "dict",
                              "set", "tuple", "frozenset", "len", "repr", "sorted"})
 _MOCKS = frozenset({"Mock", "MagicMock", "NonCallableMock", "NonCallableMagicMock"})
+# Builtins that look at a value without calling it, and see the same of a method whether it
+# is an inlineCallbacks function or an `async def`: its type (`type(x)` with one argument:
+# three make a class whose methods are called later), identity, text, truth. A method
+# given to one is not handed over.
+_INSPECTING_BUILTINS = frozenset({"type", "isinstance", "issubclass", "callable", "id",
+                                  "repr", "str", "hash", "bool", "print"})
 
 
 def _own_statements(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.stmt]:
@@ -1350,7 +1356,8 @@ class _FactWalker:
                                                   name_choices=lookup[2]))
         # Uncalled references handed over as arguments: `callLater(0, self.tick)`.
         callee = _text(func)
-        for arg, receiver in self._handed_over(node, callee):
+        handed_over = [] if self._inspects_only(node) else self._handed_over(node, callee)
+        for arg, receiver in handed_over:
             handed = self._dynamic_lookup(arg)
             if handed is not None:
                 # `maybeDeferred(handler, m)` with `handler = getattr(obj, name)`, or
@@ -1498,6 +1505,14 @@ class _FactWalker:
 
     def _builtin_range(self) -> bool:
         return self._builtin("range")
+
+    def _inspects_only(self, node: ast.Call) -> bool:
+        """A call of a builtin that looks at its arguments without calling them
+        (`_INSPECTING_BUILTINS`): what it is given is not handed over."""
+        func = node.func
+        return (isinstance(func, ast.Name) and func.id in _INSPECTING_BUILTINS
+                and not (func.id == "type" and len(node.args) != 1)
+                and self._builtin(func.id))
 
     def _builtin(self, name: str) -> bool:
         """`name` is the builtin here: neither the module nor an enclosing function binds
