@@ -16,6 +16,12 @@ API*: the body moves into an `async def` helper and the original name stays a pl
 function returning `ensureDeferred(helper(...))`, so no caller sees a difference. `txasync
 fix` does this by default.
 
+A method found by a computed name (`getattr(obj, name)(...)`, or the lookup handed to an API
+such as `callLater`) may be any method the name can be, so every one of them keeps its
+Deferred API (reason `computed-name`). To free them, let the code say which names it can
+be: a constant prefix (`getattr(self, "on_" + event)`) limits it to methods starting with
+it, and a loop over literal strings (`for name in ("start", "stop"):`) to those names.
+
 ## Example
 
 ```python
