@@ -249,8 +249,6 @@ def test_an_all_changed_by_an_edit_changes_callers_in_other_files(tmp_path) -> N
     exports it, `impl.fetch` once an edit of `mid`'s `__all__` leaves it out. The
     updated index must say so, as a fresh load does (`__all__` is part of what other files
     resolve through)."""
-    from txasync.engine import load_project, update_file
-
     fetch = ("from twisted.internet import defer\n\n\n@defer.inlineCallbacks\n"
              "def fetch():\n    r = yield defer.succeed(1)\n    return r\n")
     files = {
@@ -258,20 +256,31 @@ def test_an_all_changed_by_an_edit_changes_callers_in_other_files(tmp_path) -> N
         "mid.py": '__all__ = ["fetch"]\n' + fetch,
         "app.py": "from impl import *\nfrom mid import *\n\n\ndef use():\n    return fetch()\n",
     }
+    project, fresh, paths = _edited_and_fresh(tmp_path, files, "mid.py",
+                                              '__all__ = ["other"]\n' + fetch)
+    found = [(f.path, site.span) for f, site in fresh.callers("impl:fetch")]
+    assert found and found[0][0] == paths["app.py"]
+    assert [(f.path, site.span) for f, site in project.workspace.callers("impl:fetch")] == found
+    assert project.workspace.callers("mid:fetch") == []
+
+
+def _edited_and_fresh(tmp_path, files: dict[str, str], edited: str, text: str
+                      ) -> tuple[object, object, dict[str, str]]:
+    """A project of `files` (in memory) with `edited` then changed to `text` through the
+    incremental index, a fresh workspace of the texts after the edit, and the paths. Before
+    the edit, `impl.fetch` has no caller."""
+    from txasync.engine import load_project, update_file
+
     paths = {name: str(tmp_path / name) for name in files}
     config = Config(twisted_version=(26, 10))
     project = load_project(list(paths.values()), config,
                            overlays={paths[n]: t for n, t in files.items()})
     assert project.workspace.callers("impl:fetch") == []
-    assert project.workspace.callers("mid:fetch")
-    texts = dict(files, **{"mid.py": '__all__ = ["other"]\n' + fetch})
-    update_file(project, paths["mid.py"], texts["mid.py"])
+    texts = dict(files, **{edited: text})
+    update_file(project, paths[edited], text)
     fresh = load_project(list(paths.values()), config,
                          overlays={paths[n]: t for n, t in texts.items()}).workspace
-    found = [(f.path, site.span) for f, site in fresh.callers("impl:fetch")]
-    assert found and found[0][0] == paths["app.py"]
-    assert [(f.path, site.span) for f, site in project.workspace.callers("impl:fetch")] == found
-    assert project.workspace.callers("mid:fetch") == []
+    return project, fresh, paths
 
 
 @pytest.mark.parametrize(("text", "exports"), [
@@ -295,23 +304,14 @@ def test_a_star_import_added_by_an_edit_reaches_callers_in_other_files(tmp_path)
     adds `from impl import *`, and `impl.fetch` gains a caller in a file that was not
     edited. The updated index must find it, as a fresh load does (the star imports are
     part of what other files resolve through)."""
-    from txasync.engine import load_project, update_file
-
     files = {
         "impl.py": ("from twisted.internet import defer\n\n\n@defer.inlineCallbacks\n"
                     "def fetch():\n    r = yield defer.succeed(1)\n    return r\n"),
         "mid.py": "VALUE = 1\n",
         "app.py": "from mid import *\n\n\ndef use():\n    return fetch()\n",
     }
-    paths = {name: str(tmp_path / name) for name in files}
-    config = Config(twisted_version=(26, 10))
-    project = load_project(list(paths.values()), config,
-                           overlays={paths[n]: t for n, t in files.items()})
-    assert project.workspace.callers("impl:fetch") == []
-    texts = dict(files, **{"mid.py": "from impl import *\n\nVALUE = 1\n"})
-    update_file(project, paths["mid.py"], texts["mid.py"])
-    fresh = load_project(list(paths.values()), config,
-                         overlays={paths[n]: t for n, t in texts.items()}).workspace
+    project, fresh, paths = _edited_and_fresh(tmp_path, files, "mid.py",
+                                              "from impl import *\n\nVALUE = 1\n")
     found = [(f.path, site.span) for f, site in fresh.callers("impl:fetch")]
     assert found and found[0][0] == paths["app.py"]
     assert [(f.path, site.span) for f, site in project.workspace.callers("impl:fetch")] == found

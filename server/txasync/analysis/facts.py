@@ -352,15 +352,10 @@ def _literal_loop(node: ast.For | ast.AsyncFor) -> tuple[str, ...] | None:
     target, a parameter of a nested def, an `except ... as`, an import, a def or class of
     that name): the strings `name`
     is in the body. None for any other loop."""
-    target, values = node.target, node.iter
-    if not isinstance(target, ast.Name) or not isinstance(values, (ast.List, ast.Tuple,
-                                                                   ast.Set)):
+    target = node.target
+    choices = _strings(node.iter)
+    if not isinstance(target, ast.Name) or choices is None:
         return None
-    choices = []
-    for item in values.elts:
-        if not (isinstance(item, ast.Constant) and isinstance(item.value, str)):
-            return None
-        choices.append(item.value)
     name = target.id
     for stmt in [*node.body, *node.orelse]:
         for inner in ast.walk(stmt):
@@ -1733,8 +1728,8 @@ def extract_facts(source: str, path: str, module: str | None = None,
 
 
 def _strings(node: ast.expr) -> list[str] | None:
-    """The strings of a list or tuple of string constants, else None."""
-    if not isinstance(node, (ast.List, ast.Tuple)):
+    """The strings of a list, tuple or set of string constants, else None."""
+    if not isinstance(node, (ast.List, ast.Tuple, ast.Set)):
         return None
     out = []
     for item in node.elts:
