@@ -286,6 +286,7 @@ def _edited_and_fresh(tmp_path, files: dict[str, str], edited: str, text: str
 @pytest.mark.parametrize(("text", "exports"), [
     ("x = 1\n", None),
     ('__all__ = ["a", "_b"]\n', ("a", "_b")),
+    ('__all__ = {"a"}\n', ("a",)),
     ('__all__ = ("a",)\n__all__ += ["b"]\n__all__.extend(["c"])\n__all__.append("d")\n',
      ("a", "b", "c", "d")),
     ('if X:\n    __all__ = ["a"]\nelse:\n    __all__ = ["b"]\n', ("a", "b")),
