@@ -249,3 +249,19 @@ def test_an_inspecting_builtin_is_handed_nothing(call: str, handed: bool) -> Non
     assert bool(handed_over(f"def f(self, o, n, record, C):\n    {call}\n")) == handed
     assert handed_over(f"def f(self, o, n, record, C, type, callable, isinstance, print, "
                        f"repr):\n    {call}\n")
+
+
+@pytest.mark.parametrize(("body", "narrowed"), [
+    ("x.m()\n", ("x", "C")),
+    ("x = other()\n        x.m()\n", None),
+    ("try:\n            pass\n        except E as x:\n            x.m()\n", None),
+    ("import x\n        x.m()\n", None),
+    ("def x(): pass\n        x.m()\n", None),
+])
+def test_isinstance_narrowing_ends_where_the_name_may_be_bound_again(
+        body: str, narrowed: tuple[str, str] | None) -> None:
+    """`if isinstance(x, C):` tells the receiver's class only while nothing in the body may
+    bind `x` again (`_rebinds`, shared with the literal loops above)."""
+    text = f"def f(x, other, E):\n    if isinstance(x, C):\n        {body}"
+    facts = extract_facts(text, "m.py", "m", False)
+    assert [s.narrowed for s in facts.calls if s.callee.text == "x.m"] == [narrowed]

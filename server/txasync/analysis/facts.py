@@ -114,14 +114,23 @@ def _isinstance_test(test: ast.expr) -> tuple[str, ast.expr] | None:
 
 
 def _rebinds(stmts: list[ast.stmt], name: str) -> bool:
-    """Whether `name` is assigned, deleted or declared global/nonlocal anywhere in `stmts`
-    (nested functions included: a rebinding there through `nonlocal` counts)."""
+    """Whether anything in `stmts` may bind `name` again: an assignment or deletion (a
+    comprehension's or a loop's target too), `global`/`nonlocal`, `except ... as`, an
+    import, a def or class of that name, a pattern's capture, or a parameter of a nested
+    function (nested functions included: a rebinding there through `nonlocal` counts)."""
     for stmt in stmts:
         for node in ast.walk(stmt):
-            if isinstance(node, ast.Name) and node.id == name and not isinstance(
-                    node.ctx, ast.Load):
-                return True
-            if isinstance(node, (ast.Global, ast.Nonlocal)) and name in node.names:
+            if ((isinstance(node, ast.Name) and node.id == name
+                 and not isinstance(node.ctx, ast.Load))
+                    or (isinstance(node, (ast.Global, ast.Nonlocal)) and name in node.names)
+                    or (isinstance(node, ast.arg) and node.arg == name)
+                    or (isinstance(node, ast.ExceptHandler) and node.name == name)
+                    or (isinstance(node, ast.alias) and name == (
+                        node.asname or node.name.split(".")[0]))
+                    or (isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef,
+                                          ast.ClassDef)) and node.name == name)
+                    or (isinstance(node, (ast.MatchAs, ast.MatchStar)) and node.name == name)
+                    or (isinstance(node, ast.MatchMapping) and node.rest == name)):
                 return True
     return False
 
@@ -348,29 +357,13 @@ def _constant_prefix(node: ast.expr) -> str:
 
 def _literal_loop(node: ast.For | ast.AsyncFor) -> tuple[str, ...] | None:
     """`for name in ("a", "b"):` (a list, tuple or set of strings) where nothing in the
-    loop's body or `else:` binds `name` again (an assignment, a comprehension's or an inner loop's
-    target, a parameter of a nested def, an `except ... as`, an import, a def or class of
-    that name): the strings `name`
-    is in the body. None for any other loop."""
+    loop's body or `else:` binds `name` again (`_rebinds`): the strings `name` is there.
+    None for any other loop."""
     target = node.target
     choices = _strings(node.iter)
-    if not isinstance(target, ast.Name) or choices is None:
+    if (not isinstance(target, ast.Name) or choices is None
+            or _rebinds([*node.body, *node.orelse], target.id)):
         return None
-    name = target.id
-    for stmt in [*node.body, *node.orelse]:
-        for inner in ast.walk(stmt):
-            if ((isinstance(inner, ast.Name) and inner.id == name
-                 and not isinstance(inner.ctx, ast.Load))
-                    or (isinstance(inner, ast.arg) and inner.arg == name)
-                    or (isinstance(inner, ast.ExceptHandler) and inner.name == name)
-                    or (isinstance(inner, ast.alias) and name == (
-                        inner.asname or inner.name.split(".")[0]))
-                    or (isinstance(inner, (ast.FunctionDef, ast.AsyncFunctionDef,
-                                           ast.ClassDef)) and inner.name == name)
-                    or (isinstance(inner, (ast.Global, ast.Nonlocal)) and name in inner.names)
-                    or (isinstance(inner, (ast.MatchAs, ast.MatchStar)) and inner.name == name)
-                    or (isinstance(inner, ast.MatchMapping) and inner.rest == name)):
-                return None
     return tuple(dict.fromkeys(choices))
 
 
