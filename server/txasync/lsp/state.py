@@ -266,11 +266,16 @@ class State:
             files, _ = await asyncio.to_thread(engine.discover, [folder.root], config)
             if folder.implicit and len(files) > MAX_IMPLICIT_FILES:
                 files = []
-        found = None
+        # The key of the files as they are on disk, and the result stored for them if any
+        # (no key: none can be stored for this configuration).
+        key: str | None = None
+        stored: CheckResult | None = None
         if files:
             found = await asyncio.to_thread(engine.stored_check, files, config)
-            if found is not None and found[1] is not None:
-                folder.stored = (found[1], frozenset(files))
+            if found is not None:
+                key, stored = found
+            if stored is not None:
+                folder.stored = (stored, frozenset(files))
                 if self.on_stored is not None:
                     self.on_stored(folder)
         if progress is not None:
@@ -295,13 +300,13 @@ class State:
         for path in overlays:
             folder.versions[path] = (self.open_text(path) or ("", None))[1]
         folder.generation += 1
-        if found is not None and found[1] is None and overlays.keys() <= set(files):
+        if key is not None and stored is None and overlays.keys() <= set(files):
             # What a stored analysis must have been made from: the disk's text of every file
             # (`_remember` compares), open ones included.
             read = {path: source for path, source in project.sources.items()
                     if path not in overlays}
             read.update(await asyncio.to_thread(_read_disk, list(overlays)))
-            folder.to_store = (found[0], files, read)
+            folder.to_store = (key, files, read)
         for message in project.errors.values():
             self.log(message)
 
