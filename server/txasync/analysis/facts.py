@@ -44,7 +44,7 @@ from .names import (
     ImportTable,
     build_import_table,
 )
-from .shapes import deferred_shape
+from .shapes import CHAIN_METHODS, deferred_shape
 
 
 class LineIndex:
@@ -101,6 +101,9 @@ class _Scope:
     literal_names: dict[str, tuple[str, ...]] = field(default_factory=dict)
     params: frozenset[str] = frozenset()  # a lambda's parameters
     node: ast.FunctionDef | ast.AsyncFunctionDef | None = None  # a function's own node
+    # A `return` of something other than a call in the function's own frame (so it is no
+    # pass-through: see `_may_have_shape`).
+    plain_return: bool = False
 
 
 def _isinstance_test(test: ast.expr) -> tuple[str, ast.expr] | None:
@@ -320,6 +323,12 @@ _DOC_RETURNS = re.compile(
 )
 
 
+def _may_give_return_type(docstring: str) -> bool:
+    """Whether `_DOC_RETURNS` can match anything in the text: each of its forms has one of
+    these words (cleaning a docstring only takes indentation away)."""
+    return "rtype" in docstring or "eturn" in docstring or "Yields" in docstring
+
+
 def _doc_return_type(docstring: str) -> str:
     """The first line a docstring gives for the return value (`@rtype: Deferred`), or ""."""
     found = _DOC_RETURNS.search(docstring)
@@ -436,11 +445,22 @@ class _FactWalker:
         self.narrowing: list[tuple[str, str, int]] = []
         self.class_facts: dict[str, ClassFact] = {}
         self._rebound_globals: set[str] = set()
+        # id -> (node, its text): the same node's text is asked for again and again (its
+        # callee record, its usage, what it is handed to). The node is held so that its id
+        # stays its own (`_replaced` makes nodes that live for one call).
+        self._texts: dict[int, tuple[ast.AST, str]] = {}
 
     # -- helpers -----------------------------------------------------------------------
+    def text(self, node: ast.AST) -> str:
+        """`_text(node)`, once per node."""
+        found = self._texts.get(id(node))
+        if found is None:
+            found = self._texts[id(node)] = (node, _text(node))
+        return found[1]
+
     def ref(self, node: ast.expr) -> Ref:
         """How `node` is written, as a shared record (see `model.shared_ref`)."""
-        text = _text(node)
+        text = self.text(node)
         if isinstance(node, ast.Name):
             qualified = None if self._local(node.id) else self.table.resolve(node)
             return shared_ref("name", node.id, qualified, text=text)
@@ -493,7 +513,7 @@ class _FactWalker:
 
     def name_of(self, node: ast.expr) -> str:
         """What an expression names: its qualified name where imports tell, else its text."""
-        return self.table.resolve(node) or _text(node)
+        return self.table.resolve(node) or self.text(node)
 
     def value(self, node: ast.expr | None) -> Value:
         if node is None:
@@ -600,7 +620,7 @@ class _FactWalker:
             lines=span.end_line - start_span.line + 1,
             class_qualname=parent.qualname if parent.kind == "class" else "",
             decorators=tuple(decorators),
-            returns_annotation=_text(node.returns) if node.returns else "",
+            returns_annotation=self.text(node.returns) if node.returns else "",
         )
         for index, name in enumerate(decorators):
             if name in INLINE_CALLBACKS and not fact.is_async:
@@ -631,7 +651,9 @@ class _FactWalker:
         elif not {"self", "cls"} & {a.arg for a in _all_args(node.args)}:
             fact.self_class = parent.class_qualname
         body = node.body
-        docstring = ast.get_docstring(node, clean=True)
+        docstring = ast.get_docstring(node, clean=False)
+        if docstring is not None and _may_give_return_type(docstring):
+            docstring = ast.get_docstring(node, clean=True)  # cleaning costs: only if asked
         if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
             body = body[1:]
         fact.raises_only = bool(body) and all(isinstance(s, ast.Raise) for s in body)
@@ -643,18 +665,33 @@ class _FactWalker:
         scope = _Scope(kind, fact.qualname, fact, fact.self_class, node=node)
         self.scopes.append(scope)
         self._body(node.body)
-        if kind == "plain" and isinstance(node, ast.FunctionDef) and self._may_have_shape(node):
+        if kind == "plain" and isinstance(node, ast.FunctionDef) and self._may_have_shape(
+                node, scope):
             fact.shape = deferred_shape(node, self.source, self.ref, self.value, self.lines.span)
         self.scopes.pop()
         return fact
 
-    def _may_have_shape(self, node: ast.FunctionDef) -> bool:
-        """False only where `deferred_shape` is sure to find none: its text has no `return`
-        (no return statement, so no pass-through) and no `add` (no `addCallback`-style
-        chain call). A text with other characters than ASCII always may (identifiers are
-        NFKC-normalised: `ａddCallback` is `addCallback`)."""
-        segment = "".join(self.lines._lines[node.lineno - 1:node.end_lineno])
-        return not segment.isascii() or "return" in segment or "add" in segment
+    def _may_have_shape(self, node: ast.FunctionDef, scope: _Scope) -> bool:
+        """False only where `deferred_shape` is sure to find none, which is most plain
+        functions (walking each one's frame again was a tenth of the facts' time).
+
+        Its text has no `return` (no return statement, so no pass-through) and no `add` (no
+        `addCallback`-style chain call); or no chain method is named in it, decorators
+        included, so there is no chain, and a `return` of something other than a call was
+        met in its own frame, so there is no pass-through either. A text with other
+        characters than ASCII always may (identifiers are NFKC-normalised: `ａddCallback`
+        is `addCallback`)."""
+        lines = self.lines._lines
+        segment = "".join(lines[node.lineno - 1:node.end_lineno])
+        if not segment.isascii():
+            return True
+        if "return" not in segment and "add" not in segment:
+            return False
+        if not scope.plain_return:
+            return True
+        first = node.decorator_list[0].lineno if node.decorator_list else node.lineno
+        whole = "".join(lines[first - 1:node.lineno - 1]) + segment
+        return not whole.isascii() or any(name in whole for name in CHAIN_METHODS)
 
     def parent(self, levels: int = 1) -> ast.AST | None:
         """The ancestor `levels` above the node being visited."""
@@ -890,7 +927,7 @@ class _FactWalker:
                            else "")
                 self.facts.attribute_stores.setdefault(target.attr, []).append(
                     (owner, value if direct else Value("other"), on_self))
-            elif isinstance(target, ast.Subscript) and _text(target.value).endswith(
+            elif isinstance(target, ast.Subscript) and self.text(target.value).endswith(
                     "__dict__"):
                 self._computed_store(target.value.value if isinstance(
                     target.value, ast.Attribute) else None)  # `o.__dict__[name] = v`
@@ -914,7 +951,7 @@ class _FactWalker:
                 ("name", self.table.resolve(receiver) or receiver.id))
         else:
             self.facts.computed_store_receivers.append(
-                ("other", _text(receiver) if receiver is not None else ""))
+                ("other", self.text(receiver) if receiver is not None else ""))
 
     def _replaced_targets(self, targets: list[ast.expr], value: ast.expr | None = None
                           ) -> None:
@@ -986,8 +1023,8 @@ class _FactWalker:
         last = func.attr if isinstance(func, ast.Attribute) else (
             func.id if isinstance(func, ast.Name) else "")
         if isinstance(func, ast.Attribute) and func.attr in ("update", "setdefault") and (
-                _text(func.value).endswith("__dict__") or (
-                    isinstance(func.value, ast.Call) and _text(func.value.func) == "vars")):
+                self.text(func.value).endswith("__dict__") or (
+                    isinstance(func.value, ast.Call) and self.text(func.value.func) == "vars")):
             holder = func.value
             self._computed_store(  # `o.__dict__.update(kw)`, `vars(o).update(kw)`
                 holder.value if isinstance(holder, ast.Attribute) else (
@@ -1078,7 +1115,7 @@ class _FactWalker:
             for keyword in node.keywords:
                 if not keyword.arg:
                     continue
-                auto = _text(keyword.value).endswith("DEFAULT")
+                auto = self.text(keyword.value).endswith("DEFAULT")
                 if first_text is not None:
                     self._replaced(keyword.arg, keyword, qualified=f"{first_text}.{keyword.arg}",
                                    auto=auto)
@@ -1128,7 +1165,7 @@ class _FactWalker:
             if cls is not None:
                 for target in node.targets:
                     if isinstance(target, ast.Name):
-                        cls.class_attrs.setdefault(target.id, _text(node.value))
+                        cls.class_attrs.setdefault(target.id, self.text(node.value))
                         if isinstance(node.value, ast.Call):
                             # `store = Store()` in the body: `self.store` until reassigned
                             self._attribute_type(cls.qualname, target.id,
@@ -1138,7 +1175,7 @@ class _FactWalker:
                         # that name in a base is replaced for this class's instances.
                         if not isinstance(node.value, (ast.Constant, *_PLAIN_NODES)):
                             self._replaced_in_class_body(target.id, target, cls.qualname)
-        self._value_ref(node.value, "stored", ", ".join(_text(t) for t in node.targets))
+        self._value_ref(node.value, "stored", ", ".join(self.text(t) for t in node.targets))
         self._attribute_stores(node.targets, self._stored(node.value))
         scope = self.current_def()
         if scope.fact is not None and len(node.targets) == 1 and isinstance(
@@ -1197,7 +1234,7 @@ class _FactWalker:
     visit_AsyncFor = visit_For
 
     def visit_NamedExpr(self, node: ast.NamedExpr) -> None:
-        self._value_ref(node.value, "stored", _text(node.target))
+        self._value_ref(node.value, "stored", self.text(node.target))
         scope = self.current_def()
         if scope.fact is not None:
             self._record_assignment(scope.fact, node.target, self.value(node.value))
@@ -1254,7 +1291,7 @@ class _FactWalker:
         if isinstance(value, ast.Call):
             name = self.table.resolve(value.func)
             if name is None and isinstance(value.func, (ast.Name, ast.Attribute)):
-                name = _text(value.func)
+                name = self.text(value.func)
             return name
         if isinstance(value, ast.Name) and scope.fact is not None:
             # `self.store = store` where the parameter is annotated `store: Store`
@@ -1283,6 +1320,8 @@ class _FactWalker:
     def visit_Return(self, node: ast.Return) -> None:
         self._value_ref(node.value, "returned")
         scope = self.current_def()
+        if not isinstance(node.value, ast.Call):
+            scope.plain_return = True
         if scope.fact is not None:
             scope.fact.returns += (self.value(node.value),)
         self.generic_visit(node)
@@ -1324,7 +1363,7 @@ class _FactWalker:
         elif resolved == _FAILURE and not self.facts.failure_values:
             self.facts.failure_values = self._failure_as_data(node)
         scope = self.current_def()
-        if scope.fact is not None and (resolved or _text(func)).rpartition(".")[2] in (
+        if scope.fact is not None and (resolved or self.text(func)).rpartition(".")[2] in (
                 _WARNING_READERS):
             scope.fact.inspects_warnings = True
         if resolved == RETURN_VALUE:
@@ -1343,7 +1382,7 @@ class _FactWalker:
             self.facts.dynamic_calls.append(_with(site, computed=True, name_prefix=lookup[1],
                                                   name_choices=lookup[2]))
         # Uncalled references handed over as arguments: `callLater(0, self.tick)`.
-        callee = _text(func)
+        callee = self.text(func)
         handed_over = [] if self._inspects_only(node) else self._handed_over(node, callee)
         for arg, receiver in handed_over:
             handed = self._dynamic_lookup(arg)
@@ -1582,22 +1621,22 @@ class _FactWalker:
         if isinstance(parent, ast.Lambda):
             return "returned", "lambda"
         if isinstance(parent, ast.Assign) and self._coroutine_checked(parent):
-            return "checked", _text(parent.targets[0])
+            return "checked", self.text(parent.targets[0])
         if isinstance(parent, (ast.Assign, ast.AnnAssign, ast.NamedExpr)):
             targets = parent.targets if isinstance(parent, ast.Assign) else [parent.target]
-            return "stored", ", ".join(_text(t) for t in targets)
+            return "stored", ", ".join(self.text(t) for t in targets)
         if isinstance(parent, ast.Attribute):
             return "deferred-method", parent.attr
         if isinstance(parent, ast.Call) and parent.func is not node:
-            return "argument", _text(parent.func)
+            return "argument", self.text(parent.func)
         if isinstance(parent, ast.keyword):
             grand = self.parent(2)
-            return "argument", _text(grand.func) if isinstance(grand, ast.Call) else ""
+            return "argument", self.text(grand.func) if isinstance(grand, ast.Call) else ""
         if isinstance(parent, (ast.List, ast.Tuple, ast.Set)):
             # `gatherResults([f(), g()])`: the container is what gets passed on.
             grand = self.parent(2)
             if isinstance(grand, ast.Call):
-                return "argument", _text(grand.func)
+                return "argument", self.text(grand.func)
         return "other", type(parent).__name__ if parent is not None else ""
 
     def _coroutine_checked(self, assign: ast.Assign) -> bool:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import operator
 import weakref
 from collections.abc import Callable
-from dataclasses import dataclass, field, fields
+from dataclasses import MISSING, dataclass, field, fields
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 if TYPE_CHECKING:
@@ -48,6 +48,35 @@ def _pickled_through(builder: Callable[..., Any] | None = None) -> Callable[[_C]
 
 
 _pickled_by_fields = _pickled_through()
+
+
+def _quick_init(cls: _C) -> _C:
+    """Give a frozen, slotted dataclass an `__init__` that fills its slots through their
+    descriptors, the same fields in the same order with the same defaults.
+
+    The generated one of a frozen dataclass calls `object.__setattr__` once per field, a
+    lookup of the attribute each time: a `CallSite` (twenty fields) took 1.75 µs to make,
+    and the walker makes 200,000 of them on Twisted's tree, each unpickled fact is made
+    again the same way (`_pickled_through`), and `dataclasses.replace` calls it too. The
+    instance stays frozen: assigning an attribute still raises."""
+    params: list[str] = []
+    body: list[str] = []
+    namespace: dict[str, Any] = {}
+    for each in fields(cls):
+        assert each.default_factory is MISSING, "defaults only: see the docstring"
+        if each.default is MISSING:
+            params.append(each.name)
+        else:
+            namespace[f"_default_{each.name}"] = each.default
+            params.append(f"{each.name}=_default_{each.name}")
+        namespace[f"_set_{each.name}"] = cls.__dict__[each.name].__set__
+        body.append(f"    _set_{each.name}(self, {each.name})")
+    source = f"def __init__(self, {', '.join(params)}):\n" + "\n".join(body) + "\n"
+    exec(source, namespace)  # noqa: S102 - the text above, from the field names only
+    init = namespace["__init__"]
+    init.__qualname__ = f"{cls.__qualname__}.__init__"
+    cls.__init__ = init  # type: ignore[misc]
+    return cls
 
 
 # One object per distinct callee record (see `shared_ref`), found by its fields.
@@ -90,6 +119,7 @@ def make_span(line: int, col: int, end_line: int, end_col: int) -> Span:
 
 
 @_pickled_through(make_span)
+@_quick_init
 @dataclass(frozen=True, order=True, slots=True)
 class Span:
     line: int
@@ -133,6 +163,7 @@ ValueKind = Literal[
 
 
 @_pickled_by_fields
+@_quick_init
 @dataclass(frozen=True, slots=True)
 class Value:
     """What an expression is, as far as syntax tells (a yielded value, an assigned value)."""
@@ -146,6 +177,7 @@ class Value:
 
 
 @_pickled_by_fields
+@_quick_init
 @dataclass(frozen=True, slots=True)
 class YieldFact:
     span: Span
@@ -156,6 +188,7 @@ class YieldFact:
 
 
 @_pickled_by_fields
+@_quick_init
 @dataclass(frozen=True, slots=True)
 class ReturnValueFact:
     span: Span
@@ -191,6 +224,7 @@ ScopeKind = Literal["ic", "async", "plain", "lambda", "module", "class"]
 
 
 @_pickled_by_fields
+@_quick_init
 @dataclass(frozen=True, slots=True)
 class CallSite:
     """A call, or an uncalled reference handed to something (`callLater(0, self.tick)`)."""
@@ -317,6 +351,7 @@ class ClassFact:
 
 
 @_pickled_by_fields
+@_quick_init
 @dataclass(frozen=True, slots=True)
 class FailureSuccess:
     """`succeed(Failure(e))`: where, and how to respell it `fail(...)`."""
