@@ -344,6 +344,7 @@ class Resolution:
 
 
 _NOTHING = Resolution()
+_NO_DEFINERS: dict[str, str] = {}
 _POSSIBLE = Resolution((), possible=True)
 
 
@@ -439,6 +440,7 @@ class Workspace:
         not pay for them again), per file where they also read a file's own facts."""
         # (class key, name) -> subclass_methods; key -> related_methods: definitions only.
         self._subclass_memo: dict[tuple[str, str], list[str]] = {}
+        self._definers: dict[str, dict[str, str]] | None = None  # see _defined_in
         self._related_memo: dict[str, list[str]] = {}
         self._async_keys: list[str] | None = None
         # path -> the keys of that file's inlineCallbacks functions, pass-throughs and
@@ -450,6 +452,9 @@ class Workspace:
         # path -> function key -> that file's `getattr` sites that may reach the function
         # (read from `_dynamic`, so kept and dropped with it).
         self._dynamic_found: dict[str, dict[str, list[CallSite]]] = {}
+        # function key -> every file's sites from `_dynamic_found`, in workspace order (see
+        # `dynamic_callers`).
+        self._dynamic_callers: dict[str, list[tuple[ModuleFacts, CallSite]]] = {}
         # path -> (id of the function, id of the reference) -> (the function, the
         # reference, what a call of it there reaches): the planner's questions about the
         # values a file's functions yield and return (`resolve_in`). Kept while the
@@ -746,12 +751,19 @@ class Workspace:
             self._children = children
         return sorted(self._children.get(class_key, ()))
 
-    def _method_of(self, class_key: str, name: str) -> str | None:
-        """The key of method `name` defined in workspace class `class_key` itself."""
-        found = self.classes.get(class_key)
-        if found is None or name not in found[1].methods:
-            return None
-        return function_key(found[0].module, f"{found[1].qualname}.{name}")
+    def _defined_in(self, name: str) -> dict[str, str]:
+        """Workspace class key -> the key of its own method `name`, for every class that
+        defines one (made once for all names, and kept with `_subclass_memo`: both read
+        the definitions alone). Where a subclass search once asked each class in turn, on
+        Twisted's tree a million questions, it looks here."""
+        if self._definers is None:
+            table: dict[str, dict[str, str]] = {}
+            for class_key, (cfacts, cls) in self.classes.items():
+                for method in cls.methods:
+                    table.setdefault(method, {}).setdefault(
+                        class_key, function_key(cfacts.module, f"{cls.qualname}.{method}"))
+            self._definers = table
+        return self._definers.get(name, _NO_DEFINERS)
 
     def subclass_methods(self, class_key: str, name: str) -> list[str]:
         """Every method named `name` that `self.name()` in `class_key` may reach through a
@@ -765,9 +777,12 @@ class Workspace:
 
     def _subclass_methods(self, class_key: str, name: str) -> list[str]:
         found: list[str] = []
+        defined = self._defined_in(name)
+        if not defined:
+            return found
         for sub in self.subclasses(class_key):
             for key in [sub, *self.ancestors(sub)]:
-                method = self._method_of(key, name) if key != class_key else None
+                method = defined.get(key) if key != class_key else None
                 if method is not None and method not in found:
                     found.append(method)
         return found
@@ -904,12 +919,14 @@ class Workspace:
         return ext.qualified if ext is not None else name
 
     def lookup_method(self, class_key: str, name: str, skip_self: bool = False) -> str | None:
-        chain = ([] if skip_self else [class_key]) + self.ancestors(class_key)
-        for key in chain:
-            if key in self.classes:
-                facts, cls = self.classes[key]
-                if name in cls.methods:
-                    return function_key(facts.module, f"{cls.qualname}.{name}")
+        defined = self._defined_in(name)
+        if not defined:
+            return None
+        if not skip_self and class_key in defined:
+            return defined[class_key]
+        for key in self.ancestors(class_key):
+            if key in defined:
+                return defined[key]
         return None
 
     def external_definer(self, class_key: str, name: str) -> str | None:
@@ -992,6 +1009,19 @@ class Workspace:
                     res = self.dynamic_resolution(facts, site, name)
                     if key in res.targets or res.possible:
                         found.append(site)
+        return found
+
+    def dynamic_callers(self, key: str) -> list[tuple[ModuleFacts, CallSite]]:
+        """Every file's `getattr(obj, <computed>)(...)` sites that may find the function
+        `key` (`dynamic_sites_reaching`), files in workspace order. Kept by `updated` while
+        the edited file makes no such call before or after the edit: the planner asks
+        about every method of every hierarchy it decides, and asking each file again was a
+        tenth of a keystroke's planning."""
+        found = self._dynamic_callers.get(key)
+        if found is None:
+            found = self._dynamic_callers[key] = [
+                (facts, site) for facts in self.modules.values() if facts.dynamic_calls
+                for site in self.dynamic_sites_reaching(facts, key)]
         return found
 
     def _related_methods(self, key: str) -> list[str]:
@@ -1629,11 +1659,15 @@ class Workspace:
         new._order = self._order
         new._return_types = dict(self._return_types)
         new._subclass_memo = self._subclass_memo
+        new._definers = self._definers
         new._related_memo = self._related_memo
         new._async_keys = self._async_keys
         new._candidates = _without(self._candidates, path)
         new._dynamic = _without(self._dynamic, path)
         new._dynamic_found = _without(self._dynamic_found, path)
+        # No file's part of it changed when the edited file has no such call either side.
+        new._dynamic_callers = ({} if old.dynamic_calls or facts.dynamic_calls
+                                else self._dynamic_callers)
         new._resolved_in = _without(self._resolved_in, path)
         new.oracle = None
         new.dynamic_prefixes = {}

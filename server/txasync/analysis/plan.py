@@ -89,7 +89,6 @@ class Planner:
 
     def __init__(self, ws: Workspace, config: Config, evidence: Evidence | None = None,
                  refused: Mapping[str, Reason] | None = None) -> None:
-        self._dynamic_sites: list[ModuleFacts] | None = None  # files with getattr calls
         # Asked between functions: True gives the run up (`Superseded`).
         self.should_stop: Callable[[], bool] | None = None
         self.ws = ws
@@ -1657,10 +1656,7 @@ class Planner:
         facts, fn = self.ws.functions[key]
         if not fn.class_qualname:
             return []
-        if self._dynamic_sites is None:
-            self._dynamic_sites = [f for f in self.ws.modules.values() if f.dynamic_calls]
-        return [(sfacts, site) for sfacts in self._dynamic_sites
-                for site in self.ws.dynamic_sites_reaching(sfacts, key)]
+        return list(self.ws.dynamic_callers(key))
 
 
 def declared_awaitable(fn: FunctionFact, docstring: bool = True) -> bool:
