@@ -140,6 +140,36 @@ def test_twisted_sample(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
         assert _check(root, use_cache=True, jobs=2) == full
 
 
+def test_facts_parsed_in_workers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Enough files for worker processes: each worker sends its facts back as the bytes it
+    wrote to the cache. The parent's facts, the findings and the cache entries are what one
+    process makes."""
+    write(tmp_path / "pyproject.toml", '[tool.txasync]\ntwisted-version = "26.10"\n')
+    write(tmp_path / "app" / "__init__.py", "")
+    write(tmp_path / "app" / "store.py", STORE)
+    for n in range(engine.PARALLEL_THRESHOLD + 6):
+        write(tmp_path / "app" / f"user_{n}.py",
+              f"from app.store import Store\n\n\ndef use_{n}(store: Store):\n"
+              f"    d = store.fetch('{n}')\n    d.addCallback(print)\n    return d\n")
+    config = load_config(str(tmp_path))
+    files, _ = engine.discover([str(tmp_path)], config)
+    alone = engine.load_project(files, config, jobs=1)
+    shared = engine.load_project(files, config, jobs=2, cached_facts=True)
+    assert list(shared.facts) == list(alone.facts)
+    for path, facts in alone.facts.items():
+        assert shared.facts[path] == facts
+        assert shared.sources[path].text == alone.sources[path].text
+        module, is_package = module_name_for(path)
+        key = facts_cache.facts_key(alone.sources[path].text, path, module, is_package)
+        assert facts_cache.load(str(tmp_path), key, path) == facts
+    full = _check(tmp_path, use_cache=False)
+    assert [f.data["wraps"] for f in full] == [engine.PARALLEL_THRESHOLD + 6]  # every user
+    assert _check(tmp_path, use_cache=False, jobs=2) == full
+    with monkeypatch.context() as patched:
+        _refuse_parsing(patched)
+        assert _check(tmp_path, use_cache=True, jobs=2) == full
+
+
 def test_key_covers_what_facts_are_made_of(tmp_path: Path,
                                            monkeypatch: pytest.MonkeyPatch) -> None:
     key = facts_cache.facts_key("x = 1\n", "/p/m.py", "m", False)

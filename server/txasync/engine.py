@@ -11,6 +11,7 @@ import copy
 import gc
 import io
 import os
+import pickle
 import tokenize
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -125,6 +126,8 @@ def _installed_tree(directory: str) -> bool:
 
 
 FactsJob = tuple[str, ModuleFacts | None, Source | None, str | None, str | None]
+# What a worker sends back: `FactsJob` with the facts pickled (see `_pickled_facts_job`).
+PickledFactsJob = tuple[str, bytes | None, Source | None, str | None, str | None]
 
 
 def _facts_job(path: str, cache_root: str | None = None, parse: bool = True
@@ -132,10 +135,39 @@ def _facts_job(path: str, cache_root: str | None = None, parse: bool = True
     """One file's source and facts (or the error that left it out), and the key of its
     facts in the facts cache when `cache_root` names a project root whose cache to use.
     Without `parse`, None where the cache does not hold the file's facts."""
+    found = _read_facts(path, cache_root, parse)
+    return found[0] if found is not None else None
+
+
+def _pickled_facts_job(path: str, cache_root: str | None = None) -> PickledFactsJob:
+    """`_facts_job` in a worker process: the facts go back to the parent pickled once,
+    as the bytes written to the facts cache. Sent as objects, they were pickled a second
+    time on the way (a tenth of a worker's time on the editor's cold start, which keeps
+    the cache). The parent loads them with `_unpickled`."""
+    found = _read_facts(path, cache_root, True)
+    assert found is not None
+    (path, facts, source, error, key), data = found
+    if facts is not None and data is None:
+        data = facts_cache.dumps(facts)
+        if data is None:  # a bug in txasync: this file is left out, by name
+            cause = TypeError("its facts cannot be pickled")
+            return path, None, None, _internal_error(path, "reading", cause), None
+    return path, data, source, error, key
+
+
+def _unpickled(found: PickledFactsJob) -> FactsJob:
+    path, data, source, error, key = found
+    facts = pickle.loads(data) if data is not None else None  # noqa: S301 - our worker's
+    return path, facts, source, error, key
+
+
+def _read_facts(path: str, cache_root: str | None, parse: bool
+                ) -> tuple[FactsJob, bytes | None] | None:
+    """`_facts_job`, with the pickled facts when it stored them in the cache."""
     try:
         source = read_source(path)
     except SourceError as exc:
-        return path, None, None, str(exc), None
+        return (path, None, None, str(exc), None), None
     key = None
     try:
         module, is_package = module_name_for(path)
@@ -143,15 +175,17 @@ def _facts_job(path: str, cache_root: str | None = None, parse: bool = True
             key = facts_cache.facts_key(source.text, path, module, is_package)
             facts = facts_cache.load(cache_root, key, path)
             if facts is not None:
-                return path, facts, source, None, key
+                return (path, facts, source, None, key), None
         if not parse:
             return None
         facts = extract_facts(source.text, path, module, is_package)
     except Exception as exc:  # a bug in txasync: this file is left out, by name
-        return path, None, None, _internal_error(path, "reading", exc), None
-    if key is not None:
-        facts_cache.store(cache_root, key, facts)  # type: ignore[arg-type]
-    return path, facts, source, None, key
+        return (path, None, None, _internal_error(path, "reading", exc), None), None
+    data = None
+    if cache_root is not None and key is not None:
+        data = facts_cache.dumps(facts)
+        facts_cache.store(cache_root, key, facts, data)
+    return (path, facts, source, None, key), data
 
 
 def _internal_error(path: str, doing: str, exc: BaseException) -> str:
@@ -204,8 +238,12 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+def _parallel(items: list[str], jobs: int) -> bool:
+    return jobs > 1 and len(items) >= PARALLEL_THRESHOLD
+
+
 def _map(job: Callable[[str], _T], items: list[str], jobs: int) -> Iterator[_T]:
-    if jobs <= 1 or len(items) < PARALLEL_THRESHOLD:
+    if not _parallel(items, jobs):
         yield from map(job, items)
         return
     with ProcessPoolExecutor(max_workers=jobs) as pool:
@@ -258,9 +296,14 @@ def load_project(files: list[str], config: Config, jobs: int = 1,
                     todo.append(path)
                 else:
                     done[path] = hit
-        for result in _map(job, todo, jobs):
-            assert result is not None
-            done[result[0]] = result
+        if _parallel(todo, jobs):
+            sent = partial(_pickled_facts_job, cache_root=config.root if cached_facts else None)
+            for pickled in _map(sent, todo, jobs):
+                done[pickled[0]] = _unpickled(pickled)
+        else:
+            for result in _map(job, todo, jobs):
+                assert result is not None
+                done[result[0]] = result
         for path in disk:  # in the order given, whoever read them
             path, facts, source, error, key = done[path]
             if key is not None:

@@ -105,13 +105,25 @@ def load(root: str, key: str, path: str) -> ModuleFacts | None:
     return facts
 
 
-def store(root: str, key: str, facts: ModuleFacts) -> bool:
-    """Keep `facts` under `key` (False when it cannot be written)."""
-    directory = facts_dir(root)
+def dumps(facts: ModuleFacts) -> bytes | None:
+    """`facts` as an entry holds them (None: they cannot be pickled)."""
     try:
-        data = pickle.dumps(facts, protocol=pickle.HIGHEST_PROTOCOL)
+        return pickle.dumps(facts, protocol=pickle.HIGHEST_PROTOCOL)
+    except (pickle.PicklingError, RecursionError, TypeError):
+        return None
+
+
+def store(root: str, key: str, facts: ModuleFacts, data: bytes | None = None) -> bool:
+    """Keep `facts` under `key` (False when it cannot be written). `data`: the facts
+    already pickled by `dumps` (a worker sends those same bytes back to its parent)."""
+    directory = facts_dir(root)
+    if data is None:
+        data = dumps(facts)
+        if data is None:
+            return False
+    try:
         write_cache_entry(os.path.dirname(directory), os.path.join(directory, key), data)
-    except (OSError, pickle.PicklingError, RecursionError, TypeError):
+    except OSError:
         return False
     return True
 
