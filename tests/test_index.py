@@ -316,3 +316,116 @@ def test_a_star_import_added_by_an_edit_reaches_callers_in_other_files(tmp_path)
     found = [(f.path, site.span) for f, site in fresh.callers("impl:fetch")]
     assert found and found[0][0] == paths["app.py"]
     assert [(f.path, site.span) for f, site in project.workspace.callers("impl:fetch")] == found
+
+
+_PATCHES = textwrap.dedent('''\
+    from unittest import mock
+
+    from pkg import store
+
+
+    def test_one(thing):
+        thing.fetch = mock.Mock()
+        with mock.patch("pkg.store.helper"):
+            pass
+
+
+    def test_two(thing):
+        thing.render = None
+''')
+_DYNAMIC = textwrap.dedent('''\
+    class Dispatch:
+        def run(self, name, d):
+            return getattr(self, "do_" + name)(d)
+
+        def other(self, name):
+            return getattr(self, name)()
+''')
+_STORE = textwrap.dedent('''\
+    from twisted.internet import defer
+
+
+    def helper():
+        return 1
+
+
+    class Store:
+        @defer.inlineCallbacks
+        def fetch(self):
+            yield defer.succeed(1)
+
+        @defer.inlineCallbacks
+        def do_render(self, d):
+            yield d
+
+        def render(self):
+            return self.fetch()
+''')
+
+
+@pytest.mark.parametrize(("edited", "edits"), [
+    # Lines before, between and after the replacements; one taken out, one added, another
+    # name patched: the file's sites move within the other files' and change.
+    ("tests/test_patches.py", [
+        lambda t: "# a comment line\n" + t,
+        lambda t: t.replace("    thing.render = None\n", "    x = 1\n    thing.render = None\n"),
+        lambda t: t.replace("    thing.fetch = mock.Mock()\n", "    pass\n"),
+        lambda t: t.replace("    pass\n", "    thing.fetch = mock.Mock()\n"
+                                         "    thing.other = mock.Mock()\n", 1),
+        lambda t: t + "\n\ndef test_three(thing):\n    thing.fetch = None\n",
+    ]),
+    ("pkg/dyn.py", [
+        lambda t: "# a comment line\n" + t,
+        lambda t: t.replace('getattr(self, name)()', 'getattr(self, "do_" + name)()'),
+        lambda t: t.replace('        return getattr(self, "do_" + name)(d)\n',
+                            '        x = 1\n        return getattr(self, name)(d)\n'),
+        lambda t: t.replace("getattr(self, name)(d)", "self.fetch(d)"),
+    ]),
+])
+def test_tables_of_names_patched_as_fresh(tmp_path, edited, edits) -> None:
+    """An edit of a file that patches something, or calls a method by a computed name,
+    patches the tables of replacements by name and of computed-name callers (that file's
+    part found again, every other file's kept) where the index is shared: after each edit
+    they equal a fresh workspace's, entry for entry and in the same order."""
+    from txasync.engine import update_file
+
+    files = {"pkg/__init__.py": "", "pkg/store.py": _STORE, "pkg/dyn.py": _DYNAMIC,
+             "pkg/more.py": _DYNAMIC.replace("Dispatch", "More"),
+             "tests/__init__.py": "", "tests/test_patches.py": _PATCHES,
+             "tests/test_more.py": _PATCHES.replace("test_one", "test_four")}
+    paths = {name: str(tmp_path / name) for name in files}
+    for name, text in files.items():  # on disk: module names come from the packages
+        os.makedirs(os.path.dirname(paths[name]), exist_ok=True)
+        with open(paths[name], "w", encoding="utf-8") as handle:
+            handle.write(text)
+    config = Config(twisted_version=(26, 10))
+    project = load_project(list(paths.values()), config)
+    texts = dict(files)
+    patched = 0
+    for edit in edits:
+        ws = project.workspace
+        keys = sorted(k for k, (_, fn) in ws.functions.items() if fn.class_qualname)
+        for key in keys:
+            ws.dynamic_callers(key)
+        ws.replaced_names()
+        assert edit(texts[edited]) != texts[edited]
+        texts[edited] = edit(texts[edited])
+        update_file(project, paths[edited], texts[edited])
+        new = project.workspace
+        assert new is not ws
+        # Patched where the index is shared (`updated`); an edit changing what is replaced
+        # or looked up builds it afresh.
+        patched += new._named_prior is not None or new._dynamic_prior is not None
+        fresh = load_project(list(paths.values()), config,
+                             overlays={paths[n]: t for n, t in texts.items()}).workspace
+
+        def named(w):  # the facts objects differ between the two: compare by path
+            table, names = w._named_replacements()
+            return ({n: [(f.path, s) for f, s in pairs] for n, pairs in table.items()},
+                    names)
+
+        assert named(new) == named(fresh)
+        for key in keys:
+            assert ([(f.path, s) for f, s in new.dynamic_callers(key)]
+                    == [(f.path, s) for f, s in fresh.dynamic_callers(key)]), key
+    assert patched >= 2

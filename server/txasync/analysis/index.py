@@ -416,6 +416,8 @@ class Workspace:
         self.oracle: JediOracle | None = None  # optional second opinion (jedi_oracle.py)
         self._return_types: dict[str, tuple[str, str | None]] = {}
         self._ancestors: dict[str, list[str]] = {}
+        # class key -> (is_interface, is_protocol): read from the ancestors, kept with them.
+        self._class_kinds: dict[str, tuple[bool, bool]] = {}
         self._splits: dict[str, tuple[str, str] | None] = {}
         self._sites: dict[str, _FileSites] | None = None  # path -> its resolved call sites
         self._callers_at: dict[str, list[str]] = {}  # key -> paths with callers of it
@@ -427,6 +429,9 @@ class Workspace:
         self._declared: set[str] | None = None  # see declared_attribute
         self._agree: dict[tuple[str, tuple[str, str | None]], bool] = {}  # see _stores_agree
         self._by_replaced_name: _NamedReplacements | None = None  # see replacements_named
+        # The table of the workspace this one was `updated` from, with the edited file's
+        # path and its facts there: patched instead of built (see `_patched_named`).
+        self._named_prior: tuple[_NamedReplacements, str, ModuleFacts] | None = None
         self._imported_alternatives: dict[str, str] | None = None  # see import_alternative
         self._doubled: dict[str, list[tuple[str, Replacement]]] = {}
         self._reached: dict[str, list[list[str] | None]] = {}
@@ -441,6 +446,7 @@ class Workspace:
         # (class key, name) -> subclass_methods; key -> related_methods: definitions only.
         self._subclass_memo: dict[tuple[str, str], list[str]] = {}
         self._definers: dict[str, dict[str, str]] | None = None  # see _defined_in
+        self._doubles_memo: dict[tuple[str, str], list[str]] = {}  # see test_doubles_of
         self._related_memo: dict[str, list[str]] = {}
         self._async_keys: list[str] | None = None
         # path -> the keys of that file's inlineCallbacks functions, pass-throughs and
@@ -455,6 +461,10 @@ class Workspace:
         # function key -> every file's sites from `_dynamic_found`, in workspace order (see
         # `dynamic_callers`).
         self._dynamic_callers: dict[str, list[tuple[ModuleFacts, CallSite]]] = {}
+        # The memo of the workspace this one was `updated` from, with the edited file's path
+        # and its facts there, when that file makes such calls: each entry is patched.
+        self._dynamic_prior: tuple[dict[str, list[tuple[ModuleFacts, CallSite]]], str,
+                                   ModuleFacts] | None = None
         # path -> (id of the function, id of the reference) -> (the function, the
         # reference, what a call of it there reaches): the planner's questions about the
         # values a file's functions yield and return (`resolve_in`). Kept while the
@@ -789,7 +799,14 @@ class Workspace:
 
     def test_doubles_of(self, name: str, cls_key: str) -> list[str]:
         """Methods named `name` of duck-typed fakes (classes in test modules, or named
-        Fake*/Dummy*/Stub*/Mock*) outside `cls_key`'s hierarchy."""
+        Fake*/Dummy*/Stub*/Mock*) outside `cls_key`'s hierarchy (definitions only: kept
+        with `_subclass_memo`)."""
+        memo = self._doubles_memo.get((cls_key, name))
+        if memo is None:
+            memo = self._doubles_memo[(cls_key, name)] = self._test_doubles_of(name, cls_key)
+        return list(memo)
+
+    def _test_doubles_of(self, name: str, cls_key: str) -> list[str]:
         if self._fakes is None:
             fakes: dict[str, list[str]] = defaultdict(list)
             for cfacts, cls in self.classes.values():
@@ -809,13 +826,22 @@ class Workspace:
 
     def is_interface(self, class_key: str) -> bool:
         """A zope.interface `Interface`: calling it adapts, its methods are declarations."""
-        return any(a.startswith("zope.interface") and a.endswith("Interface")
-                   for a in self.ancestors(class_key))
+        return self._class_kind(class_key)[0]
 
     def is_protocol(self, class_key: str) -> bool:
         """A `typing.Protocol`: its instances are whatever has the methods."""
-        return any(a.rsplit(".", 1)[-1] == "Protocol" and a.split(".")[0] in (
-            "typing", "typing_extensions") for a in self.ancestors(class_key))
+        return self._class_kind(class_key)[1]
+
+    def _class_kind(self, class_key: str) -> tuple[bool, bool]:
+        """(is_interface, is_protocol), asked of every class a call dispatches on."""
+        found = self._class_kinds.get(class_key)
+        if found is None:
+            above = self.ancestors(class_key)
+            found = self._class_kinds[class_key] = (
+                any(a.startswith("zope.interface") and a.endswith("Interface") for a in above),
+                any(a.rsplit(".", 1)[-1] == "Protocol" and a.split(".")[0] in (
+                    "typing", "typing_extensions") for a in above))
+        return found
 
     def implementers(self, iface_key: str) -> list[str]:
         """Workspace classes declared `@implementer(iface)`."""
@@ -1018,6 +1044,15 @@ class Workspace:
         about every method of every hierarchy it decides, and asking each file again was a
         tenth of a keystroke's planning."""
         found = self._dynamic_callers.get(key)
+        if found is None and self._dynamic_prior is not None:
+            prior, path, old = self._dynamic_prior
+            before = prior.get(key)
+            if before is not None:  # every other file's part is what it was
+                facts = self.modules[path]
+                found = self._dynamic_callers[key] = _in_order(
+                    [pair for pair in before if pair[0] is not old],
+                    [(facts, site) for site in self.dynamic_sites_reaching(facts, key)],
+                    self._order)
         if found is None:
             found = self._dynamic_callers[key] = [
                 (facts, site) for facts in self.modules.values() if facts.dynamic_calls
@@ -1363,6 +1398,10 @@ class Workspace:
         return hit[1]
 
     def _named_replacements(self) -> _NamedReplacements:
+        if self._by_replaced_name is None and self._named_prior is not None:
+            prior, path, old = self._named_prior
+            self._named_prior = None
+            self._by_replaced_name = self._patched_named(prior, path, old)
         if self._by_replaced_name is None:
             table: dict[str, list[tuple[ModuleFacts, CallSite]]] = {}
             names: set[str] = set()
@@ -1372,6 +1411,28 @@ class Workspace:
                 names.update(w.rsplit(".", 1)[-1] for w in facts.doubled_classes)
             self._by_replaced_name = (table, frozenset(names | set(table)))
         return self._by_replaced_name
+
+    def _patched_named(self, prior: _NamedReplacements, path: str, old: ModuleFacts
+                       ) -> _NamedReplacements:
+        """The table `_named_replacements` builds, from the one of a workspace where only
+        the file at `path` differed (it had the facts `old`): the names that file's
+        replacements have, before or after, get their lists again with its sites in their
+        place. Building it from every file was most of a keystroke's index update in a
+        file that patches something."""
+        facts = self.modules[path]
+        table = dict(prior[0])
+        for name in ({site.callee.name for site in old.replacements}
+                     | {site.callee.name for site in facts.replacements}):
+            pairs = _in_order([pair for pair in table.get(name, ()) if pair[0] is not old],
+                              [(facts, site) for site in facts.replacements
+                               if site.callee.name == name], self._order)
+            if pairs:
+                table[name] = pairs
+            else:
+                table.pop(name, None)
+        names = {w.rsplit(".", 1)[-1] for each in self.modules.values()
+                 for w in each.doubled_classes}
+        return table, frozenset(names | set(table))
 
     def replacements_named(self, name: str) -> list[tuple[ModuleFacts, CallSite]]:
         """Every replacement site of the workspace whose target is called `name`, whatever
@@ -1591,9 +1652,12 @@ class Workspace:
         new._declared = None  # the edited file's classes may declare others
         new._agree = {}  # the edited file's stores may differ
         new._by_replaced_name = None
+        new._named_prior = None
         new._imported_alternatives = None
         if not _contributes_replacements(old) and not _contributes_replacements(facts):
             new._by_replaced_name = self._by_replaced_name
+        elif self._by_replaced_name is not None:
+            new._named_prior = (self._by_replaced_name, path, old)
         if names:
             # Functions came or went: the tables of names are made again (cheap: no call
             # is resolved), the same way a fresh build makes them.
@@ -1606,6 +1670,8 @@ class Workspace:
             new._memo_tables()
             new._subclass_memo = {k: v for k, v in dict(self._subclass_memo).items()
                                   if k[1] not in names}
+            new._doubles_memo = {k: v for k, v in dict(self._doubles_memo).items()
+                                 if k[1] not in names}
             new._related_memo = {k: v for k, v in dict(self._related_memo).items()
                                  if _key_name(k) not in names}
             new._candidates = _without(self._candidates, path)
@@ -1623,6 +1689,7 @@ class Workspace:
             new._implementers = self._implementers
             new._children = self._children
             new._ancestors = self._ancestors
+            new._class_kinds = self._class_kinds
             new._splits = self._splits
             new._order = self._order
             new.oracle = None
@@ -1655,19 +1722,23 @@ class Workspace:
         new._fakes = self._fakes
         new._children = self._children
         new._ancestors = self._ancestors
+        new._class_kinds = self._class_kinds
         new._splits = self._splits
         new._order = self._order
         new._return_types = dict(self._return_types)
         new._subclass_memo = self._subclass_memo
         new._definers = self._definers
+        new._doubles_memo = self._doubles_memo
         new._related_memo = self._related_memo
         new._async_keys = self._async_keys
         new._candidates = _without(self._candidates, path)
         new._dynamic = _without(self._dynamic, path)
         new._dynamic_found = _without(self._dynamic_found, path)
-        # No file's part of it changed when the edited file has no such call either side.
-        new._dynamic_callers = ({} if old.dynamic_calls or facts.dynamic_calls
-                                else self._dynamic_callers)
+        # No file's part of it changed when the edited file has no such call either side;
+        # else only that file's part did.
+        new._dynamic_callers, new._dynamic_prior = self._dynamic_callers, None
+        if old.dynamic_calls or facts.dynamic_calls:
+            new._dynamic_callers, new._dynamic_prior = {}, (self._dynamic_callers, path, old)
         new._resolved_in = _without(self._resolved_in, path)
         new.oracle = None
         new.dynamic_prefixes = {}
@@ -1814,6 +1885,18 @@ def _without(table: dict[str, _V], path: str) -> dict[str, _V]:
     copy = dict(table)
     copy.pop(path, None)
     return copy
+
+
+def _in_order(others: list[tuple[ModuleFacts, CallSite]],
+              mine: list[tuple[ModuleFacts, CallSite]], order: dict[str, int]
+              ) -> list[tuple[ModuleFacts, CallSite]]:
+    """`others` (pairs of the other files, in workspace order) with `mine` (one file's, in
+    its own order) put where that file's place in `order` puts them."""
+    if not mine:
+        return others
+    place = order[mine[0][0].path]
+    at = next((n for n, pair in enumerate(others) if order[pair[0].path] > place), len(others))
+    return others[:at] + mine + others[at:]
 
 
 def _contributes_replacements(facts: ModuleFacts) -> bool:
