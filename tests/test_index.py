@@ -429,3 +429,54 @@ def test_tables_of_names_patched_as_fresh(tmp_path, edited, edits) -> None:
             assert ([(f.path, s) for f, s in new.dynamic_callers(key)]
                     == [(f.path, s) for f, s in fresh.dynamic_callers(key)]), key
     assert patched >= 2
+
+
+_CALLS_A = textwrap.dedent('''\
+    from pkg.store import Store
+
+
+    def use(store: Store):
+        store.fetch()
+        store.render()
+        return store.fetch()
+''')
+
+
+def test_method_calls_resolved_by_name_when_asked(tmp_path) -> None:
+    """Method calls on a receiver are resolved the first time a caller of a function of
+    their name is asked for, in every file; workspaces made from one another by edits
+    share those files, so one may resolve a name the other asks about later. Whoever
+    asks, in whatever order, before or after an edit, gets what a whole build gives."""
+    from txasync.engine import update_file
+
+    files = {"pkg/__init__.py": "", "pkg/store.py": _STORE, "pkg/a.py": _CALLS_A,
+             "pkg/b.py": _CALLS_A.replace("def use(", "def other("),
+             "pkg/dyn.py": _DYNAMIC}
+    paths = {name: str(tmp_path / name) for name in files}
+    for name, text in files.items():
+        os.makedirs(os.path.dirname(paths[name]), exist_ok=True)
+        with open(paths[name], "w", encoding="utf-8") as handle:
+            handle.write(text)
+    config = Config(twisted_version=(26, 10))
+
+    def answers(ws, key):
+        return ([(f.path, s) for f, s in ws.callers(key)],
+                [(f.path, s) for f, s in ws.possible_callers(key)])
+
+    project = load_project(list(paths.values()), config)
+    first = project.workspace
+    fetch, render = "pkg.store:Store.fetch", "pkg.store:Store.render"
+    assert len(first.callers(fetch)) == 5  # a.py and b.py twice each, Store.render
+    part = first._sites[paths["pkg/a.py"]]
+    assert "render" in part.pending and "fetch" not in part.pending  # only what was asked
+    edited = files["pkg/b.py"].replace("    store.render()\n", "    x = 1\n    store.render()\n")
+    update_file(project, paths["pkg/b.py"], edited)
+    second = project.workspace
+    assert second._sites is not None and second._sites[paths["pkg/a.py"]] is part  # shared
+    fresh = load_project(list(paths.values()), config,
+                         overlays={paths["pkg/b.py"]: edited}).workspace
+    assert answers(second, render) == answers(fresh, render)  # resolved by the second
+    assert "render" not in part.pending
+    assert answers(first, render) == answers(  # the first asks after it: the shared parts
+        load_project(list(paths.values()), config).workspace, render)
+    assert answers(second, fetch) == answers(fresh, fetch)

@@ -13,6 +13,7 @@ import ast
 import os
 import re
 import sys
+import threading
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
@@ -331,6 +332,28 @@ class _FileSites:
     callers: dict[str, tuple[CallSite, ...]] = field(default_factory=dict)
     possible: dict[str, tuple[CallSite, ...]] = field(default_factory=dict)
     resolutions: dict[int, Resolution] = field(default_factory=dict)
+    # Method calls on a receiver not resolved yet, by the method's name (see
+    # `Workspace._ensure_name`): each is resolved the first time its name is asked about.
+    pending: dict[str, list[CallSite]] = field(default_factory=dict)
+    # id of each of the file's sites -> its place among them (made when first needed).
+    places: dict[int, int] | None = None
+
+
+def _by_name_alone(ref: Ref) -> bool:
+    """Whether a call can only reach functions of the name it is written with: a method
+    called on a receiver (`x.get()`, `self.get()`, `super().get()`), never a module's
+    function. `resolve` finds those through the receiver's class (the methods of that
+    name in its hierarchy, a fake's, a library type's workspace subclasses'), or by the
+    name alone. A plain name (`get()`, an alias, a local bound to a method) or a module's
+    attribute (a re-export, `run_cli = run_cli_native`) may reach a function of another
+    name, and is resolved at once."""
+    return ref.kind == "attr" and ref.qualified is None and ref.receiver != "module"
+
+
+# Held while method calls of one name are resolved across a workspace's files (see
+# `Workspace._ensure_name`): an editor's pass and a request on an older snapshot share the
+# files' parts, and each name's sites must be resolved, and recorded, exactly once.
+_PENDING_LOCK = threading.RLock()
 
 
 @dataclass(frozen=True, slots=True)
@@ -420,6 +443,8 @@ class Workspace:
         self._class_kinds: dict[str, tuple[bool, bool]] = {}
         self._splits: dict[str, tuple[str, str] | None] = {}
         self._sites: dict[str, _FileSites] | None = None  # path -> its resolved call sites
+        # Names whose pending method calls every file's part has resolved (`_ensure_name`).
+        self._built_names: set[str] = set()
         self._callers_at: dict[str, list[str]] = {}  # key -> paths with callers of it
         self._possible_at: dict[str, list[str]] = {}
         self._flat_callers: dict[str, list[tuple[ModuleFacts, CallSite]]] = {}
@@ -1553,6 +1578,12 @@ class Workspace:
         return found
 
     def _build_callers(self) -> None:
+        """The call-site index: every call that may reach a workspace function, resolved,
+        except method calls on a receiver, which are resolved by name when a caller of a
+        function of that name is first asked for (`_ensure_name`). Most of a tree's calls
+        are such calls, and the analysis asks about a few names only: on Twisted's tree,
+        the callers of 112 names, whose calls are 5% of all calls."""
+        self._built_names = set()
         sites: dict[str, _FileSites] = {}
         for facts in self.modules.values():
             sites[facts.path] = self._file_sites(facts)
@@ -1575,23 +1606,90 @@ class Workspace:
             raise FileInternalError(facts.path, exc) from exc
 
     def _index_sites(self, facts: ModuleFacts) -> _FileSites:
+        """A file's part of the index: its calls resolved, but for method calls whose name
+        no one has asked about yet in this workspace (`_built_names`), kept pending."""
         part = _FileSites(facts)
         callers: dict[str, list[CallSite]] = {}
         possible: dict[str, list[CallSite]] = {}
         for site in facts.calls:
-            if _last_name(site.callee) not in self.methods_by_name:
+            name = _last_name(site.callee)
+            if name not in self.methods_by_name:
                 continue
-            res = self.resolve(facts, site)
-            part.resolutions[id(site)] = res
-            for target in res.targets:
-                callers.setdefault(target, []).append(site)
-            if res.possible:
-                for key in self.methods_by_name.get(site.callee.name, ()):
-                    if self.functions[key][1].class_qualname:
-                        possible.setdefault(key, []).append(site)
+            if name not in self._built_names and _by_name_alone(site.callee):
+                part.pending.setdefault(name, []).append(site)
+                continue
+            self._record(part, site, callers, possible)
         part.callers = {key: tuple(sites) for key, sites in callers.items()}
         part.possible = {key: tuple(sites) for key, sites in possible.items()}
         return part
+
+    def _record(self, part: _FileSites, site: CallSite, callers: dict[str, list[CallSite]],
+                possible: dict[str, list[CallSite]]) -> None:
+        """Resolve one site of the file and add it where it belongs."""
+        res = self.resolve(part.facts, site)
+        part.resolutions[id(site)] = res
+        for target in res.targets:
+            callers.setdefault(target, []).append(site)
+        if res.possible:
+            for key in self.methods_by_name.get(site.callee.name, ()):
+                if self.functions[key][1].class_qualname:
+                    possible.setdefault(key, []).append(site)
+
+    def _ensure_name(self, name: str) -> None:
+        """Resolve every file's pending method calls named `name` (once per file part,
+        which workspaces `updated` from one another share) and add this workspace's
+        records of them. Such a call reaches only functions called `name`
+        (`_by_name_alone`): after this, the callers and possible callers of every function
+        of that name are complete here."""
+        if self._sites is None:
+            self._build_callers()
+        if name in self._built_names:
+            return
+        with _PENDING_LOCK:
+            if name in self._built_names:
+                return
+            assert self._sites is not None
+            keys = self.methods_by_name.get(name, ())
+            touched: dict[str, set[str]] = {}
+            touched_possible: dict[str, set[str]] = {}
+            for path, part in self._sites.items():
+                sites = part.pending.pop(name, None)
+                if sites:
+                    try:
+                        self._resolve_pending(part, sites)
+                    except Exception as exc:  # a bug: the engine leaves the file out
+                        raise FileInternalError(path, exc) from exc
+                for key in keys:
+                    if key in part.callers:
+                        touched.setdefault(key, set()).add(path)
+                    if key in part.possible:
+                        touched_possible.setdefault(key, set()).add(path)
+            for table, found in ((self._callers_at, touched),
+                                 (self._possible_at, touched_possible)):
+                for key, paths in found.items():
+                    if not paths.issubset(table.get(key, ())):
+                        # A new list: another workspace may share the one there now.
+                        table[key] = sorted(paths.union(table.get(key, ())),
+                                            key=self._order.__getitem__)
+            for key in keys:
+                self._flat_callers.pop(key, None)
+                self._flat_possible.pop(key, None)
+            self._built_names.add(name)
+
+    def _resolve_pending(self, part: _FileSites, sites: list[CallSite]) -> None:
+        """Resolve some of a file's pending calls and put each among the file's others in
+        the order of the file's calls (the order a whole build gives)."""
+        callers: dict[str, list[CallSite]] = {}
+        possible: dict[str, list[CallSite]] = {}
+        for site in sites:
+            self._record(part, site, callers, possible)
+        if part.places is None:
+            part.places = {id(site): n for n, site in enumerate(part.facts.calls)}
+        places = part.places
+        for table, found in ((part.callers, callers), (part.possible, possible)):
+            for key, added in found.items():
+                table[key] = tuple(sorted(table.get(key, ()) + tuple(added),
+                                          key=lambda site: places[id(site)]))
 
     @property
     def indexed(self) -> bool:
@@ -1778,9 +1876,12 @@ class Workspace:
         new._flat_callers, new._flat_possible = {}, {}
         new._sites = None
         new._callers_at, new._possible_at = {}, {}
+        new._built_names = set()
         if prior._sites is not None:
             new._sites = dict(prior._sites)
-            part = new._sites[path] = new._file_sites(facts)
+            with _PENDING_LOCK:  # the names built so far are this file's too
+                new._built_names = set(prior._built_names)
+                part = new._sites[path] = new._file_sites(facts)
             before = prior._sites[path]
             new._callers_at = dict(prior._callers_at)
             new._possible_at = dict(prior._possible_at)
@@ -1798,13 +1899,11 @@ class Workspace:
         return new
 
     def callers(self, key: str) -> list[tuple[ModuleFacts, CallSite]]:
-        if self._sites is None:
-            self._build_callers()
+        self._ensure_name(_key_name(key))
         return self._flat(key, self._callers_at, self._flat_callers, "callers")
 
     def possible_callers(self, key: str) -> list[tuple[ModuleFacts, CallSite]]:
-        if self._sites is None:
-            self._build_callers()
+        self._ensure_name(_key_name(key))
         return self._flat(key, self._possible_at, self._flat_possible, "possible")
 
     def _flat(self, key: str, where: dict[str, list[str]],
