@@ -242,10 +242,7 @@ def _parallel(items: list[str], jobs: int) -> bool:
     return jobs > 1 and len(items) >= PARALLEL_THRESHOLD
 
 
-def _map(job: Callable[[str], _T], items: list[str], jobs: int) -> Iterator[_T]:
-    if not _parallel(items, jobs):
-        yield from map(job, items)
-        return
+def _in_workers(job: Callable[[str], _T], items: list[str], jobs: int) -> Iterator[_T]:
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         yield from pool.map(job, items, chunksize=16)
 
@@ -286,7 +283,7 @@ def load_project(files: list[str], config: Config, jobs: int = 1,
     with gc_paused():
         done: dict[str, FactsJob] = {}
         todo = disk
-        if cached_facts and jobs > 1 and len(disk) >= PARALLEL_THRESHOLD:
+        if cached_facts and _parallel(disk, jobs):
             # Facts the cache holds are read here: from a worker they would be read, then
             # pickled again to come back. Only the files to parse go to the workers.
             todo = []
@@ -298,12 +295,13 @@ def load_project(files: list[str], config: Config, jobs: int = 1,
                     done[path] = hit
         if _parallel(todo, jobs):
             sent = partial(_pickled_facts_job, cache_root=config.root if cached_facts else None)
-            for pickled in _map(sent, todo, jobs):
+            for pickled in _in_workers(sent, todo, jobs):
                 done[pickled[0]] = _unpickled(pickled)
         else:
-            for result in _map(job, todo, jobs):
+            for path in todo:
+                result = job(path)
                 assert result is not None
-                done[result[0]] = result
+                done[path] = result
         for path in disk:  # in the order given, whoever read them
             path, facts, source, error, key = done[path]
             if key is not None:

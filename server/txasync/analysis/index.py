@@ -367,8 +367,8 @@ class Resolution:
 
 
 _NOTHING = Resolution()
-_NO_DEFINERS: dict[str, str] = {}
 _POSSIBLE = Resolution((), possible=True)
+_NO_DEFINERS: dict[str, str] = {}  # `_defined_in` of a name no class defines
 
 
 def _reaching(targets: list[str]) -> Resolution:
@@ -1436,13 +1436,19 @@ class Workspace:
             self._by_replaced_name = self._patched_named(prior, path, old)
         if self._by_replaced_name is None:
             table: dict[str, list[tuple[ModuleFacts, CallSite]]] = {}
-            names: set[str] = set()
             for facts in self.modules.values():
                 for site in facts.replacements:
                     table.setdefault(site.callee.name, []).append((facts, site))
-                names.update(w.rsplit(".", 1)[-1] for w in facts.doubled_classes)
-            self._by_replaced_name = (table, frozenset(names | set(table)))
+            self._by_replaced_name = (table, self._replaced_or_doubled(table))
         return self._by_replaced_name
+
+    def _replaced_or_doubled(self, table: dict[str, list[tuple[ModuleFacts, CallSite]]]
+                             ) -> frozenset[str]:
+        """`replaced_names`: the names `table` has, and those of the classes doubles are
+        made from."""
+        doubled = {w.rsplit(".", 1)[-1] for facts in self.modules.values()
+                   for w in facts.doubled_classes}
+        return frozenset(doubled | set(table))
 
     def _patched_named(self, prior: _NamedReplacements, path: str, old: ModuleFacts
                        ) -> _NamedReplacements:
@@ -1462,9 +1468,7 @@ class Workspace:
                 table[name] = pairs
             else:
                 table.pop(name, None)
-        names = {w.rsplit(".", 1)[-1] for each in self.modules.values()
-                 for w in each.doubled_classes}
-        return table, frozenset(names | set(table))
+        return table, self._replaced_or_doubled(table)
 
     def replacements_named(self, name: str) -> list[tuple[ModuleFacts, CallSite]]:
         """Every replacement site of the workspace whose target is called `name`, whatever

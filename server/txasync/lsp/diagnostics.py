@@ -219,10 +219,8 @@ class Publisher:
                     refresh = True
                 continue
             if self.published.get(uri) != fp:
-                self.published[uri] = fp
                 changed = True
-                session.server.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
-                    uri=uri, diagnostics=diagnostics, version=version))
+                self._publish(uri, diagnostics, version, fp)
         if refresh:
             session.server.workspace_diagnostic_refresh(None)
         if (refresh or changed) and session.lens_refresh:
@@ -273,9 +271,15 @@ class Publisher:
                 continue  # the real answer is out, or the document moved on
             diagnostics = _diagnostics(session, by_path.get(path, []), text,
                                        folder.settings.severity, version, None)
-            self.published[now] = fingerprint(diagnostics, version)
-            session.server.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
-                uri=now, diagnostics=diagnostics, version=version))
+            self._publish(now, diagnostics, version, fingerprint(diagnostics, version))
+
+    def _publish(self, uri: str, diagnostics: list[types.Diagnostic], version: int | None,
+                 fp: str) -> None:
+        """Send a document's diagnostics, remembering their fingerprint: a later pass
+        sends them again only if they differ."""
+        self.published[uri] = fp
+        self.session.server.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
+            uri=uri, diagnostics=diagnostics, version=version))
 
     async def pull(self, uri: str, path: str, previous: str | None
                    ) -> types.DocumentDiagnosticReport:
