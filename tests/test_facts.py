@@ -265,3 +265,120 @@ def test_isinstance_narrowing_ends_where_the_name_may_be_bound_again(
     text = f"def f(x, other, E):\n    if isinstance(x, C):\n        {body}"
     facts = extract_facts(text, "m.py", "m", False)
     assert [s.narrowed for s in facts.calls if s.callee.text == "x.m"] == [narrowed]
+
+
+# -- the walk's shortcuts change no fact ---------------------------------------------------
+
+# Where a chain or a pass-through may hide from the walk's view of a function: its own
+# decorators, defaults and annotations (read outside its scope, or not at all), returns only
+# in nested frames, a docstring that says "@return", a generator whose returns are calls, a
+# chain call in a class body inside the function, a full-width name (NFKC: `ａddCallback` is
+# `addCallback`), calls under a lambda.
+SHORTCUT_CASES = '''
+from twisted.internet import defer
+
+def in_decorator():
+    @register(d.addCallback(print))
+    def inner():
+        pass
+    return inner
+
+@wrap(defer.succeed(1).addCallback(print))
+def chained_in_own_decorator(x):
+    pass
+
+def chained_in_default(d=defer.succeed(1).addBoth(print)):
+    pass
+
+def chained_in_annotation(x: defer.succeed(1).addErrback(print)) -> None:
+    pass
+
+def returns_only_nested():
+    """@return: nothing, but the text says it."""
+    def inner():
+        return fetch()
+    inner()
+
+def generator_returning_call():
+    yield 1
+    return fetch()
+
+def class_body_chain():
+    class Local:
+        d = defer.succeed(1).addCallback(print)
+    return Local
+
+def full_width(d):
+    d.ａddCallback(print)
+    return d
+
+def passthrough(x):
+    if x:
+        return fetch(x)
+    return defer.succeed(x)
+
+def under_lambda(d):
+    return (lambda: d.addCallback(print))
+
+def plain(x):
+    return x + 1
+
+class Service:
+    def proxy(self, key):
+        return self.store.fetch(key)
+
+    def chain(self, key):
+        d = self.store.fetch(key)
+        d.addCallback(self.cache)
+        return d
+'''
+
+
+def _shortcut_corpus() -> list[tuple[str, str]]:
+    """The cases above, and every Python file of the golden cases and fixtures."""
+    from pathlib import Path
+    here = Path(__file__).parent
+    found = [("cases.py", SHORTCUT_CASES)]
+    for root in (here / "golden", here / "fixtures"):
+        found += [(str(p), p.read_text(encoding="utf-8")) for p in sorted(root.rglob("*.py"))]
+    return found
+
+
+def test_walk_shortcuts_change_no_fact(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Skipping the leaves nothing handles (`_LEAVES`) and computing a plain function's
+    Deferred shape only where the walk saw that one may exist (`_may_have_shape`) give the
+    facts a walk without either shortcut gives, on every file of the corpus."""
+    from txasync.analysis import facts as facts_module
+
+    corpus = _shortcut_corpus()
+    assert len(corpus) > 100
+    fast = [extract_facts(text, path, "pkg.mod", False) for path, text in corpus]
+    shapes = {f.qualname: f.shape for f in fast[0].functions}
+    assert shapes["chained_in_own_decorator"] is not None
+    assert shapes["chained_in_default"] is not None
+    assert shapes["chained_in_annotation"] is not None
+    assert shapes["full_width"] is not None and shapes["passthrough"] is not None
+    assert shapes["Service.proxy"] is not None and shapes["Service.chain"] is not None
+    assert shapes["plain"] is None and shapes["returns_only_nested"] is None
+    monkeypatch.setattr(facts_module, "_LEAVES", frozenset())
+    monkeypatch.setattr(facts_module._FactWalker, "_may_have_shape", lambda *_: True)
+    slow = [extract_facts(text, path, "pkg.mod", False) for path, text in corpus]
+    for (path, _), quick, full in zip(corpus, fast, slow, strict=True):
+        assert quick == full, path
+
+
+def test_leaves_have_no_handler() -> None:
+    """`_LEAVES` may only hold node types no `visit_` method handles and whose fields hold
+    no node: skipping one must skip nothing."""
+    import ast
+
+    from txasync.analysis.facts import _LEAVES, _FactWalker
+
+    for leaf in _LEAVES:
+        assert not hasattr(_FactWalker, f"visit_{leaf.__name__}"), leaf
+    for _, text in _shortcut_corpus():
+        for node in ast.walk(ast.parse(text)):
+            if type(node) in _LEAVES:
+                assert not any(isinstance(v, ast.AST) or (
+                    isinstance(v, list) and any(isinstance(i, ast.AST) for i in v))
+                    for f, v in ast.iter_fields(node) if f != "ctx"), node

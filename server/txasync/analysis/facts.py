@@ -78,12 +78,15 @@ class LineIndex:
     def span(self, node: ast.AST) -> Span:
         line = node.lineno  # type: ignore[attr-defined]
         end_line = node.end_lineno or line  # type: ignore[attr-defined]
-        return make_span(
-            line,
-            self.col(line, node.col_offset),  # type: ignore[attr-defined]
-            end_line,
-            self.col(end_line, node.end_col_offset or 0),  # type: ignore[attr-defined]
-        )
+        col = node.col_offset  # type: ignore[attr-defined]
+        end_col = node.end_col_offset or 0  # type: ignore[attr-defined]
+        # `col` only where a line is not ASCII (nearly every line is: no call then).
+        ascii_lines, count = self._ascii, len(self._ascii)
+        if line > count or not ascii_lines[line - 1]:
+            col = self.col(line, col)
+        if end_line > count or not ascii_lines[end_line - 1]:
+            end_col = self.col(end_line, end_col)
+        return make_span(line, col, end_line, end_col)
 
 
 @dataclass
@@ -102,8 +105,10 @@ class _Scope:
     params: frozenset[str] = frozenset()  # a lambda's parameters
     node: ast.FunctionDef | ast.AsyncFunctionDef | None = None  # a function's own node
     # A `return` of something other than a call in the function's own frame (so it is no
-    # pass-through: see `_may_have_shape`).
+    # pass-through), and a call of a chain method (`addCallback`) seen in this scope: see
+    # `_may_have_shape`.
     plain_return: bool = False
+    chain_call: bool = False
 
 
 def _isinstance_test(test: ast.expr) -> tuple[str, ast.expr] | None:
@@ -405,6 +410,12 @@ def _text(node: ast.AST) -> str:
 
 _DISPATCH: dict[type, Callable[[_FactWalker, ast.AST], None]] = {}
 _FIELDS: dict[type, tuple[str, ...]] = {}
+# Nodes that hold no other node: visiting one only pushes it on the stack and pops it (no
+# `visit_` method handles them; `test_leaves_have_no_handler` keeps it so).
+_LEAVES: frozenset[type] = frozenset(
+    {ast.Name, ast.Constant, ast.alias, ast.Pass, ast.Break, ast.Continue}
+    | {sub for base in (ast.operator, ast.boolop, ast.cmpop, ast.unaryop, ast.expr_context)
+       for sub in base.__subclasses__()})
 
 
 def _module_bindings(stmts: list[ast.stmt]) -> dict[str, int]:
@@ -437,6 +448,8 @@ class _FactWalker:
         self.table = table
         self.facts = facts
         self.scopes: list[_Scope] = [_Scope("module", "")]
+        # The scopes that are no class, innermost last: `current_def`, asked at every call.
+        self.defs: list[_Scope] = [self.scopes[0]]
         # Ancestors of the node being visited (the node itself last).
         self.stack: list[ast.AST] = []
         # The statement lists being walked, innermost last (a statement's siblings).
@@ -542,10 +555,9 @@ class _FactWalker:
         return Value("other")
 
     def current_def(self) -> _Scope:
-        for scope in reversed(self.scopes):
-            if scope.kind in ("ic", "async", "plain", "lambda", "module"):
-                return scope
-        return self.scopes[0]
+        """The innermost scope that is no class: the function, lambda or module whose
+        code the walk is in."""
+        return self.defs[-1]
 
     def enclosing_ic_scopes(self) -> list[_Scope]:
         return [s for s in self.scopes if s.kind == "ic"]
@@ -567,10 +579,9 @@ class _FactWalker:
         # `f = inlineCallbacks(f)`, the call form of the decorator, comes after the def it
         # applies to; find it first so the def is walked as the IC function it is.
         call_forms: dict[str, tuple[ast.Assign, str]] = {}
-        def_names = {s.name for s in stmts if isinstance(s, ast.FunctionDef)}
         for stmt in stmts:
             if (
-                isinstance(stmt, ast.Assign)
+                type(stmt) is ast.Assign
                 and len(stmt.targets) == 1
                 and isinstance(stmt.targets[0], ast.Name)
                 and isinstance(stmt.value, ast.Call)
@@ -578,16 +589,18 @@ class _FactWalker:
                 and not stmt.value.keywords
                 and isinstance(stmt.value.args[0], ast.Name)
                 and stmt.value.args[0].id == stmt.targets[0].id
-                and stmt.targets[0].id in def_names
+                and any(isinstance(s, ast.FunctionDef) and s.name == stmt.targets[0].id
+                        for s in stmts)
             ):
                 resolved = self.table.resolve(stmt.value.func)
                 if resolved in INLINE_CALLBACKS:
                     call_forms[stmt.targets[0].id] = (stmt, resolved)
+        forms = {id(form[0]) for form in call_forms.values()}
         self.blocks.append(stmts)
         for stmt in stmts:
             if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                self._function(stmt, call_forms.get(stmt.name))
-            elif any(stmt is form[0] for form in call_forms.values()):
+                self._function(stmt, call_forms.get(stmt.name) if call_forms else None)
+            elif forms and id(stmt) in forms:
                 continue
             else:
                 self.visit(stmt)
@@ -664,34 +677,35 @@ class _FactWalker:
         kind: ScopeKind = "async" if fact.is_async else ("ic" if fact.is_ic else "plain")
         scope = _Scope(kind, fact.qualname, fact, fact.self_class, node=node)
         self.scopes.append(scope)
+        self.defs.append(scope)
         self._body(node.body)
         if kind == "plain" and isinstance(node, ast.FunctionDef) and self._may_have_shape(
                 node, scope):
             fact.shape = deferred_shape(node, self.source, self.ref, self.value, self.lines.span)
         self.scopes.pop()
+        self.defs.pop()
         return fact
 
     def _may_have_shape(self, node: ast.FunctionDef, scope: _Scope) -> bool:
         """False only where `deferred_shape` is sure to find none, which is most plain
         functions (walking each one's frame again was a tenth of the facts' time).
 
-        Its text has no `return` (no return statement, so no pass-through) and no `add` (no
-        `addCallback`-style chain call); or no chain method is named in it, decorators
-        included, so there is no chain, and a `return` of something other than a call was
-        met in its own frame, so there is no pass-through either. A text with other
-        characters than ASCII always may (identifiers are NFKC-normalised: `ａddCallback`
-        is `addCallback`)."""
-        lines = self.lines._lines
-        segment = "".join(lines[node.lineno - 1:node.end_lineno])
-        if not segment.isascii():
+        A pass-through needs returns in the function's own frame, every one of them a
+        call: the walk saw each of them (`fact.returns`, `scope.plain_return`). A chain
+        needs a chain-method call in the frame: the walk saw every call of the body in
+        this scope (and some that are no part of the frame: a nested class's body, a
+        nested def's decorators), and the frame's header (the function's own decorators,
+        defaults and annotations, which the walk reads outside the scope or not at all) is
+        looked at here."""
+        fact = scope.fact
+        if scope.chain_call or (fact is not None and fact.returns and not scope.plain_return):
             return True
-        if "return" not in segment and "add" not in segment:
-            return False
-        if not scope.plain_return:
-            return True
-        first = node.decorator_list[0].lineno if node.decorator_list else node.lineno
-        whole = "".join(lines[first - 1:node.lineno - 1]) + segment
-        return not whole.isascii() or any(name in whole for name in CHAIN_METHODS)
+        header: list[ast.AST] = [*node.decorator_list, node.args]
+        if node.returns is not None:
+            header.append(node.returns)
+        return any(type(n) is ast.Call and isinstance(n.func, ast.Attribute)
+                   and n.func.attr in CHAIN_METHODS
+                   for part in header for n in ast.walk(part))
 
     def parent(self, levels: int = 1) -> ast.AST | None:
         """The ancestor `levels` above the node being visited."""
@@ -709,7 +723,8 @@ class _FactWalker:
         self.stack.pop()
 
     def generic_visit(self, node: ast.AST) -> None:
-        # A lean iter_child_nodes: no expression contexts, fields looked up once per type.
+        # A lean iter_child_nodes: no expression contexts, fields looked up once per type,
+        # and no visit of a leaf that nothing handles (`_LEAVES`: nearly half the nodes).
         fields = _FIELDS.get(type(node))
         if fields is None:
             fields = _FIELDS[type(node)] = tuple(f for f in node._fields if f != "ctx")
@@ -720,11 +735,11 @@ class _FactWalker:
                 if block:
                     self.blocks.append(value)
                 for item in value:
-                    if isinstance(item, ast.AST):
+                    if isinstance(item, ast.AST) and type(item) not in _LEAVES:
                         self.visit(item)
                 if block:
                     self.blocks.pop()
-            elif isinstance(value, ast.AST):
+            elif isinstance(value, ast.AST) and type(value) not in _LEAVES:
                 self.visit(value)
 
     def visit_FunctionDef(self, node: ast.FunctionDef) -> None:
@@ -762,10 +777,13 @@ class _FactWalker:
         for default in _defaults(node.args):
             self._value_ref(default, "other", "default")
         self.visit(node.args)
-        self.scopes.append(_Scope("lambda", outer.qualname + ".<lambda>",
-                                  class_qualname=outer.class_qualname, params=params))
+        lambda_scope = _Scope("lambda", outer.qualname + ".<lambda>",
+                              class_qualname=outer.class_qualname, params=params)
+        self.scopes.append(lambda_scope)
+        self.defs.append(lambda_scope)
         self.visit(node.body)
         self.scopes.pop()
+        self.defs.pop()
 
     def _comprehension(self, node: ast.AST) -> None:
         # Comprehensions are their own scope for `yield`, but calls inside them are still the
@@ -1356,6 +1374,8 @@ class _FactWalker:
 
     def visit_Call(self, node: ast.Call) -> None:
         func = node.func
+        if type(func) is ast.Attribute and func.attr in CHAIN_METHODS:
+            self.defs[-1].chain_call = True
         self._runtime_binding(node)
         resolved = self.table.resolve(func)
         if resolved == _SUCCEED and len(node.args) == 1 and not node.keywords:
