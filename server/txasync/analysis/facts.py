@@ -694,15 +694,15 @@ class _FactWalker:
         call: the walk saw each of them (`fact.returns`, `scope.plain_return`). A chain
         needs a chain-method call in the frame: the walk saw every call of the body in
         this scope (and some that are no part of the frame: a nested class's body, a
-        nested def's decorators), and the frame's header (the function's own decorators,
-        defaults and annotations, which the walk reads outside the scope or not at all) is
-        looked at here."""
+        nested def's decorators), and the frame's header (every field of the function but
+        its body: decorators, defaults, annotations, which the walk reads outside the scope
+        or not at all) is looked at here."""
         fact = scope.fact
         if scope.chain_call or (fact is not None and fact.returns and not scope.plain_return):
             return True
-        header: list[ast.AST] = [*node.decorator_list, node.args]
-        if node.returns is not None:
-            header.append(node.returns)
+        header = [part for name, value in ast.iter_fields(node) if name != "body"
+                  for part in (value if isinstance(value, list) else [value])
+                  if isinstance(part, ast.AST)]
         return any(type(n) is ast.Call and isinstance(n.func, ast.Attribute)
                    and n.func.attr in CHAIN_METHODS
                    for part in header for n in ast.walk(part))
