@@ -1196,9 +1196,51 @@ class Workspace:
         owner = ref.text.rpartition(".")[0]
         kind, cls_key = self.receiver_class(facts, site, owner)
         if kind == "workspace" and cls_key is not None:
-            constructed = _constructor_name(owner) is not None
-            return cls_key, constructed and not self.is_interface(cls_key)
+            # `Sender(...).go()` is exactly a `Sender`; `Base.stop(self)` looks `stop` up
+            # on the class object itself, so no subclass's override can answer either.
+            exact = (_constructor_name(owner) is not None
+                     or self._class_object(facts, site, owner) == cls_key)
+            return cls_key, exact and not self.is_interface(cls_key)
         return None
+
+    def through_class(self, facts: ModuleFacts, site: CallSite) -> bool:
+        """Whether the site's callee is looked up on a workspace class object, not on an
+        instance: `Base.stop(self)`, `base.Base.stop(self)`, `callLater(0, Base.stop, x)`.
+        Such a call reaches what that class's own lookup finds (`resolve`), never an
+        override in a subclass, whatever the instance handed to it is."""
+        ref = site.callee
+        if ref.kind != "attr":
+            return False
+        if ref.receiver == "module" and ref.qualified is not None:
+            split = self.split_qualified(ref.qualified)
+            owner = split[1].rpartition(".")[0] if split is not None else ""
+            return bool(owner) and split is not None and (
+                function_key(split[0], owner) in self.classes)
+        if ref.receiver != "other" or ref.qualified is not None:
+            return False
+        owner = ref.text.rpartition(".")[0]
+        kind, cls_key = self.receiver_class(facts, site, owner)
+        return (kind == "workspace" and cls_key is not None
+                and self._class_object(facts, site, owner) == cls_key)
+
+    def _class_object(self, facts: ModuleFacts, site: CallSite, owner: str) -> str | None:
+        """The workspace class a bare name stands for at the site, as the class object
+        itself (`Base` in `Base.stop(self)`): the module's class of that name, unless the
+        site's function binds the name (a parameter, an assignment, a narrowing) or the
+        module binds it more than once (`Base = wrap(Base)`, alternative imports)."""
+        if not owner.isidentifier() or owner in ("self", "cls"):
+            return None
+        if facts.module_bindings.get(owner, 1) > 1:
+            return None
+        if site.narrowed is not None and site.narrowed[0] == owner:
+            return None
+        enclosing = self._binding_function(facts, site.enclosing, owner)
+        if enclosing is not None and (owner in enclosing[1].param_types
+                                      or owner in enclosing[1].assignments):
+            return None
+        if site.enclosing and self._local_binding(facts, site, owner) is not None:
+            return None
+        return self.class_key(facts, owner)
 
     def _resolve_super(self, cls_key: str, name: str) -> Resolution:
         """`super().m()` in `cls_key`: the next `m` in the MRO of the instance's class, which

@@ -1633,9 +1633,14 @@ class Planner:
         return self.function_result_kind(key, own=True, body=body) != "awaitable"
 
     def all_callers(self, key: str) -> list[tuple[ModuleFacts, CallSite]]:
+        """The function's callers, and those of the same-name methods up and down its
+        class hierarchy, which a call dispatching on the instance may trade for it. A call
+        through a class object (`Base.stop(self)`) dispatches on nothing: it is a caller
+        of the method it names alone."""
         sites = list(self.ws.callers(key))
         for other in self.ws.related_methods(key):
-            sites.extend(self.ws.callers(other))
+            sites.extend((facts, site) for facts, site in self.ws.callers(other)
+                         if not self.ws.through_class(facts, site))
         seen: set[tuple[str, Span, bool]] = set()
         unique = []
         for facts, site in sites:
