@@ -109,3 +109,13 @@ def test_a_name_the_module_binds_again_is_no_class_object(tmp_path: Path) -> Non
     project = make_project(tmp_path, {"pkg/__init__.py": "", "pkg/a.py": source})
     planner = Planner(project.workspace, project.config)
     assert {s.span.line for _, s in planner.all_callers("pkg.a:B.stop")} == {15}
+
+
+def test_an_import_bound_twice_is_no_class_object(tmp_path: Path) -> None:
+    """`try: from pkg.base import Base` / `except ImportError: from pkg.other import Base`:
+    the call may reach either class's method; the filter keeps it among the callers."""
+    explicit = EXPLICIT.replace(
+        "from pkg.base import Base\n",
+        "try:\n    from pkg.base import Base\nexcept ImportError:\n    Base = None\n")
+    decision = _decision(tmp_path, explicit)
+    assert decision.wraps or decision.keep_api

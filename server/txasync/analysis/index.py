@@ -1211,6 +1211,8 @@ class Workspace:
         ref = site.callee
         if ref.kind != "attr":
             return False
+        if facts.module_bindings.get(ref.text.split(".", 1)[0], 1) > 1:
+            return False  # alternative imports (`try:`/`except ImportError:`), rebinding
         if ref.receiver == "module" and ref.qualified is not None:
             split = self.split_qualified(ref.qualified)
             owner = split[1].rpartition(".")[0] if split is not None else ""
