@@ -15,8 +15,10 @@ wall clock mostly measures the other jobs, the CPU time much less.
 - one file changed: `txasync check` after one file was edited (the results cache misses;
   every other file's facts are read back from `.txasync/cache/facts/`, where txasync
   keeps them);
-- with `--before`: the same three figures for another checkout (its `server/` first on
+- with `--before`: the same figures for another checkout (its `server/` first on
   PYTHONPATH, its own scratch copy of the tree), for a before/after pair from one run.
+  The two take turns sample by sample (timing all of one, then all of the other, put
+  any slower stretch of the machine on one side only: up to a tenth apart).
 
 The tree is copied to a scratch directory first: the check writes its cache into the
 project root, never into the installed package.
@@ -105,30 +107,42 @@ def main() -> None:
     print(f"{'':52s} {'wall':>8s}          {'CPU':>8s}")
     print(f"{'ast.parse (+ interpreter start)':52s} {parse[0]:8.3f} s        "
           f"{parse[1]:8.3f} s")
-    for label, env, tree in runs:
-        for name, (wall, cpu) in _check_times(tree, args, env):
+    for label, times in zip([label for label, _, _ in runs], _check_times(runs, args),
+                            strict=True):
+        for name, (wall, cpu) in times:
             print(f"{label + name:52s} {wall:8.3f} s {wall / parse[0]:5.2f}x  "
                   f"{cpu:8.3f} s {cpu / parse[1]:5.2f}x")
     shutil.rmtree(scratch, ignore_errors=True)
 
 
-def _check_times(root: Path, args: argparse.Namespace, env: dict[str, str] | None
-                 ) -> list[tuple[str, tuple[float, float]]]:
-    """Cold, warm and one-file-changed checks of the tree at `root`."""
-    check = [sys.executable, "-m", "txasync", "check", "--jobs", str(args.jobs), str(root)]
-    cold = best([timed(check[:4] + ["--no-cache"] + check[4:], env)
-                 for _ in range(args.repeat)])
-    first = timed(check, env)  # fills the caches (one sample: it can be done once)
-    warm = best([timed(check, env) for _ in range(args.repeat)])
-    edited = root / "internet" / "base.py"  # a module many others import
-    changed = []
+def _check_times(runs: list[tuple[str, dict[str, str] | None, Path]],
+                 args: argparse.Namespace) -> list[list[tuple[str, tuple[float, float]]]]:
+    """Cold, warm and one-file-changed checks of each run's tree. The runs take turns
+    sample by sample, so a slower stretch of the machine falls on both sides of a
+    before/after pair rather than on one of them."""
+    checks = [([sys.executable, "-m", "txasync", "check", "--jobs", str(args.jobs),
+                str(tree)], env, tree) for _, env, tree in runs]
+    cold: list[list[tuple[float, float]]] = [[] for _ in runs]
+    warm: list[list[tuple[float, float]]] = [[] for _ in runs]
+    changed: list[list[tuple[float, float]]] = [[] for _ in runs]
+    for _ in range(args.repeat):
+        for i, (check, env, _) in enumerate(checks):
+            cold[i].append(timed(check[:4] + ["--no-cache"] + check[4:], env))
+    # Fills the caches: one sample, as it can be done once.
+    first = [timed(check, env) for check, env, _ in checks]
+    for _ in range(args.repeat):
+        for i, (check, env, _) in enumerate(checks):
+            warm[i].append(timed(check, env))
     for n in range(args.repeat):
-        with open(edited, "a", encoding="utf-8") as handle:
-            handle.write(f"\n_BENCH_EDIT_{n} = {n}\n")
-        changed.append(timed(check, env))
-    return [("check --no-cache (cold)", cold), ("check, first run (fills caches)", first),
-            ("check, unchanged tree (warm)", warm),
-            ("check, one file changed", best(changed))]
+        for i, (check, env, tree) in enumerate(checks):
+            edited = tree / "internet" / "base.py"  # a module many others import
+            with open(edited, "a", encoding="utf-8") as handle:
+                handle.write(f"\n_BENCH_EDIT_{n} = {n}\n")
+            changed[i].append(timed(check, env))
+    return [[("check --no-cache (cold)", best(cold[i])),
+             ("check, first run (fills caches)", first[i]),
+             ("check, unchanged tree (warm)", best(warm[i])),
+             ("check, one file changed", best(changed[i]))] for i in range(len(runs))]
 
 
 if __name__ == "__main__":
