@@ -1215,9 +1215,10 @@ class Workspace:
             return False  # alternative imports (`try:`/`except ImportError:`), rebinding
         if ref.receiver == "module" and ref.qualified is not None:
             split = self.split_qualified(ref.qualified)
-            owner = split[1].rpartition(".")[0] if split is not None else ""
-            return bool(owner) and split is not None and (
-                function_key(split[0], owner) in self.classes)
+            if split is None:
+                return False
+            owner = split[1].rpartition(".")[0]
+            return bool(owner) and function_key(split[0], owner) in self.classes
         if ref.receiver != "other" or ref.qualified is not None:
             return False
         owner = ref.text.rpartition(".")[0]
@@ -1232,15 +1233,8 @@ class Workspace:
         module binds it more than once (`Base = wrap(Base)`, alternative imports)."""
         if not owner.isidentifier() or owner in ("self", "cls"):
             return None
-        if facts.module_bindings.get(owner, 1) > 1:
-            return None
-        if site.narrowed is not None and site.narrowed[0] == owner:
-            return None
-        enclosing = self._binding_function(facts, site.enclosing, owner)
-        if enclosing is not None and (owner in enclosing[1].param_types
-                                      or owner in enclosing[1].assignments):
-            return None
-        if site.enclosing and self._local_binding(facts, site, owner) is not None:
+        if (facts.module_bindings.get(owner, 1) > 1
+                or self._bound_at(facts, site, owner) is not None):
             return None
         return self.class_key(facts, owner)
 
@@ -1352,19 +1346,10 @@ class Workspace:
         if not parts or not all(p.isidentifier() for p in parts):
             return "unknown", None
         first = parts[0]
-        enclosing = self._binding_function(facts, site.enclosing, first)
+        bound = self._bound_at(facts, site, first)
         state: tuple[str, str | None]
-        if first in ("self", "cls") and site.enclosing_class:
-            state = ("workspace", function_key(facts.module, site.enclosing_class))
-        elif site.narrowed is not None and site.narrowed[0] == first:
-            state = self._named_type(facts, site.narrowed[1])  # `if isinstance(x, C):`
-        elif enclosing is not None and first in enclosing[1].param_types:
-            state = self._named_type(facts, enclosing[1].param_types[first])
-        elif enclosing is not None and first in enclosing[1].assignments:
-            state = self._values_type(facts, enclosing[1].assignments[first], 0,
-                                      enclosing[1].self_class)
-        elif site.enclosing and self._local_binding(facts, site, first) is not None:
-            state = ("unknown", None)  # a local txasync did not type
+        if bound is not None:
+            state = bound
         else:
             cls_key = self.class_key(facts, first)
             state = ("workspace", cls_key) if cls_key is not None else self._module_type(
@@ -1379,6 +1364,25 @@ class Workspace:
             state = self._attribute_type(state[1], attr)
         return state if len(parts) == 1 and first in ("self", "cls") else (
             self._unless_replaced(state))
+
+    def _bound_at(self, facts: ModuleFacts, site: CallSite, name: str
+                  ) -> tuple[str, str | None] | None:
+        """What `name` is where the site is, when the site's function (or a narrowing, or
+        `self`/`cls` in a method) binds it: as `receiver_class` states it. None when the
+        name is the module's (an import, a class, a global)."""
+        if name in ("self", "cls") and site.enclosing_class:
+            return "workspace", function_key(facts.module, site.enclosing_class)
+        if site.narrowed is not None and site.narrowed[0] == name:
+            return self._named_type(facts, site.narrowed[1])  # `if isinstance(x, C):`
+        enclosing = self._binding_function(facts, site.enclosing, name)
+        if enclosing is not None and name in enclosing[1].param_types:
+            return self._named_type(facts, enclosing[1].param_types[name])
+        if enclosing is not None and name in enclosing[1].assignments:
+            return self._values_type(facts, enclosing[1].assignments[name], 0,
+                                     enclosing[1].self_class)
+        if site.enclosing and self._local_binding(facts, site, name) is not None:
+            return "unknown", None  # a local txasync did not type
+        return None
 
     def _binding_function(self, facts: ModuleFacts, scope: str, name: str
                           ) -> tuple[ModuleFacts, FunctionFact] | None:
