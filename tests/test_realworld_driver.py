@@ -56,6 +56,23 @@ def test_the_audit_accepts_txa014s_respelling_of_succeed(tmp_path: Path) -> None
     assert realworld.lost_yields(orig, tree) == []
 
 
+def test_the_audit_follows_a_call_on_a_yielded_value(tmp_path: Path) -> None:
+    """`(yield a(x)).get()`: the receiver's yield becomes an await, so the callee's text
+    changes; the call itself is still there (a real project's run said otherwise), and a
+    dropped one is still found."""
+    realworld = load_realworld_driver()
+    before = ("from twisted.internet import defer\n\n@defer.inlineCallbacks\ndef f(x):\n"
+              "    m = yield ((yield a(x)).get(timeout=5))\n")
+    orig, tree = _trees(
+        tmp_path, before,
+        "from twisted.internet import defer\n\nasync def f(x):\n"
+        "    m = await defer.maybeDeferred((await defer.maybeDeferred(a, x)).get, timeout=5)\n")
+    assert realworld.lost_yields(orig, tree) == []
+    (tree / "m.py").write_text("async def f(x):\n    m = await a(x)\n")
+    assert [lost["yield"] for lost in realworld.lost_yields(orig, tree)] == [
+        "(yield a(x)).get(timeout=5)"]
+
+
 def test_a_pytest_suite_gives_outcomes_by_node_id(tmp_path: Path) -> None:
     """A project whose runner is pytest: the suite runs for real with a JUnit XML report, and
     every test's outcome is keyed by its node id (a class, a parameter, a test inherited from
