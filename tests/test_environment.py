@@ -181,6 +181,15 @@ def test_a_bad_python_is_a_usage_error(tmp_path: Path,
     ({"requirements.txt": "# pinned\ntwisted==24.3.0 ; python_version < '3.12'\n",
       "requirements-py312.txt": "twisted==24.7.0 ; python_version >= '3.12'\n"},
      (24, 3), "requirements.txt: twisted==24.3.0 ; python_version < '3.12'"),
+    # a line for Python 2 cannot bound what converted (Python 3) code runs on
+    ({"setup.py": "from setuptools import setup\nsetup(name='x', install_requires=['Twisted'])\n",
+      "requirements.txt": "Twisted==21.7.0; python_version > '3.0'\n"
+                          "Twisted==20.3.0; python_version < '3.0'\n"},
+     (21, 7), "requirements.txt: Twisted==21.7.0; python_version > '3.0'"),
+    ({"requirements.txt": "Twisted>=16.0; python_version == '2.7'\n"
+                          "Twisted>=22.4; sys_platform == 'win32' and python_version >= '3'\n"
+                          "Twisted>=21.2; extra == 'tls'\n"},
+     (21, 2), "requirements.txt: Twisted>=21.2; extra == 'tls'"),
 ])
 def test_declared_lower_bound(tmp_path: Path, files: dict[str, str],
                               version: tuple[int, int], detail: str) -> None:
@@ -191,6 +200,11 @@ def test_declared_lower_bound(tmp_path: Path, files: dict[str, str],
     config = load_config(str(tmp_path))
     assert (config.twisted_version, config.twisted_version_source,
             config.twisted_version_detail) == (version, "declared", detail)
+
+
+def test_a_python2_only_requirement_alone_declares_nothing(tmp_path: Path) -> None:
+    (tmp_path / "requirements.txt").write_text("twisted==20.3.0; python_version < '3.0'\n")
+    assert read_declared(str(tmp_path)).twisted is None
 
 
 def test_no_lower_bound_is_not_a_declaration(tmp_path: Path) -> None:

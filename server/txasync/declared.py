@@ -9,7 +9,9 @@ bound to literals), and
 `requirements*.txt` at the project root. A conversion must be safe on the *oldest* Twisted
 the project allows, so the version is the lower bound of its Twisted requirement
 (`twisted>=22.8` -> 22.8; `~=22.4.0` -> 22.4; several requirements, e.g. per Python
-version: the oldest of them).
+version: the oldest of them). A requirement whose environment marker holds on no Python that
+runs `async def` (`python_version < '3.0'`) says nothing about the converted code and is
+skipped.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import os
 import tomllib
 from dataclasses import dataclass
 
+from packaging.markers import InvalidMarker, Marker, UndefinedComparison, UndefinedEnvironmentName
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
@@ -48,6 +51,38 @@ def lower_bound(requirement: Requirement) -> tuple[int, int] | None:
                 continue
             bounds.append((release[0], release[1] if len(release) > 1 else 0))
     return max(bounds) if bounds else None
+
+
+# The environments a converted tree may run in: every Python with `async def` (3.5 on), on
+# each common platform and implementation. Markers on other variables (`extra`) are kept.
+_ASYNC_PYTHONS = tuple(f"3.{minor}" for minor in range(5, 16))
+_PLATFORMS = (("linux", "Linux", "posix"), ("win32", "Windows", "nt"),
+              ("darwin", "Darwin", "posix"))
+_IMPLEMENTATIONS = (("cpython", "CPython"), ("pypy", "PyPy"))
+
+
+def applies_to_async_pythons(marker: Marker | None) -> bool:
+    """False only when the marker holds in none of those environments: a requirement for
+    Python 2 (`python_version < '3.0'`) cannot bound the Twisted that converted code runs on.
+    Anything txasync cannot evaluate counts as applying (the oldest bound stays the safe one)."""
+    if marker is None or "extra" in str(marker):
+        return True
+    for python in _ASYNC_PYTHONS:
+        for sys_platform, system, os_name in _PLATFORMS:
+            for implementation, python_implementation in _IMPLEMENTATIONS:
+                environment = {
+                    "python_version": python, "python_full_version": f"{python}.0",
+                    "sys_platform": sys_platform, "platform_system": system,
+                    "os_name": os_name, "implementation_name": implementation,
+                    "platform_python_implementation": python_implementation,
+                }
+                try:
+                    if marker.evaluate(environment):
+                        return True
+                except (InvalidMarker, UndefinedComparison, UndefinedEnvironmentName,
+                        ValueError):
+                    return True
+    return False
 
 
 def _requirements_from_txt(path: str) -> list[str]:
@@ -173,7 +208,7 @@ def read_declared(root: str) -> Declared:
             req = Requirement(text)
         except InvalidRequirement:
             continue
-        if canonicalize_name(req.name) != "twisted":
+        if canonicalize_name(req.name) != "twisted" or not applies_to_async_pythons(req.marker):
             continue
         bound = lower_bound(req)
         if bound is not None and (twisted is None or bound < twisted[0]):
