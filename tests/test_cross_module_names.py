@@ -12,6 +12,11 @@ Deferred. Two ways of reaching a function were missed (found on jasmin, an SMS g
   module is `routing.base` to txasync, while the code importing it, run from the project's
   root, spells it `tests.routing.base`.
 
+The same goes the other way for the names a converted module imports: another module may
+read `inlineCallbacks` or `returnValue` from it (a star import without `__all__`, an import
+by name, `base.returnValue`), so the imports the conversion leaves unused there stay (found
+on py-ipv8).
+
 Each project is converted by `txasync fix`, then run under real Twisted in a child process:
 the caller must still hand back a Deferred that fires with the value, and a second fix must
 change nothing.
@@ -39,6 +44,31 @@ SETTLE = """\
         log.append("settled")
         return "done"
     """
+
+SETTLE_BY_NAME = """\
+    from twisted.internet.defer import inlineCallbacks, returnValue, succeed
+
+
+    @inlineCallbacks
+    def settle(log):
+        yield succeed(None)
+        log.append("settled")
+        returnValue("done")
+    """
+
+# An inlineCallbacks function txasync leaves as it is (a decorator it does not know sits
+# under inlineCallbacks): it keeps reading `inlineCallbacks` and `returnValue`.
+START_UNCONVERTED = """\
+def unknown(f):
+    return f
+
+
+@inlineCallbacks
+@unknown
+def start(log):
+    value = yield settle(log)
+    returnValue(value)
+"""
 
 # Run in the project's root: the caller's result must be a Deferred that has fired with
 # "done" after the callee ran.
@@ -126,6 +156,29 @@ PROJECTS = {
             def start(log):
                 return settle(log)
             """,
+    }, "pkg.use"),
+    # The callee's module imports `inlineCallbacks` and `returnValue` by name, and another
+    # module reads them from there (a star import without `__all__`, an import by name, an
+    # attribute of the module): the conversion leaves them unused in the callee's module,
+    # and its imports must stay (seen in py-ipv8, where four test modules failed to import).
+    "star-import-reads-an-import": ({
+        "pkg/__init__.py": "",
+        "pkg/base.py": SETTLE_BY_NAME,
+        "pkg/use.py": "from pkg.base import *\n\n\n" + START_UNCONVERTED,
+    }, "pkg.use"),
+    "import-of-an-import": ({
+        "pkg/__init__.py": "",
+        "pkg/base.py": SETTLE_BY_NAME,
+        "pkg/use.py": ("from pkg.base import inlineCallbacks, returnValue, settle\n\n\n"
+                       + START_UNCONVERTED),
+    }, "pkg.use"),
+    "attribute-of-the-module": ({
+        "pkg/__init__.py": "",
+        "pkg/base.py": SETTLE_BY_NAME,
+        "pkg/use.py": ("from pkg import base\n\n\n"
+                       + START_UNCONVERTED.replace("@inlineCallbacks", "@base.inlineCallbacks")
+                       .replace("returnValue(", "base.returnValue(")
+                       .replace("yield settle(", "yield base.settle(")),
     }, "pkg.use"),
     "namespace-package": ({
         "tests/routing/__init__.py": "",

@@ -33,6 +33,7 @@ from .analysis.model import GeneratorAlias, ModuleFacts, Span
 from .analysis.plan import Decision, Planner, file_plans
 from .analysis.public_api import public_kept as public_kept  # for the CLI summary
 from .analysis.reasons import Reason
+from .analysis.reexports import names_read_elsewhere
 from .check_cache import CheckResult
 from .config import Config
 from .environment import is_venv
@@ -745,13 +746,14 @@ def name_helpers(project: Project, plans: dict[str, FilePlan]) -> None:
 
 
 def _rewrite_job(args: tuple[str, str, FilePlan, ModuleFacts, str, str,
-                                 dict[str, GeneratorAlias]]) -> FixOutcome:
+                                 dict[str, GeneratorAlias], frozenset[str]]) -> FixOutcome:
     from .rewrite.convert import InternalRewriteError, RewriteError, rewrite_source
 
-    path, text, plan, facts, format_choice, python, aliases = args
+    path, text, plan, facts, format_choice, python, aliases, read_elsewhere = args
     try:
         return FixOutcome(path, rewrite_source(text, plan, facts, path, format_choice, python,
-                                               aliases), original=text)
+                                               aliases, read_elsewhere=read_elsewhere),
+                          original=text)
     except InternalRewriteError as exc:
         return FixOutcome(path, error=f"{path}:{exc}{_debug_detail()}", original=text)
     except RewriteError as exc:
@@ -775,8 +777,12 @@ def compute_fixes(project: Project, plans: dict[str, FilePlan], jobs: int = 1
                   ) -> list[FixOutcome]:
     config = project.config
     modules = modules_by_name(project.facts.values())
+    # An import the rewrite leaves unused stays while another module reads it from here.
+    read = names_read_elsewhere(project.facts.values(),
+                                {project.facts[p].module for p in plans}) if plans else {}
     work = [(p, project.sources[p].text, plan, project.facts[p], config.format_changed,
-             config.target_python, generator_aliases_for(project.facts[p], modules))
+             config.target_python, generator_aliases_for(project.facts[p], modules),
+             read.get(project.facts[p].module, frozenset()))
             for p, plan in sorted(plans.items())]
     if jobs <= 1 or len(work) < 8:
         return [_rewrite_job(w) for w in work]

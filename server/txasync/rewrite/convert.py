@@ -21,8 +21,16 @@ import libcst.matchers as m
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from ..analysis.findings import ConvertFunction, FilePlan, Wrap, YieldAction
-from ..analysis.model import FunctionFact, GeneratorAlias, ModuleFacts, Span, child_qualname
+from ..analysis.model import (
+    FunctionFact,
+    GeneratorAlias,
+    ModuleFacts,
+    Span,
+    child_qualname,
+    star_exports,
+)
 from ..analysis.names import DEFER, GENERATOR_TYPES, INLINE_CALLBACKS, RETURN_VALUE
+from ..analysis.reexports import STAR
 from ..lines import split_lines
 from ..style import Style, style_for
 from .chains import ChainWriter, capture_spans
@@ -1022,9 +1030,12 @@ def _tidy_imports(module: cst.Module, facts: ModuleFacts, accessor: _Accessor,
                   needs_defer: bool, removed_roots: set[str],
                   extra_imports: list[tuple[str, str | None]], style: Style,
                   aliases: Mapping[str, GeneratorAlias] | None = None,
-                  folded_uses: Callable[[], set[str]] | None = None) -> cst.Module:
+                  folded_uses: Callable[[], set[str]] | None = None,
+                  read_elsewhere: frozenset[str] = frozenset()) -> cst.Module:
     """Add the imports the rewrite needs, where isort would; remove those whose only uses it
-    removed. `folded_uses`: the names used by code folded out of `module` (region.py)."""
+    removed. `folded_uses`: the names used by code folded out of `module` (region.py).
+    `read_elsewhere`: the names other modules read from this one (analysis/reexports.py),
+    whose imports stay however unused they are here."""
     own = first_party(facts.module, style.root)
     for mod, obj in extra_imports:
         module = add_import(module, mod, obj, first_party=own)
@@ -1041,6 +1052,8 @@ def _tidy_imports(module: cst.Module, facts: ModuleFacts, accessor: _Accessor,
         local for local in facts.imports
         if local in removed_roots and local in (aliases or {})
     }
+    candidates = {c for c in candidates if c not in read_elsewhere
+                  and not (STAR in read_elsewhere and star_exports(facts, c))}
     if candidates:
         used = used_names(module.code)
         if folded_uses is not None:
@@ -1051,27 +1064,29 @@ def _tidy_imports(module: cst.Module, facts: ModuleFacts, accessor: _Accessor,
 
 def rewrite_source(source: str, plan: FilePlan, facts: ModuleFacts, path: str = "<string>",
                    format_choice: str = "none", python: str = "",
-                   aliases: Mapping[str, GeneratorAlias] | None = None, region: bool = True
-                   ) -> RewriteResult:
+                   aliases: Mapping[str, GeneratorAlias] | None = None, region: bool = True,
+                   read_elsewhere: frozenset[str] = frozenset()) -> RewriteResult:
     """Apply a file plan to its source. Raises RewriteError if the output does not compile.
 
     `format_choice` (Config.format_changed) formats the changed lines with the project's
     formatter, found beside `python` (the project's interpreter) or on PATH. `aliases` are
     the names of this module that stand for an alias of Generator (analysis/aliases.py).
     With `region`, LibCST reads only the statements the plan touches (region.py), and the
-    whole module only when that does not apply; the result is the same."""
+    whole module only when that does not apply; the result is the same. `read_elsewhere`:
+    the names other modules read from this one (their imports are kept)."""
     if plan.is_empty():
         return RewriteResult(source)
     folded = fold(source, plan, facts) if region else None
     if folded is not None:
         try:
             result = _rewrite(source, plan, facts, path, format_choice, python, aliases,
-                              folded)
+                              folded, read_elsewhere)
         except RewriteError:
             result = None  # told as the whole module's rewrite tells it
         if result is not None:
             return result
-    result = _rewrite(source, plan, facts, path, format_choice, python, aliases)
+    result = _rewrite(source, plan, facts, path, format_choice, python, aliases,
+                      read_elsewhere=read_elsewhere)
     assert result is not None
     return result
 
@@ -1079,7 +1094,8 @@ def rewrite_source(source: str, plan: FilePlan, facts: ModuleFacts, path: str = 
 def _rewrite(source: str, plan: FilePlan, facts: ModuleFacts, path: str,
              format_choice: str, python: str,
              aliases: Mapping[str, GeneratorAlias] | None = None,
-             folded: Folded | None = None) -> RewriteResult | None:
+             folded: Folded | None = None,
+             read_elsewhere: frozenset[str] = frozenset()) -> RewriteResult | None:
     """`rewrite_source`'s work; with `folded`, on the folded module (None: its rewrite
     cannot be unfolded, see region.py)."""
     module, restore = _parse_exactly(folded.text if folded is not None else source)
@@ -1109,7 +1125,7 @@ def _rewrite(source: str, plan: FilePlan, facts: ModuleFacts, path: str,
         new_module = _tidy_imports(
             new_module, facts, accessor, converter.needs_defer, converter.removed_roots,
             extra, style, aliases, folded_uses=(lambda: _names_used(folded.sources()))
-            if folded is not None else None)
+            if folded is not None else None, read_elsewhere=read_elsewhere)
     except SyntaxError as exc:  # the rewritten code, parsed again, did not parse
         if folded is not None:
             return None
