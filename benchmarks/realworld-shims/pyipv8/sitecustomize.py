@@ -1,23 +1,3 @@
-"""Names Python 3.9-3.11 removed that code of 2019 still uses (py-ipv8 1.9.0), put back
-for the real-world runs only; loaded from PYTHONPATH (see the entry in realworld-extra.toml)."""
+"""py-ipv8 1.9.0 needs only the names Python 3.9-3.11 removed (py311.py)."""
 
-import base64
-import collections
-import collections.abc
-import inspect
-
-if not hasattr(base64, "encodestring"):
-    base64.encodestring = base64.encodebytes  # type: ignore[attr-defined]
-    base64.decodestring = base64.decodebytes  # type: ignore[attr-defined]
-for _name in ("Iterable", "Mapping", "MutableMapping", "Sequence", "Callable", "Set",
-              "MutableSet"):
-    if not hasattr(collections, _name):
-        setattr(collections, _name, getattr(collections.abc, _name))
-if not hasattr(inspect, "getargspec"):
-    ArgSpec = collections.namedtuple("ArgSpec", "args varargs keywords defaults")
-
-    def getargspec(func):  # type: ignore[no-untyped-def]
-        spec = inspect.getfullargspec(func)
-        return ArgSpec(spec.args, spec.varargs, spec.varkw, spec.defaults)
-
-    inspect.getargspec = getargspec  # type: ignore[attr-defined]
+import py311  # noqa: F401
