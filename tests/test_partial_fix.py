@@ -32,10 +32,11 @@ def _plant(monkeypatch: pytest.MonkeyPatch, failing: str, how: str) -> None:
     if how == "raises":
         real = convert.rewrite_source
 
-        def rewrite(source, plan, facts, path="<string>", *args):  # type: ignore[no-untyped-def]
+        def rewrite(source, plan, facts, path="<string>",  # type: ignore[no-untyped-def]
+                    *args, **kwargs):
             if Path(path).name == failing:
                 raise RuntimeError("planted fault")
-            return real(source, plan, facts, path, *args)
+            return real(source, plan, facts, path, *args, **kwargs)
 
         monkeypatch.setattr(convert, "rewrite_source", rewrite)
     else:
