@@ -35,7 +35,7 @@ from .engine import (
     load_project,
     public_kept,
 )
-from .errors import UsageError
+from .errors import UsageError, interrupted
 from .fileio import write_atomic
 from .lines import split_lines
 from .rules import RULES
@@ -555,18 +555,6 @@ def console(stderr: bool = False) -> Console:
     return Console(stderr=stderr, highlight=False, width=PIPE_WIDTH, soft_wrap=True)
 
 
-def _interrupted(exc: BaseException) -> bool:
-    """Whether a KeyboardInterrupt is somewhere in the exception's cause chain."""
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        if isinstance(current, KeyboardInterrupt):
-            return True
-        seen.add(id(current))
-        current = current.__cause__ or current.__context__
-    return False
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     # `fix ... --verify -- <test command>`: what follows `--` is the test command's.
@@ -597,7 +585,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return EXIT_FINDINGS
     except Exception as exc:  # the user gets one line, not a traceback
-        if _interrupted(exc):
+        if interrupted(exc):
             # Ctrl-C during an import can surface wrapped (`__set_name__` re-raises it as a
             # RuntimeError): it is still the user's interrupt, not an internal error.
             _eprint("txasync: interrupted; files already written are complete, others "

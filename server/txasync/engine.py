@@ -37,7 +37,7 @@ from .analysis.reexports import names_read_elsewhere
 from .check_cache import CheckResult
 from .config import Config
 from .environment import is_venv
-from .errors import FileInternalError
+from .errors import FileInternalError, reraise_interrupt
 from .noqa import suppressed
 from .rules import decision_findings, find_hazards
 from .rules import txa001_inlinecallbacks_convertible as convertible
@@ -181,6 +181,7 @@ def _read_facts(path: str, cache_root: str | None, parse: bool
             return None
         facts = extract_facts(source.text, path, module, is_package)
     except Exception as exc:  # a bug in txasync: this file is left out, by name
+        reraise_interrupt(exc)
         return (path, None, None, _internal_error(path, "reading", exc), None), None
     data = None
     if cache_root is not None and key is not None:
@@ -759,6 +760,7 @@ def _rewrite_job(args: tuple[str, str, FilePlan, ModuleFacts, str, str,
     except RewriteError as exc:
         return FixOutcome(path, error=f"{path}:{exc}", original=text)
     except Exception as exc:  # a bug in txasync must not lose the user's other files
+        reraise_interrupt(exc)
         return FixOutcome(path, error=f"{path}:1:1: internal error while rewriting: "
                                       f"{type(exc).__name__}: {exc}{_debug_detail()}",
                           original=text)

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, TypeVar
 
-from ..errors import FileInternalError
+from ..errors import FileInternalError, reraise_interrupt
 from .model import (
     CallSite,
     ClassFact,
@@ -1662,6 +1662,7 @@ class Workspace:
         try:
             return self._index_sites(facts)
         except Exception as exc:  # a bug: the engine leaves this file out and names it
+            reraise_interrupt(exc)
             raise FileInternalError(facts.path, exc) from exc
 
     def _index_sites(self, facts: ModuleFacts) -> _FileSites:
@@ -1717,6 +1718,7 @@ class Workspace:
                     try:
                         self._resolve_pending(part, sites)
                     except Exception as exc:  # a bug: the engine leaves the file out
+                        reraise_interrupt(exc)
                         raise FileInternalError(path, exc) from exc
                 for key in keys:
                     if key in part.callers:

@@ -31,6 +31,7 @@ from ..analysis.model import (
 )
 from ..analysis.names import DEFER, GENERATOR_TYPES, INLINE_CALLBACKS, RETURN_VALUE
 from ..analysis.reexports import STAR
+from ..errors import reraise_interrupt
 from ..lines import split_lines
 from ..style import Style, style_for
 from .chains import ChainWriter, capture_spans
@@ -1108,6 +1109,7 @@ def _rewrite(source: str, plan: FilePlan, facts: ModuleFacts, path: str,
     except RewriteError:
         raise
     except Exception as exc:
+        reraise_interrupt(exc)
         line, col = converter.at or (1, 1)
         raise InternalRewriteError(line, col, exc) from exc
     extra: list[tuple[str, str | None]] = []
