@@ -180,6 +180,15 @@ PROJECTS = {
                        .replace("returnValue(", "base.returnValue(")
                        .replace("yield settle(", "yield base.settle(")),
     }, "pkg.use"),
+    # The same through a namespace package: `tests.routing.base` is `routing.base` to
+    # txasync (no `tests/__init__.py`).
+    "namespace-package-reads-an-import": ({
+        "tests/routing/__init__.py": "",
+        "tests/routing/base.py": SETTLE_BY_NAME,
+        "tests/other/__init__.py": "",
+        "tests/other/use.py": ("from tests.routing.base import inlineCallbacks, returnValue, "
+                               "settle\n\n\n" + START_UNCONVERTED),
+    }, "tests.other.use"),
     "namespace-package": ({
         "tests/routing/__init__.py": "",
         "tests/routing/base.py": SETTLE,

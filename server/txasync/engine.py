@@ -33,7 +33,6 @@ from .analysis.model import GeneratorAlias, ModuleFacts, Span
 from .analysis.plan import Decision, Planner, file_plans
 from .analysis.public_api import public_kept as public_kept  # for the CLI summary
 from .analysis.reasons import Reason
-from .analysis.reexports import names_read_elsewhere
 from .check_cache import CheckResult
 from .config import Config
 from .environment import is_venv
@@ -780,11 +779,9 @@ def compute_fixes(project: Project, plans: dict[str, FilePlan], jobs: int = 1
     config = project.config
     modules = modules_by_name(project.facts.values())
     # An import the rewrite leaves unused stays while another module reads it from here.
-    read = names_read_elsewhere(project.facts.values(),
-                                {project.facts[p].module for p in plans}) if plans else {}
     work = [(p, project.sources[p].text, plan, project.facts[p], config.format_changed,
              config.target_python, generator_aliases_for(project.facts[p], modules),
-             read.get(project.facts[p].module, frozenset()))
+             project.workspace.read_elsewhere(project.facts[p].module))
             for p, plan in sorted(plans.items())]
     if jobs <= 1 or len(work) < 8:
         return [_rewrite_job(w) for w in work]

@@ -33,6 +33,7 @@ from .model import (
     star_exports,
 )
 from .names import ImportTable, build_import_table
+from .reexports import names_read_elsewhere
 
 if TYPE_CHECKING:
     from .jedi_oracle import JediOracle
@@ -458,6 +459,7 @@ class Workspace:
         # path and its facts there: patched instead of built (see `_patched_named`).
         self._named_prior: tuple[_NamedReplacements, str, ModuleFacts] | None = None
         self._imported_alternatives: dict[str, str] | None = None  # see import_alternative
+        self._read_elsewhere: dict[str, frozenset[str]] | None = None  # see read_elsewhere
         self._doubled: dict[str, list[tuple[str, Replacement]]] = {}
         self._reached: dict[str, list[list[str] | None]] = {}
         self._memo_tables()
@@ -711,6 +713,14 @@ class Workspace:
                             found.setdefault(hit, facts.module)
             self._imported_alternatives = found
         return found.get(key)
+
+    def read_elsewhere(self, module: str) -> frozenset[str]:
+        """The names `module` imports that other workspace modules read from it
+        (`reexports.STAR` where one star-imports it): a rewrite keeps those imports. Found
+        when first asked (an edit makes a new workspace)."""
+        if self._read_elsewhere is None:
+            self._read_elsewhere = names_read_elsewhere(self)
+        return self._read_elsewhere.get(module, frozenset())
 
     def uncertain_binding(self, key: str) -> bool:
         """Whether a name that reaches function `key` may reach another definition at run
@@ -1813,6 +1823,7 @@ class Workspace:
         new._by_replaced_name = None
         new._named_prior = None
         new._imported_alternatives = None
+        new._read_elsewhere = None
         if not _contributes_replacements(old) and not _contributes_replacements(facts):
             new._by_replaced_name = self._by_replaced_name
         elif self._by_replaced_name is not None:
